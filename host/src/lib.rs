@@ -1,0 +1,1 @@
+//! sio-host: a Socket.IO server whose application logic runs as WebAssembly components.

@@ -1,1 +1,454 @@
-fn main() {}
+//! `cargo xtask` — project tasks, std only.
+//!
+//! * `cargo xtask build-wasm` — the handler components (chat, conformance), release,
+//!   for wasm32-wasip2.
+//! * `cargo xtask demo [ARGS...]` — builds chat.wasm and the host (release) and
+//!   serves the chat page on http://127.0.0.1:8000 (ARGS go to `sio-host run`).
+//! * `cargo xtask test` — builds the handlers (release) and the host (debug), then
+//!   runs `cargo test --workspace` and `node --test tests/node/`; fails if either
+//!   fails, and ends with the summary lines of both runners.
+
+use std::env;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build-wasm") => build_wasm(&["chat", "conformance"]),
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            usage();
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            usage();
+            if let Some(other) = other {
+                eprintln!("\nunknown task {other:?}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage() {
+    eprintln!(
+        "usage: cargo xtask <task>\n\n\
+         tasks:\n  \
+         build-wasm      build the handler components (chat, conformance) for {WASM_TARGET}, release\n  \
+         demo [ARGS...]  build chat.wasm + the host (release) and serve the chat page on\n                  \
+         http://127.0.0.1:8000; ARGS are passed to `sio-host run`\n  \
+         test            build handlers (release) + host (debug), run `cargo test --workspace`\n                  \
+         and `node --test tests/node/`, print both runners' summaries"
+    );
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ has a parent")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn step(msg: &str) {
+    eprintln!("\n==> {msg}");
+}
+
+fn show(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// Runs a command with inherited stdio; errors if it fails.
+fn run(mut cmd: Command) -> Result {
+    let shown = show(&cmd);
+    eprintln!("$ {shown}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+// ------------------------------------------------------------------ set-up
+
+fn ensure_wasm_target() -> Result {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(root())
+        .stderr(Stdio::inherit())
+        .output();
+    match installed {
+        Ok(out) if out.status.success() => {
+            if String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM_TARGET)
+            {
+                return Ok(());
+            }
+            step(&format!("adding the {WASM_TARGET} target"));
+            let mut c = Command::new("rustup");
+            c.args(["target", "add", WASM_TARGET]).current_dir(root());
+            run(c)
+        }
+        _ => {
+            eprintln!("xtask: rustup not usable; assuming the {WASM_TARGET} target is present");
+            Ok(())
+        }
+    }
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    p.metadata().and_then(|m| m.modified()).ok()
+}
+
+/// `npm ci` when node_modules is missing or older than package(-lock).json.
+fn ensure_node_modules() -> Result {
+    let root = root();
+    let lock = root.join("package-lock.json");
+    let manifest = root.join("package.json");
+    // npm writes its own copy of the lock file last when it installs.
+    let installed = root.join("node_modules/.package-lock.json");
+    let stale = match mtime(&installed) {
+        None => true,
+        Some(t) => [&lock, &manifest]
+            .iter()
+            .filter_map(|p| mtime(p))
+            .any(|src| src > t),
+    };
+    if !stale {
+        return Ok(());
+    }
+    step("installing the Node test dependencies (npm ci)");
+    let mut c = Command::new("npm");
+    c.args(["ci", "--no-audit", "--no-fund"]).current_dir(&root);
+    run(c)
+}
+
+fn build_wasm(packages: &[&str]) -> Result {
+    ensure_wasm_target()?;
+    step(&format!(
+        "building handlers {packages:?} ({WASM_TARGET}, release)"
+    ));
+    let mut c = cargo();
+    c.args(["build", "--target", WASM_TARGET, "--release"]);
+    for p in packages {
+        c.args(["-p", p]);
+    }
+    run(c)?;
+    for p in packages {
+        let out = root().join(format!("target/{WASM_TARGET}/release/{p}.wasm"));
+        if !out.is_file() {
+            return Err(format!("{} was not produced", out.display()));
+        }
+    }
+    Ok(())
+}
+
+fn build_host(release: bool) -> Result {
+    step(&format!(
+        "building the host ({})",
+        if release { "release" } else { "debug" }
+    ));
+    let mut c = cargo();
+    c.args(["build", "-p", "sio-host"]);
+    if release {
+        c.arg("--release");
+    }
+    run(c)
+}
+
+// ------------------------------------------------------------------ demo
+
+fn demo(extra: &[String]) -> Result {
+    ensure_node_modules()?;
+    build_wasm(&["chat"])?;
+    build_host(true)?;
+    let root = root();
+    let mut c = Command::new(root.join("target/release/sio-host"));
+    c.current_dir(&root)
+        .arg("run")
+        .arg(format!("target/{WASM_TARGET}/release/chat.wasm"))
+        .args([
+            "--static",
+            "examples/chat/static",
+            "--static",
+            "/vendor=node_modules/socket.io-client/dist",
+        ])
+        .args(extra);
+    step("serving the chat demo (Ctrl-C to stop)");
+    eprintln!("$ {}", show(&c));
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = c.exec();
+        Err(format!("cannot start sio-host: {e}"))
+    }
+    #[cfg(not(unix))]
+    {
+        run(c)
+    }
+}
+
+// ------------------------------------------------------------------ test
+
+/// Runs `cmd`, echoing its output live, and returns (success, all output lines).
+fn run_captured(mut cmd: Command) -> Result<(bool, Vec<String>)> {
+    let shown = show(&cmd);
+    eprintln!("$ {shown}");
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let out = child.stdout.take().unwrap();
+    let err = child.stderr.take().unwrap();
+    let l1 = lines.clone();
+    let t1 = std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(|l| l.ok()) {
+            let mut o = std::io::stdout().lock();
+            let _ = writeln!(o, "{line}");
+            l1.lock().unwrap().push(line);
+        }
+    });
+    let l2 = lines.clone();
+    let t2 = std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(|l| l.ok()) {
+            let mut e = std::io::stderr().lock();
+            let _ = writeln!(e, "{line}");
+            l2.lock().unwrap().push(line);
+        }
+    });
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for `{shown}`: {e}"))?;
+    let _ = t1.join();
+    let _ = t2.join();
+    let lines = std::mem::take(&mut *lines.lock().unwrap());
+    Ok((status.success(), lines))
+}
+
+#[derive(Default, Debug)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+    skipped: u64,
+}
+
+/// Number right after `key` in `s`, e.g. `("3 passed;", "passed")` → 3.
+fn count_before(s: &str, key: &str) -> u64 {
+    let Some(i) = s.find(key) else { return 0 };
+    s[..i]
+        .trim_end()
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Sums the `test result:` lines of `cargo test`.
+fn cargo_summary(lines: &[String]) -> (Vec<String>, Counts) {
+    let mut c = Counts::default();
+    let mut results = Vec::new();
+    for l in lines {
+        if let Some(rest) = l.trim().strip_prefix("test result:") {
+            c.passed += count_before(rest, " passed");
+            c.failed += count_before(rest, " failed");
+            c.skipped += count_before(rest, " ignored");
+            results.push(l.trim().to_string());
+        }
+    }
+    (results, c)
+}
+
+/// The closing lines of `node --test` (TAP `# pass N` or spec `ℹ pass N`).
+fn node_summary(lines: &[String]) -> (Vec<String>, Counts) {
+    let keys = [
+        "tests",
+        "suites",
+        "pass",
+        "fail",
+        "cancelled",
+        "skipped",
+        "todo",
+        "duration_ms",
+    ];
+    let mut c = Counts::default();
+    let mut out = Vec::new();
+    for l in lines {
+        let t = l.trim();
+        let body = t
+            .strip_prefix("# ")
+            .or_else(|| t.strip_prefix("ℹ "))
+            .unwrap_or("");
+        let mut parts = body.split_whitespace();
+        let (Some(k), Some(v), None) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        if !keys.contains(&k) || v.parse::<f64>().is_err() {
+            continue;
+        }
+        let n: u64 = v.parse().unwrap_or(0);
+        match k {
+            "pass" => c.passed = n,
+            "fail" | "cancelled" => c.failed += n,
+            "skipped" | "todo" => c.skipped += n,
+            _ => {}
+        }
+        out.push(t.to_string());
+    }
+    // Only the last block counts (the runner prints one at the very end).
+    let tail = out.len().saturating_sub(keys.len());
+    (out.split_off(tail), c)
+}
+
+fn test(extra: &[String]) -> Result {
+    if let Some(a) = extra.first() {
+        return Err(format!("`cargo xtask test` takes no arguments (got {a:?})"));
+    }
+    let started = Instant::now();
+    ensure_node_modules()?;
+    build_wasm(&["chat", "conformance"])?;
+    build_host(false)?;
+
+    let root = root();
+    let host_bin = root.join("target/debug/sio-host");
+    let wasm_dir = root.join(format!("target/{WASM_TARGET}/release"));
+    let with_env = |c: &mut Command| {
+        if env::var_os("SIO_HOST_BIN").is_none() {
+            c.env("SIO_HOST_BIN", &host_bin);
+        }
+        if env::var_os("SIO_WASM_DIR").is_none() {
+            c.env("SIO_WASM_DIR", &wasm_dir);
+        }
+    };
+
+    step("cargo test --workspace");
+    let t = Instant::now();
+    let mut c = cargo();
+    c.args(["test", "--workspace"]);
+    with_env(&mut c);
+    let (rust_ok, rust_lines) = run_captured(c)?;
+    let rust_time = t.elapsed();
+
+    step("node --test tests/node/");
+    let t = Instant::now();
+    let mut c = Command::new("node");
+    c.current_dir(&root).args(["--test", "tests/node/"]);
+    with_env(&mut c);
+    let (node_ok, node_lines) = run_captured(c)?;
+    let node_time = t.elapsed();
+
+    let (rust_results, rc) = cargo_summary(&rust_lines);
+    let (node_results, nc) = node_summary(&node_lines);
+
+    let verdict = |ok: bool| if ok { "ok" } else { "FAILED" };
+    println!("\n==================== summary ====================");
+    println!(
+        "cargo test --workspace: {} ({:.1} s)",
+        verdict(rust_ok),
+        rust_time.as_secs_f64()
+    );
+    for l in &rust_results {
+        println!("  {l}");
+    }
+    println!(
+        "  total: {} passed, {} failed, {} ignored",
+        rc.passed, rc.failed, rc.skipped
+    );
+    println!(
+        "node --test tests/node/: {} ({:.1} s)",
+        verdict(node_ok),
+        node_time.as_secs_f64()
+    );
+    for l in &node_results {
+        println!("  {l}");
+    }
+    println!("all steps took {:.1} s", started.elapsed().as_secs_f64());
+    // A plain closing line over both runners.
+    let mut failed = rc.failed + nc.failed;
+    if failed == 0 && !(rust_ok && node_ok) {
+        failed = 1; // a runner failed without a counted test (build error, crash)
+    }
+    println!(
+        "xtask: {} passed, {} failed, {} skipped",
+        rc.passed + nc.passed,
+        failed,
+        rc.skipped + nc.skipped
+    );
+    match (rust_ok, node_ok) {
+        (true, true) => Ok(()),
+        (false, true) => Err("cargo test failed".into()),
+        (true, false) => Err("node --test failed".into()),
+        (false, false) => Err("cargo test and node --test failed".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn cargo_lines() {
+        let (lines, c) = cargo_summary(&s(&[
+            "running 2 tests",
+            "test result: ok. 2 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s",
+            "test result: FAILED. 5 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.2s",
+        ]));
+        assert_eq!(lines.len(), 2);
+        assert_eq!((c.passed, c.failed, c.skipped), (7, 3, 1));
+    }
+
+    #[test]
+    fn node_lines_tap_and_spec() {
+        let tap = s(&[
+            "# Subtest: x",
+            "# tests 12",
+            "# suites 2",
+            "# pass 10",
+            "# fail 1",
+            "# cancelled 0",
+            "# skipped 1",
+            "# todo 0",
+            "# duration_ms 1234.5",
+        ]);
+        let (lines, c) = node_summary(&tap);
+        assert_eq!(lines.len(), 8);
+        assert_eq!((c.passed, c.failed, c.skipped), (10, 1, 1));
+        let spec = s(&["ℹ tests 3", "ℹ pass 3", "ℹ fail 0", "ℹ skipped 0"]);
+        let (_, c) = node_summary(&spec);
+        assert_eq!((c.passed, c.failed, c.skipped), (3, 0, 0));
+    }
+}

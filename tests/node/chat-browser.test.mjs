@@ -1,0 +1,149 @@
+// Two headless Chromium pages use the chat page served by sio-host itself
+// (--static examples/chat/static, the client bundle under /vendor).
+//
+// Needs Debian's chromium at /usr/bin/chromium (CHROMIUM_PATH overrides).
+// Without it the test is skipped, except in CI (CI set), where it must run.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { artifactsDir, chatArgs, startServer } from "./helpers.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+const skip =
+  !haveChromium && !process.env.CI
+    ? `${CHROMIUM} is missing (apt-get install -y chromium); skipped outside CI`
+    : false;
+
+const T = { timeout: 60_000 };
+
+describe("chat page in headless Chromium", { skip }, () => {
+  let server;
+  let browser;
+  let profile;
+
+  before(async () => {
+    assert.ok(haveChromium, `${CHROMIUM} is required in CI`);
+    const { chromium } = await import("playwright-core");
+    server = await startServer(chatArgs({ page: true }), { label: "node-chat-browser" });
+    profile = mkdtempSync(path.join(os.tmpdir(), "sio-chromium-"));
+    // launchPersistentContext takes the fresh --user-data-dir itself.
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function openChat(query = "") {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    const res = await page.goto(`${server.url}/${query}`);
+    assert.equal(res.status(), 200, "the page is served");
+    await page.waitForFunction(
+      () => document.querySelector("#status")?.textContent?.trim() === "connected",
+      null,
+      { timeout: 15_000 },
+    ).catch(async (e) => {
+      const status = await page.textContent("#status").catch(() => "(no #status)");
+      throw new Error(`#status never became "connected" (is ${JSON.stringify(status)}); page errors: ${errors.join(" | ")}\n${e}`);
+    });
+    return { page, errors };
+  }
+
+  async function pickNick(page, nick) {
+    await page.fill("#nick", nick);
+    await page.press("#nick", "Enter");
+  }
+
+  async function say(page, text) {
+    await page.fill("#message", text);
+    await page.press("#message", "Enter");
+  }
+
+  async function expectLine(page, line, timeout = 10_000) {
+    await page
+      .waitForFunction(
+        (l) =>
+          [...document.querySelectorAll("#messages li")].some((li) =>
+            li.textContent.trim() === l,
+          ),
+        line,
+        { timeout },
+      )
+      .catch(async (e) => {
+        const lines = await page.$$eval("#messages li", (lis) => lis.map((li) => li.textContent.trim()));
+        throw new Error(`line ${JSON.stringify(line)} not shown; #messages has ${JSON.stringify(lines)}\n${e}`);
+      });
+  }
+
+  it("two pages pick nicknames and see each other's messages", T, async () => {
+    // alice on the default transport (polling, then WebSocket), bob forced to polling.
+    const alice = await openChat();
+    const bob = await openChat("?transport=polling");
+
+    await pickNick(alice.page, "alice");
+    await expectLine(alice.page, "* alice joined");
+    await pickNick(bob.page, "bob");
+    await expectLine(alice.page, "* bob joined");
+    await expectLine(bob.page, "* bob joined");
+
+    await say(alice.page, "hello from alice");
+    await expectLine(alice.page, "alice: hello from alice");
+    await expectLine(bob.page, "alice: hello from alice");
+
+    await say(bob.page, "hi alice, bob here (polling)");
+    await expectLine(alice.page, "bob: hi alice, bob here (polling)");
+    await expectLine(bob.page, "bob: hi alice, bob here (polling)");
+
+    // The message box is cleared after sending.
+    assert.equal(await alice.page.inputValue("#message"), "");
+
+    mkdirSync(artifactsDir, { recursive: true });
+    await alice.page.screenshot({ path: path.join(artifactsDir, "chat-alice.png"), fullPage: true });
+    await bob.page.screenshot({ path: path.join(artifactsDir, "chat-bob.png"), fullPage: true });
+
+    assert.deepEqual(alice.errors, [], "no script errors on alice's page");
+    assert.deepEqual(bob.errors, [], "no script errors on bob's page");
+  });
+
+  it("a page forced to WebSocket chats with a polling page", T, async () => {
+    const carol = await openChat("?transport=websocket");
+    const dave = await openChat("?transport=polling");
+    const transports = await carol.page.evaluate(() => {
+      // The page's socket is not necessarily global; report what is visible.
+      const s = globalThis.socket;
+      return s?.io?.engine?.transport?.name ?? null;
+    });
+    if (transports !== null) assert.equal(transports, "websocket");
+    await pickNick(carol.page, "carol");
+    await pickNick(dave.page, "dave");
+    await expectLine(carol.page, "* dave joined");
+    await say(dave.page, "ping from dave");
+    await expectLine(carol.page, "dave: ping from dave");
+    await say(carol.page, "pong from carol");
+    await expectLine(dave.page, "carol: pong from carol");
+    await carol.page.screenshot({ path: path.join(artifactsDir, "chat-websocket.png"), fullPage: true });
+  });
+});

@@ -1,0 +1,309 @@
+//! The HTTP front: accepts connections, routes `/socket.io/` requests to the
+//! Engine.IO transports and everything else to the static files, and holds
+//! the state every request shares (configuration, the session table, the
+//! endpoints).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, RwLock};
+
+use anyhow::{Context, Result};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::config::{Config, SOCKET_IO_PATH};
+use crate::cors::{self, Cors};
+use crate::endpoint::{self, EndpointHandle, GuestLimits, Runtime};
+use crate::protocol::engineio::ErrorCode;
+use crate::session::{HandshakeInfo, Session, TransportKind};
+use crate::transport::{polling, websocket};
+
+pub type Body = Full<Bytes>;
+
+/// The live sessions, by Engine.IO sid. Touched on handshakes, polls and
+/// closes only; the per-message path never locks it.
+#[derive(Default)]
+pub struct Sessions {
+    map: RwLock<HashMap<Arc<str>, Arc<Session>>>,
+}
+
+impl Sessions {
+    pub fn insert(&self, session: Arc<Session>) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.insert(session.sid.clone(), session);
+    }
+
+    pub fn remove(&self, sid: &str) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.remove(sid);
+    }
+
+    pub fn get(&self, sid: &str) -> Option<Arc<Session>> {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        map.get(sid).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+pub struct ServerState {
+    pub config: Config,
+    pub sessions: Sessions,
+    pub endpoints: HashMap<String, EndpointHandle>,
+    pub next_conn: AtomicU64,
+}
+
+/// 15 random bytes from the OS CSPRNG as 20 URL-safe characters: the shape
+/// of the reference server's ids.
+pub fn random_id() -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 15];
+    if let Err(e) = getrandom::fill(&mut bytes) {
+        // No entropy source is not something a server can serve without.
+        tracing::error!("OS random source failed: {e}");
+        std::process::abort();
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Load every endpoint, bind the listener, and serve until the process ends.
+/// `on_listening` is told the bound address (the CLI prints it).
+pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Result<()> {
+    config.validate()?;
+    let runtime = Runtime::new().context("starting the WebAssembly runtime")?;
+    let limits = GuestLimits {
+        call_deadline: config.call_deadline,
+        max_memory: config.max_memory,
+    };
+    let mut endpoints = HashMap::new();
+    for e in &config.endpoints {
+        let started = std::time::Instant::now();
+        let handle = endpoint::spawn(
+            &runtime,
+            &e.namespace,
+            &e.component,
+            limits.clone(),
+            config.max_payload,
+        )
+        .with_context(|| {
+            format!(
+                "loading endpoint {} from {}",
+                e.namespace,
+                e.component.display()
+            )
+        })?;
+        tracing::info!(
+            namespace = %e.namespace,
+            component = %e.component.display(),
+            ms = started.elapsed().as_millis() as u64,
+            "endpoint loaded"
+        );
+        endpoints.insert(e.namespace.clone(), handle);
+    }
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let local = listener.local_addr()?;
+    let state = Arc::new(ServerState {
+        config,
+        sessions: Sessions::default(),
+        endpoints,
+        next_conn: AtomicU64::new(1),
+    });
+    on_listening(local);
+    loop {
+        let (stream, remote) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, Infallible>(route(state, remote, req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            if let Err(e) = conn.await {
+                tracing::debug!(%remote, "http connection ended: {e}");
+            }
+        });
+    }
+}
+
+async fn route(
+    state: Arc<ServerState>,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let path = req.uri().path();
+    if path == SOCKET_IO_PATH || path == SOCKET_IO_PATH.trim_end_matches('/') {
+        engine_request(state, remote, req).await
+    } else {
+        crate::static_files::serve(&state.config.static_mounts, &req).await
+    }
+}
+
+/// A response with Engine.IO's error JSON.
+pub fn engine_error(status: StatusCode, code: ErrorCode) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from(code.to_json())));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+fn query_pairs(req: &Request<Incoming>) -> Vec<(String, String)> {
+    req.uri()
+        .query()
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_websocket_upgrade(req: &Request<Incoming>) -> bool {
+    req.method() == Method::GET
+        && req
+            .headers()
+            .get(header::UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// Engine.IO's request checks, in the reference server's order: transport,
+/// origin, session id, then the handshake's method and protocol version.
+async fn engine_request(
+    state: Arc<ServerState>,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let cors = cors::check(&state.config.cors_origins, req.headers());
+    let mut res = engine_dispatch(&state, remote, req, &cors).await;
+    cors.apply(res.headers_mut());
+    res
+}
+
+async fn engine_dispatch(
+    state: &Arc<ServerState>,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+    cors: &Cors,
+) -> Response<Body> {
+    if req.method() == Method::OPTIONS {
+        return cors.preflight(req.headers());
+    }
+    let query = query_pairs(&req);
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let transport = match param("transport") {
+        Some("polling") => TransportKind::Polling,
+        Some("websocket") => TransportKind::Websocket,
+        _ => return engine_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownTransport),
+    };
+    if cors.is_forbidden() {
+        return engine_error(StatusCode::FORBIDDEN, ErrorCode::Forbidden);
+    }
+    let upgrade = is_websocket_upgrade(&req);
+    if let Some(sid) = param("sid") {
+        let Some(session) = state.sessions.get(sid) else {
+            return engine_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownSid);
+        };
+        return match transport {
+            TransportKind::Polling => {
+                if session.transport() != TransportKind::Polling {
+                    return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+                }
+                match *req.method() {
+                    Method::GET => polling::poll(&session).await,
+                    Method::POST => polling::post(&session, req).await,
+                    _ => engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+                }
+            }
+            TransportKind::Websocket => {
+                if !upgrade
+                    || session.transport() != TransportKind::Polling
+                    || session.is_upgrading()
+                {
+                    return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+                }
+                websocket::accept(req, state.clone(), Some(session), remote)
+            }
+        };
+    }
+    // A handshake.
+    let method_ok = match transport {
+        TransportKind::Polling => req.method() == Method::GET,
+        TransportKind::Websocket => upgrade,
+    };
+    if !method_ok {
+        let code = match transport {
+            TransportKind::Polling => ErrorCode::BadHandshakeMethod,
+            TransportKind::Websocket => ErrorCode::BadRequest,
+        };
+        return engine_error(StatusCode::BAD_REQUEST, code);
+    }
+    if param("EIO") != Some("4") {
+        return engine_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::UnsupportedProtocolVersion,
+        );
+    }
+    match transport {
+        TransportKind::Polling => {
+            let info = handshake_info(remote, query, req.headers());
+            let session = Session::open(state, crate::session::Generation::Eio4, transport, info);
+            polling::poll(&session).await
+        }
+        TransportKind::Websocket => websocket::accept(req, state.clone(), None, remote),
+    }
+}
+
+pub fn handshake_info(
+    remote: SocketAddr,
+    query: Vec<(String, String)>,
+    headers: &hyper::HeaderMap,
+) -> HandshakeInfo {
+    let headers = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    HandshakeInfo {
+        remote_addr: remote,
+        query,
+        headers,
+    }
+}
+
+pub fn handshake_info_for(remote: SocketAddr, req: &Request<Incoming>) -> HandshakeInfo {
+    handshake_info(remote, query_pairs(req), req.headers())
+}

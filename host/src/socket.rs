@@ -1,0 +1,192 @@
+//! The Socket.IO layer of one session: which namespaces the client joined,
+//! binary packets waiting for their attachments, and routing each decoded
+//! message to the endpoint actor that serves its namespace.
+//!
+//! Messages for one session reach an actor in the order they arrived, which
+//! is what keeps a connection's events in order through the handler.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+
+use crate::endpoint::{Command, EndpointHandle};
+use crate::protocol::socketio::{self, Message};
+use crate::session::{CloseReason, ConnId, Session};
+
+/// One namespace the client joined.
+struct Joined {
+    conn: ConnId,
+    endpoint: EndpointHandle,
+}
+
+/// A binary event or ack whose attachments are still arriving.
+struct PendingBinary {
+    message: Message,
+    expected: usize,
+    received: Vec<Bytes>,
+}
+
+#[derive(Default)]
+pub struct SocketLayer {
+    joined: HashMap<String, Joined>,
+    pending: Option<PendingBinary>,
+    ever_connected: bool,
+}
+
+impl SocketLayer {
+    pub fn ever_connected(&self) -> bool {
+        self.ever_connected
+    }
+
+    /// A text message from the client. Err closes the session.
+    pub fn on_text(&mut self, session: &Arc<Session>, text: &str) -> Result<(), CloseReason> {
+        if self.pending.is_some() {
+            // Attachments must follow their header without anything between.
+            return Err(CloseReason::ParseError);
+        }
+        let message = socketio::decode(text).map_err(|e| {
+            tracing::debug!(sid = %session.sid, error = %e, "undecodable socket.io packet");
+            CloseReason::ParseError
+        })?;
+        match message {
+            Message::Connect { nsp, auth } => {
+                self.connect(session, nsp, auth);
+                Ok(())
+            }
+            Message::Disconnect { nsp } => {
+                if let Some(j) = self.joined.remove(&nsp) {
+                    j.endpoint.send(Command::Disconnect {
+                        conn: j.conn,
+                        reason: "client namespace disconnect".into(),
+                    });
+                }
+                if self.joined.is_empty() {
+                    return Err(CloseReason::ClientNamespaceDisconnect);
+                }
+                Ok(())
+            }
+            Message::Event {
+                ref nsp,
+                attachments,
+                ..
+            }
+            | Message::Ack {
+                ref nsp,
+                attachments,
+                ..
+            } => {
+                if !self.joined.contains_key(nsp) {
+                    tracing::debug!(sid = %session.sid, nsp = %nsp, "packet for a namespace not joined");
+                    return Err(CloseReason::ParseError);
+                }
+                if attachments > 0 {
+                    self.pending = Some(PendingBinary {
+                        message,
+                        expected: attachments,
+                        received: Vec::with_capacity(attachments.min(16)),
+                    });
+                    Ok(())
+                } else {
+                    self.dispatch(message, Vec::new())
+                }
+            }
+        }
+    }
+
+    /// A binary message: the next attachment of the pending packet.
+    pub fn on_binary(&mut self, session: &Arc<Session>, data: Bytes) -> Result<(), CloseReason> {
+        let Some(pending) = self.pending.as_mut() else {
+            tracing::debug!(sid = %session.sid, "binary message without a binary packet");
+            return Err(CloseReason::ParseError);
+        };
+        pending.received.push(data);
+        if pending.received.len() == pending.expected
+            && let Some(done) = self.pending.take()
+        {
+            return self.dispatch(done.message, done.received);
+        }
+        Ok(())
+    }
+
+    fn connect(&mut self, session: &Arc<Session>, nsp: String, auth: Option<String>) {
+        let server = &session.server;
+        let Some(endpoint) = server.endpoints.get(&nsp) else {
+            session.push(&crate::wire::message_frames(
+                session.generation,
+                socketio::encode_connect_error(&nsp, "Invalid namespace"),
+                &[],
+            ));
+            return;
+        };
+        if self.joined.contains_key(&nsp) {
+            // Reconnecting to a namespace already joined: the reference
+            // server ignores it, and so do we.
+            return;
+        }
+        let conn = server.next_conn.fetch_add(1, Ordering::Relaxed);
+        self.joined.insert(
+            nsp.clone(),
+            Joined {
+                conn,
+                endpoint: endpoint.clone(),
+            },
+        );
+        self.ever_connected = true;
+        endpoint.send(Command::Connect {
+            conn,
+            session: session.clone(),
+            auth,
+        });
+    }
+
+    fn dispatch(&mut self, message: Message, attachments: Vec<Bytes>) -> Result<(), CloseReason> {
+        match message {
+            Message::Event {
+                nsp,
+                name,
+                args,
+                ack,
+                ..
+            } => {
+                let j = self.joined.get(&nsp).ok_or(CloseReason::ParseError)?;
+                j.endpoint.send(Command::Event {
+                    conn: j.conn,
+                    name,
+                    args,
+                    attachments,
+                    ack,
+                });
+            }
+            Message::Ack { nsp, id, args, .. } => {
+                let j = self.joined.get(&nsp).ok_or(CloseReason::ParseError)?;
+                j.endpoint.send(Command::Ack {
+                    conn: j.conn,
+                    id,
+                    args,
+                    attachments,
+                });
+            }
+            Message::Connect { .. } | Message::Disconnect { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The endpoint refused or dropped this connection.
+    pub fn forget(&mut self, nsp: &str, conn: ConnId) {
+        if self.joined.get(nsp).is_some_and(|j| j.conn == conn) {
+            self.joined.remove(nsp);
+        }
+    }
+
+    /// The session ended: every endpoint hears it once.
+    pub fn disconnect_all(self, reason: &str) {
+        for (_, j) in self.joined {
+            j.endpoint.send(Command::Disconnect {
+                conn: j.conn,
+                reason: reason.to_string(),
+            });
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! HTTP long-polling: a GET waits for the session's queued frames, a POST
+//! carries a payload of packets from the client.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+
+use crate::protocol::engineio::{self, ErrorCode};
+use crate::server::{Body, engine_error};
+use crate::session::{CloseReason, Drained, Session, TransportKind};
+use crate::wire;
+
+/// Clears the session's "a poll is waiting" mark however the poll ends,
+/// including when hyper drops the future because the client went away.
+struct PollGuard<'a>(&'a Session);
+
+impl Drop for PollGuard<'_> {
+    fn drop(&mut self) {
+        self.0.end_poll();
+    }
+}
+
+fn text_response(
+    status: StatusCode,
+    body: impl Into<Bytes>,
+    content_type: &'static str,
+) -> Response<Body> {
+    let mut res = Response::new(Full::new(body.into()));
+    *res.status_mut() = status;
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+/// A GET: answer with everything queued, waiting for it if need be.
+pub async fn poll(session: &Arc<Session>) -> Response<Body> {
+    if !session.begin_poll() {
+        // Two GETs at once: the reference server drops the session.
+        session.close(CloseReason::TransportClose);
+        return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+    }
+    let _guard = PollGuard(session);
+    let payload = match session.drain(TransportKind::Polling).await {
+        Drained::Frames(frames) => wire::polling_payload(session.generation, &frames),
+        Drained::Noop => wire::polling_payload(session.generation, &[wire::noop()]),
+        // The client closed: its pending poll gets a noop, as the reference does.
+        Drained::Closed(CloseReason::ClientClose) => {
+            wire::polling_payload(session.generation, &[wire::noop()])
+        }
+        Drained::Closed(_) => wire::polling_payload(session.generation, &[wire::close()]),
+    };
+    text_response(StatusCode::OK, payload, "text/plain; charset=UTF-8")
+}
+
+/// A POST: decode the payload and hand each packet to the session.
+pub async fn post(session: &Arc<Session>, req: Request<Incoming>) -> Response<Body> {
+    let max = session.server.config.max_payload;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return payload_too_large(session);
+    }
+    let body = match Limited::new(req.into_body(), max).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return payload_too_large(session);
+        }
+        Err(_) => {
+            session.close(CloseReason::TransportError);
+            return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+        }
+    };
+    let packets = std::str::from_utf8(&body)
+        .map_err(|_| "payload is not UTF-8".to_string())
+        .and_then(|text| engineio::decode_payload(text).map_err(|e| e.to_string()));
+    let packets = match packets {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::debug!(sid = %session.sid, error = %e, "bad polling payload");
+            session.close(CloseReason::ParseError);
+            return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+        }
+    };
+    for packet in packets {
+        session.on_packet(packet);
+    }
+    text_response(StatusCode::OK, "ok", "text/html")
+}
+
+/// An oversize POST: the reference answers 413 and ends the session.
+fn payload_too_large(session: &Session) -> Response<Body> {
+    tracing::debug!(sid = %session.sid, "polling payload over max-payload");
+    session.close(CloseReason::TransportError);
+    let mut res = Response::new(Body::default());
+    *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    res
+}

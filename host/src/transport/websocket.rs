@@ -1,0 +1,159 @@
+//! WebSocket: the RFC 6455 handshake on hyper's upgrade, a session opened
+//! directly over websocket, and the polling -> websocket upgrade (probe,
+//! upgrade, then the websocket takes over the session's queue).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+use crate::protocol::engineio::{ErrorCode, Packet};
+use crate::server::{Body, ServerState, engine_error, handshake_info_for};
+use crate::session::{CloseReason, Drained, Frame, Generation, Session, TransportKind};
+
+type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// Answer the websocket handshake and run the connection once upgraded.
+/// `existing` is the polling session to upgrade, if any.
+pub fn accept(
+    mut req: Request<Incoming>,
+    state: Arc<ServerState>,
+    existing: Option<Arc<Session>>,
+    remote: SocketAddr,
+) -> Response<Body> {
+    let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY) else {
+        return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+    };
+    let accept = derive_accept_key(key.as_bytes());
+    let info = handshake_info_for(remote, &req);
+    let upgrade = hyper::upgrade::on(&mut req);
+    let max = state.config.max_payload;
+    tokio::spawn(async move {
+        let upgraded = match upgrade.await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!(%remote, "websocket upgrade failed: {e}");
+                return;
+            }
+        };
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(max))
+            .max_frame_size(Some(max));
+        let ws =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
+                .await;
+        match existing {
+            Some(session) => upgrade_session(ws, session).await,
+            None => {
+                let session =
+                    Session::open(&state, Generation::Eio4, TransportKind::Websocket, info);
+                run(ws, session).await;
+            }
+        }
+    });
+    let mut res = Response::new(Body::default());
+    *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = res.headers_mut();
+    h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    if let Ok(v) = HeaderValue::from_str(&accept) {
+        h.insert(header::SEC_WEBSOCKET_ACCEPT, v);
+    }
+    res
+}
+
+fn to_message(frame: Frame) -> Message {
+    if frame.is_text() {
+        // SAFETY: text frames are only ever built from `String`s (`Frame::text`).
+        Message::Text(unsafe { Utf8Bytes::from_bytes_unchecked(frame.bytes().clone()) })
+    } else {
+        Message::Binary(frame.bytes().clone())
+    }
+}
+
+/// The upgrade dance on a polling session: `2probe` -> `3probe`, then `5`.
+/// Until `5` arrives the polling transport stays in charge of the queue.
+async fn upgrade_session(mut ws: Ws, session: Arc<Session>) {
+    let probed = matches!(ws.next().await, Some(Ok(Message::Text(t))) if t.as_str() == "2probe");
+    if !probed || ws.send(Message::text("3probe")).await.is_err() {
+        let _ = ws.close(None).await;
+        return;
+    }
+    session.begin_upgrade();
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => match Packet::decode_text(t.as_str()) {
+                Ok(Packet::Upgrade) => {
+                    session.finish_upgrade();
+                    tracing::debug!(sid = %session.sid, "upgraded to websocket");
+                    return run(ws, session).await;
+                }
+                // A client may ping the probe transport while waiting.
+                Ok(Packet::Ping(data)) => {
+                    let _ = ws.send(Message::text(format!("3{data}"))).await;
+                }
+                Ok(Packet::Noop) => {}
+                _ => break,
+            },
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            _ => break,
+        }
+    }
+    session.abort_upgrade();
+    let _ = ws.close(None).await;
+}
+
+/// The session's transport from now on: read packets, write queued frames.
+async fn run(mut ws: Ws, session: Arc<Session>) {
+    loop {
+        tokio::select! {
+            incoming = ws.next() => match incoming {
+                Some(Ok(Message::Text(text))) => match Packet::decode_text(text.as_str()) {
+                    Ok(packet) => session.on_packet(packet),
+                    Err(e) => {
+                        tracing::debug!(sid = %session.sid, error = %e, "bad engine.io packet");
+                        session.close(CloseReason::ParseError);
+                    }
+                },
+                Some(Ok(Message::Binary(data))) => session.on_packet(Packet::from_binary_frame(data)),
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                Some(Ok(Message::Close(_))) | None => {
+                    session.close(CloseReason::TransportClose);
+                    return;
+                }
+                Some(Err(e)) => {
+                    tracing::debug!(sid = %session.sid, "websocket error: {e}");
+                    session.close(CloseReason::TransportError);
+                    return;
+                }
+            },
+            out = session.drain(TransportKind::Websocket) => match out {
+                Drained::Frames(frames) => {
+                    let mut failed = false;
+                    for frame in frames {
+                        if ws.feed(to_message(frame)).await.is_err() {
+                            failed = true;
+                            break;
+                        }
+                    }
+                    if failed || ws.flush().await.is_err() {
+                        session.close(CloseReason::TransportError);
+                        return;
+                    }
+                }
+                Drained::Closed(_) | Drained::Noop => {
+                    let _ = ws.close(None).await;
+                    return;
+                }
+            },
+        }
+    }
+}

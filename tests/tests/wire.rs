@@ -104,7 +104,6 @@ async fn missing_or_unsupported_eio_is_rejected() {
         "/socket.io/?transport=polling",
         "/socket.io/?EIO=5&transport=polling",
         "/socket.io/?EIO=abc&transport=polling",
-        "/socket.io/?EIO=3&transport=polling",
     ] {
         let res = get(&a, target).await;
         eprintln!("GET {target} → {} {:?}", res.status, res.text());

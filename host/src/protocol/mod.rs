@@ -1,0 +1,42 @@
+//! Pure codecs: bytes in, messages out. No I/O, no tokio.
+//!
+//! This module owns the wire formats the host speaks and nothing else:
+//!
+//! - [`engineio`]: Engine.IO protocol v4 packets, websocket frames and
+//!   HTTP long-polling payloads, the handshake JSON and the HTTP error bodies.
+//! - [`socketio`]: Socket.IO protocol v5 packets, decoded into the one
+//!   [`socketio::Message`] model the rest of the host works with, and the
+//!   encoders for what the server sends.
+//!
+//! Every function here is a pure function over strings and bytes: no sockets,
+//! no clocks, no global state, and no panics on any input (the fuzz targets in
+//! `fuzz/` check that). Older generations (Engine.IO 3 / Socket.IO 4,
+//! Socket.IO 0.9) are meant to live beside these as further codecs producing
+//! the same [`engineio::Packet`] and [`socketio::Message`] values: the framing
+//! differences belong in the codec, not in the model.
+
+pub mod engineio;
+pub mod socketio;
+
+/// Append `s` as a JSON string literal (quotes and escapes included).
+pub(crate) fn push_json_string(out: &mut String, s: &str) {
+    match serde_json::to_string(s) {
+        Ok(quoted) => out.push_str(&quoted),
+        // Serializing a &str cannot fail; keep an empty string rather than panic.
+        Err(_) => out.push_str("\"\""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_json_string;
+
+    #[test]
+    fn json_string_escapes() {
+        let mut out = String::new();
+        push_json_string(&mut out, "a\"b\\c\n\u{1}é");
+        assert_eq!(out, r#""a\"b\\c\n\u0001é""#);
+        let back: String = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, "a\"b\\c\n\u{1}é");
+    }
+}

@@ -1,0 +1,61 @@
+//! Socket.IO v5 codec: decoding arbitrary text never panics; whatever decodes
+//! has the promised shape, and its canonical encoding decodes to the same
+//! message. The encoders never panic on arbitrary input either.
+//!
+//! Run with `cargo +nightly fuzz run socketio_packet` from the repository root.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sio_host::protocol::socketio::{self, Message};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+
+    let _ = socketio::split_frame(text, usize::MAX);
+    if let Ok(inner) = socketio::args_inner(text) {
+        let rebuilt = format!("[{inner}]");
+        assert_eq!(socketio::args_inner(&rebuilt), Ok(inner));
+    }
+
+    if let Ok(message) = socketio::decode(text) {
+        assert!(message.nsp().starts_with('/'));
+        assert!(!message.nsp().contains(','));
+        match &message {
+            Message::Connect {
+                auth: Some(auth), ..
+            } => {
+                assert!(auth.starts_with('{') && auth.ends_with('}'), "{auth}");
+            }
+            Message::Event {
+                name,
+                args,
+                attachments,
+                ..
+            } => {
+                assert!(!socketio::is_reserved_event(name));
+                assert!(socketio::args_inner(args).is_ok(), "{args}");
+                assert!(*attachments <= socketio::DEFAULT_MAX_ATTACHMENTS);
+            }
+            Message::Ack {
+                args, attachments, ..
+            } => {
+                assert!(socketio::args_inner(args).is_ok(), "{args}");
+                assert!(*attachments <= socketio::DEFAULT_MAX_ATTACHMENTS);
+            }
+            Message::Connect { auth: None, .. } | Message::Disconnect { .. } => {}
+        }
+        let canonical = socketio::encode(&message);
+        assert_eq!(socketio::decode(&canonical), Ok(message), "{canonical}");
+    }
+
+    // Encoders take any text without panicking.
+    let n = data.len();
+    let _ = socketio::encode_event(text, text, text, n % 3, Some(n as u64));
+    let _ = socketio::encode_ack(text, n as u64, text, n % 2);
+    let _ = socketio::encode_connect(text, text);
+    let _ = socketio::encode_connect_error(text, text);
+    let _ = socketio::encode_disconnect(text);
+});

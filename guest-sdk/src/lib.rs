@@ -1,1 +1,270 @@
-//! stub
+//! Write sio-host endpoint handlers in Rust.
+//!
+//! A handler is a type implementing [`Handler`] (every method has a
+//! default) registered with [`handler!`]; the crate is built as a
+//! `wasm32-wasip2` `cdylib`, a WebAssembly component of the
+//! `sio:realtime/endpoint` world, which the host loads for one endpoint
+//! (namespace). The component is single-threaded and the host calls it one
+//! event at a time: the one `Default` instance of your type is yours to
+//! mutate.
+//!
+//! ```
+//! use sio_guest::{Ack, Args, Conn, ConnInfo, Handler, Target};
+//!
+//! #[derive(Default)]
+//! struct Echo { visitors: u32 }
+//!
+//! impl Handler for Echo {
+//!     fn on_connect(&mut self, info: &ConnInfo) -> Result<(), String> {
+//!         self.visitors += 1;
+//!         info.conn().emit("welcome", &(self.visitors,)).map_err(|e| e.to_string())
+//!     }
+//!     fn on_event(&mut self, conn: Conn, event: &str, args: Args, ack: Option<Ack>) {
+//!         match (event, ack) {
+//!             ("echo", Some(ack)) => drop(ack.reply_raw(args.raw(), args.attachments())),
+//!             ("shout", _) => match args.parse::<(String,)>() {
+//!                 Ok((text,)) => drop(sio_guest::emit(Target::All, "shouted", &(text.to_uppercase(),))),
+//!                 Err(e) => sio_guest::warn!("{conn}: bad shout: {e}"),
+//!             },
+//!             _ => sio_guest::info!("{conn}: unhandled event {event}"),
+//!         }
+//!     }
+//! }
+//!
+//! sio_guest::handler!(Echo);
+//! ```
+//!
+//! with, in the handler's `Cargo.toml`:
+//!
+//! ```toml
+//! [lib]
+//! crate-type = ["cdylib"]
+//!
+//! [dependencies]
+//! sio-guest = { path = "../guest-sdk" }
+//! ```
+//!
+//! and `cargo build --target wasm32-wasip2 --release` produces the component
+//! `target/wasm32-wasip2/release/<name>.wasm`.
+//!
+//! # Arguments
+//!
+//! Event arguments cross the boundary as JSON array text. Incoming ones are an
+//! [`Args`]: [`Args::raw`] is the array exactly as the client sent it,
+//! [`Args::parse`] deserializes it (`let (text,): (String,) = args.parse()?`),
+//! [`Args::get`] one argument, [`Args::binary`] a binary attachment.
+//!
+//! Outgoing arguments are anything serde serializes to a JSON **array**: a
+//! tuple (`&("hi", 3)`, one argument is `&("hi",)`), an array or `Vec`, or
+//! `serde_json::json!([..])`; `&()` is no arguments. A single value is not
+//! wrapped for you (`&"hi"` fails with [`HostError::InvalidJson`]). Binary
+//! data goes in `attachments`, referenced from the arguments by a
+//! [`Placeholder`]. The `*_raw` variants take JSON text as it is.
+//!
+//! # Acting
+//!
+//! [`emit`], [`emit_binary`], [`emit_raw`], [`broadcast`],
+//! [`broadcast_except`], [`emit_with_ack`] (the reply arrives in
+//! [`Handler::on_ack`]), [`send`], [`join`], [`leave`], [`disconnect`], and
+//! the same on a [`Conn`] (`conn.emit(..)`, `conn.join(..)`). Answer an
+//! event's acknowledgement with [`Ack::reply`] (or [`ack`]). Log through the
+//! host with [`info!`] and friends or the [`mod@log`] functions. Every call
+//! returns the host's verdict as `Result<_, HostError>`; a refused call had
+//! no effect.
+//!
+//! # Testing
+//!
+//! Natively (`cargo test`) the host calls are recorded instead of made, and
+//! [`testing::Harness`] drives a handler like the host would; see
+//! [`testing`].
+//!
+//! # Host requirements
+//!
+//! Besides `sio:realtime/host@0.1.0`, a component built with Rust's standard
+//! library for `wasm32-wasip2` imports a few WASI 0.2 interfaces
+//! (`wasi:cli/environment`, `wasi:cli/exit`, `wasi:cli/stderr`,
+//! `wasi:io/error`, `wasi:io/streams`, ...) that the host links in.
+#![warn(missing_docs)]
+
+mod api;
+mod args;
+pub mod log;
+mod sys;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+
+#[doc(hidden)]
+#[allow(missing_docs, clippy::all)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "endpoint",
+        pub_export_macro: true,
+        export_macro_name: "__export_endpoint",
+        additional_derives: [PartialEq, Eq, Hash],
+    });
+}
+
+pub use api::{
+    Ack, Conn, ack, broadcast, broadcast_except, disconnect, emit, emit_binary, emit_raw,
+    emit_with_ack, emit_with_ack_raw, join, leave, send,
+};
+pub use args::{Args, Placeholder, to_args_json};
+pub use bindings::sio::realtime::types::{ConnId, ConnInfo, HostError, LogLevel, Protocol, Target};
+/// Re-exported for handlers: `sio_guest::serde_json::json!`.
+pub use serde_json;
+
+/// An endpoint's application logic. Register the type with [`handler!`]; the
+/// host's calls reach one `Default` instance of it. Every method has a
+/// default that does nothing (and accepts connections).
+pub trait Handler: Default + 'static {
+    /// A client connects to the endpoint. `Err(reason)` refuses it: the
+    /// client gets a CONNECT_ERROR carrying `reason` (e.g. socket.io-client's
+    /// `connect_error` with `err.message == reason`). Emits to the
+    /// connection from here are delivered after the CONNECT reply.
+    fn on_connect(&mut self, info: &ConnInfo) -> Result<(), String> {
+        let _ = info;
+        Ok(())
+    }
+
+    /// A plain message (Socket.IO 0.9 `message`/`json` packets); `text` is
+    /// the raw payload.
+    fn on_message(&mut self, conn: Conn, text: &str) {
+        let _ = (conn, text);
+    }
+
+    /// An event with its arguments. When `ack` is `Some` the client waits
+    /// for the reply: answer it with [`Ack::reply`].
+    fn on_event(&mut self, conn: Conn, event: &str, args: Args, ack: Option<Ack>) {
+        let _ = (conn, event, args, ack);
+    }
+
+    /// The reply to [`emit_with_ack`]'s `token`: the client's arguments, or
+    /// `None` when the timeout passed or the client left first.
+    fn on_ack(&mut self, conn: Conn, token: u64, reply: Option<Args>) {
+        let _ = (conn, token, reply);
+    }
+
+    /// The connection is gone; `reason` is Socket.IO's ("client namespace
+    /// disconnect", "transport close", "ping timeout", ...). Host calls
+    /// naming it now fail with [`HostError::UnknownConn`].
+    fn on_disconnect(&mut self, conn: Conn, reason: &str) {
+        let _ = (conn, reason);
+    }
+}
+
+/// Exports a [`Handler`] type as the component's `endpoint` world:
+/// `sio_guest::handler!(MyHandler);`, once per crate, at item level.
+///
+/// One `MyHandler::default()` is created on first use and kept for the life
+/// of the component instance; each export borrows it mutably for the call.
+#[macro_export]
+macro_rules! handler {
+    ($ty:ty) => {
+        const _: () = {
+            ::std::thread_local! {
+                static __SIO_GUEST_HANDLER: ::core::cell::RefCell<$ty> =
+                    ::core::cell::RefCell::new(<$ty as ::core::default::Default>::default());
+            }
+
+            fn __sio_guest_with<R>(f: impl ::core::ops::FnOnce(&mut $ty) -> R) -> R {
+                __SIO_GUEST_HANDLER.with(|handler| f(&mut handler.borrow_mut()))
+            }
+
+            struct __SioGuestExports;
+
+            impl $crate::__private::Guest for __SioGuestExports {
+                fn on_connect(
+                    info: $crate::ConnInfo,
+                ) -> ::core::result::Result<(), ::std::string::String> {
+                    __sio_guest_with(|h| $crate::__private::on_connect(h, info))
+                }
+
+                fn on_message(conn: $crate::ConnId, text: ::std::string::String) {
+                    __sio_guest_with(|h| $crate::__private::on_message(h, conn, text))
+                }
+
+                fn on_event(
+                    conn: $crate::ConnId,
+                    event: ::std::string::String,
+                    args_json: ::std::string::String,
+                    attachments: ::std::vec::Vec<::std::vec::Vec<u8>>,
+                    ack_id: ::core::option::Option<u64>,
+                ) {
+                    __sio_guest_with(|h| {
+                        $crate::__private::on_event(h, conn, event, args_json, attachments, ack_id)
+                    })
+                }
+
+                fn on_ack(
+                    conn: $crate::ConnId,
+                    token: u64,
+                    args_json: ::core::option::Option<::std::string::String>,
+                    attachments: ::std::vec::Vec<::std::vec::Vec<u8>>,
+                ) {
+                    __sio_guest_with(|h| {
+                        $crate::__private::on_ack(h, conn, token, args_json, attachments)
+                    })
+                }
+
+                fn on_disconnect(conn: $crate::ConnId, reason: ::std::string::String) {
+                    __sio_guest_with(|h| $crate::__private::on_disconnect(h, conn, reason))
+                }
+            }
+
+            $crate::__private::export!(
+                __SioGuestExports with_types_in $crate::__private::bindings
+            );
+        };
+    };
+}
+
+/// Glue for [`handler!`] and [`testing`]; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::bindings;
+    pub use crate::bindings::__export_endpoint as export;
+    pub use crate::bindings::Guest;
+
+    use crate::{Ack, Args, Conn, ConnId, ConnInfo, Handler};
+
+    pub fn on_connect<H: Handler>(handler: &mut H, info: ConnInfo) -> Result<(), String> {
+        handler.on_connect(&info)
+    }
+
+    pub fn on_message<H: Handler>(handler: &mut H, conn: ConnId, text: String) {
+        handler.on_message(Conn::new(conn), &text);
+    }
+
+    pub fn on_event<H: Handler>(
+        handler: &mut H,
+        conn: ConnId,
+        event: String,
+        args_json: String,
+        attachments: Vec<Vec<u8>>,
+        ack_id: Option<u64>,
+    ) {
+        let ack = ack_id.map(|id| Ack::new(conn, id));
+        handler.on_event(
+            Conn::new(conn),
+            &event,
+            Args::new(args_json, attachments),
+            ack,
+        );
+    }
+
+    pub fn on_ack<H: Handler>(
+        handler: &mut H,
+        conn: ConnId,
+        token: u64,
+        args_json: Option<String>,
+        attachments: Vec<Vec<u8>>,
+    ) {
+        let reply = args_json.map(|json| Args::new(json, attachments));
+        handler.on_ack(Conn::new(conn), token, reply);
+    }
+
+    pub fn on_disconnect<H: Handler>(handler: &mut H, conn: ConnId, reason: String) {
+        handler.on_disconnect(Conn::new(conn), &reason);
+    }
+}

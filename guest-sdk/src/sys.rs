@@ -1,0 +1,12 @@
+//! The host imports: the real ones in a component, a recorder natively (see
+//! [`crate::testing`]) so handlers can be unit-tested with `cargo test`.
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use crate::bindings::sio::realtime::host::{
+    ack, disconnect, emit, emit_with_ack, join, leave, log, send,
+};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use crate::testing::host::{
+    ack, disconnect, emit, emit_with_ack, join, leave, log, send,
+};

@@ -1,0 +1,694 @@
+//! Unit-testing handlers natively (`cargo test`), without a host.
+//!
+//! Off wasm32 the SDK's host calls do not reach a host: they are checked
+//! and recorded in a thread-local log. A [`Harness`] owns a handler, plays
+//! the host's side (connect, events, acks, disconnect) and lets the test
+//! inspect the [`HostCall`]s the handler made. Every `#[test]` runs on its
+//! own thread, so tests do not see each other's calls.
+//!
+//! The recorder enforces what the contract promises: a call naming a
+//! connection that is not connected fails with [`HostError::UnknownConn`],
+//! `args-json` must be a JSON array ([`HostError::InvalidJson`]), event and
+//! room names must not be empty ([`HostError::InvalidName`]), an ack must
+//! answer an ack id the client asked for, once ([`HostError::UnknownAck`]).
+//! Refused calls are not recorded. `host.disconnect(conn)` removes the
+//! connection; call [`Harness::disconnect`] to deliver `on_disconnect`.
+//!
+//! ```
+//! use sio_guest::testing::{Harness, HostCall, conn_info};
+//! use sio_guest::{Ack, Args, Conn, Handler, Target};
+//!
+//! #[derive(Default)]
+//! struct Echo;
+//! impl Handler for Echo {
+//!     fn on_event(&mut self, conn: Conn, event: &str, args: Args, ack: Option<Ack>) {
+//!         if let Some(ack) = ack {
+//!             ack.reply_raw(args.raw(), args.attachments()).unwrap();
+//!         } else {
+//!             conn.emit_raw(event, args.raw(), args.attachments()).unwrap();
+//!         }
+//!     }
+//! }
+//!
+//! let mut h = Harness::<Echo>::new();
+//! h.connect(conn_info(1)).unwrap();
+//! h.event(1, "hi", r#"["there"]"#, Some(5));
+//! h.event(1, "yo", "[1]", None);
+//! assert_eq!(
+//!     h.take_calls(),
+//!     vec![
+//!         HostCall::Ack { conn: 1, ack_id: 5, args: r#"["there"]"#.into(), attachments: vec![] },
+//!         HostCall::Emit { to: Target::Conn(1), event: "yo".into(), args: "[1]".into(), attachments: vec![] },
+//!     ]
+//! );
+//! ```
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, VecDeque};
+
+use serde_json::value::RawValue;
+
+use crate::{ConnId, ConnInfo, Handler, HostError, LogLevel, Protocol, Target};
+
+/// One host call a handler made (and the host accepted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostCall {
+    /// `host.send`.
+    Send {
+        /// Recipients.
+        to: Target,
+        /// The message.
+        text: String,
+    },
+    /// `host.emit`.
+    Emit {
+        /// Recipients.
+        to: Target,
+        /// Event name.
+        event: String,
+        /// The JSON array text.
+        args: String,
+        /// Binary attachments.
+        attachments: Vec<Vec<u8>>,
+    },
+    /// `host.emit-with-ack`.
+    EmitWithAck {
+        /// The recipient.
+        conn: ConnId,
+        /// Event name.
+        event: String,
+        /// The JSON array text.
+        args: String,
+        /// Binary attachments.
+        attachments: Vec<Vec<u8>>,
+        /// The timeout asked for.
+        timeout_ms: u32,
+        /// The token returned (feed it to [`Harness::ack`]).
+        token: u64,
+    },
+    /// `host.ack`.
+    Ack {
+        /// The connection answered.
+        conn: ConnId,
+        /// The client's ack id.
+        ack_id: u64,
+        /// The JSON array text.
+        args: String,
+        /// Binary attachments.
+        attachments: Vec<Vec<u8>>,
+    },
+    /// `host.join`.
+    Join {
+        /// The connection.
+        conn: ConnId,
+        /// The room.
+        room: String,
+    },
+    /// `host.leave`.
+    Leave {
+        /// The connection.
+        conn: ConnId,
+        /// The room.
+        room: String,
+    },
+    /// `host.disconnect`.
+    Disconnect {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// `host.log`.
+    Log {
+        /// Level.
+        level: LogLevel,
+        /// Message.
+        message: String,
+    },
+}
+
+#[derive(Default)]
+struct State {
+    calls: Vec<HostCall>,
+    connected: BTreeSet<ConnId>,
+    pending_acks: BTreeSet<(ConnId, u64)>,
+    failures: VecDeque<HostError>,
+    next_token: u64,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|state| f(&mut state.borrow_mut()))
+}
+
+/// Forgets every recorded call, connection and pending ack of this thread.
+pub fn reset() {
+    with_state(|state| *state = State::default());
+}
+
+/// Takes the calls recorded so far on this thread.
+pub fn take_calls() -> Vec<HostCall> {
+    with_state(|state| std::mem::take(&mut state.calls))
+}
+
+/// Makes the next fallible host call on this thread fail with `error`
+/// (queued: call it twice to fail two calls).
+pub fn fail_next(error: HostError) {
+    with_state(|state| state.failures.push_back(error));
+}
+
+/// Marks `conn` as connected without running a handler (for tests that call
+/// the SDK's functions directly).
+pub fn add_conn(conn: ConnId) {
+    with_state(|state| state.connected.insert(conn));
+}
+
+/// A plausible [`ConnInfo`] for connection `id`: endpoint `/`, Engine.IO 4
+/// over websocket, no query, headers or auth. Adjust fields as needed:
+/// `ConnInfo { auth: Some(r#"{"token":"x"}"#.into()), ..conn_info(1) }`.
+pub fn conn_info(id: ConnId) -> ConnInfo {
+    ConnInfo {
+        id,
+        sid: format!("sid-{id}"),
+        endpoint: "/".to_owned(),
+        protocol: Protocol::Eio4,
+        transport: "websocket".to_owned(),
+        remote_addr: "127.0.0.1:40000".to_owned(),
+        query: Vec::new(),
+        headers: Vec::new(),
+        auth: None,
+    }
+}
+
+/// Drives one handler instance the way the host would.
+pub struct Harness<H: Handler> {
+    handler: H,
+}
+
+impl<H: Handler> Default for Harness<H> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<H: Handler> Harness<H> {
+    /// A fresh `H::default()`; resets this thread's recorder.
+    pub fn new() -> Self {
+        reset();
+        Harness {
+            handler: H::default(),
+        }
+    }
+
+    /// The handler, to inspect its state.
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// The handler, mutably.
+    pub fn handler_mut(&mut self) -> &mut H {
+        &mut self.handler
+    }
+
+    /// `on-connect`. The connection counts as connected during the call and
+    /// stays so when the handler accepts it.
+    pub fn connect(&mut self, info: ConnInfo) -> Result<(), String> {
+        let id = info.id;
+        add_conn(id);
+        let result = crate::__private::on_connect(&mut self.handler, info);
+        if result.is_err() {
+            with_state(|state| state.connected.remove(&id));
+        }
+        result
+    }
+
+    /// `on-message`.
+    pub fn message(&mut self, conn: ConnId, text: &str) {
+        crate::__private::on_message(&mut self.handler, conn, text.to_owned());
+    }
+
+    /// `on-event` without attachments; with `ack_id`, the handler may answer
+    /// it once.
+    pub fn event(&mut self, conn: ConnId, event: &str, args_json: &str, ack_id: Option<u64>) {
+        self.event_binary(conn, event, args_json, Vec::new(), ack_id);
+    }
+
+    /// `on-event` with binary attachments.
+    pub fn event_binary(
+        &mut self,
+        conn: ConnId,
+        event: &str,
+        args_json: &str,
+        attachments: Vec<Vec<u8>>,
+        ack_id: Option<u64>,
+    ) {
+        if let Some(id) = ack_id {
+            with_state(|state| state.pending_acks.insert((conn, id)));
+        }
+        crate::__private::on_event(
+            &mut self.handler,
+            conn,
+            event.to_owned(),
+            args_json.to_owned(),
+            attachments,
+            ack_id,
+        );
+    }
+
+    /// `on-ack`: the client's reply to `emit-with-ack` (`None`: timed out).
+    pub fn ack(
+        &mut self,
+        conn: ConnId,
+        token: u64,
+        args_json: Option<&str>,
+        attachments: Vec<Vec<u8>>,
+    ) {
+        crate::__private::on_ack(
+            &mut self.handler,
+            conn,
+            token,
+            args_json.map(str::to_owned),
+            attachments,
+        );
+    }
+
+    /// `on-disconnect`; the connection is gone before the handler runs.
+    pub fn disconnect(&mut self, conn: ConnId, reason: &str) {
+        with_state(|state| {
+            state.connected.remove(&conn);
+            state.pending_acks.retain(|(c, _)| *c != conn);
+        });
+        crate::__private::on_disconnect(&mut self.handler, conn, reason.to_owned());
+    }
+
+    /// Takes the host calls recorded since the last take.
+    pub fn take_calls(&self) -> Vec<HostCall> {
+        take_calls()
+    }
+}
+
+/// The recorder, with the signatures of the generated host imports.
+pub(crate) mod host {
+    use super::*;
+
+    fn call(
+        check: impl FnOnce(&mut State) -> Result<(), HostError>,
+        record: impl FnOnce(&mut State) -> HostCall,
+    ) -> Result<(), HostError> {
+        with_state(|state| {
+            if let Some(error) = state.failures.pop_front() {
+                return Err(error);
+            }
+            check(state)?;
+            let call = record(state);
+            state.calls.push(call);
+            Ok(())
+        })
+    }
+
+    fn known(state: &State, conn: ConnId) -> Result<(), HostError> {
+        if state.connected.contains(&conn) {
+            Ok(())
+        } else {
+            Err(HostError::UnknownConn)
+        }
+    }
+
+    fn target(state: &State, to: &Target) -> Result<(), HostError> {
+        match to {
+            Target::Conn(conn) => known(state, *conn),
+            Target::Room(room) | Target::RoomExcept((room, _)) => name(room),
+            Target::All | Target::AllExcept(_) => Ok(()),
+        }
+    }
+
+    fn name(name: &str) -> Result<(), HostError> {
+        if name.is_empty() {
+            Err(HostError::InvalidName)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn array(json: &str) -> Result<(), HostError> {
+        serde_json::from_str::<Vec<&RawValue>>(json)
+            .map(drop)
+            .map_err(|_| HostError::InvalidJson)
+    }
+
+    pub(crate) fn send(to: &Target, text: &str) -> Result<(), HostError> {
+        call(
+            |state| target(state, to),
+            |_| HostCall::Send {
+                to: to.clone(),
+                text: text.to_owned(),
+            },
+        )
+    }
+
+    pub(crate) fn emit(
+        to: &Target,
+        event: &str,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+    ) -> Result<(), HostError> {
+        call(
+            |state| {
+                target(state, to)?;
+                name(event)?;
+                array(args_json)
+            },
+            |_| HostCall::Emit {
+                to: to.clone(),
+                event: event.to_owned(),
+                args: args_json.to_owned(),
+                attachments: attachments.to_vec(),
+            },
+        )
+    }
+
+    pub(crate) fn emit_with_ack(
+        to: ConnId,
+        event: &str,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+        timeout_ms: u32,
+    ) -> Result<u64, HostError> {
+        let mut token = 0;
+        call(
+            |state| {
+                known(state, to)?;
+                name(event)?;
+                array(args_json)
+            },
+            |state| {
+                state.next_token += 1;
+                token = state.next_token;
+                HostCall::EmitWithAck {
+                    conn: to,
+                    event: event.to_owned(),
+                    args: args_json.to_owned(),
+                    attachments: attachments.to_vec(),
+                    timeout_ms,
+                    token,
+                }
+            },
+        )?;
+        Ok(token)
+    }
+
+    pub(crate) fn ack(
+        conn: ConnId,
+        ack_id: u64,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+    ) -> Result<(), HostError> {
+        call(
+            |state| {
+                known(state, conn)?;
+                array(args_json)?;
+                if state.pending_acks.remove(&(conn, ack_id)) {
+                    Ok(())
+                } else {
+                    Err(HostError::UnknownAck)
+                }
+            },
+            |_| HostCall::Ack {
+                conn,
+                ack_id,
+                args: args_json.to_owned(),
+                attachments: attachments.to_vec(),
+            },
+        )
+    }
+
+    pub(crate) fn join(conn: ConnId, room: &str) -> Result<(), HostError> {
+        call(
+            |state| {
+                known(state, conn)?;
+                name(room)
+            },
+            |_| HostCall::Join {
+                conn,
+                room: room.to_owned(),
+            },
+        )
+    }
+
+    pub(crate) fn leave(conn: ConnId, room: &str) -> Result<(), HostError> {
+        call(
+            |state| {
+                known(state, conn)?;
+                name(room)
+            },
+            |_| HostCall::Leave {
+                conn,
+                room: room.to_owned(),
+            },
+        )
+    }
+
+    pub(crate) fn disconnect(conn: ConnId) -> Result<(), HostError> {
+        call(
+            |state| known(state, conn),
+            |state| {
+                state.connected.remove(&conn);
+                state.pending_acks.retain(|(c, _)| *c != conn);
+                HostCall::Disconnect { conn }
+            },
+        )
+    }
+
+    pub(crate) fn log(level: LogLevel, message: &str) {
+        with_state(|state| {
+            state.calls.push(HostCall::Log {
+                level,
+                message: message.to_owned(),
+            })
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Ack, Args, Conn};
+
+    #[derive(Default)]
+    struct Probe {
+        connected: Vec<ConnId>,
+        acks: Vec<(ConnId, u64, Option<Args>)>,
+        gone: Vec<(ConnId, String)>,
+        messages: Vec<String>,
+        results: Vec<Result<(), HostError>>,
+    }
+
+    impl Handler for Probe {
+        fn on_connect(&mut self, info: &ConnInfo) -> Result<(), String> {
+            if info.auth.is_some() {
+                return Err("no auth please".into());
+            }
+            self.connected.push(info.id);
+            info.conn().emit("hello", &()).map_err(|e| e.to_string())
+        }
+        fn on_message(&mut self, conn: Conn, text: &str) {
+            self.messages.push(format!("{conn}: {text}"));
+        }
+        fn on_event(&mut self, conn: Conn, event: &str, args: Args, ack: Option<Ack>) {
+            match event {
+                "twice" => {
+                    let id = ack.as_ref().unwrap().id();
+                    self.results.push(ack.unwrap().reply(&()));
+                    self.results.push(crate::ack(conn, id, &()));
+                }
+                "ask" => {
+                    let token = conn.emit_with_ack("q", &(1,), 100);
+                    self.results.push(token.map(drop));
+                }
+                "room" => {
+                    let room: String = args.get(0).unwrap();
+                    self.results.push(conn.join(&room));
+                    self.results
+                        .push(crate::emit(Target::room(room), "in", &()));
+                }
+                "bad" => {
+                    self.results.push(conn.emit("x", &"not an array"));
+                    self.results.push(conn.emit_raw("x", "{}", &[]));
+                    self.results.push(conn.emit("", &()));
+                    self.results.push(crate::emit(3u64, "x", &()));
+                }
+                "bye" => {
+                    self.results.push(conn.disconnect());
+                    self.results.push(conn.send("after"));
+                }
+                _ => {}
+            }
+        }
+        fn on_ack(&mut self, conn: Conn, token: u64, reply: Option<Args>) {
+            self.acks.push((conn.id(), token, reply));
+        }
+        fn on_disconnect(&mut self, conn: Conn, reason: &str) {
+            self.gone.push((conn.id(), reason.to_owned()));
+        }
+    }
+
+    #[test]
+    fn connect_emits_and_refusal_forgets_the_conn() {
+        let mut h = Harness::<Probe>::new();
+        h.connect(conn_info(1)).unwrap();
+        let refused = ConnInfo {
+            auth: Some("{}".into()),
+            ..conn_info(2)
+        };
+        assert_eq!(h.connect(refused), Err("no auth please".into()));
+        assert_eq!(h.handler().connected, vec![1]);
+        assert_eq!(
+            h.take_calls(),
+            vec![HostCall::Emit {
+                to: Target::Conn(1),
+                event: "hello".into(),
+                args: "[]".into(),
+                attachments: vec![],
+            }]
+        );
+        assert_eq!(
+            crate::emit(Target::Conn(2), "x", &()),
+            Err(HostError::UnknownConn)
+        );
+    }
+
+    #[test]
+    fn acks_are_answered_once() {
+        let mut h = Harness::<Probe>::new();
+        h.connect(conn_info(1)).unwrap();
+        h.take_calls();
+        h.event(1, "twice", "[]", Some(9));
+        assert_eq!(
+            h.handler().results,
+            vec![Ok(()), Err(HostError::UnknownAck)]
+        );
+        assert_eq!(h.take_calls().len(), 1);
+    }
+
+    #[test]
+    fn emit_with_ack_tokens_and_replies() {
+        let mut h = Harness::<Probe>::new();
+        h.connect(conn_info(1)).unwrap();
+        h.take_calls();
+        h.event(1, "ask", "[]", None);
+        h.event(1, "ask", "[]", None);
+        let calls = h.take_calls();
+        let tokens: Vec<u64> = calls
+            .iter()
+            .map(|call| match call {
+                HostCall::EmitWithAck {
+                    token, timeout_ms, ..
+                } => {
+                    assert_eq!(*timeout_ms, 100);
+                    *token
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(tokens, vec![1, 2]);
+        h.ack(1, 2, Some(r#"["a"]"#), vec![vec![1]]);
+        h.ack(1, 1, None, vec![]);
+        assert_eq!(
+            h.handler().acks,
+            vec![
+                (1, 2, Some(Args::new(r#"["a"]"#, vec![vec![1]]))),
+                (1, 1, None)
+            ]
+        );
+    }
+
+    #[test]
+    fn checks_names_json_and_conns() {
+        let mut h = Harness::<Probe>::new();
+        h.connect(conn_info(1)).unwrap();
+        h.take_calls();
+        h.event(1, "bad", "[]", None);
+        assert_eq!(
+            h.handler().results,
+            vec![
+                Err(HostError::InvalidJson),
+                Err(HostError::InvalidJson),
+                Err(HostError::InvalidName),
+                Err(HostError::UnknownConn),
+            ]
+        );
+        assert_eq!(h.take_calls(), vec![]);
+    }
+
+    #[test]
+    fn rooms_and_failures() {
+        let mut h = Harness::<Probe>::new();
+        h.connect(conn_info(1)).unwrap();
+        h.take_calls();
+        h.event(1, "room", r#"["r"]"#, None);
+        fail_next(HostError::TooLarge);
+        h.event(1, "room", r#"["r"]"#, None);
+        assert_eq!(
+            h.handler().results,
+            vec![Ok(()), Ok(()), Err(HostError::TooLarge), Ok(())]
+        );
+        let calls = h.take_calls();
+        assert_eq!(
+            calls[..2],
+            [
+                HostCall::Join {
+                    conn: 1,
+                    room: "r".into()
+                },
+                HostCall::Emit {
+                    to: Target::Room("r".into()),
+                    event: "in".into(),
+                    args: "[]".into(),
+                    attachments: vec![],
+                }
+            ]
+        );
+        assert_eq!(calls.len(), 3);
+    }
+
+    #[test]
+    fn host_disconnect_removes_the_conn() {
+        let mut h = Harness::<Probe>::new();
+        h.connect(conn_info(1)).unwrap();
+        h.take_calls();
+        h.event(1, "bye", "[]", None);
+        assert_eq!(
+            h.handler().results,
+            vec![Ok(()), Err(HostError::UnknownConn)]
+        );
+        assert_eq!(h.take_calls(), vec![HostCall::Disconnect { conn: 1 }]);
+        h.disconnect(1, "server namespace disconnect");
+        h.message(1, "late");
+        assert_eq!(
+            h.handler().gone,
+            vec![(1, "server namespace disconnect".to_owned())]
+        );
+        assert_eq!(h.handler().messages, vec!["conn 1: late".to_owned()]);
+    }
+
+    #[test]
+    fn logs_are_recorded() {
+        reset();
+        crate::info!("x = {}", 1);
+        crate::log::error("boom");
+        assert_eq!(
+            take_calls(),
+            vec![
+                HostCall::Log {
+                    level: LogLevel::Info,
+                    message: "x = 1".into()
+                },
+                HostCall::Log {
+                    level: LogLevel::Error,
+                    message: "boom".into()
+                },
+            ]
+        );
+    }
+}

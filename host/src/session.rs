@@ -10,7 +10,6 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::Notify;
@@ -59,8 +58,6 @@ pub enum CloseReason {
     ParseError,
     /// The client joined no namespace within the connect timeout.
     ConnectTimeout,
-    /// The client left its last namespace.
-    ClientNamespaceDisconnect,
 }
 
 impl CloseReason {
@@ -72,7 +69,6 @@ impl CloseReason {
             CloseReason::PingTimeout => "ping timeout",
             CloseReason::ParseError => "parse error",
             CloseReason::ConnectTimeout => "connect timeout",
-            CloseReason::ClientNamespaceDisconnect => "client namespace disconnect",
         }
     }
 }
@@ -176,7 +172,9 @@ pub struct Session {
     pub server: Arc<ServerState>,
     state: Mutex<State>,
     wake: Notify,
+    /// Set by a pong; the heartbeat clears it before each ping.
     pong: AtomicBool,
+    pong_wake: Notify,
     pub(crate) sockets: Mutex<SocketLayer>,
 }
 
@@ -216,7 +214,8 @@ impl Session {
                 closed: None,
             }),
             wake: Notify::new(),
-            pong: AtomicBool::new(true),
+            pong: AtomicBool::new(false),
+            pong_wake: Notify::new(),
             sockets: Mutex::new(SocketLayer::default()),
         });
         server.sessions.insert(session.clone());
@@ -267,6 +266,7 @@ impl Session {
             st.closed = Some(reason);
         }
         self.wake.notify_waiters();
+        self.pong_wake.notify_waiters();
         self.server.sessions.remove(&self.sid);
         let sockets = std::mem::take(&mut *self.socket_layer());
         sockets.disconnect_all(reason.socketio_reason());
@@ -280,7 +280,10 @@ impl Session {
     /// Handle one packet from the client, whatever transport carried it.
     pub fn on_packet(self: &Arc<Self>, packet: Packet) {
         match packet {
-            Packet::Pong(_) => self.pong.store(true, Ordering::Relaxed),
+            Packet::Pong(_) => {
+                self.pong.store(true, Ordering::Release);
+                self.pong_wake.notify_waiters();
+            }
             // Engine.IO 4 clients do not ping (the probe is handled by the
             // websocket upgrade); answer anyway, it costs nothing.
             Packet::Ping(data) => {
@@ -378,6 +381,30 @@ impl Session {
         self.state().upgrading
     }
 
+    /// Send a ping and wait for its pong; false when none came in time or
+    /// the session closed.
+    async fn ping_and_wait(&self, timeout: std::time::Duration) -> bool {
+        self.pong.store(false, Ordering::Release);
+        let wait = async {
+            loop {
+                let notified = self.pong_wake.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if self.pong.load(Ordering::Acquire) {
+                    return true;
+                }
+                if self.is_closed() {
+                    return false;
+                }
+                notified.await;
+            }
+        };
+        if !self.push_packet(&Packet::Ping(String::new())) {
+            return false;
+        }
+        tokio::time::timeout(timeout, wait).await.unwrap_or(false)
+    }
+
     /// Heartbeat and connect timeout. Holds only a weak reference, so a
     /// closed and dropped session ends its timers.
     async fn timers(session: std::sync::Weak<Session>) {
@@ -393,32 +420,22 @@ impl Session {
         let connect_check = async {
             tokio::time::sleep_until(connect_deadline).await;
             if let Some(s) = session.upgrade()
-                && !s.socket_layer().ever_connected()
+                && !s.socket_layer().has_joined()
             {
                 tracing::debug!(sid = %s.sid, "no namespace joined in time");
                 s.close(CloseReason::ConnectTimeout);
             }
             std::future::pending::<()>().await
         };
+        // As the reference server: ping, wait up to pingTimeout for the
+        // pong, and schedule the next ping pingInterval after the pong.
         let heartbeat = async {
             loop {
                 tokio::time::sleep(interval).await;
-                match session.upgrade() {
-                    Some(s) if !s.is_closed() => {
-                        s.pong.store(false, Ordering::Relaxed);
-                        s.push_packet(&Packet::Ping(String::new()));
-                    }
-                    _ => return,
-                }
-                tokio::time::sleep(timeout).await;
-                match session.upgrade() {
-                    Some(s) if !s.is_closed() => {
-                        if !s.pong.load(Ordering::Relaxed) {
-                            s.close(CloseReason::PingTimeout);
-                            return;
-                        }
-                    }
-                    _ => return,
+                let Some(s) = session.upgrade() else { return };
+                if !s.ping_and_wait(timeout).await {
+                    s.close(CloseReason::PingTimeout);
+                    return;
                 }
             }
         };
@@ -427,10 +444,4 @@ impl Session {
             _ = heartbeat => {}
         }
     }
-}
-
-/// Engine.IO's fixed wait after a ping before giving up, kept for clarity
-/// where a transport needs an upper bound on a single poll.
-pub fn poll_bound(server: &ServerState) -> Duration {
-    server.config.ping_interval + server.config.ping_timeout
 }

@@ -140,6 +140,8 @@ impl Runtime {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_trap();
+        // Instantiation runs guest code too (initializers): give it a budget.
+        store.set_epoch_deadline(limits.deadline_ticks());
         store
     }
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask` — project tasks, std only.
 //!
-//! * `cargo xtask build-wasm` — the handler components (chat, conformance), release,
+//! * `cargo xtask build-wasm` — the handler components (workspace members under
+//!   `examples/` and `tests/handlers/`: chat, conformance, ...), release,
 //!   for wasm32-wasip2.
 //! * `cargo xtask demo [ARGS...]` — builds chat.wasm and the host (release) and
 //!   serves the chat page on http://127.0.0.1:8000 (ARGS go to `sio-host run`).
@@ -20,7 +21,7 @@ const WASM_TARGET: &str = "wasm32-wasip2";
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("build-wasm") => build_wasm(&["chat", "conformance"]),
+        Some("build-wasm") => handlers().and_then(|h| build_wasm(&h)),
         Some("demo") => demo(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("-h" | "--help" | "help") => {
@@ -48,7 +49,7 @@ fn usage() {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         build-wasm      build the handler components (chat, conformance) for {WASM_TARGET}, release\n  \
+         build-wasm      build the handler components (examples/*, tests/handlers/*) for {WASM_TARGET}, release\n  \
          demo [ARGS...]  build chat.wasm + the host (release) and serve the chat page on\n                  \
          http://127.0.0.1:8000; ARGS are passed to `sio-host run`\n  \
          test            build handlers (release) + host (debug), run `cargo test --workspace`\n                  \
@@ -153,18 +154,73 @@ fn ensure_node_modules() -> Result {
     run(c)
 }
 
-fn build_wasm(packages: &[&str]) -> Result {
+/// The handler crates: workspace members under `examples/` and `tests/handlers/`
+/// (chat, conformance, and test-only handlers such as `hostile`).
+fn handlers() -> Result<Vec<String>> {
+    let root = root();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))
+        .map_err(|e| format!("reading Cargo.toml: {e}"))?;
+    let mut out = Vec::new();
+    for dir in ["examples", "tests/handlers"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let member = format!("{dir}/{}", e.file_name().to_string_lossy());
+            if !manifest.contains(&format!("\"{member}\"")) {
+                continue; // not a workspace member (yet)
+            }
+            let Ok(toml) = std::fs::read_to_string(e.path().join("Cargo.toml")) else {
+                continue;
+            };
+            if !toml.contains("cdylib") {
+                continue;
+            }
+            if let Some(name) = package_name(&toml) {
+                out.push(name);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err("no handler crates found under examples/ or tests/handlers/".into());
+    }
+    Ok(out)
+}
+
+/// `name = "..."` of the `[package]` table.
+fn package_name(toml: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in toml.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+            continue;
+        }
+        if in_package
+            && let Some(v) = line.strip_prefix("name")
+            && let Some(v) = v.trim_start().strip_prefix('=')
+        {
+            return Some(v.trim().trim_matches('"').to_string());
+        }
+    }
+    None
+}
+
+fn build_wasm<S: AsRef<str>>(packages: &[S]) -> Result {
+    let packages: Vec<&str> = packages.iter().map(AsRef::as_ref).collect();
     ensure_wasm_target()?;
     step(&format!(
         "building handlers {packages:?} ({WASM_TARGET}, release)"
     ));
     let mut c = cargo();
     c.args(["build", "--target", WASM_TARGET, "--release"]);
-    for p in packages {
+    for p in &packages {
         c.args(["-p", p]);
     }
     run(c)?;
-    for p in packages {
+    for p in &packages {
         let out = root().join(format!("target/{WASM_TARGET}/release/{p}.wasm"));
         if !out.is_file() {
             return Err(format!("{} was not produced", out.display()));
@@ -336,7 +392,7 @@ fn test(extra: &[String]) -> Result {
     }
     let started = Instant::now();
     ensure_node_modules()?;
-    build_wasm(&["chat", "conformance"])?;
+    build_wasm(&handlers()?)?;
     build_host(false)?;
 
     let root = root();
@@ -418,6 +474,20 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn package_names() {
+        let toml = "[package]\nname = \"chat\"\nversion = \"0.1.0\"\n[lib]\nname = \"x\"\n";
+        assert_eq!(package_name(toml).as_deref(), Some("chat"));
+        assert_eq!(package_name("[lib]\nname = \"x\""), None);
+    }
+
+    #[test]
+    fn handler_crates_found() {
+        let h = handlers().unwrap();
+        assert!(h.iter().any(|n| n == "chat"), "{h:?}");
+        assert!(h.iter().any(|n| n == "conformance"), "{h:?}");
     }
 
     #[test]

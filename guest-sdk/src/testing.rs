@@ -3,8 +3,8 @@
 //! Off wasm32 the SDK's host calls do not reach a host: they are checked
 //! and recorded in a thread-local log. A [`Harness`] owns a handler, plays
 //! the host's side (connect, events, acks, disconnect) and lets the test
-//! inspect the [`HostCall`]s the handler made. Every `#[test]` runs on its
-//! own thread, so tests do not see each other's calls.
+//! inspect the [`HostCall`]s the handler made. The recorder is per thread
+//! and [`Harness::new`] resets it, so tests do not see each other's calls.
 //!
 //! The recorder enforces what the contract promises: a call naming a
 //! connection that is not connected fails with [`HostError::UnknownConn`],

@@ -1,0 +1,582 @@
+//! loadgen: drives a Socket.IO server (or a bare websocket echo) with N
+//! clients and reports throughput, latency, the server's CPU use and RSS.
+//!
+//! Workloads (see bench/README.md):
+//!
+//! - `echo`: every client emits `echo` with an ack id and a small object,
+//!   waits for the ack, repeats (closed loop, one request in flight per
+//!   client). Reports acks/s and the round-trip latency.
+//! - `broadcast`: client 0 emits `broadcast`; the server sends it to every
+//!   client (client 0 included). At most `--window` broadcasts are in flight
+//!   (a broadcast counts as done when N deliveries have arrived). Reports
+//!   deliveries/s and the fan-out latency (emit to each delivery).
+//! - `idle`: open N connections, hold them (answering pings), report the
+//!   server's RSS.
+//!
+//! One JSON line per run on stdout; a human summary on stderr.
+
+mod client;
+mod http;
+mod net;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use hdrhistogram::Histogram;
+use serde_json::json;
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
+
+use client::{Client, Kind, Target, Transport, json_u64_field};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Workload {
+    Echo,
+    Broadcast,
+    Idle,
+}
+
+#[derive(Parser, Debug)]
+#[command(about = "Load generator for sio-host's side-by-side benchmarks")]
+struct Cli {
+    /// What to run.
+    #[arg(long, value_enum)]
+    workload: Workload,
+    /// Server address.
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    addr: SocketAddr,
+    /// Engine.IO path.
+    #[arg(long, default_value = "/socket.io/")]
+    path: String,
+    #[arg(long, value_enum, default_value = "websocket")]
+    transport: Transport,
+    /// Same as `--transport raw-ws`: a bare websocket echo server, no Socket.IO.
+    #[arg(long)]
+    raw_ws: bool,
+    /// Number of clients.
+    #[arg(long, short = 'n', default_value_t = 100)]
+    clients: usize,
+    /// Seconds measured (echo, broadcast).
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Seconds of load before measuring (echo, broadcast).
+    #[arg(long, default_value_t = 3.0)]
+    warmup: f64,
+    /// Bytes of filler in each payload (the JSON object is ~30 bytes more).
+    #[arg(long, default_value_t = 32)]
+    payload: usize,
+    /// Broadcasts in flight at most.
+    #[arg(long, default_value_t = 4)]
+    window: u64,
+    /// Seconds to hold the idle connections before reading RSS.
+    #[arg(long, default_value_t = 5.0)]
+    hold: f64,
+    /// The server's pid: its RSS and CPU time are read from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Name of the server in the report.
+    #[arg(long, default_value = "server")]
+    label: String,
+    /// Connections being opened at once.
+    #[arg(long, default_value_t = 200)]
+    connect_concurrency: usize,
+    /// TCP connections per loopback source address (127.0.0.2, .3, ... are
+    /// used when more are needed than this).
+    #[arg(long, default_value_t = 25_000)]
+    per_ip: usize,
+    /// Give up on connecting after this many seconds.
+    #[arg(long, default_value_t = 180.0)]
+    connect_timeout: f64,
+}
+
+const WAIT: u8 = 0;
+const WARMUP: u8 = 1;
+const MEASURE: u8 = 2;
+const STOP: u8 = 3;
+
+struct Shared {
+    /// Time base of the broadcast timestamps.
+    epoch: Instant,
+    phase: watch::Sender<u8>,
+    phase_now: AtomicU8,
+    hist: Mutex<Histogram<u64>>,
+    /// Acks (echo) or deliveries (broadcast) completed while measuring.
+    measured: AtomicU64,
+    /// Broadcast deliveries since the start.
+    delivered: AtomicU64,
+    /// Acks and deliveries since the start (the stall check).
+    ops: AtomicU64,
+    /// Broadcasts emitted while measuring.
+    sent_measured: AtomicU64,
+    /// Clients connected (the broadcast fan-out).
+    fanout: AtomicU64,
+    /// Wakes the broadcast sender when a broadcast completed.
+    progress: Notify,
+    errors: AtomicU64,
+    first_error: Mutex<Option<String>>,
+}
+
+impl Shared {
+    fn phase(&self) -> u8 {
+        self.phase_now.load(Ordering::Relaxed)
+    }
+
+    fn set_phase(&self, p: u8) {
+        self.phase_now.store(p, Ordering::Relaxed);
+        self.phase.send_replace(p);
+    }
+
+    fn record(&self, latency: Duration) {
+        let ns = (latency.as_nanos() as u64).clamp(1, 3_600_000_000_000);
+        let _ = self.hist.lock().unwrap().record(ns);
+    }
+
+    fn error(&self, e: &anyhow::Error) {
+        if self.errors.fetch_add(1, Ordering::Relaxed) == 0 {
+            *self.first_error.lock().unwrap() = Some(format!("{e:#}"));
+        }
+    }
+}
+
+fn main() -> Result<()> {
+    let mut cli = Cli::parse();
+    if cli.raw_ws {
+        cli.transport = Transport::RawWs;
+    }
+    raise_nofile();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()?;
+    let report = rt.block_on(run(&cli))?;
+    println!("{report}");
+    // Connections still open are dropped with the process.
+    std::process::exit(0);
+}
+
+fn raise_nofile() {
+    // SAFETY: plain getrlimit/setrlimit on a local struct.
+    unsafe {
+        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+fn nofile() -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: as above.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    lim.rlim_cur
+}
+
+/// The JSON object each echo carries: `{"seq":N,"data":"xxx..."}`.
+fn payload_json(seq: u64, filler: &str) -> String {
+    format!("{{\"seq\":{seq},\"data\":\"{filler}\"}}")
+}
+
+async fn run(cli: &Cli) -> Result<serde_json::Value> {
+    if cli.clients == 0 {
+        bail!("--clients must be at least 1");
+    }
+    let sockets = cli.clients * cli.transport.sockets_per_client();
+    if sockets as u64 + 100 > nofile() {
+        eprintln!(
+            "loadgen: warning: {sockets} sockets but `ulimit -n` is {}; raise it (bench/run.sh does)",
+            nofile()
+        );
+    }
+    if cli.workload == Workload::Broadcast && cli.transport == Transport::RawWs {
+        eprintln!("loadgen: raw-ws broadcast: frames starting with 'B' are fanned out by ws-echo");
+    }
+    let target = Target { addr: cli.addr, path: cli.path.clone(), transport: cli.transport };
+    let (phase_tx, _) = watch::channel(WAIT);
+    let shared = Arc::new(Shared {
+        epoch: Instant::now(),
+        phase: phase_tx,
+        phase_now: AtomicU8::new(WAIT),
+        hist: Mutex::new(Histogram::new_with_bounds(1, 3_600_000_000_000, 3)?),
+        measured: AtomicU64::new(0),
+        delivered: AtomicU64::new(0),
+        ops: AtomicU64::new(0),
+        sent_measured: AtomicU64::new(0),
+        fanout: AtomicU64::new(0),
+        progress: Notify::new(),
+        errors: AtomicU64::new(0),
+        first_error: Mutex::new(None),
+    });
+    let filler = "x".repeat(cli.payload);
+    let server_rss_before = cli.server_pid.and_then(net::rss_kib);
+
+    // ---- connect everyone
+    let t_connect = Instant::now();
+    let limit = Arc::new(Semaphore::new(cli.connect_concurrency.max(1)));
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<Result<()>>();
+    for i in 0..cli.clients {
+        let target = target.clone();
+        let shared = shared.clone();
+        let limit = limit.clone();
+        let ready = ready_tx.clone();
+        let filler = filler.clone();
+        let source = net::source_for(
+            i * cli.transport.sockets_per_client(),
+            sockets,
+            cli.per_ip,
+        );
+        let workload = cli.workload;
+        let window = cli.window;
+        tokio::spawn(async move {
+            let permit = limit.acquire_owned().await.expect("semaphore");
+            let connected =
+                tokio::time::timeout(Duration::from_secs(60), Client::connect(&target, source)).await;
+            drop(permit);
+            let client = match connected {
+                Ok(Ok(c)) => c,
+                Ok(Err(e)) => {
+                    let _ = ready.send(Err(e));
+                    return;
+                }
+                Err(_) => {
+                    let _ = ready.send(Err(anyhow::anyhow!("connect timed out")));
+                    return;
+                }
+            };
+            let _ = ready.send(Ok(()));
+            drop(ready);
+            let result = match workload {
+                Workload::Echo => echo_client(client, &shared, &filler).await,
+                Workload::Broadcast if i == 0 => {
+                    broadcast_sender(client, &shared, &filler, window).await
+                }
+                Workload::Broadcast => broadcast_receiver(client, &shared).await,
+                Workload::Idle => idle_client(client, &shared).await,
+            };
+            if let Err(e) = result
+                && shared.phase() < STOP
+            {
+                shared.error(&e);
+            }
+        });
+    }
+    drop(ready_tx);
+    let mut connected = 0u64;
+    let mut failed = 0u64;
+    let mut first_connect_error = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(cli.connect_timeout);
+    let mut last_note = Instant::now();
+    while connected + failed < cli.clients as u64 {
+        match tokio::time::timeout_at(deadline, ready_rx.recv()).await {
+            Ok(Some(Ok(()))) => connected += 1,
+            Ok(Some(Err(e))) => {
+                failed += 1;
+                first_connect_error.get_or_insert_with(|| format!("{e:#}"));
+            }
+            Ok(None) => break,
+            Err(_) => {
+                eprintln!("loadgen: connect phase timed out");
+                break;
+            }
+        }
+        if last_note.elapsed() > Duration::from_secs(5) {
+            eprintln!("loadgen: {connected} connected, {failed} failed...");
+            last_note = Instant::now();
+        }
+    }
+    let connect_s = t_connect.elapsed().as_secs_f64();
+    eprintln!(
+        "loadgen: {} {} client(s) of {} connected to {} ({}) in {connect_s:.2} s{}",
+        connected,
+        cli.transport.name(),
+        cli.clients,
+        cli.label,
+        cli.addr,
+        first_connect_error
+            .as_ref()
+            .map(|e| format!("; {failed} failed, first: {e}"))
+            .unwrap_or_default()
+    );
+    if connected == 0 {
+        bail!("no client connected: {}", first_connect_error.unwrap_or_default());
+    }
+    shared.fanout.store(connected, Ordering::Relaxed);
+
+    let mut report = json!({
+        "server": cli.label,
+        "workload": format!("{:?}", cli.workload).to_lowercase(),
+        "transport": cli.transport.name(),
+        "clients": cli.clients,
+        "connected": connected,
+        "connect_failed": failed,
+        "connect_s": round(connect_s, 3),
+        "payload_bytes": payload_json(0, &filler).len(),
+        "unix_time": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    });
+    if let Some(e) = &first_connect_error {
+        report["first_connect_error"] = json!(e);
+    }
+
+    match cli.workload {
+        Workload::Idle => {
+            tokio::time::sleep(Duration::from_secs_f64(cli.hold)).await;
+            let after = cli.server_pid.and_then(net::rss_kib);
+            let own = net::rss_kib(std::process::id());
+            report["hold_s"] = json!(cli.hold);
+            report["server_rss_before_kib"] = json!(server_rss_before);
+            report["server_rss_kib"] = json!(after);
+            report["loadgen_rss_kib"] = json!(own);
+            if let Some(after) = after {
+                let per = after as f64 * 1024.0 / connected as f64;
+                report["server_rss_per_conn_bytes"] = json!(per.round());
+                if let Some(before) = server_rss_before {
+                    let delta = after.saturating_sub(before) as f64 * 1024.0 / connected as f64;
+                    report["server_rss_delta_per_conn_bytes"] = json!(delta.round());
+                }
+            }
+            shared.set_phase(STOP);
+            eprintln!(
+                "loadgen: idle: {connected} connections held {:.0} s; server RSS {} (before: {}); {} per connection",
+                cli.hold,
+                kib(after),
+                kib(server_rss_before),
+                after.map_or("?".into(), |a| format!("{:.1} KiB", a as f64 / connected as f64)),
+            );
+        }
+        Workload::Echo | Workload::Broadcast => {
+            shared.set_phase(WARMUP);
+            let stalled = watch_progress(&shared, cli.warmup).await;
+            let cpu0 = cli.server_pid.and_then(net::cpu_seconds);
+            let own0 = net::cpu_seconds(std::process::id());
+            let before_measure = shared.measured.load(Ordering::Relaxed);
+            let t0 = Instant::now();
+            shared.set_phase(MEASURE);
+            let stalled = stalled || watch_progress(&shared, cli.duration).await;
+            shared.set_phase(STOP);
+            let elapsed = t0.elapsed().as_secs_f64();
+            let cpu1 = cli.server_pid.and_then(net::cpu_seconds);
+            let own1 = net::cpu_seconds(std::process::id());
+            let count = shared.measured.load(Ordering::Relaxed) - before_measure;
+            let rate = count as f64 / elapsed;
+            let hist = shared.hist.lock().unwrap().clone();
+            let us = |q: f64| round(hist.value_at_quantile(q) as f64 / 1000.0, 1);
+            let (rate_key, what) = match cli.workload {
+                Workload::Echo => ("acks_per_s", "acks"),
+                _ => ("deliveries_per_s", "deliveries"),
+            };
+            report["duration_s"] = json!(round(elapsed, 3));
+            report["warmup_s"] = json!(cli.warmup);
+            report[rate_key] = json!(rate.round());
+            report["count"] = json!(count);
+            report["p50_us"] = json!(us(0.5));
+            report["p99_us"] = json!(us(0.99));
+            report["p999_us"] = json!(us(0.999));
+            report["max_us"] = json!(round(hist.max() as f64 / 1000.0, 1));
+            if cli.workload == Workload::Broadcast {
+                let sent = shared.sent_measured.load(Ordering::Relaxed);
+                report["broadcasts_per_s"] = json!(round(sent as f64 / elapsed, 1));
+                report["window"] = json!(cli.window);
+            }
+            if let (Some(a), Some(b)) = (cpu0, cpu1) {
+                let cpu = b - a;
+                report["server_cpu_pct"] = json!(round(cpu / elapsed * 100.0, 1));
+                if count > 0 {
+                    report["server_cpu_us_per_op"] = json!(round(cpu * 1e6 / count as f64, 2));
+                }
+            }
+            if let (Some(a), Some(b)) = (own0, own1) {
+                report["loadgen_cpu_pct"] = json!(round((b - a) / elapsed * 100.0, 1));
+            }
+            report["server_rss_kib"] = json!(cli.server_pid.and_then(net::rss_kib));
+            if stalled {
+                report["stalled"] = json!(true);
+            }
+            eprintln!(
+                "loadgen: {} {} x{}: {:.0} {what}/s; latency p50 {} us, p99 {} us, p99.9 {} us, max {} us; server CPU {}%, loadgen CPU {}%{}",
+                cli.label,
+                report["workload"].as_str().unwrap_or(""),
+                connected,
+                rate,
+                us(0.5),
+                us(0.99),
+                us(0.999),
+                round(hist.max() as f64 / 1000.0, 1),
+                report["server_cpu_pct"],
+                report["loadgen_cpu_pct"],
+                if stalled { " (STALLED: no progress for 10 s)" } else { "" },
+            );
+        }
+    }
+    let errors = shared.errors.load(Ordering::Relaxed);
+    report["errors"] = json!(errors);
+    if let Some(e) = shared.first_error.lock().unwrap().clone() {
+        report["first_error"] = json!(e);
+        eprintln!("loadgen: {errors} client error(s), first: {e}");
+    }
+    Ok(report)
+}
+
+/// Sleeps `secs`, watching for progress; true when nothing progressed for
+/// 10 s (a stalled server: the run stops early).
+async fn watch_progress(shared: &Shared, secs: f64) -> bool {
+    let end = Instant::now() + Duration::from_secs_f64(secs);
+    let progress = || shared.ops.load(Ordering::Relaxed);
+    let mut last = progress();
+    let mut last_change = Instant::now();
+    while Instant::now() < end {
+        let step = (end - Instant::now()).min(Duration::from_millis(250));
+        tokio::time::sleep(step).await;
+        let now = progress();
+        if now != last {
+            last = now;
+            last_change = Instant::now();
+        } else if last_change.elapsed() > Duration::from_secs(10) {
+            return true;
+        }
+    }
+    false
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+fn kib(v: Option<u64>) -> String {
+    v.map_or("?".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+}
+
+/// Waits until the workload starts, answering pings.
+async fn wait_start(client: &mut Client, shared: &Shared) -> Result<()> {
+    let mut phase = shared.phase.subscribe();
+    while *phase.borrow_and_update() == WAIT {
+        tokio::select! {
+            changed = phase.changed() => changed?,
+            packet = client.recv() => {
+                let packet = packet?.context("closed while waiting")?;
+                if client.classify(&packet) == Kind::Ping {
+                    client.pong().await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn echo_client(mut client: Client, shared: &Shared, filler: &str) -> Result<()> {
+    wait_start(&mut client, shared).await?;
+    let raw = client.is_raw();
+    let mut id = 0u64;
+    while shared.phase() < STOP {
+        id += 1;
+        let body = payload_json(id, filler);
+        let text = if raw { body } else { format!("42{id}[\"echo\",{body}]") };
+        let t0 = Instant::now();
+        client.send(text).await?;
+        loop {
+            let packet = client.recv().await?.context("connection closed")?;
+            match client.classify(&packet) {
+                Kind::Ack(got) if got == id => break,
+                Kind::Raw(_) => break,
+                Kind::Ping => client.pong().await?,
+                Kind::Closing => bail!("server closed: {:?}", String::from_utf8_lossy(&packet)),
+                _ => {}
+            }
+        }
+        shared.ops.fetch_add(1, Ordering::Relaxed);
+        if shared.phase() == MEASURE {
+            shared.record(t0.elapsed());
+            shared.measured.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    Ok(())
+}
+
+/// Handles one packet a broadcast client received: counts and times a
+/// delivery, answers a ping.
+async fn on_broadcast_packet(client: &mut Client, shared: &Shared, packet: &[u8]) -> Result<()> {
+    let body = match client.classify(packet) {
+        Kind::Event(array) if array.starts_with(b"[\"broadcast\",") => array,
+        Kind::Raw(frame) if frame.first() == Some(&b'B') => frame,
+        Kind::Ping => return client.pong().await,
+        Kind::Closing => bail!("server closed: {:?}", String::from_utf8_lossy(packet)),
+        _ => return Ok(()),
+    };
+    let now = shared.epoch.elapsed().as_nanos() as u64;
+    if let Some(t) = json_u64_field(body, b"t")
+        && shared.phase() == MEASURE
+    {
+        shared.record(Duration::from_nanos(now.saturating_sub(t)));
+        shared.measured.fetch_add(1, Ordering::Relaxed);
+    }
+    shared.ops.fetch_add(1, Ordering::Relaxed);
+    let fanout = shared.fanout.load(Ordering::Relaxed).max(1);
+    let before = shared.delivered.fetch_add(1, Ordering::Relaxed);
+    if (before + 1) % fanout == 0 {
+        shared.progress.notify_one();
+    }
+    Ok(())
+}
+
+async fn broadcast_receiver(mut client: Client, shared: &Shared) -> Result<()> {
+    loop {
+        let packet = client.recv().await?.context("connection closed")?;
+        on_broadcast_packet(&mut client, shared, &packet).await?;
+    }
+}
+
+async fn broadcast_sender(
+    mut client: Client,
+    shared: &Shared,
+    filler: &str,
+    window: u64,
+) -> Result<()> {
+    wait_start(&mut client, shared).await?;
+    let raw = client.is_raw();
+    let fanout = shared.fanout.load(Ordering::Relaxed).max(1);
+    let mut seq = 0u64;
+    loop {
+        let phase = shared.phase();
+        if phase < STOP {
+            let done = shared.delivered.load(Ordering::Relaxed) / fanout;
+            while seq < done + window.max(1) {
+                seq += 1;
+                let t = shared.epoch.elapsed().as_nanos() as u64;
+                let body = format!("{{\"seq\":{seq},\"t\":{t},\"data\":\"{filler}\"}}");
+                let text = if raw { format!("B{body}") } else { format!("42[\"broadcast\",{body}]") };
+                client.send(text).await?;
+                if phase == MEASURE {
+                    shared.sent_measured.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        tokio::select! {
+            biased;
+            packet = client.recv() => {
+                let packet = packet?.context("connection closed")?;
+                on_broadcast_packet(&mut client, shared, &packet).await?;
+            }
+            _ = shared.progress.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+    }
+}
+
+async fn idle_client(mut client: Client, shared: &Shared) -> Result<()> {
+    loop {
+        let packet = client.recv().await?.context("connection closed")?;
+        match client.classify(&packet) {
+            Kind::Ping => client.pong().await?,
+            Kind::Closing if shared.phase() < STOP => {
+                bail!("server closed: {:?}", String::from_utf8_lossy(&packet))
+            }
+            _ => {}
+        }
+    }
+}

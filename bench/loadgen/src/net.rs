@@ -2,16 +2,30 @@
 //! kernel says about a process (RSS, CPU time).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::os::fd::AsRawFd;
 
 use anyhow::{Context, Result};
 use tokio::net::{TcpSocket, TcpStream};
 
-/// Connects to `addr`, first binding to `source` (port chosen by the
-/// kernel) when given: each loopback source address has its own ~28,000
-/// ephemeral ports (`net.ipv4.ip_local_port_range`).
+/// Connects to `addr`, first binding to `source` when given: each loopback
+/// source address has its own ~28,000 ephemeral ports
+/// (`net.ipv4.ip_local_port_range`) towards one server address.
 pub async fn tcp_connect(addr: SocketAddr, source: Option<IpAddr>) -> Result<TcpStream> {
     let socket = TcpSocket::new_v4()?;
     if let Some(ip) = source {
+        // Pick the port at connect(), by the whole 4-tuple, not at bind():
+        // the source address then has its whole port range for this server.
+        let one: libc::c_int = 1;
+        // SAFETY: a valid socket fd and a c_int option value of the right size.
+        unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_BIND_ADDRESS_NO_PORT,
+                (&one as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
         socket
             .bind(SocketAddr::new(ip, 0))
             .with_context(|| format!("binding to {ip}"))?;

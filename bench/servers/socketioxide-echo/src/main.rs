@@ -10,6 +10,7 @@
 //! again, the everyday way to write a socketioxide handler that does not
 //! know the payload's type.
 
+use axum::serve::ListenerExt;
 use serde_json::Value;
 use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Data, SocketRef};
@@ -37,7 +38,12 @@ async fn main() -> std::io::Result<()> {
         });
     });
     let app = axum::Router::new().layer(layer);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    // TCP_NODELAY like sio-host, ws-echo and Node's http server.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await?
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
     eprintln!("socketioxide-echo listening on 127.0.0.1:{port}");
     axum::serve(listener, app).await
 }

@@ -1,0 +1,180 @@
+// Turns loadgen's JSON lines (one per run) into the "Side by side" section
+// of bench/RESULTS.md: one table per workload, ratios against socketioxide,
+// the targets of issue 9, the command and the machine.
+//
+//   node bench/report.mjs RESULTS.jsonl [bench/RESULTS.md]
+//
+// Without the second argument the section is printed; with it, the section
+// replaces the file's "## Side by side" section (or goes before the first
+// "## " section when there is none). Machine facts come from BENCH_*
+// environment variables (bench/run.sh sets them).
+import { readFileSync, writeFileSync } from "node:fs";
+
+const [jsonl, resultsMd] = process.argv.slice(2);
+if (!jsonl) {
+  console.error("usage: node bench/report.mjs RESULTS.jsonl [RESULTS.md]");
+  process.exit(2);
+}
+const runs = readFileSync(jsonl, "utf8")
+  .split("\n")
+  .filter((l) => l.trim())
+  .map((l) => JSON.parse(l));
+const env = (k, d = "?") => process.env[k] || d;
+
+const NAMES = {
+  "sio-host": "sio-host (WASM echo handler)",
+  socketioxide: `socketioxide ${env("BENCH_SOCKETIOXIDE", "")} (native)`.replace("  ", " "),
+  node: `Node socket.io ${env("BENCH_SOCKETIO", "")}`.trim(),
+  ws: "bare websocket (tokio-tungstenite)",
+};
+const ORDER = ["sio-host", "socketioxide", "node", "ws"];
+const byOrder = (a, b) => ORDER.indexOf(a.server) - ORDER.indexOf(b.server);
+
+const int = (x) => (x == null ? "–" : Math.round(x).toLocaleString("en-US"));
+const num = (x, d = 1) => (x == null ? "–" : Number(x).toFixed(d));
+const ratio = (x, ref) => (x == null || !ref ? "–" : `${(x / ref).toFixed(2)}×`);
+const mib = (kib) => (kib == null ? "–" : `${(kib / 1024).toFixed(1)} MiB`);
+const kibPer = (bytes) => (bytes == null ? "–" : `${(bytes / 1024).toFixed(1)} KiB`);
+const flags = (r) =>
+  [r.failed && "FAILED", r.stalled && "stalled", r.errors && `${r.errors} errors`, r.connect_failed && `${r.connect_failed} connects failed`]
+    .filter(Boolean)
+    .join(", ");
+
+function find(server, workload, transport) {
+  return runs.find((r) => r.server === server && r.workload === workload && (!transport || r.transport === transport));
+}
+
+const out = [];
+const p = (s = "") => out.push(s);
+
+function echoTable(transport) {
+  const rows = runs.filter((r) => r.workload === "echo" && (r.transport === transport || (transport === "websocket" && r.transport === "raw-ws")));
+  if (!rows.length) return;
+  rows.sort(byOrder);
+  const ref = find("socketioxide", "echo", transport)?.acks_per_s;
+  const clients = rows[0].clients;
+  p(`### echo over ${transport}: ${int(clients)} clients, one ack in flight each, ${num(rows[0].duration_s, 0)} s`);
+  p();
+  p("| server | acks/s | vs socketioxide | p50 µs | p99 µs | p99.9 µs | server CPU | server CPU µs/ack | loadgen CPU | note |");
+  p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  for (const r of rows) {
+    p(
+      `| ${NAMES[r.server] ?? r.server}${r.transport === "raw-ws" ? " (raw frames)" : ""} | ${int(r.acks_per_s)} | ${ratio(r.acks_per_s, ref)} | ${num(r.p50_us)} | ${num(r.p99_us)} | ${num(r.p999_us)} | ${num(r.server_cpu_pct, 0)}% | ${num(r.server_cpu_us_per_op, 2)} | ${num(r.loadgen_cpu_pct, 0)}% | ${flags(r)} |`,
+    );
+  }
+  p();
+}
+
+function broadcastTable() {
+  const rows = runs.filter((r) => r.workload === "broadcast").sort(byOrder);
+  if (!rows.length) return;
+  const ref = find("socketioxide", "broadcast")?.deliveries_per_s;
+  p(`### broadcast: ${int(rows[0].clients)} websocket clients, ${rows[0].window ?? "?"} broadcasts in flight, ${num(rows[0].duration_s, 0)} s`);
+  p();
+  p("Latency is from the emit to each delivery (the fan-out latency).");
+  p();
+  p("| server | deliveries/s | vs socketioxide | broadcasts/s | p50 µs | p99 µs | p99.9 µs | server CPU | server CPU µs/delivery | loadgen CPU | server RSS | note |");
+  p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  for (const r of rows) {
+    p(
+      `| ${NAMES[r.server] ?? r.server} | ${int(r.deliveries_per_s)} | ${ratio(r.deliveries_per_s, ref)} | ${num(r.broadcasts_per_s)} | ${int(r.p50_us)} | ${int(r.p99_us)} | ${int(r.p999_us)} | ${num(r.server_cpu_pct, 0)}% | ${num(r.server_cpu_us_per_op, 2)} | ${num(r.loadgen_cpu_pct, 0)}% | ${mib(r.server_rss_kib)} | ${flags(r)} |`,
+    );
+  }
+  p();
+}
+
+function idleTable() {
+  const rows = runs.filter((r) => r.workload === "idle").sort(byOrder);
+  if (!rows.length) return;
+  const ref = find("socketioxide", "idle")?.server_rss_kib;
+  p(`### idle: ${int(rows[0].clients)} websocket connections held ${num(rows[0].hold_s, 0)} s`);
+  p();
+  p("| server | RSS | vs socketioxide | RSS / connection | growth / connection | RSS before | connect time | note |");
+  p("|---|---:|---:|---:|---:|---:|---:|---|");
+  for (const r of rows) {
+    p(
+      `| ${NAMES[r.server] ?? r.server} | ${mib(r.server_rss_kib)} | ${ratio(r.server_rss_kib, ref)} | ${kibPer(r.server_rss_per_conn_bytes)} | ${kibPer(r.server_rss_delta_per_conn_bytes)} | ${mib(r.server_rss_before_kib)} | ${num(r.connect_s, 1)} s | ${flags(r)} |`,
+    );
+  }
+  p();
+}
+
+function targets() {
+  const lines = [];
+  const eS = find("sio-host", "echo", "websocket")?.acks_per_s;
+  const eX = find("socketioxide", "echo", "websocket")?.acks_per_s;
+  const eW = find("ws", "echo", "raw-ws")?.acks_per_s;
+  if (eS && eX) lines.push(`| echo/s, sio-host vs socketioxide (websocket) | ≥ 1.0× | ${ratio(eS, eX)} | ${eS / eX >= 1 ? "met" : `missed by ${((1 - eS / eX) * 100).toFixed(0)}%`} |`);
+  if (eS && eW) lines.push(`| echo/s, sio-host vs bare websocket | ≥ 0.7× | ${ratio(eS, eW)} | ${eS / eW >= 0.7 ? "met" : `missed by ${((0.7 - eS / eW) / 0.7 * 100).toFixed(0)}%`} |`);
+  const bS = find("sio-host", "broadcast");
+  const bX = find("socketioxide", "broadcast");
+  if (bS?.deliveries_per_s && bX?.deliveries_per_s) {
+    const r = bS.deliveries_per_s / bX.deliveries_per_s;
+    lines.push(`| broadcast deliveries/s to ${int(bS.clients)} clients (target: 10,000), sio-host vs socketioxide | ≥ 1.0× | ${ratio(bS.deliveries_per_s, bX.deliveries_per_s)} | ${r >= 1 ? "met" : `missed by ${((1 - r) * 100).toFixed(0)}%`} |`);
+  }
+  const iS = find("sio-host", "idle");
+  if (iS?.server_rss_per_conn_bytes) {
+    const per = iS.server_rss_per_conn_bytes / 1024;
+    const at50k = ((iS.server_rss_before_kib ?? 0) / 1024 + ((iS.server_rss_delta_per_conn_bytes ?? iS.server_rss_per_conn_bytes) * 50000) / 1048576).toFixed(0);
+    lines.push(`| idle RSS per connection at ${int(iS.clients)} (target: 50,000 in ≤ 400 MiB) | ≤ 8 KiB | ${per.toFixed(1)} KiB (≈ ${at50k} MiB at 50,000 by the growth per connection) | ${per <= 8 ? "met" : `missed: ${(per / 8).toFixed(1)}× the budget`} |`);
+  }
+  if (!lines.length) return;
+  p("### Issue 9's targets in this run");
+  p();
+  p("| target | wanted | measured | verdict |");
+  p("|---|---|---|---|");
+  lines.forEach((l) => p(l));
+  p();
+}
+
+const date = new Date().toISOString().slice(0, 10);
+p("## Side by side: sio-host, socketioxide, Node socket.io, bare websocket");
+p();
+p(`Run ${date} with \`${env("BENCH_COMMAND", "bench/run.sh")}\` (see bench/README.md for what each number means).`);
+p();
+p(`Machine: ${env("BENCH_NPROC")} cores (${env("BENCH_CPU_MODEL")}), ${env("BENCH_MEM")}, Linux ${env("BENCH_KERNEL")}; rustc ${env("BENCH_RUSTC")}, Node ${env("BENCH_NODE")}; sio-host at ${env("BENCH_COMMIT")} (${env("BENCH_SIO_HOST")}); ${env("BENCH_PINNING")}; every run against a fresh server process.`);
+p();
+if (env("BENCH_NOTE", "")) {
+  p(`**Note:** ${env("BENCH_NOTE", "")}`);
+  p();
+}
+if (env("BENCH_LIMITS", "")) {
+  p(`**Limits:** ${env("BENCH_LIMITS", "")}`);
+  p();
+}
+p(
+  "When the loadgen's CPU is near 100% the load generator, not the server, was the bottleneck (it has one core, like the server): compare the servers' CPU µs per operation then, which is what a server would need per message at full load.",
+);
+p();
+targets();
+echoTable("websocket");
+echoTable("polling");
+broadcastTable();
+idleTable();
+p("<details><summary>loadgen's JSON lines</summary>");
+p();
+p("```");
+runs.forEach((r) => p(JSON.stringify(r)));
+p("```");
+p("</details>");
+p();
+const section = out.join("\n");
+
+if (!resultsMd) {
+  process.stdout.write(section);
+} else {
+  const md = readFileSync(resultsMd, "utf8");
+  const lines = md.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("## Side by side"));
+  let next;
+  if (start >= 0) {
+    next = lines.findIndex((l, i) => i > start && l.startsWith("## "));
+    if (next < 0) next = lines.length;
+    lines.splice(start, next - start, ...section.split("\n"));
+  } else {
+    next = lines.findIndex((l) => l.startsWith("## "));
+    if (next < 0) next = lines.length;
+    lines.splice(next, 0, ...section.split("\n"));
+  }
+  writeFileSync(resultsMd, lines.join("\n"));
+}

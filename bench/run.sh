@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks: sio-host (echo handler in WASM) against
+# socketioxide (native handlers), Node socket.io 4.8 and a bare
+# tokio-tungstenite websocket echo. Builds everything (release), runs each
+# server pinned to one core and the load generator to another, and writes the
+# "Side by side" section of bench/RESULTS.md. See bench/README.md.
+#
+#   bench/run.sh                       # everything, default sizes
+#   SERVERS="sio-host socketioxide" WORKLOADS=echo bench/run.sh
+#
+# Parameters (environment variables, defaults in brackets):
+#   SERVERS        servers to run            [socketioxide sio-host node ws]
+#   WORKLOADS      echo, broadcast, idle      [echo broadcast idle]
+#   ECHO_TRANSPORTS echo over these           [websocket polling]
+#   ECHO_CLIENTS   echo clients               [100]
+#   DURATION       seconds measured per run   [10]
+#   WARMUP         seconds of load first      [3]
+#   PAYLOAD        filler bytes per message   [32]
+#   BCAST_CLIENTS  broadcast fan-out          [10000]
+#   BCAST_WINDOW   broadcasts in flight       [4]
+#   IDLE_CLIENTS   idle connections           [50000, capped by ulimit -n]
+#   IDLE_HOLD      seconds held before RSS    [5]
+#   SERVER_CPU / LOADGEN_CPU  cores to pin    [1 / 0]
+#   SIO_HOST_BIN   use this sio-host binary instead of building target/release/sio-host
+#   SKIP_BUILD=1   use what is built
+#   WRITE=0        do not touch RESULTS.md (the section goes to stdout)
+#   NOTE           a sentence for RESULTS.md next to the numbers (e.g. noise)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BENCH=$ROOT/bench
+
+SERVERS=${SERVERS:-socketioxide sio-host node ws}
+WORKLOADS=${WORKLOADS:-echo broadcast idle}
+ECHO_TRANSPORTS=${ECHO_TRANSPORTS:-websocket polling}
+ECHO_CLIENTS=${ECHO_CLIENTS:-100}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-3}
+PAYLOAD=${PAYLOAD:-32}
+BCAST_CLIENTS=${BCAST_CLIENTS:-10000}
+BCAST_WINDOW=${BCAST_WINDOW:-4}
+IDLE_CLIENTS=${IDLE_CLIENTS:-50000}
+IDLE_HOLD=${IDLE_HOLD:-5}
+SERVER_CPU=${SERVER_CPU:-1}
+LOADGEN_CPU=${LOADGEN_CPU:-0}
+WRITE=${WRITE:-1}
+NOTE=${NOTE:-}
+PORT=${PORT:-18500}
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- limits
+# Every connection is a file descriptor in the server and in the loadgen.
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+NOFILE=$(ulimit -n)
+LIMIT_NOTES=""
+max_conns=$((NOFILE - 500))
+if [ "$IDLE_CLIENTS" -gt "$max_conns" ]; then
+  LIMIT_NOTES+="idle: ${IDLE_CLIENTS} asked, capped at ${max_conns} by \`ulimit -n\` = ${NOFILE} (hard limit; raising it needs CAP_SYS_RESOURCE). "
+  IDLE_CLIENTS=$max_conns
+fi
+if [ "$BCAST_CLIENTS" -gt "$max_conns" ]; then
+  LIMIT_NOTES+="broadcast: ${BCAST_CLIENTS} asked, capped at ${max_conns} by \`ulimit -n\` = ${NOFILE}. "
+  BCAST_CLIENTS=$max_conns
+fi
+[ -n "$LIMIT_NOTES" ] && log "limits: $LIMIT_NOTES"
+
+NCPU=$(nproc)
+if [ "$NCPU" -lt 2 ]; then
+  log "only $NCPU core: server and loadgen share it"
+  SERVER_CPU=0 LOADGEN_CPU=0
+fi
+
+# ---------------------------------------------------------------- build
+LOADGEN=$BENCH/target/release/loadgen
+ECHO_WASM=$BENCH/target/wasm32-wasip2/release/echo.wasm
+SIO_HOST=${SIO_HOST_BIN:-$ROOT/target/release/sio-host}
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  log "building loadgen, socketioxide-echo, ws-echo (release)"
+  cargo build --release --manifest-path "$BENCH/Cargo.toml"
+  if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx wasm32-wasip2; then
+    rustup target add wasm32-wasip2
+  fi
+  log "building the echo handler (wasm32-wasip2, release)"
+  cargo build --release --manifest-path "$BENCH/Cargo.toml" --target wasm32-wasip2 -p echo
+  if [ -z "${SIO_HOST_BIN:-}" ]; then
+    log "building sio-host (release)"
+    cargo build --release -p sio-host
+  fi
+  log "installing Node socket.io (npm ci)"
+  npm ci --prefix "$BENCH/servers/node" --no-audit --no-fund --loglevel=error
+fi
+
+# ---------------------------------------------------------------- servers
+SERVER_PID=""
+start_server() { # name port
+  local name=$1 port=$2
+  case $name in
+    socketioxide) taskset -c "$SERVER_CPU" "$BENCH/target/release/socketioxide-echo" "$port" & ;;
+    sio-host) RUST_LOG=warn taskset -c "$SERVER_CPU" "$SIO_HOST" run --listen "127.0.0.1:$port" "$ECHO_WASM" & ;;
+    node) NODE_ENV=production taskset -c "$SERVER_CPU" node "$BENCH/servers/node/server.js" "$port" & ;;
+    ws) taskset -c "$SERVER_CPU" "$BENCH/target/release/ws-echo" "$port" & ;;
+    *) echo "unknown server $name" >&2; exit 2 ;;
+  esac
+  SERVER_PID=$!
+  for _ in $(seq 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "$name exited at start" >&2; return 1; }
+    sleep 0.05
+  done
+  echo "$name did not listen on $port" >&2
+  return 1
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+trap 'stop_server' EXIT
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=$BENCH/target/results-$STAMP.jsonl
+: >"$OUT"
+
+# loadgen runs against a fresh server process each time.
+run() { # server workload transport clients [extra loadgen args]
+  local server=$1 workload=$2 transport=$3 clients=$4
+  shift 4
+  PORT=$((PORT + 1))
+  start_server "$server" "$PORT"
+  log "$server: $workload, $transport, $clients clients"
+  if taskset -c "$LOADGEN_CPU" "$LOADGEN" --workload "$workload" --transport "$transport" \
+    --addr "127.0.0.1:$PORT" -n "$clients" --server-pid "$SERVER_PID" --label "$server" \
+    --payload "$PAYLOAD" "$@" >>"$OUT"; then
+    :
+  else
+    echo "{\"server\":\"$server\",\"workload\":\"$workload\",\"transport\":\"$transport\",\"clients\":$clients,\"failed\":true}" >>"$OUT"
+  fi
+  stop_server
+  sleep 1 # let the kernel reap the closed sockets
+}
+
+ws_transport() { if [ "$1" = ws ]; then echo raw-ws; else echo websocket; fi; }
+
+for server in $SERVERS; do
+  for workload in $WORKLOADS; do
+    case $workload in
+      echo)
+        for transport in $ECHO_TRANSPORTS; do
+          if [ "$server" = ws ]; then
+            [ "$transport" = websocket ] || continue
+            transport=raw-ws
+          fi
+          run "$server" echo "$transport" "$ECHO_CLIENTS" --warmup "$WARMUP" --duration "$DURATION"
+        done
+        ;;
+      broadcast)
+        run "$server" broadcast "$(ws_transport "$server")" "$BCAST_CLIENTS" \
+          --warmup "$WARMUP" --duration "$DURATION" --window "$BCAST_WINDOW"
+        ;;
+      idle)
+        run "$server" idle "$(ws_transport "$server")" "$IDLE_CLIENTS" --hold "$IDLE_HOLD"
+        ;;
+    esac
+  done
+done
+
+# ---------------------------------------------------------------- report
+COMMAND="bench/run.sh"
+for v in SERVERS WORKLOADS ECHO_TRANSPORTS ECHO_CLIENTS DURATION WARMUP PAYLOAD BCAST_CLIENTS BCAST_WINDOW IDLE_CLIENTS IDLE_HOLD; do
+  COMMAND="$v=\"${!v}\" $COMMAND"
+done
+export BENCH_COMMAND=$COMMAND
+export BENCH_NOTE="$NOTE"
+export BENCH_LIMITS="$LIMIT_NOTES"
+export BENCH_CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+export BENCH_NPROC=$NCPU
+export BENCH_KERNEL=$(uname -r)
+export BENCH_MEM=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
+export BENCH_RUSTC=$(rustc --version | cut -d' ' -f2)
+export BENCH_NODE=$(node --version)
+export BENCH_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- host guest-sdk wit bench 2>/dev/null || echo "+dirty")
+export BENCH_SOCKETIOXIDE=$(grep -A1 '^name = "socketioxide"$' "$BENCH/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')
+export BENCH_SOCKETIO=$(node -p 'require(process.argv[1] + "/servers/node/node_modules/socket.io/package.json").version' "$BENCH" 2>/dev/null || echo "?")
+export BENCH_PINNING="server on core $SERVER_CPU, loadgen on core $LOADGEN_CPU (taskset)"
+export BENCH_SIO_HOST=${SIO_HOST_BIN:-target/release/sio-host}
+if [ "$WRITE" = 1 ]; then
+  node "$BENCH/report.mjs" "$OUT" "$BENCH/RESULTS.md"
+  log "results: $OUT; table written to bench/RESULTS.md (section \"Side by side\")"
+else
+  node "$BENCH/report.mjs" "$OUT"
+  log "results: $OUT"
+fi

@@ -7,6 +7,8 @@
 //! - [`socketio`]: Socket.IO protocol v5 packets, decoded into the one
 //!   [`socketio::Message`] model the rest of the host works with, and the
 //!   encoders for what the server sends.
+//! - [`legacy`]: Socket.IO protocol 1 (clients 0.7-0.9, TornadIO2): packets,
+//!   framing, handshake, JSONP and htmlfile bodies, the Flash policy answer.
 //!
 //! Every function here is a pure function over strings and bytes: no sockets,
 //! no clocks, no global state, and no panics on any input (the fuzz targets in
@@ -16,6 +18,7 @@
 //! differences belong in the codec, not in the model.
 
 pub mod engineio;
+pub mod legacy;
 pub mod socketio;
 
 /// Append `s` as a JSON string literal (quotes and escapes included).

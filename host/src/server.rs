@@ -23,7 +23,7 @@ use crate::config::{Config, SOCKET_IO_PATH};
 use crate::cors::{self, Cors};
 use crate::endpoint::{self, EndpointHandle, GuestLimits, Runtime};
 use crate::protocol::engineio::ErrorCode;
-use crate::session::{HandshakeInfo, Session, TransportKind};
+use crate::session::{Generation, HandshakeInfo, Session, TransportKind};
 use crate::transport::{polling, websocket};
 
 pub type Body = Full<Bytes>;
@@ -234,6 +234,8 @@ async fn engine_dispatch(
         return engine_error(StatusCode::FORBIDDEN, ErrorCode::Forbidden);
     }
     let upgrade = is_websocket_upgrade(&req);
+    // JSONP polling (`j=N`): scripts for GETs, forms for POSTs.
+    let jsonp = param("j").map(str::to_owned);
     if let Some(sid) = param("sid") {
         let Some(session) = state.sessions.get(sid) else {
             return engine_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownSid);
@@ -244,8 +246,8 @@ async fn engine_dispatch(
                     return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
                 }
                 match *req.method() {
-                    Method::GET => polling::poll(&session).await,
-                    Method::POST => polling::post(&session, req).await,
+                    Method::GET => polling::poll(&session, jsonp.as_deref()).await,
+                    Method::POST => polling::post(&session, req, jsonp.is_some()).await,
                     _ => engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
                 }
             }
@@ -256,7 +258,8 @@ async fn engine_dispatch(
                 {
                     return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
                 }
-                websocket::accept(req, state.clone(), Some(session), remote)
+                let generation = session.generation;
+                websocket::accept(req, state.clone(), Some(session), generation, remote)
             }
         };
     }
@@ -272,19 +275,22 @@ async fn engine_dispatch(
         };
         return engine_error(StatusCode::BAD_REQUEST, code);
     }
-    if param("EIO") != Some("4") {
+    let Some(generation) = Generation::from_eio(param("EIO")) else {
         return engine_error(
             StatusCode::BAD_REQUEST,
             ErrorCode::UnsupportedProtocolVersion,
         );
-    }
+    };
     match transport {
         TransportKind::Polling => {
             let info = handshake_info(remote, query, req.headers());
-            let session = Session::open(state, crate::session::Generation::Eio4, transport, info);
-            polling::poll(&session).await
+            let session = Session::open(state, generation, transport, info);
+            // The open packet is queued: this answers at once, with it alone.
+            let res = polling::poll(&session, jsonp.as_deref()).await;
+            session.after_open();
+            res
         }
-        TransportKind::Websocket => websocket::accept(req, state.clone(), None, remote),
+        TransportKind::Websocket => websocket::accept(req, state.clone(), None, generation, remote),
     }
 }
 

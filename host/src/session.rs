@@ -21,11 +21,29 @@ use crate::socket::SocketLayer;
 /// Opaque id of one Socket.IO connection to one endpoint.
 pub type ConnId = u64;
 
-/// The wire generation a session speaks.
+/// The wire generation a session speaks. `crate::wire` holds what differs
+/// on the wire; the session differs in its heartbeat and, for Engine.IO 3,
+/// in joining `/` by itself (see [`Session::after_open`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Generation {
-    /// Engine.IO 4 / Socket.IO 5 (socket.io-client 3.x and 4.x).
+    /// Engine.IO 4 / Socket.IO 5 (socket.io-client 3.x and 4.x). The server
+    /// pings.
     Eio4,
+    /// Engine.IO 3 / Socket.IO 4 (socket.io-client 2.x). The client pings;
+    /// the server answers and closes a session it has not heard from within
+    /// pingInterval + pingTimeout.
+    Eio3,
+}
+
+impl Generation {
+    /// The generation of a handshake's `EIO` parameter.
+    pub fn from_eio(eio: Option<&str>) -> Option<Generation> {
+        match eio? {
+            "4" => Some(Generation::Eio4),
+            "3" => Some(Generation::Eio3),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,11 +186,15 @@ struct State {
 pub struct Session {
     pub sid: Arc<str>,
     pub generation: Generation,
+    /// Polling responses may be binary payloads: an Engine.IO 3 client that
+    /// did not ask for `b64` at the handshake (Engine.IO 4 has none).
+    pub binary_payloads: bool,
     pub info: HandshakeInfo,
     pub server: Arc<ServerState>,
     state: Mutex<State>,
     wake: Notify,
-    /// Set by a pong; the heartbeat clears it before each ping.
+    /// Set by a pong (Engine.IO 4) or by any packet (Engine.IO 3); the
+    /// heartbeat clears it before each wait.
     pong: AtomicBool,
     pong_wake: Notify,
     pub(crate) sockets: Mutex<SocketLayer>,
@@ -201,9 +223,12 @@ impl Session {
             max_payload: cfg.max_payload as u64,
         }
         .to_json();
+        // Truthy in the reference: any non-empty value, "0" included.
+        let b64 = info.query.iter().any(|(k, v)| k == "b64" && !v.is_empty());
         let session = Arc::new(Session {
             sid: sid.clone(),
             generation,
+            binary_payloads: generation == Generation::Eio3 && !b64,
             info,
             server: server.clone(),
             state: Mutex::new(State {
@@ -277,15 +302,37 @@ impl Session {
         self.sockets.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The session's first steps once its open packet is queued (and, when
+    /// polling, sent): an Engine.IO 3 client is joined to `/` without asking,
+    /// as socket.io 2.x servers do; its `40` follows the open packet.
+    pub fn after_open(self: &Arc<Self>) {
+        if self.generation == Generation::Eio3 {
+            self.socket_layer().connect_default(self);
+        }
+    }
+
+    /// The heartbeat has heard from the client.
+    fn heard(&self) {
+        self.pong.store(true, Ordering::Release);
+        self.pong_wake.notify_waiters();
+    }
+
     /// Handle one packet from the client, whatever transport carried it.
     pub fn on_packet(self: &Arc<Self>, packet: Packet) {
+        if self.generation == Generation::Eio3 {
+            // Any packet shows the client is alive (engine.io 3.x resets its
+            // timeout on every packet).
+            self.heard();
+        }
         match packet {
             Packet::Pong(_) => {
-                self.pong.store(true, Ordering::Release);
-                self.pong_wake.notify_waiters();
+                if self.generation == Generation::Eio4 {
+                    self.heard();
+                }
             }
-            // Engine.IO 4 clients do not ping (the probe is handled by the
-            // websocket upgrade); answer anyway, it costs nothing.
+            // Engine.IO 3 clients ping and expect the pong. Engine.IO 4
+            // clients do not ping (the probe is handled by the websocket
+            // upgrade); answer anyway, it costs nothing.
             Packet::Ping(data) => {
                 self.push_packet(&Packet::Pong(data));
             }
@@ -385,6 +432,15 @@ impl Session {
     /// the session closed.
     async fn ping_and_wait(&self, timeout: std::time::Duration) -> bool {
         self.pong.store(false, Ordering::Release);
+        if !self.push_packet(&Packet::Ping(String::new())) {
+            return false;
+        }
+        self.wait_heard(timeout).await
+    }
+
+    /// Wait until the client is heard from (see [`Session::heard`]); false
+    /// when it was not within `timeout` or the session closed.
+    async fn wait_heard(&self, timeout: std::time::Duration) -> bool {
         let wait = async {
             loop {
                 let notified = self.pong_wake.notified();
@@ -399,17 +455,15 @@ impl Session {
                 notified.await;
             }
         };
-        if !self.push_packet(&Packet::Ping(String::new())) {
-            return false;
-        }
         tokio::time::timeout(timeout, wait).await.unwrap_or(false)
     }
 
     /// Heartbeat and connect timeout. Holds only a weak reference, so a
     /// closed and dropped session ends its timers.
     async fn timers(session: std::sync::Weak<Session>) {
-        let (interval, timeout, connect_timeout) = match session.upgrade() {
+        let (generation, interval, timeout, connect_timeout) = match session.upgrade() {
             Some(s) => (
+                s.generation,
                 s.server.config.ping_interval,
                 s.server.config.ping_timeout,
                 s.server.config.connect_timeout,
@@ -427,16 +481,28 @@ impl Session {
             }
             std::future::pending::<()>().await
         };
-        // As the reference server: ping, wait up to pingTimeout for the
-        // pong, and schedule the next ping pingInterval after the pong.
         let heartbeat = async {
-            loop {
-                tokio::time::sleep(interval).await;
-                let Some(s) = session.upgrade() else { return };
-                if !s.ping_and_wait(timeout).await {
-                    s.close(CloseReason::PingTimeout);
-                    return;
-                }
+            match generation {
+                // As the reference server: ping, wait up to pingTimeout for
+                // the pong, and schedule the next ping pingInterval after it.
+                Generation::Eio4 => loop {
+                    tokio::time::sleep(interval).await;
+                    let Some(s) = session.upgrade() else { return };
+                    if !s.ping_and_wait(timeout).await {
+                        s.close(CloseReason::PingTimeout);
+                        return;
+                    }
+                },
+                // The client pings every pingInterval: close when nothing
+                // came for pingInterval + pingTimeout.
+                Generation::Eio3 => loop {
+                    let Some(s) = session.upgrade() else { return };
+                    s.pong.store(false, Ordering::Release);
+                    if !s.wait_heard(interval + timeout).await {
+                        s.close(CloseReason::PingTimeout);
+                        return;
+                    }
+                },
             }
         };
         tokio::select! {

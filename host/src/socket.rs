@@ -12,8 +12,9 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 
 use crate::endpoint::{Command, EndpointHandle};
-use crate::protocol::socketio::{self, Message};
+use crate::protocol::socketio::Message;
 use crate::session::{CloseReason, ConnId, Session};
+use crate::wire;
 
 /// One namespace the client joined.
 struct Joined {
@@ -47,7 +48,7 @@ impl SocketLayer {
             // Attachments must follow their header without anything between.
             return Err(CloseReason::ParseError);
         }
-        let message = socketio::decode(text).map_err(|e| {
+        let message = wire::decode_message(session.generation, text).map_err(|e| {
             tracing::debug!(sid = %session.sid, error = %e, "undecodable socket.io packet");
             CloseReason::ParseError
         })?;
@@ -63,8 +64,9 @@ impl SocketLayer {
                         reason: "client namespace disconnect".into(),
                     });
                 }
-                // Engine.IO 4 keeps the session open without namespaces
-                // (the v5 test suite expects the next ping); the client
+                // The session stays open without namespaces, in both
+                // generations (the v5 test suite expects the next ping; a
+                // socket.io 2.x server keeps the connection too); the client
                 // closes it when it is done.
                 Ok(())
             }
@@ -111,13 +113,22 @@ impl SocketLayer {
         Ok(())
     }
 
+    /// Join `/` without being asked (Engine.IO 3 clients expect it), when
+    /// an endpoint serves `/`. Without one nothing is sent: a `4` for `/`
+    /// would reach every namespace of a 2.x client as an error.
+    pub fn connect_default(&mut self, session: &Arc<Session>) {
+        if session.server.endpoints.contains_key("/") {
+            self.connect(session, "/".to_owned(), None);
+        }
+    }
+
     fn connect(&mut self, session: &Arc<Session>, nsp: String, auth: Option<String>) {
         let server = &session.server;
         let Some(endpoint) = server.endpoints.get(&nsp) else {
-            session.push(&crate::wire::message_frames(
+            session.push(&wire::connect_error_frames(
                 session.generation,
-                socketio::encode_connect_error(&nsp, "Invalid namespace"),
-                &[],
+                &nsp,
+                "Invalid namespace",
             ));
             return;
         };

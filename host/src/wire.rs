@@ -1,11 +1,28 @@
-//! How a Socket.IO packet becomes the frames of one protocol generation.
+//! The one place that knows each protocol generation's wire format, both
+//! ways: how a Socket.IO packet becomes one generation's frames and polling
+//! payloads, and how a generation's websocket frames, polling bodies and
+//! Socket.IO packets are decoded into the shared models
+//! ([`Packet`], [`Message`]).
 //!
-//! The one place where generations differ on the way out: everything above
-//! it works with Socket.IO packet text plus attachments.
+//! Everything above it works with Socket.IO packet text plus attachments;
+//! everything below it (the transports) moves [`Frame`]s and bytes. A frame
+//! is encoded once per generation, so a broadcast shares its buffers among
+//! every receiver of that generation.
+//!
+//! | | Engine.IO 4 / Socket.IO 5 | Engine.IO 3 / Socket.IO 4 |
+//! |---|---|---|
+//! | binary on a websocket | the data | type byte `4`, then the data |
+//! | polling payload | packets joined by `\x1e`, binary `b<base64>` | `<len>:<packet>` (UTF-16 length), binary `b4<base64>`; or the binary (XHR2) payload |
+//! | CONNECT reply | `0{"sid":".."}` | `0` |
+//! | CONNECT_ERROR | `4{"message":".."}` | `4".."` |
+//! | namespace query | part of the name | the CONNECT's auth |
 
+use base64::Engine as _;
 use bytes::Bytes;
 
-use crate::protocol::engineio::Packet;
+use crate::protocol::engineio::{self, DecodeError, Packet};
+use crate::protocol::socketio::{self, Message};
+use crate::protocol::{engineio3, jsonp, socketio4};
 use crate::session::{Frame, Generation};
 
 /// The Engine.IO noop packet.
@@ -18,16 +35,101 @@ pub fn close() -> Frame {
     Frame::packet(&Packet::Close)
 }
 
-/// A polling response body: Engine.IO 4 separates packets with a record
-/// separator and carries binary as `b` + base64.
-pub fn polling_payload(generation: Generation, frames: &[Frame]) -> String {
-    use base64::Engine as _;
+// ------------------------------------------------------------ outbound
+
+/// The frames carrying one Socket.IO packet: an Engine.IO message holding
+/// the packet text, then one binary message per attachment.
+pub fn message_frames(generation: Generation, packet: String, attachments: &[Bytes]) -> Vec<Frame> {
+    let mut text = String::with_capacity(packet.len() + 1);
+    text.push('4');
+    text.push_str(&packet);
+    let mut frames = Vec::with_capacity(1 + attachments.len());
+    frames.push(Frame::text(text));
     match generation {
+        Generation::Eio4 => frames.extend(attachments.iter().cloned().map(Frame::binary)),
+        Generation::Eio3 => frames.extend(
+            attachments
+                .iter()
+                .map(|a| Frame::binary(engineio3::binary_frame(a))),
+        ),
+    }
+    frames
+}
+
+/// The server's answer to a CONNECT that the endpoint accepted; `sid` is the
+/// Socket.IO id (Socket.IO 4 does not send it).
+pub fn connect_frames(generation: Generation, nsp: &str, sid: &str) -> Vec<Frame> {
+    let packet = match generation {
+        Generation::Eio4 => socketio::encode_connect(nsp, sid),
+        Generation::Eio3 => socketio4::encode_connect(nsp),
+    };
+    message_frames(generation, packet, &[])
+}
+
+/// A refused CONNECT, with the reason the client is told.
+pub fn connect_error_frames(generation: Generation, nsp: &str, message: &str) -> Vec<Frame> {
+    let packet = match generation {
+        Generation::Eio4 => socketio::encode_connect_error(nsp, message),
+        Generation::Eio3 => socketio4::encode_connect_error(nsp, message),
+    };
+    message_frames(generation, packet, &[])
+}
+
+/// A binary frame in text form, for a websocket client without binary
+/// support (`b64` in its query): `b<base64>` (v4) or `b4<base64>` (v3).
+/// Text frames are returned as they are.
+pub fn base64_frame(generation: Generation, frame: &Frame) -> Frame {
+    if frame.is_text() {
+        return frame.clone();
+    }
+    let mut out = String::with_capacity(2 + frame.len().div_ceil(3) * 4);
+    match generation {
+        Generation::Eio4 => {
+            out.push('b');
+            base64::engine::general_purpose::STANDARD.encode_string(frame.bytes(), &mut out);
+        }
+        Generation::Eio3 => out.push_str(&engineio3::encode_text(&Packet::Binary(
+            eio3_binary_data(frame),
+        ))),
+    }
+    Frame::text(out)
+}
+
+/// How a polling response is framed, beyond the generation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollingFormat {
+    /// The client reads binary payloads (Engine.IO 3 XHR2 clients: those that
+    /// did not ask for `b64` at the handshake). Engine.IO 4 has none.
+    pub binary: bool,
+    /// The `j` parameter of a JSONP poll.
+    pub jsonp: Option<String>,
+}
+
+/// A polling response body and its content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload {
+    pub body: Bytes,
+    pub content_type: &'static str,
+}
+
+pub const TEXT: &str = "text/plain; charset=UTF-8";
+pub const BINARY: &str = "application/octet-stream";
+pub const JAVASCRIPT: &str = "text/javascript; charset=UTF-8";
+
+/// A polling response: the frames as one payload of the generation, as
+/// binary when the client takes it and a binary frame is among them, wrapped
+/// in a script for JSONP.
+pub fn polling_payload(
+    generation: Generation,
+    format: &PollingFormat,
+    frames: &[Frame],
+) -> Payload {
+    let text = match generation {
         Generation::Eio4 => {
             let mut out = String::with_capacity(frames.iter().map(|f| f.len() + 1).sum());
             for (i, frame) in frames.iter().enumerate() {
                 if i > 0 {
-                    out.push('\u{1e}');
+                    out.push(engineio::SEPARATOR);
                 }
                 match frame.as_text() {
                     Some(text) => out.push_str(text),
@@ -40,22 +142,110 @@ pub fn polling_payload(generation: Generation, frames: &[Frame]) -> String {
             }
             out
         }
+        Generation::Eio3 => {
+            let parts: Vec<engineio3::Part<'_>> = frames.iter().map(eio3_part).collect();
+            let has_binary = frames.iter().any(|f| !f.is_text());
+            if format.binary && format.jsonp.is_none() && has_binary {
+                return Payload {
+                    body: Bytes::from(engineio3::encode_binary_payload(&parts)),
+                    content_type: BINARY,
+                };
+            }
+            engineio3::encode_payload(&parts)
+        }
+    };
+    match &format.jsonp {
+        Some(j) => Payload {
+            body: Bytes::from(jsonp::wrap(j, &text)),
+            content_type: JAVASCRIPT,
+        },
+        None => Payload {
+            body: Bytes::from(text),
+            content_type: TEXT,
+        },
     }
 }
 
-/// The frames carrying one Socket.IO packet: an Engine.IO message holding
-/// the packet text, then one binary message per attachment.
-pub fn message_frames(generation: Generation, packet: String, attachments: &[Bytes]) -> Vec<Frame> {
+/// The data of an Engine.IO 3 binary frame: its bytes after the type byte.
+fn eio3_binary_data(frame: &Frame) -> Bytes {
+    let bytes = frame.bytes();
+    if bytes.is_empty() {
+        Bytes::new()
+    } else {
+        bytes.slice(1..)
+    }
+}
+
+fn eio3_part(frame: &Frame) -> engineio3::Part<'_> {
+    match frame.as_text() {
+        Some(text) => engineio3::Part::Text(text),
+        None => engineio3::Part::Binary(frame.bytes().get(1..).unwrap_or_default()),
+    }
+}
+
+// ------------------------------------------------------------ inbound
+
+/// One packet from a websocket text frame.
+pub fn decode_text(generation: Generation, text: &str) -> Result<Packet, DecodeError> {
     match generation {
-        Generation::Eio4 => {
-            let mut text = String::with_capacity(packet.len() + 1);
-            text.push('4');
-            text.push_str(&packet);
-            let mut frames = Vec::with_capacity(1 + attachments.len());
-            frames.push(Frame::text(text));
-            frames.extend(attachments.iter().cloned().map(Frame::binary));
-            frames
+        Generation::Eio4 => Packet::decode_text(text),
+        Generation::Eio3 => engineio3::decode_packet(text),
+    }
+}
+
+/// One packet from a websocket binary frame.
+pub fn decode_binary(generation: Generation, data: Bytes) -> Result<Packet, DecodeError> {
+    match generation {
+        Generation::Eio4 => Ok(Packet::from_binary_frame(data)),
+        Generation::Eio3 => engineio3::decode_binary_frame(&data),
+    }
+}
+
+/// What a polling POST body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostKind {
+    /// A text payload (any content type but the binary one).
+    Text,
+    /// `application/octet-stream`: an Engine.IO 3 binary payload.
+    Binary,
+    /// A JSONP form (`j` in the query): the payload is the field `d`.
+    Form,
+}
+
+/// The packets of a polling POST body. An Engine.IO 4 client sends no
+/// binary payloads: its bodies are read as text whatever their type.
+pub fn decode_post(
+    generation: Generation,
+    kind: PostKind,
+    body: &[u8],
+) -> Result<Vec<Packet>, String> {
+    let text_payload = |text: &str| match generation {
+        Generation::Eio4 => engineio::decode_payload(text),
+        Generation::Eio3 => engineio3::decode_payload(text),
+    };
+    match (kind, generation) {
+        (PostKind::Form, _) => {
+            let payload = jsonp::form_payload(body).ok_or("JSONP form without one field d")?;
+            text_payload(&payload).map_err(|e| e.to_string())
         }
+        (PostKind::Binary, Generation::Eio3) => {
+            engineio3::decode_binary_payload(body).map_err(|e| e.to_string())
+        }
+        (PostKind::Text | PostKind::Binary, _) => {
+            let text = std::str::from_utf8(body).map_err(|_| "payload is not UTF-8".to_string())?;
+            text_payload(text).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// One Socket.IO packet (the text of an Engine.IO message).
+pub fn decode_message(
+    generation: Generation,
+    text: &str,
+) -> Result<Message, socketio::DecodeError> {
+    match generation {
+        Generation::Eio4 => socketio::decode(text),
+        Generation::Eio3 => socketio4::decode(text),
     }
 }
 
@@ -63,11 +253,21 @@ pub fn message_frames(generation: Generation, packet: String, attachments: &[Byt
 mod tests {
     use super::*;
 
+    const BIN_EVENT: &str = "51-[\"a\",{\"_placeholder\":true,\"num\":0}]";
+
+    fn xhr() -> PollingFormat {
+        PollingFormat::default()
+    }
+
+    fn body(p: &Payload) -> &str {
+        std::str::from_utf8(&p.body).unwrap()
+    }
+
     #[test]
     fn eio4_message_then_attachments() {
         let frames = message_frames(
             Generation::Eio4,
-            "51-[\"a\",{\"_placeholder\":true,\"num\":0}]".into(),
+            BIN_EVENT.into(),
             &[Bytes::from_static(&[1, 2])],
         );
         assert_eq!(
@@ -79,16 +279,214 @@ mod tests {
     }
 
     #[test]
+    fn eio3_attachments_carry_their_type_byte() {
+        let frames = message_frames(
+            Generation::Eio3,
+            BIN_EVENT.into(),
+            &[Bytes::from_static(&[1, 2]), Bytes::new()],
+        );
+        assert_eq!(frames.len(), 3);
+        assert_eq!(frames[0].as_text(), Some(&*format!("4{BIN_EVENT}")));
+        assert_eq!(frames[1].bytes().as_ref(), &[4, 1, 2]);
+        assert_eq!(frames[2].bytes().as_ref(), &[4]);
+    }
+
+    #[test]
+    fn connect_replies_per_generation() {
+        assert_eq!(
+            connect_frames(Generation::Eio4, "/admin", "xyz"),
+            vec![Frame::text(r#"40/admin,{"sid":"xyz"}"#)]
+        );
+        assert_eq!(
+            connect_frames(Generation::Eio3, "/admin", "xyz"),
+            vec![Frame::text("40/admin,")]
+        );
+        assert_eq!(
+            connect_frames(Generation::Eio3, "/", "xyz"),
+            vec![Frame::text("40")]
+        );
+        assert_eq!(
+            connect_error_frames(Generation::Eio4, "/random", "Invalid namespace"),
+            vec![Frame::text(r#"44/random,{"message":"Invalid namespace"}"#)]
+        );
+        assert_eq!(
+            connect_error_frames(Generation::Eio3, "/random", "Invalid namespace"),
+            vec![Frame::text(r#"44/random,"Invalid namespace""#)]
+        );
+    }
+
+    #[test]
+    fn base64_frames() {
+        let text = Frame::text("42[]");
+        assert_eq!(base64_frame(Generation::Eio3, &text), text);
+        assert_eq!(
+            base64_frame(
+                Generation::Eio4,
+                &Frame::binary(Bytes::from_static(&[1, 2, 3]))
+            ),
+            Frame::text("bAQID")
+        );
+        assert_eq!(
+            base64_frame(
+                Generation::Eio3,
+                &Frame::binary(Bytes::from_static(&[4, 1, 2, 3]))
+            ),
+            Frame::text("b4AQID")
+        );
+    }
+
+    #[test]
     fn eio4_polling_payload_joins_with_record_separator() {
         let frames = [
             Frame::text("40"),
             Frame::binary(Bytes::from_static(&[1, 2, 3])),
             noop(),
         ];
-        assert_eq!(
-            polling_payload(Generation::Eio4, &frames),
-            "40\u{1e}bAQID\u{1e}6"
+        let p = polling_payload(Generation::Eio4, &xhr(), &frames);
+        assert_eq!(body(&p), "40\u{1e}bAQID\u{1e}6");
+        assert_eq!(p.content_type, TEXT);
+        // Binary support changes nothing in v4.
+        let binary = PollingFormat {
+            binary: true,
+            jsonp: None,
+        };
+        assert_eq!(polling_payload(Generation::Eio4, &binary, &frames), p);
+        assert_eq!(body(&polling_payload(Generation::Eio4, &xhr(), &[])), "");
+    }
+
+    #[test]
+    fn eio3_text_payload() {
+        let frames = [Frame::text("40"), Frame::text("42[\"😀\"]"), noop()];
+        let p = polling_payload(Generation::Eio3, &xhr(), &frames);
+        assert_eq!(body(&p), "2:408:42[\"😀\"]1:6");
+        assert_eq!(p.content_type, TEXT);
+        // No binary frame: text even for a binary-capable client.
+        let binary = PollingFormat {
+            binary: true,
+            jsonp: None,
+        };
+        assert_eq!(polling_payload(Generation::Eio3, &binary, &frames), p);
+    }
+
+    #[test]
+    fn eio3_binary_frames_as_base64_or_binary_payload() {
+        let frames = message_frames(
+            Generation::Eio3,
+            "51-[\"a\",{\"_placeholder\":true,\"num\":0}]".into(),
+            &[Bytes::from_static(&[1, 2, 3])],
         );
-        assert_eq!(polling_payload(Generation::Eio4, &[]), "");
+        let b64 = polling_payload(Generation::Eio3, &xhr(), &frames);
+        assert_eq!(
+            body(&b64),
+            "39:451-[\"a\",{\"_placeholder\":true,\"num\":0}]6:b4AQID"
+        );
+        let binary = PollingFormat {
+            binary: true,
+            jsonp: None,
+        };
+        let p = polling_payload(Generation::Eio3, &binary, &frames);
+        assert_eq!(p.content_type, BINARY);
+        let mut expected = vec![0, 3, 9, 255];
+        expected.extend_from_slice(b"451-[\"a\",{\"_placeholder\":true,\"num\":0}]");
+        expected.extend_from_slice(&[1, 4, 255, 4, 1, 2, 3]);
+        assert_eq!(p.body.as_ref(), expected.as_slice());
+        assert_eq!(
+            engineio3::decode_binary_payload(&p.body).unwrap()[1],
+            Packet::Binary(Bytes::from_static(&[1, 2, 3]))
+        );
+    }
+
+    #[test]
+    fn jsonp_payloads_are_scripts() {
+        let jsonp = PollingFormat {
+            binary: true,
+            jsonp: Some("2".into()),
+        };
+        let frames = message_frames(
+            Generation::Eio3,
+            "51-[\"a\",{\"_placeholder\":true,\"num\":0}]".into(),
+            &[Bytes::from_static(&[1, 2, 3])],
+        );
+        let p = polling_payload(Generation::Eio3, &jsonp, &frames);
+        assert_eq!(p.content_type, JAVASCRIPT);
+        assert_eq!(
+            body(&p),
+            r#"___eio[2]("39:451-[\"a\",{\"_placeholder\":true,\"num\":0}]6:b4AQID");"#
+        );
+        let p = polling_payload(Generation::Eio4, &jsonp, &[Frame::text("4x\u{2028}")]);
+        assert_eq!(body(&p), r#"___eio[2]("4x\u2028");"#);
+    }
+
+    #[test]
+    fn decode_frames_per_generation() {
+        assert_eq!(
+            decode_text(Generation::Eio4, "bAQID"),
+            Ok(Packet::Binary(Bytes::from_static(&[1, 2, 3])))
+        );
+        assert_eq!(
+            decode_text(Generation::Eio3, "b4AQID"),
+            Ok(Packet::Binary(Bytes::from_static(&[1, 2, 3])))
+        );
+        assert_eq!(
+            decode_text(Generation::Eio3, "42[\"a\"]"),
+            Ok(Packet::Message("2[\"a\"]".into()))
+        );
+        assert_eq!(
+            decode_binary(Generation::Eio4, Bytes::from_static(&[4, 1])),
+            Ok(Packet::Binary(Bytes::from_static(&[4, 1])))
+        );
+        assert_eq!(
+            decode_binary(Generation::Eio3, Bytes::from_static(&[4, 1])),
+            Ok(Packet::Binary(Bytes::from_static(&[1])))
+        );
+        assert_eq!(
+            decode_binary(Generation::Eio3, Bytes::from_static(&[1])),
+            Err(DecodeError::BinaryNotMessage)
+        );
+    }
+
+    #[test]
+    fn decode_posts() {
+        let ping = Ok(vec![Packet::Ping(String::new())]);
+        assert_eq!(decode_post(Generation::Eio3, PostKind::Text, b"1:2"), ping);
+        assert_eq!(decode_post(Generation::Eio4, PostKind::Text, b"2"), ping);
+        assert_eq!(
+            decode_post(Generation::Eio3, PostKind::Binary, &[0, 1, 255, b'2']),
+            ping
+        );
+        // v4 has no binary payloads: the body is text.
+        assert_eq!(decode_post(Generation::Eio4, PostKind::Binary, b"2"), ping);
+        assert_eq!(
+            decode_post(Generation::Eio3, PostKind::Form, b"d=1%3A2"),
+            ping
+        );
+        assert_eq!(decode_post(Generation::Eio4, PostKind::Form, b"d=2"), ping);
+        assert_eq!(
+            decode_post(Generation::Eio3, PostKind::Form, b"d=4%3A4a%5Cnb"),
+            Ok(vec![Packet::Message("a\nb".into())])
+        );
+        assert!(decode_post(Generation::Eio3, PostKind::Form, b"x=1").is_err());
+        assert!(decode_post(Generation::Eio3, PostKind::Text, b"2").is_err());
+        assert!(decode_post(Generation::Eio4, PostKind::Text, b"1:2").is_ok());
+        assert!(decode_post(Generation::Eio3, PostKind::Text, &[0xff]).is_err());
+        assert!(decode_post(Generation::Eio3, PostKind::Binary, b"1:2").is_err());
+    }
+
+    #[test]
+    fn decode_messages_per_generation() {
+        assert_eq!(
+            decode_message(Generation::Eio3, "0/admin?token=abc,"),
+            Ok(Message::Connect {
+                nsp: "/admin".into(),
+                auth: Some(r#"{"token":"abc"}"#.into())
+            })
+        );
+        assert_eq!(
+            decode_message(Generation::Eio4, "0/admin?token=abc,"),
+            Ok(Message::Connect {
+                nsp: "/admin?token=abc".into(),
+                auth: None
+            })
+        );
     }
 }

@@ -17,7 +17,6 @@ use wasmtime::Store;
 
 use super::namespace::{Namespace, SelfQueue, Socket};
 use super::runtime::{ConnInfo, Endpoint, EndpointPre, GuestLimits, GuestState, Protocol, Runtime};
-use crate::protocol::socketio;
 use crate::session::{ConnId, Generation, Session};
 use crate::wire;
 
@@ -193,6 +192,7 @@ impl EndpointActor {
             endpoint: endpoint.to_string(),
             protocol: match session.generation {
                 Generation::Eio4 => Protocol::Eio4,
+                Generation::Eio3 => Protocol::Eio3,
             },
             transport: session.transport().name().to_string(),
             remote_addr: session.info.remote_addr.to_string(),
@@ -205,11 +205,7 @@ impl EndpointActor {
             .unwrap_or_else(|| Err("handler failed".to_string()));
         match (verdict, self.ns().sockets.get_mut(&conn)) {
             (Ok(()), Some(socket)) => {
-                let mut frames = wire::message_frames(
-                    session.generation,
-                    socketio::encode_connect(&endpoint, &sid),
-                    &[],
-                );
+                let mut frames = wire::connect_frames(session.generation, &endpoint, &sid);
                 frames.extend(socket.held.take().unwrap_or_default());
                 session.push(&frames);
                 tracing::debug!(endpoint = %endpoint, conn, sid = %sid, "connected");
@@ -217,10 +213,10 @@ impl EndpointActor {
             (verdict, _) => {
                 let reason = verdict.err().unwrap_or_else(|| "disconnected".into());
                 self.ns().remove_socket(conn);
-                session.push(&wire::message_frames(
+                session.push(&wire::connect_error_frames(
                     session.generation,
-                    socketio::encode_connect_error(&endpoint, &reason),
-                    &[],
+                    &endpoint,
+                    &reason,
                 ));
                 session.socket_layer().forget(&endpoint, conn);
                 tracing::debug!(endpoint = %endpoint, conn, reason = %reason, "connect refused");

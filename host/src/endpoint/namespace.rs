@@ -65,15 +65,18 @@ struct Encoded<'a> {
     packet: &'a dyn Fn() -> String,
     attachments: &'a [Bytes],
     eio4: Option<Vec<Frame>>,
+    eio3: Option<Vec<Frame>>,
 }
 
 impl Encoded<'_> {
     fn frames(&mut self, generation: Generation) -> &[Frame] {
-        match generation {
-            Generation::Eio4 => self.eio4.get_or_insert_with(|| {
-                wire::message_frames(generation, (self.packet)(), self.attachments)
-            }),
-        }
+        let slot = match generation {
+            Generation::Eio4 => &mut self.eio4,
+            Generation::Eio3 => &mut self.eio3,
+        };
+        slot.get_or_insert_with(|| {
+            wire::message_frames(generation, (self.packet)(), self.attachments)
+        })
     }
 }
 
@@ -219,6 +222,7 @@ impl Namespace {
                 packet: &packet,
                 attachments: &attachments,
                 eio4: None,
+                eio3: None,
             },
         )
     }

@@ -1,9 +1,9 @@
 //! Engine.IO protocol v4 codec: packets, websocket frames, HTTP long-polling
 //! payloads, the handshake (`open` packet) JSON and the HTTP error bodies.
 //!
-//! Owns the v4 wire format only. The [`Packet`] type is the shared model; an
-//! Engine.IO 3 codec (length-prefixed payloads) can later decode into the same
-//! type beside this one.
+//! Owns the v4 wire format only. The [`Packet`] type is the shared model;
+//! the Engine.IO 3 codec ([`super::engineio3`], length-prefixed payloads)
+//! decodes into the same type.
 //!
 //! Wire format (v4):
 //! - a packet is one type character `'0'..='6'` followed by its data
@@ -26,7 +26,7 @@ pub const SEPARATOR: char = '\x1e';
 
 /// Standard alphabet; encodes with padding, decodes with or without it (the
 /// reference server uses Node's lenient `Buffer.from(.., "base64")`).
-const BASE64: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new()
         .with_encode_padding(true)
@@ -71,6 +71,14 @@ pub enum DecodeError {
     UnknownType(char),
     /// A `b` part whose data is not valid base64.
     InvalidBase64,
+    /// Engine.IO 3: a payload length prefix that is not a decimal number,
+    /// does not match what follows, or cuts a character in two.
+    InvalidLength,
+    /// Engine.IO 3: a binary packet (a binary frame, a binary payload part,
+    /// a `b` part) whose type is not a message: only messages carry binary.
+    BinaryNotMessage,
+    /// Engine.IO 3: a binary payload part that is text but not UTF-8.
+    InvalidUtf8,
 }
 
 impl fmt::Display for DecodeError {
@@ -79,6 +87,9 @@ impl fmt::Display for DecodeError {
             DecodeError::Empty => f.write_str("empty packet"),
             DecodeError::UnknownType(c) => write!(f, "unknown packet type {c:?}"),
             DecodeError::InvalidBase64 => f.write_str("invalid base64 in binary packet"),
+            DecodeError::InvalidLength => f.write_str("invalid payload length"),
+            DecodeError::BinaryNotMessage => f.write_str("binary packet that is not a message"),
+            DecodeError::InvalidUtf8 => f.write_str("text packet that is not UTF-8"),
         }
     }
 }
@@ -561,6 +572,18 @@ mod tests {
         assert_eq!(
             DecodeError::InvalidBase64.to_string(),
             "invalid base64 in binary packet"
+        );
+        assert_eq!(
+            DecodeError::InvalidLength.to_string(),
+            "invalid payload length"
+        );
+        assert_eq!(
+            DecodeError::BinaryNotMessage.to_string(),
+            "binary packet that is not a message"
+        );
+        assert_eq!(
+            DecodeError::InvalidUtf8.to_string(),
+            "text packet that is not UTF-8"
         );
     }
 }

@@ -3,23 +3,33 @@
 //! This module owns the wire formats the host speaks and nothing else:
 //!
 //! - [`engineio`]: Engine.IO protocol v4 packets, websocket frames and
-//!   HTTP long-polling payloads, the handshake JSON and the HTTP error bodies.
+//!   HTTP long-polling payloads, the handshake JSON and the HTTP error bodies;
+//!   also the [`engineio::Packet`] model every generation decodes into.
+//! - [`engineio3`]: Engine.IO protocol v3 (socket.io-client 2.x): binary
+//!   frames with a type byte, length-prefixed text payloads, binary (XHR2)
+//!   payloads, `b4` base64 packets.
+//! - [`jsonp`]: the JSONP polling wrapper (`___eio[N]("...")`, form field `d`).
 //! - [`socketio`]: Socket.IO protocol v5 packets, decoded into the one
 //!   [`socketio::Message`] model the rest of the host works with, and the
 //!   encoders for what the server sends.
+//! - [`socketio4`]: Socket.IO protocol v4, the few differences from v5
+//!   (namespace queries as auth, CONNECT without a payload, string errors).
 //! - [`legacy`]: Socket.IO protocol 1 (clients 0.7-0.9, TornadIO2): packets,
 //!   framing, handshake, JSONP and htmlfile bodies, the Flash policy answer.
 //!
 //! Every function here is a pure function over strings and bytes: no sockets,
 //! no clocks, no global state, and no panics on any input (the fuzz targets in
-//! `fuzz/` check that). Older generations (Engine.IO 3 / Socket.IO 4,
-//! Socket.IO 0.9) are meant to live beside these as further codecs producing
-//! the same [`engineio::Packet`] and [`socketio::Message`] values: the framing
-//! differences belong in the codec, not in the model.
+//! `fuzz/` check that). Each generation's codec produces the same
+//! [`engineio::Packet`] and [`socketio::Message`] values: the framing
+//! differences live in the codecs (and in `crate::wire`, which picks one per
+//! session), not in the model.
 
 pub mod engineio;
+pub mod engineio3;
+pub mod jsonp;
 pub mod legacy;
 pub mod socketio;
+pub mod socketio4;
 
 /// Append `s` as a JSON string literal (quotes and escapes included).
 pub(crate) fn push_json_string(out: &mut String, s: &str) {

@@ -478,7 +478,7 @@ pub fn is_reserved_event(name: &str) -> bool {
 }
 
 /// `<type>[<attachments>-][<nsp>,][<id>]`, as the reference encoder writes it.
-fn header(kind: PacketType, attachments: usize, nsp: &str, id: Option<u64>) -> String {
+pub(crate) fn header(kind: PacketType, attachments: usize, nsp: &str, id: Option<u64>) -> String {
     let mut out = String::with_capacity(8 + nsp.len());
     out.push(kind.as_char());
     if kind.is_binary() {

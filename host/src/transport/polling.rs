@@ -1,5 +1,7 @@
 //! HTTP long-polling: a GET waits for the session's queued frames, a POST
-//! carries a payload of packets from the client.
+//! carries a payload of packets from the client. A request with `j=N` in its
+//! query is a JSONP one: its GET is answered with a script and its POST is a
+//! form (see `protocol::jsonp`).
 
 use std::sync::Arc;
 
@@ -9,10 +11,10 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
-use crate::protocol::engineio::{self, ErrorCode};
+use crate::protocol::engineio::ErrorCode;
 use crate::server::{Body, engine_error};
 use crate::session::{CloseReason, Drained, Session, TransportKind};
-use crate::wire;
+use crate::wire::{self, PollingFormat, PostKind};
 
 /// Clears the session's "a poll is waiting" mark however the poll ends,
 /// including when hyper drops the future because the client went away.
@@ -37,27 +39,52 @@ fn text_response(
 }
 
 /// A GET: answer with everything queued, waiting for it if need be.
-pub async fn poll(session: &Arc<Session>) -> Response<Body> {
+/// `jsonp` is the request's `j` parameter, if any.
+pub async fn poll(session: &Arc<Session>, jsonp: Option<&str>) -> Response<Body> {
     if !session.begin_poll() {
         // Two GETs at once: the reference server drops the session.
         session.close(CloseReason::TransportClose);
         return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
     }
     let _guard = PollGuard(session);
-    let payload = match session.drain(TransportKind::Polling).await {
-        Drained::Frames(frames) => wire::polling_payload(session.generation, &frames),
-        Drained::Noop => wire::polling_payload(session.generation, &[wire::noop()]),
-        // The client closed: its pending poll gets a noop, as the reference does.
-        Drained::Closed(CloseReason::ClientClose) => {
-            wire::polling_payload(session.generation, &[wire::noop()])
-        }
-        Drained::Closed(_) => wire::polling_payload(session.generation, &[wire::close()]),
+    let format = PollingFormat {
+        binary: session.binary_payloads,
+        jsonp: jsonp.map(str::to_owned),
     };
-    text_response(StatusCode::OK, payload, "text/plain; charset=UTF-8")
+    let frames = match session.drain(TransportKind::Polling).await {
+        Drained::Frames(frames) => frames,
+        Drained::Noop => vec![wire::noop()],
+        // The client closed: its pending poll gets a noop, as the reference does.
+        Drained::Closed(CloseReason::ClientClose) => vec![wire::noop()],
+        Drained::Closed(_) => vec![wire::close()],
+    };
+    let payload = wire::polling_payload(session.generation, &format, &frames);
+    text_response(StatusCode::OK, payload.body, payload.content_type)
 }
 
-/// A POST: decode the payload and hand each packet to the session.
-pub async fn post(session: &Arc<Session>, req: Request<Incoming>) -> Response<Body> {
+/// What a POST body holds: a JSONP form, an Engine.IO 3 binary payload
+/// (`application/octet-stream`, parameters and case aside), or text.
+fn post_kind(req: &Request<Incoming>, jsonp: bool) -> PostKind {
+    if jsonp {
+        return PostKind::Form;
+    }
+    let binary = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(wire::BINARY));
+    if binary {
+        PostKind::Binary
+    } else {
+        PostKind::Text
+    }
+}
+
+/// A POST: decode the payload and hand each packet to the session. `jsonp`:
+/// the request has a `j` parameter, so the body is a form.
+pub async fn post(session: &Arc<Session>, req: Request<Incoming>, jsonp: bool) -> Response<Body> {
+    let kind = post_kind(&req, jsonp);
     let max = session.server.config.max_payload;
     let declared = req
         .headers()
@@ -80,10 +107,7 @@ pub async fn post(session: &Arc<Session>, req: Request<Incoming>) -> Response<Bo
             return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
         }
     };
-    let packets = std::str::from_utf8(&body)
-        .map_err(|_| "payload is not UTF-8".to_string())
-        .and_then(|text| engineio::decode_payload(text).map_err(|e| e.to_string()));
-    let packets = match packets {
+    let packets = match wire::decode_post(session.generation, kind, &body) {
         Ok(p) => p,
         Err(e) => {
             tracing::debug!(sid = %session.sid, error = %e, "bad polling payload");

@@ -18,15 +18,18 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use crate::protocol::engineio::{ErrorCode, Packet};
 use crate::server::{Body, ServerState, engine_error, handshake_info_for};
 use crate::session::{CloseReason, Drained, Frame, Generation, Session, TransportKind};
+use crate::wire;
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// Answer the websocket handshake and run the connection once upgraded.
-/// `existing` is the polling session to upgrade, if any.
+/// `existing` is the polling session to upgrade, if any; otherwise a new
+/// session of `generation` starts.
 pub fn accept(
     mut req: Request<Incoming>,
     state: Arc<ServerState>,
     existing: Option<Arc<Session>>,
+    generation: Generation,
     remote: SocketAddr,
 ) -> Response<Body> {
     let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY) else {
@@ -34,6 +37,8 @@ pub fn accept(
     };
     let accept = derive_accept_key(key.as_bytes());
     let info = handshake_info_for(remote, &req);
+    // A client without binary support asks for base64 text frames instead.
+    let base64 = info.query.iter().any(|(k, v)| k == "b64" && !v.is_empty());
     let upgrade = hyper::upgrade::on(&mut req);
     let max = state.config.max_payload;
     tokio::spawn(async move {
@@ -51,11 +56,11 @@ pub fn accept(
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
         match existing {
-            Some(session) => upgrade_session(ws, session).await,
+            Some(session) => upgrade_session(ws, session, base64).await,
             None => {
-                let session =
-                    Session::open(&state, Generation::Eio4, TransportKind::Websocket, info);
-                run(ws, session).await;
+                let session = Session::open(&state, generation, TransportKind::Websocket, info);
+                session.after_open();
+                run(ws, session, base64).await;
             }
         }
     });
@@ -70,7 +75,12 @@ pub fn accept(
     res
 }
 
-fn to_message(frame: Frame) -> Message {
+fn to_message(generation: Generation, base64: bool, frame: Frame) -> Message {
+    let frame = if base64 {
+        wire::base64_frame(generation, &frame)
+    } else {
+        frame
+    };
     if frame.is_text() {
         // SAFETY: text frames are only ever built from `String`s (`Frame::text`).
         Message::Text(unsafe { Utf8Bytes::from_bytes_unchecked(frame.bytes().clone()) })
@@ -81,7 +91,7 @@ fn to_message(frame: Frame) -> Message {
 
 /// The upgrade dance on a polling session: `2probe` -> `3probe`, then `5`.
 /// Until `5` arrives the polling transport stays in charge of the queue.
-async fn upgrade_session(mut ws: Ws, session: Arc<Session>) {
+async fn upgrade_session(mut ws: Ws, session: Arc<Session>, base64: bool) {
     let probed = matches!(ws.next().await, Some(Ok(Message::Text(t))) if t.as_str() == "2probe");
     if !probed || ws.send(Message::text("3probe")).await.is_err() {
         let _ = ws.close(None).await;
@@ -90,11 +100,11 @@ async fn upgrade_session(mut ws: Ws, session: Arc<Session>) {
     session.begin_upgrade();
     loop {
         match ws.next().await {
-            Some(Ok(Message::Text(t))) => match Packet::decode_text(t.as_str()) {
+            Some(Ok(Message::Text(t))) => match wire::decode_text(session.generation, t.as_str()) {
                 Ok(Packet::Upgrade) => {
                     session.finish_upgrade();
                     tracing::debug!(sid = %session.sid, "upgraded to websocket");
-                    return run(ws, session).await;
+                    return run(ws, session, base64).await;
                 }
                 // A client may ping the probe transport while waiting.
                 Ok(Packet::Ping(data)) => {
@@ -112,18 +122,25 @@ async fn upgrade_session(mut ws: Ws, session: Arc<Session>) {
 }
 
 /// The session's transport from now on: read packets, write queued frames.
-async fn run(mut ws: Ws, session: Arc<Session>) {
+async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
+    let generation = session.generation;
     loop {
         tokio::select! {
             incoming = ws.next() => match incoming {
-                Some(Ok(Message::Text(text))) => match Packet::decode_text(text.as_str()) {
+                Some(Ok(Message::Text(text))) => match wire::decode_text(generation, text.as_str()) {
                     Ok(packet) => session.on_packet(packet),
                     Err(e) => {
                         tracing::debug!(sid = %session.sid, error = %e, "bad engine.io packet");
                         session.close(CloseReason::ParseError);
                     }
                 },
-                Some(Ok(Message::Binary(data))) => session.on_packet(Packet::from_binary_frame(data)),
+                Some(Ok(Message::Binary(data))) => match wire::decode_binary(generation, data) {
+                    Ok(packet) => session.on_packet(packet),
+                    Err(e) => {
+                        tracing::debug!(sid = %session.sid, error = %e, "bad engine.io binary frame");
+                        session.close(CloseReason::ParseError);
+                    }
+                },
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                 Some(Ok(Message::Close(_))) | None => {
                     session.close(CloseReason::TransportClose);
@@ -139,7 +156,7 @@ async fn run(mut ws: Ws, session: Arc<Session>) {
                 Drained::Frames(frames) => {
                     let mut failed = false;
                     for frame in frames {
-                        if ws.feed(to_message(frame)).await.is_err() {
+                        if ws.feed(to_message(generation, base64, frame)).await.is_err() {
                             failed = true;
                             break;
                         }

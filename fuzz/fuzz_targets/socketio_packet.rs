@@ -1,6 +1,6 @@
-//! Socket.IO v5 codec: decoding arbitrary text never panics; whatever decodes
-//! has the promised shape, and its canonical encoding decodes to the same
-//! message. The encoders never panic on arbitrary input either.
+//! Socket.IO v5 and v4 codecs: decoding arbitrary text never panics; whatever
+//! decodes has the promised shape, and its canonical encoding decodes to the
+//! same message. The encoders never panic on arbitrary input either.
 //!
 //! Run with `cargo +nightly fuzz run socketio_packet` from the repository root.
 
@@ -8,6 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use sio_host::protocol::socketio::{self, Message};
+use sio_host::protocol::socketio4;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -51,6 +52,31 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(socketio::decode(&canonical), Ok(message), "{canonical}");
     }
 
+    // Socket.IO v4: v5's packets, namespaces without their query, and a
+    // CONNECT's query as a JSON object.
+    if let Ok(message) = socketio4::decode(text) {
+        assert!(message.nsp().starts_with('/'));
+        assert!(!message.nsp().contains(['?', '#', ',']));
+        if let Message::Connect {
+            auth: Some(auth), ..
+        } = &message
+        {
+            assert!(auth.starts_with('{') && auth.ends_with('}'), "{auth}");
+        }
+        // A v5 packet's canonical text reads the same in v4, query aside.
+        let canonical = socketio::encode(&message);
+        let again = socketio4::decode(&canonical);
+        match (&message, again) {
+            (Message::Connect { nsp, .. }, Ok(Message::Connect { nsp: n, .. })) => {
+                assert_eq!(nsp, &n)
+            }
+            (_, again) => assert_eq!(again, Ok(message.clone()), "{canonical}"),
+        }
+    }
+    let _ = socketio4::query_auth(text);
+    let (path, _) = socketio4::split_query(text);
+    assert!(path.len() <= text.len());
+
     // Encoders take any text without panicking.
     let n = data.len();
     let _ = socketio::encode_event(text, text, text, n % 3, Some(n as u64));
@@ -58,4 +84,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = socketio::encode_connect(text, text);
     let _ = socketio::encode_connect_error(text, text);
     let _ = socketio::encode_disconnect(text);
+    let _ = socketio4::encode_connect(text);
+    let _ = socketio4::encode_connect_error(text, text);
 });

@@ -62,12 +62,12 @@ pub fn unescape_newlines(d: &str) -> String {
     while let Some(i) = rest.find('\\') {
         first.push_str(&rest[..i]);
         let tail = &rest[i..];
-        if tail.starts_with("\\\\n") {
+        if let Some(after) = tail.strip_prefix("\\\\n") {
             first.push_str("\\\\n");
-            rest = &tail[3..];
-        } else if tail.starts_with("\\n") {
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("\\n") {
             first.push('\n');
-            rest = &tail[2..];
+            rest = after;
         } else {
             first.push('\\');
             rest = &tail[1..];

@@ -35,7 +35,10 @@ fuzz_target!(|data: &[u8]| {
 
     // A websocket binary frame: the type byte, then the data.
     if let Ok(packet) = engineio3::decode_binary_frame(&bytes) {
-        assert_eq!(engineio3::encode_frame(&packet), WsFrame::Binary(bytes.clone()));
+        assert_eq!(
+            engineio3::encode_frame(&packet),
+            WsFrame::Binary(bytes.clone())
+        );
     }
 
     // A binary (XHR2) payload.

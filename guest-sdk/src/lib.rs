@@ -72,10 +72,58 @@
 //! returns the host's verdict as `Result<_, HostError>`; a refused call had
 //! no effect.
 //!
+//! # State across hot reloads
+//!
+//! The host can replace a running handler's component under live
+//! connections (`sio-host run --watch`, `sio-host reload`, SIGHUP).
+//! Connections, rooms and queued messages live in the host and survive
+//! always; the handler's own fields survive when the handler asks for it:
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use sio_guest::{Ack, Args, Conn, Handler};
+//!
+//! #[derive(Default, Serialize, Deserialize)]
+//! struct Counter {
+//!     total: u64,
+//!     // New fields need a default, so an older build's state still loads.
+//!     #[serde(default)]
+//!     by_event: std::collections::BTreeMap<String, u64>,
+//! }
+//!
+//! impl Handler for Counter {
+//!     fn on_event(&mut self, _conn: Conn, event: &str, _args: Args, ack: Option<Ack>) {
+//!         self.total += 1;
+//!         *self.by_event.entry(event.to_owned()).or_default() += 1;
+//!         if let Some(ack) = ack {
+//!             let _ = ack.reply(&(self.total,));
+//!         }
+//!     }
+//! }
+//!
+//! sio_guest::handler!(Counter, state);
+//! ```
+//!
+//! `handler!(T, state)` exports `sio:realtime/state` (the
+//! `stateful-endpoint` world): the running version's handler is serialized
+//! with `serde_json` (`snapshot`) and deserialized into the new version
+//! (`restore`), which then hears [`Handler::on_restore`]. JSON keeps builds
+//! compatible across added fields (`#[serde(default)]`), removed fields
+//! (ignored) and renames (`#[serde(alias = "old")]`); `#[serde(skip)]`
+//! fields start from `Default`. A state the new build cannot read refuses
+//! the reload and the running version keeps serving. `handler!(T)` exports
+//! no `state`: a reload starts it from `T::default()`. See docs/reload.md.
+//!
+//! # Configuration values
+//!
+//! [`config::get`] and [`config::values`] read the endpoint's
+//! `[endpoints."/path".config]` table from the server's `sio.toml`.
+//!
 //! # Testing
 //!
 //! Natively (`cargo test`) the host calls are recorded instead of made, and
-//! [`testing::Harness`] drives a handler like the host would; see
+//! [`testing::Harness`] drives a handler like the host would (including a
+//! hot reload's state hand-off, [`testing::Harness::reload`]); see
 //! [`testing`].
 //!
 //! # Host requirements
@@ -88,6 +136,7 @@
 
 mod api;
 mod args;
+pub mod config;
 pub mod log;
 mod sys;
 #[cfg(not(target_arch = "wasm32"))]
@@ -102,6 +151,24 @@ pub mod bindings {
         pub_export_macro: true,
         export_macro_name: "__export_endpoint",
         additional_derives: [PartialEq, Eq, Hash],
+    });
+}
+
+/// The `stateful-endpoint` world: `endpoint` plus the `state` export. Its
+/// imports and types are those of [`bindings`].
+#[doc(hidden)]
+#[allow(missing_docs, clippy::all)]
+pub mod stateful_bindings {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "stateful-endpoint",
+        pub_export_macro: true,
+        export_macro_name: "__export_stateful_endpoint",
+        with: {
+            "sio:realtime/types@0.1.0": crate::bindings::sio::realtime::types,
+            "sio:realtime/host@0.1.0": crate::bindings::sio::realtime::host,
+            "sio:realtime/config@0.1.0": crate::bindings::sio::realtime::config,
+        },
     });
 }
 
@@ -151,10 +218,23 @@ pub trait Handler: Default + 'static {
     fn on_disconnect(&mut self, conn: Conn, reason: &str) {
         let _ = (conn, reason);
     }
+
+    /// With `handler!(T, state)`: this instance was just restored from a
+    /// previous version's state (a hot reload, or a rebuild after a trap),
+    /// before any other call. Rebuild what `#[serde(skip)]` left out here.
+    /// Host calls made here reach no connection.
+    fn on_restore(&mut self) {}
 }
 
-/// Exports a [`Handler`] type as the component's `endpoint` world:
-/// `sio_guest::handler!(MyHandler);`, once per crate, at item level.
+/// Exports a [`Handler`] type as the component's world, once per crate, at
+/// item level:
+///
+/// * `sio_guest::handler!(MyHandler);` — the `endpoint` world. A hot reload
+///   starts the new version from `MyHandler::default()`.
+/// * `sio_guest::handler!(MyHandler, state);` — the `stateful-endpoint`
+///   world: `MyHandler` must also be `serde::Serialize` and
+///   `serde::Deserialize`; a hot reload hands its value, as JSON, to the new
+///   version (see the crate docs and docs/reload.md).
 ///
 /// One `MyHandler::default()` is created on first use and kept for the life
 /// of the component instance; each export borrows it mutably for the call.
@@ -162,60 +242,90 @@ pub trait Handler: Default + 'static {
 macro_rules! handler {
     ($ty:ty) => {
         const _: () = {
-            ::std::thread_local! {
-                static __SIO_GUEST_HANDLER: ::core::cell::RefCell<$ty> =
-                    ::core::cell::RefCell::new(<$ty as ::core::default::Default>::default());
-            }
-
-            fn __sio_guest_with<R>(f: impl ::core::ops::FnOnce(&mut $ty) -> R) -> R {
-                __SIO_GUEST_HANDLER.with(|handler| f(&mut handler.borrow_mut()))
-            }
-
-            struct __SioGuestExports;
-
-            impl $crate::__private::Guest for __SioGuestExports {
-                fn on_connect(
-                    info: $crate::ConnInfo,
-                ) -> ::core::result::Result<(), ::std::string::String> {
-                    __sio_guest_with(|h| $crate::__private::on_connect(h, info))
-                }
-
-                fn on_message(conn: $crate::ConnId, text: ::std::string::String) {
-                    __sio_guest_with(|h| $crate::__private::on_message(h, conn, text))
-                }
-
-                fn on_event(
-                    conn: $crate::ConnId,
-                    event: ::std::string::String,
-                    args_json: ::std::string::String,
-                    attachments: ::std::vec::Vec<::std::vec::Vec<u8>>,
-                    ack_id: ::core::option::Option<u64>,
-                ) {
-                    __sio_guest_with(|h| {
-                        $crate::__private::on_event(h, conn, event, args_json, attachments, ack_id)
-                    })
-                }
-
-                fn on_ack(
-                    conn: $crate::ConnId,
-                    token: u64,
-                    args_json: ::core::option::Option<::std::string::String>,
-                    attachments: ::std::vec::Vec<::std::vec::Vec<u8>>,
-                ) {
-                    __sio_guest_with(|h| {
-                        $crate::__private::on_ack(h, conn, token, args_json, attachments)
-                    })
-                }
-
-                fn on_disconnect(conn: $crate::ConnId, reason: ::std::string::String) {
-                    __sio_guest_with(|h| $crate::__private::on_disconnect(h, conn, reason))
-                }
-            }
-
+            $crate::__handler_exports!($ty, $crate::__private::Guest);
             $crate::__private::export!(
                 __SioGuestExports with_types_in $crate::__private::bindings
             );
         };
+    };
+    ($ty:ty, state) => {
+        const _: () = {
+            $crate::__handler_exports!($ty, $crate::__private::StatefulGuest);
+
+            impl $crate::__private::StateGuest for __SioGuestExports {
+                fn snapshot() -> ::core::result::Result<::std::vec::Vec<u8>, ::std::string::String>
+                {
+                    __sio_guest_with(|h| $crate::__private::snapshot(h))
+                }
+
+                fn restore(
+                    state: ::std::vec::Vec<u8>,
+                ) -> ::core::result::Result<(), ::std::string::String> {
+                    __sio_guest_with(|h| $crate::__private::restore(h, &state))
+                }
+            }
+
+            $crate::__private::export_stateful!(
+                __SioGuestExports with_types_in $crate::__private::stateful_bindings
+            );
+        };
+    };
+}
+
+/// The part of [`handler!`] both worlds share; not a public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __handler_exports {
+    ($ty:ty, $guest:path) => {
+        ::std::thread_local! {
+            static __SIO_GUEST_HANDLER: ::core::cell::RefCell<$ty> =
+                ::core::cell::RefCell::new(<$ty as ::core::default::Default>::default());
+        }
+
+        fn __sio_guest_with<R>(f: impl ::core::ops::FnOnce(&mut $ty) -> R) -> R {
+            __SIO_GUEST_HANDLER.with(|handler| f(&mut handler.borrow_mut()))
+        }
+
+        struct __SioGuestExports;
+
+        impl $guest for __SioGuestExports {
+            fn on_connect(
+                info: $crate::ConnInfo,
+            ) -> ::core::result::Result<(), ::std::string::String> {
+                __sio_guest_with(|h| $crate::__private::on_connect(h, info))
+            }
+
+            fn on_message(conn: $crate::ConnId, text: ::std::string::String) {
+                __sio_guest_with(|h| $crate::__private::on_message(h, conn, text))
+            }
+
+            fn on_event(
+                conn: $crate::ConnId,
+                event: ::std::string::String,
+                args_json: ::std::string::String,
+                attachments: ::std::vec::Vec<::std::vec::Vec<u8>>,
+                ack_id: ::core::option::Option<u64>,
+            ) {
+                __sio_guest_with(|h| {
+                    $crate::__private::on_event(h, conn, event, args_json, attachments, ack_id)
+                })
+            }
+
+            fn on_ack(
+                conn: $crate::ConnId,
+                token: u64,
+                args_json: ::core::option::Option<::std::string::String>,
+                attachments: ::std::vec::Vec<::std::vec::Vec<u8>>,
+            ) {
+                __sio_guest_with(|h| {
+                    $crate::__private::on_ack(h, conn, token, args_json, attachments)
+                })
+            }
+
+            fn on_disconnect(conn: $crate::ConnId, reason: ::std::string::String) {
+                __sio_guest_with(|h| $crate::__private::on_disconnect(h, conn, reason))
+            }
+        }
     };
 }
 
@@ -225,8 +335,34 @@ pub mod __private {
     pub use crate::bindings;
     pub use crate::bindings::__export_endpoint as export;
     pub use crate::bindings::Guest;
+    pub use crate::stateful_bindings;
+    pub use crate::stateful_bindings::__export_stateful_endpoint as export_stateful;
+    pub use crate::stateful_bindings::Guest as StatefulGuest;
+    pub use crate::stateful_bindings::exports::sio::realtime::state::Guest as StateGuest;
 
     use crate::{Ack, Args, Conn, ConnId, ConnInfo, Handler};
+
+    /// `snapshot` of `handler!(T, state)`: the handler as JSON.
+    pub fn snapshot<H: Handler + serde::Serialize>(handler: &mut H) -> Result<Vec<u8>, String> {
+        serde_json::to_vec(handler).map_err(|e| format!("serializing the handler's state: {e}"))
+    }
+
+    /// `restore` of `handler!(T, state)`: replace the handler with the
+    /// previous version's, then `on_restore`. On Err the handler is as it was.
+    pub fn restore<H: Handler + serde::de::DeserializeOwned>(
+        handler: &mut H,
+        state: &[u8],
+    ) -> Result<(), String> {
+        let restored: H = serde_json::from_slice(state).map_err(|e| {
+            format!(
+                "the previous version's state does not fit {}: {e}",
+                std::any::type_name::<H>()
+            )
+        })?;
+        *handler = restored;
+        handler.on_restore();
+        Ok(())
+    }
 
     pub fn on_connect<H: Handler>(handler: &mut H, info: ConnInfo) -> Result<(), String> {
         handler.on_connect(&info)

@@ -10,3 +10,11 @@ pub(crate) use crate::bindings::sio::realtime::host::{
 pub(crate) use crate::testing::host::{
     ack, disconnect, emit, emit_with_ack, join, leave, log, send,
 };
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use crate::bindings::sio::realtime::config::{
+    get as config_get, values as config_values,
+};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use crate::testing::host::{config_get, config_values};

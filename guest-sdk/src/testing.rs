@@ -132,6 +132,7 @@ struct State {
     pending_acks: BTreeSet<(ConnId, u64)>,
     failures: VecDeque<HostError>,
     next_token: u64,
+    config: Vec<(String, String)>,
 }
 
 thread_local! {
@@ -156,6 +157,17 @@ pub fn take_calls() -> Vec<HostCall> {
 /// (queued: call it twice to fail two calls).
 pub fn fail_next(error: HostError) {
     with_state(|state| state.failures.push_back(error));
+}
+
+/// Sets the values [`crate::config`] returns on this thread (kept until
+/// [`reset`]; [`Harness::new`] resets, so call this after it).
+pub fn set_config(values: &[(&str, &str)]) {
+    let mut values: Vec<(String, String)> = values
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    values.sort();
+    with_state(|state| state.config = values);
 }
 
 /// Marks `conn` as connected without running a handler (for tests that call
@@ -286,6 +298,21 @@ impl<H: Handler> Harness<H> {
     pub fn take_calls(&self) -> Vec<HostCall> {
         take_calls()
     }
+
+    /// A hot reload as the host does it for `handler!(H, state)` →
+    /// `handler!(H2, state)`: `H`'s snapshot restored into a fresh `H2`
+    /// (then [`Handler::on_restore`]). Connections and pending acks stay, as
+    /// they do in the host. Err: the reload would be refused.
+    pub fn reload<H2>(mut self) -> Result<Harness<H2>, String>
+    where
+        H: serde::Serialize,
+        H2: Handler + serde::de::DeserializeOwned,
+    {
+        let bytes = crate::__private::snapshot(&mut self.handler)?;
+        let mut handler = H2::default();
+        crate::__private::restore(&mut handler, &bytes)?;
+        Ok(Harness { handler })
+    }
 }
 
 /// The recorder, with the signatures of the generated host imports.
@@ -305,6 +332,20 @@ pub(crate) mod host {
             state.calls.push(call);
             Ok(())
         })
+    }
+
+    pub(crate) fn config_get(key: &str) -> Option<String> {
+        with_state(|state| {
+            state
+                .config
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    pub(crate) fn config_values() -> Vec<(String, String)> {
+        with_state(|state| state.config.clone())
     }
 
     fn known(state: &State, conn: ConnId) -> Result<(), HostError> {

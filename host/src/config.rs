@@ -1,20 +1,46 @@
-//! One validated configuration for a server, whatever it came from (CLI
-//! flags now; a `sio.toml` later).
+//! One validated configuration for a server, whatever it came from: CLI
+//! flags, a `sio.toml`, or both (flags win). See [`FileConfig`] for the
+//! file's schema and docs/reload.md for an example.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
 
 /// Where the Socket.IO endpoint is mounted.
 pub const SOCKET_IO_PATH: &str = "/socket.io/";
 
-#[derive(Debug, Clone)]
+/// The file `sio-host run` reads when no `--config` is given and it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "sio.toml";
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct EndpointConfig {
     /// Namespace path, e.g. "/" or "/chat".
     pub namespace: String,
     pub component: PathBuf,
+    /// This endpoint's call deadline; None: the server's.
+    pub call_deadline: Option<Duration>,
+    /// This endpoint's memory limit in bytes; None: the server's.
+    pub max_memory: Option<usize>,
+    /// Values handed to the handler (`sio:realtime/config`), sorted by key.
+    pub values: Vec<(String, String)>,
+}
+
+/// Checks a namespace path as clients write it.
+fn check_namespace(namespace: &str, what: &str) -> Result<()> {
+    if !namespace.starts_with('/') {
+        bail!("{what}: a namespace starts with `/` (e.g. /chat)");
+    }
+    if namespace.len() > 1 && namespace.ends_with('/') {
+        bail!("{what}: a namespace does not end with `/`");
+    }
+    if namespace.contains([',', '?', '#']) {
+        bail!("{what}: a namespace may not contain `,`, `?` or `#`");
+    }
+    Ok(())
 }
 
 impl EndpointConfig {
@@ -30,15 +56,13 @@ impl EndpointConfig {
         if file.is_empty() {
             bail!("endpoint `{spec}`: no component file after `=`");
         }
-        if namespace.len() > 1 && namespace.ends_with('/') {
-            bail!("endpoint `{spec}`: a namespace does not end with `/`");
-        }
-        if namespace.contains([',', '?', '#']) {
-            bail!("endpoint `{spec}`: a namespace may not contain `,`, `?` or `#`");
-        }
+        check_namespace(&namespace, &format!("endpoint `{spec}`"))?;
         Ok(EndpointConfig {
             namespace,
             component: PathBuf::from(file),
+            call_deadline: None,
+            max_memory: None,
+            values: Vec::new(),
         })
     }
 }
@@ -88,13 +112,219 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     pub static_mounts: Vec<StaticMount>,
     pub endpoints: Vec<EndpointConfig>,
+    /// Reload an endpoint when its component file changes.
+    pub watch: bool,
+    /// The local admin endpoint (`sio-host reload`); None: off.
+    pub admin: Option<AdminConfig>,
+    /// Where the endpoints came from, to read them again on a reload.
+    pub source: EndpointSource,
 }
 
+/// The local admin endpoint: HTTP on a loopback address, every request
+/// carrying the token written (mode 0600) to `file`.
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// A loopback address; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// None: the default place for the server's port (see `crate::admin`).
+    pub file: Option<PathBuf>,
+}
+
+/// The endpoint list's origin: a `sio.toml` (read again on each reload, so
+/// an edited component path, limit or config value takes effect) and the
+/// CLI's endpoint arguments on top.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointSource {
+    pub file: Option<PathBuf>,
+    pub cli: Vec<EndpointConfig>,
+}
+
+impl EndpointSource {
+    /// The endpoints as they are now: the file's entries (if any), each
+    /// overridden or joined by the CLI's.
+    pub fn endpoints(&self) -> Result<Vec<EndpointConfig>> {
+        let mut endpoints = match &self.file {
+            Some(path) => FileConfig::read(path)?.endpoints(path)?,
+            None => Vec::new(),
+        };
+        merge_endpoints(&mut endpoints, &self.cli);
+        Ok(endpoints)
+    }
+}
+
+/// A CLI endpoint replaces the component of the file's entry for the same
+/// namespace (keeping its limits and values) or is added.
+fn merge_endpoints(endpoints: &mut Vec<EndpointConfig>, cli: &[EndpointConfig]) {
+    for c in cli {
+        match endpoints.iter_mut().find(|e| e.namespace == c.namespace) {
+            Some(e) => e.component = c.component.clone(),
+            None => endpoints.push(c.clone()),
+        }
+    }
+}
+
+/// What the command line gave; None/empty: not given, the file or the
+/// default decides.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub endpoints: Vec<EndpointConfig>,
+    pub listen: Option<SocketAddr>,
+    pub ping_interval: Option<Duration>,
+    pub ping_timeout: Option<Duration>,
+    pub max_payload: Option<usize>,
+    pub connect_timeout: Option<Duration>,
+    pub call_deadline: Option<Duration>,
+    pub max_memory: Option<usize>,
+    pub cors_origins: Vec<String>,
+    pub static_mounts: Vec<StaticMount>,
+    pub watch: bool,
+    pub no_admin: bool,
+    pub admin_listen: Option<SocketAddr>,
+    pub admin_file: Option<PathBuf>,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:0";
+
 impl Config {
+    /// Flags over `sio.toml` over defaults. The file is `--config`, else
+    /// `./sio.toml` when it exists.
+    pub fn resolve(o: Overrides) -> Result<Config> {
+        let file_path = match o.config_file {
+            Some(p) => {
+                if !p.is_file() {
+                    bail!("no such config file {}", p.display());
+                }
+                Some(p)
+            }
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
+        };
+        let file = match &file_path {
+            Some(p) => FileConfig::read(p)?,
+            None => FileConfig::default(),
+        };
+        let base = file_path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let server = file.server.clone().unwrap_or_default();
+        let ms = Duration::from_millis;
+        let parse_addr = |s: &str| -> Result<SocketAddr> {
+            s.parse().with_context(|| format!("bad address {s:?}"))
+        };
+        let static_mounts = if o.static_mounts.is_empty() {
+            server
+                .r#static
+                .iter()
+                .map(|spec| {
+                    let mut m = StaticMount::parse(spec)?;
+                    m.dir = base.join(&m.dir);
+                    Ok(m)
+                })
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            o.static_mounts
+        };
+        let admin_on = !o.no_admin && server.admin.unwrap_or(true);
+        let admin = if admin_on {
+            let listen = match (o.admin_listen, &server.admin_listen) {
+                (Some(a), _) => a,
+                (None, Some(a)) => *a,
+                (None, None) => parse_addr(DEFAULT_ADMIN_LISTEN)?,
+            };
+            let file = o
+                .admin_file
+                .or_else(|| server.admin_file.as_ref().map(|f| base.join(f)));
+            Some(AdminConfig { listen, file })
+        } else {
+            None
+        };
+        let source = EndpointSource {
+            file: file_path.clone(),
+            cli: o.endpoints,
+        };
+        let mut endpoints = match &file_path {
+            Some(p) => file.endpoints(p)?,
+            None => Vec::new(),
+        };
+        merge_endpoints(&mut endpoints, &source.cli);
+        let config = Config {
+            listen: match (o.listen, server.listen) {
+                (Some(a), _) => a,
+                (None, Some(a)) => a,
+                (None, None) => parse_addr(DEFAULT_LISTEN)?,
+            },
+            ping_interval: o
+                .ping_interval
+                .unwrap_or(ms(server.ping_interval.unwrap_or(25_000))),
+            ping_timeout: o
+                .ping_timeout
+                .unwrap_or(ms(server.ping_timeout.unwrap_or(20_000))),
+            connect_timeout: o
+                .connect_timeout
+                .unwrap_or(ms(server.connect_timeout.unwrap_or(45_000))),
+            max_payload: o
+                .max_payload
+                .unwrap_or(server.max_payload.unwrap_or(1_000_000)),
+            call_deadline: o
+                .call_deadline
+                .unwrap_or(ms(server.call_deadline.unwrap_or(1_000))),
+            max_memory: o
+                .max_memory
+                .unwrap_or(mib(server.max_memory.unwrap_or(128))),
+            cors_origins: if o.cors_origins.is_empty() {
+                server.cors_origins.clone()
+            } else {
+                o.cors_origins
+            },
+            static_mounts,
+            endpoints,
+            watch: o.watch || server.watch.unwrap_or(false),
+            admin,
+            source,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The endpoint's limits with the server's as defaults.
+    pub fn call_deadline_for(&self, e: &EndpointConfig) -> Duration {
+        e.call_deadline.unwrap_or(self.call_deadline)
+    }
+
+    /// The endpoint's memory limit (bytes) with the server's as default.
+    pub fn max_memory_for(&self, e: &EndpointConfig) -> usize {
+        e.max_memory.unwrap_or(self.max_memory)
+    }
+
     pub fn validate(&self) -> Result<()> {
         if self.endpoints.is_empty() {
             bail!(
-                "no endpoint given: name a handler, e.g. `sio-host run chat.wasm` or `sio-host run /=chat.wasm /admin=admin.wasm`"
+                "no endpoint given: name a handler, e.g. `sio-host run chat.wasm` or \
+                 `sio-host run /=chat.wasm /admin=admin.wasm`, or list them in a sio.toml \
+                 (`[endpoints.\"/\"]` with `component = \"chat.wasm\"`; see docs/reload.md)"
+            );
+        }
+        for e in &self.endpoints {
+            if !e.component.is_file() {
+                bail!(
+                    "endpoint {}: no such file {}",
+                    e.namespace,
+                    e.component.display()
+                );
+            }
+            if e.call_deadline.is_some_and(|d| d.is_zero()) {
+                bail!("endpoint {}: call-deadline must be above 0", e.namespace);
+            }
+        }
+        if let Some(admin) = &self.admin
+            && !admin.listen.ip().is_loopback()
+        {
+            bail!(
+                "the admin endpoint listens on loopback addresses only (got {})",
+                admin.listen
             );
         }
         for (i, e) in self.endpoints.iter().enumerate() {
@@ -116,6 +346,123 @@ impl Config {
         }
         Ok(())
     }
+}
+
+fn mib(n: usize) -> usize {
+    n.saturating_mul(1024 * 1024)
+}
+
+/// `sio.toml`. Every key is optional but the endpoints' `component`;
+/// relative paths are relative to the file's folder.
+///
+/// ```toml
+/// [server]
+/// listen = "127.0.0.1:8000"
+/// ping-interval = 25000     # ms; also ping-timeout, connect-timeout
+/// max-payload = 1000000     # bytes
+/// call-deadline = 1000      # ms, default of every endpoint
+/// max-memory = 128          # MiB, default of every endpoint
+/// cors-origins = ["https://example.com"]
+/// static = ["examples/chat/static", "/vendor=node_modules/socket.io-client/dist"]
+/// watch = true              # like --watch
+/// admin = true              # the local admin endpoint (sio-host reload)
+/// admin-listen = "127.0.0.1:0"
+/// admin-file = "run/admin.json"
+///
+/// [endpoints."/"]
+/// component = "target/wasm32-wasip2/release/chat.wasm"
+/// call-deadline = 500
+/// max-memory = 64
+/// config = { greeting = "hello", rooms = 3 }
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileConfig {
+    pub server: Option<ServerSection>,
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, EndpointSection>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServerSection {
+    pub listen: Option<SocketAddr>,
+    pub ping_interval: Option<u64>,
+    pub ping_timeout: Option<u64>,
+    pub max_payload: Option<usize>,
+    pub connect_timeout: Option<u64>,
+    pub call_deadline: Option<u64>,
+    pub max_memory: Option<usize>,
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    #[serde(default)]
+    pub r#static: Vec<String>,
+    pub watch: Option<bool>,
+    pub admin: Option<bool>,
+    pub admin_listen: Option<SocketAddr>,
+    pub admin_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EndpointSection {
+    pub component: PathBuf,
+    pub call_deadline: Option<u64>,
+    pub max_memory: Option<usize>,
+    #[serde(default)]
+    pub config: BTreeMap<String, toml::Value>,
+}
+
+impl FileConfig {
+    pub fn read(path: &Path) -> Result<FileConfig> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<FileConfig> {
+        Ok(toml::from_str(text)?)
+    }
+
+    /// The `[endpoints]` entries, paths made relative to `path`'s folder.
+    pub fn endpoints(&self, path: &Path) -> Result<Vec<EndpointConfig>> {
+        let base = path.parent().unwrap_or(Path::new(""));
+        self.endpoints
+            .iter()
+            .map(|(namespace, e)| {
+                let what = format!("[endpoints.\"{namespace}\"]");
+                check_namespace(namespace, &what)?;
+                let values = e
+                    .config
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), config_text(v, &what, k)?)))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(EndpointConfig {
+                    namespace: namespace.clone(),
+                    component: base.join(&e.component),
+                    call_deadline: e.call_deadline.map(Duration::from_millis),
+                    max_memory: e.max_memory.map(mib),
+                    values,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A config value as the handler gets it: strings as they are, numbers and
+/// booleans as their TOML text.
+fn config_text(v: &toml::Value, what: &str, key: &str) -> Result<String> {
+    Ok(match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::Array(_) | toml::Value::Table(_) => bail!(
+            "{what}: config value `{key}` is a {}; values are strings, numbers or booleans",
+            v.type_str()
+        ),
+    })
 }
 
 #[cfg(test)]

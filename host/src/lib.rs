@@ -9,6 +9,7 @@
 //! sees a wire format beyond Socket.IO packet text.
 
 pub mod adapter;
+pub mod admin;
 pub mod config;
 pub mod cors;
 pub mod endpoint;

@@ -2,11 +2,13 @@
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use sio_host::config::{Config, EndpointConfig, StaticMount};
+use sio_host::admin;
+use sio_host::config::{Config, EndpointConfig, Overrides, StaticMount};
 
 #[derive(Parser)]
 #[command(
@@ -28,43 +30,90 @@ enum Command {
     /// Serve one or more handler components.
     ///
     /// Examples: `sio-host run chat.wasm` serves chat.wasm on namespace `/`;
-    /// `sio-host run /=chat.wasm /admin=admin.wasm` serves two namespaces.
-    Run(RunArgs),
+    /// `sio-host run /=chat.wasm /admin=admin.wasm` serves two namespaces;
+    /// `sio-host run` alone serves what ./sio.toml lists. Flags override the
+    /// file.
+    Run(Box<RunArgs>),
+    /// Reload endpoints of a running server (all, or the one named), through
+    /// its local admin endpoint. Exits 1 if a reload was refused.
+    ///
+    /// The server is found through its admin file: `--admin-file`, the one of
+    /// `--port`, or the only running server's.
+    Reload(ReloadArgs),
+    /// Show a running server's endpoints: component, version, reloads.
+    Status(TargetArgs),
+    /// Check component files the way a reload does, without a server:
+    /// compile, check against the sio:realtime@0.1.0 contract, instantiate,
+    /// and round-trip the initial state through snapshot/restore when the
+    /// component hands state over. Exits 1 if a file fails.
+    Check {
+        /// Component files.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct TargetArgs {
+    /// The server's admin file (as given to `run --admin-file`).
+    #[arg(long, value_name = "PATH")]
+    admin_file: Option<PathBuf>,
+
+    /// The server's Socket.IO port, to find its admin file in the default place.
+    #[arg(long, value_name = "PORT", conflicts_with = "admin_file")]
+    port: Option<u16>,
+}
+
+#[derive(Args)]
+struct ReloadArgs {
+    /// The endpoint (namespace) to reload, e.g. `/chat`; all when omitted.
+    #[arg(value_name = "ENDPOINT")]
+    endpoint: Option<String>,
+
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
 #[derive(Args)]
 struct RunArgs {
-    /// Endpoints: `FILE.wasm` (namespace `/`) or `/NAMESPACE=FILE.wasm`.
+    /// Endpoints: `FILE.wasm` (namespace `/`) or `/NAMESPACE=FILE.wasm`. They
+    /// join (or override the component of) the config file's endpoints.
     #[arg(value_name = "ENDPOINT")]
     endpoints: Vec<String>,
 
-    /// Address to listen on (HTTP and websocket).
-    #[arg(long, default_value = "127.0.0.1:8000", value_name = "ADDR")]
-    listen: SocketAddr,
+    /// The config file [default: ./sio.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 
-    /// Milliseconds between the server's pings.
-    #[arg(long, default_value_t = 25_000, value_name = "MS")]
-    ping_interval: u64,
+    /// Address to listen on (HTTP and websocket) [default: 127.0.0.1:8000].
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
 
-    /// Milliseconds to wait for a pong before closing the session.
-    #[arg(long, default_value_t = 20_000, value_name = "MS")]
-    ping_timeout: u64,
+    /// Milliseconds between the server's pings [default: 25000].
+    #[arg(long, value_name = "MS")]
+    ping_interval: Option<u64>,
 
-    /// Largest HTTP body or websocket message accepted, in bytes.
-    #[arg(long, default_value_t = 1_000_000, value_name = "BYTES")]
-    max_payload: usize,
+    /// Milliseconds to wait for a pong before closing the session [default: 20000].
+    #[arg(long, value_name = "MS")]
+    ping_timeout: Option<u64>,
 
-    /// Milliseconds a client may take to join a namespace before it is closed.
-    #[arg(long, default_value_t = 45_000, value_name = "MS")]
-    connect_timeout: u64,
+    /// Largest HTTP body or websocket message accepted, in bytes [default: 1000000].
+    #[arg(long, value_name = "BYTES")]
+    max_payload: Option<usize>,
 
-    /// Milliseconds one handler call may run before it is interrupted.
-    #[arg(long, default_value_t = 1_000, value_name = "MS")]
-    call_deadline: u64,
+    /// Milliseconds a client may take to join a namespace before it is
+    /// closed [default: 45000].
+    #[arg(long, value_name = "MS")]
+    connect_timeout: Option<u64>,
 
-    /// Linear memory one handler instance may grow to, in MiB.
-    #[arg(long, default_value_t = 128, value_name = "MIB")]
-    max_memory: usize,
+    /// Milliseconds one handler call may run before it is interrupted
+    /// [default: 1000].
+    #[arg(long, value_name = "MS")]
+    call_deadline: Option<u64>,
+
+    /// Linear memory one handler instance may grow to, in MiB [default: 128].
+    #[arg(long, value_name = "MIB")]
+    max_memory: Option<usize>,
 
     /// An origin allowed to connect cross-origin (repeatable). None given:
     /// same-origin only. Requests without an Origin header always pass.
@@ -74,6 +123,26 @@ struct RunArgs {
     /// Serve a directory over HTTP: `DIR` (at `/`) or `/PREFIX=DIR` (repeatable).
     #[arg(long = "static", value_name = "[PREFIX=]DIR")]
     static_mounts: Vec<String>,
+
+    /// Reload an endpoint when its component file (or the config file) changes.
+    #[arg(long)]
+    watch: bool,
+
+    /// No admin endpoint (`sio-host reload` will not reach this server;
+    /// SIGHUP and --watch still reload).
+    #[arg(long)]
+    no_admin: bool,
+
+    /// The admin endpoint's address, loopback only [default: 127.0.0.1:0,
+    /// a free port].
+    #[arg(long, value_name = "ADDR")]
+    admin_listen: Option<SocketAddr>,
+
+    /// Where to write the admin file (address + token, mode 0600) [default:
+    /// $XDG_RUNTIME_DIR/sio-host/admin-PORT.json, else
+    /// $TMPDIR/sio-host-UID/admin-PORT.json].
+    #[arg(long, value_name = "PATH")]
+    admin_file: Option<PathBuf>,
 }
 
 impl RunArgs {
@@ -88,29 +157,24 @@ impl RunArgs {
             .iter()
             .map(|s| StaticMount::parse(s))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        for e in &endpoints {
-            if !e.component.is_file() {
-                anyhow::bail!(
-                    "endpoint {}: no such file {}",
-                    e.namespace,
-                    e.component.display()
-                );
-            }
-        }
-        let config = Config {
+        let ms = Duration::from_millis;
+        Config::resolve(Overrides {
+            config_file: self.config,
+            endpoints,
             listen: self.listen,
-            ping_interval: Duration::from_millis(self.ping_interval),
-            ping_timeout: Duration::from_millis(self.ping_timeout),
-            connect_timeout: Duration::from_millis(self.connect_timeout),
+            ping_interval: self.ping_interval.map(ms),
+            ping_timeout: self.ping_timeout.map(ms),
             max_payload: self.max_payload,
-            call_deadline: Duration::from_millis(self.call_deadline),
-            max_memory: self.max_memory.saturating_mul(1024 * 1024),
+            connect_timeout: self.connect_timeout.map(ms),
+            call_deadline: self.call_deadline.map(ms),
+            max_memory: self.max_memory.map(|m| m.saturating_mul(1024 * 1024)),
             cors_origins: self.cors_origins,
             static_mounts,
-            endpoints,
-        };
-        config.validate()?;
-        Ok(config)
+            watch: self.watch,
+            no_admin: self.no_admin,
+            admin_listen: self.admin_listen,
+            admin_file: self.admin_file,
+        })
     }
 }
 
@@ -125,7 +189,10 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
+        Command::Reload(args) => reload(args),
+        Command::Status(args) => status(args),
+        Command::Check { files } => check(&files),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -154,6 +221,139 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                 tracing::info!("interrupted; shutting down");
                 Ok(())
             }
+            _ = terminated() => {
+                tracing::info!("terminated; shutting down");
+                Ok(())
+            }
         }
     })
+}
+
+/// SIGTERM (the server's admin file is removed on the way out).
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await
+}
+
+fn target(args: &TargetArgs) -> admin::Target {
+    admin::Target {
+        admin_file: args.admin_file.clone(),
+        port: args.port,
+    }
+}
+
+/// Reloads can wait for a cold compile of a large component.
+const RELOAD_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn reload(args: ReloadArgs) -> anyhow::Result<()> {
+    let (_, file) = admin::locate(&target(&args.target))?;
+    let path = admin::reload_target(args.endpoint.as_deref());
+    let (status, body) = admin::request(&file, "POST", &path, RELOAD_TIMEOUT)?;
+    if status != 200 {
+        anyhow::bail!(
+            "the admin endpoint answered {status}: {}",
+            body.get("error").and_then(|e| e.as_str()).unwrap_or("")
+        );
+    }
+    let mut refused = 0;
+    let results = body
+        .get("results")
+        .and_then(|r| r.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    for r in &results {
+        let field = |k: &str| r.get(k).cloned().unwrap_or_default();
+        let endpoint = field("endpoint");
+        let endpoint = endpoint.as_str().unwrap_or("?");
+        match field("outcome").as_str() {
+            Some("reloaded") => {
+                let state = match field("state_bytes").as_u64() {
+                    Some(n) => format!("{n} bytes of state handed over"),
+                    None if field("state_dropped").as_bool() == Some(true) => {
+                        "state dropped: the new version exports no sio:realtime/state".into()
+                    }
+                    None => "no state hand-off".into(),
+                };
+                let _ = writeln!(
+                    out,
+                    "{endpoint}: reloaded, version {} in {} ms (prepare {} ms, pause {} ms; {state})",
+                    field("version"),
+                    field("total_ms"),
+                    field("prepare_ms"),
+                    field("pause_ms"),
+                );
+            }
+            Some("unchanged") => {
+                let _ = writeln!(out, "{endpoint}: unchanged");
+            }
+            _ => {
+                refused += 1;
+                let _ = writeln!(
+                    out,
+                    "{endpoint}: refused, the running version keeps serving: {}",
+                    field("reason").as_str().unwrap_or("?")
+                );
+            }
+        }
+    }
+    if refused > 0 {
+        anyhow::bail!("{refused} of {} reloads refused", results.len());
+    }
+    Ok(())
+}
+
+fn status(args: TargetArgs) -> anyhow::Result<()> {
+    let (_, file) = admin::locate(&target(&args))?;
+    let (status, body) = admin::request(&file, "GET", "/status", Duration::from_secs(30))?;
+    if status != 200 {
+        anyhow::bail!("the admin endpoint answered {status}: {body}");
+    }
+    let text = serde_json::to_string_pretty(&body)?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    Ok(())
+}
+
+fn check(files: &[PathBuf]) -> anyhow::Result<()> {
+    let runtime = sio_host::endpoint::Runtime::new()?;
+    let mut failed = 0;
+    let mut out = std::io::stdout().lock();
+    for file in files {
+        match sio_host::endpoint::reload::check(&runtime, file) {
+            Ok(c) => {
+                let state = match c.state_bytes {
+                    Some(n) => {
+                        format!("hands state over (sio:realtime/state; initial snapshot {n} bytes)")
+                    }
+                    None => "no state hand-off (no sio:realtime/state export)".into(),
+                };
+                let _ = writeln!(
+                    out,
+                    "{}: ok: {} endpoint, {state}; prepared in {} ms",
+                    file.display(),
+                    sio_host::endpoint::runtime::CONTRACT,
+                    c.prepared.compile_time.as_millis()
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(out, "{}: refused: {e:#}", file.display());
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} files refused", files.len());
+    }
+    Ok(())
 }

@@ -19,9 +19,9 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-use crate::config::{Config, SOCKET_IO_PATH};
+use crate::config::{AdminConfig, Config, SOCKET_IO_PATH};
 use crate::cors::{self, Cors};
-use crate::endpoint::{self, EndpointHandle, GuestLimits, Runtime};
+use crate::endpoint::{self, EndpointHandle, Reloader, Runtime, Trigger};
 use crate::protocol::engineio::ErrorCode;
 use crate::session::{Generation, HandshakeInfo, Session, TransportKind};
 use crate::transport::{polling, websocket};
@@ -80,44 +80,37 @@ pub fn random_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Load every endpoint, bind the listener, and serve until the process ends.
+/// Load every endpoint, bind the listener, start the reload triggers (admin
+/// endpoint, SIGHUP, `--watch`), and serve until the process ends.
 /// `on_listening` is told the bound address (the CLI prints it).
 pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Result<()> {
     config.validate()?;
     let runtime = Runtime::new().context("starting the WebAssembly runtime")?;
-    let limits = GuestLimits {
-        call_deadline: config.call_deadline,
-        max_memory: config.max_memory,
-    };
-    let mut endpoints = HashMap::new();
-    for e in &config.endpoints {
-        let started = std::time::Instant::now();
-        let handle = endpoint::spawn(
-            &runtime,
-            &e.namespace,
-            &e.component,
-            limits.clone(),
-            config.max_payload,
-        )
-        .with_context(|| {
-            format!(
-                "loading endpoint {} from {}",
-                e.namespace,
-                e.component.display()
-            )
-        })?;
-        tracing::info!(
-            namespace = %e.namespace,
-            component = %e.component.display(),
-            ms = started.elapsed().as_millis() as u64,
-            "endpoint loaded"
-        );
-        endpoints.insert(e.namespace.clone(), handle);
-    }
+    let (reloader, endpoints) = Reloader::start(&config, runtime).await?;
+    let reloader = Arc::new(reloader);
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let local = listener.local_addr()?;
+    let _admin_file = match &config.admin {
+        Some(admin) => Some(start_admin(admin, local, reloader.clone()).await?),
+        None => None,
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangups = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
+        let reloader = reloader.clone();
+        tokio::spawn(async move {
+            while hangups.recv().await.is_some() {
+                tracing::info!("SIGHUP: reloading every endpoint");
+                reloader.reload_all(Trigger::Signal).await;
+            }
+        });
+    }
+    if config.watch {
+        endpoint::watch::start(reloader.clone()).await?;
+    }
     let state = Arc::new(ServerState {
         config,
         sessions: Sessions::default(),
@@ -150,6 +143,36 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
             }
         });
     }
+}
+
+/// Bind the admin endpoint, write the admin file, serve it in the background.
+async fn start_admin(
+    admin: &AdminConfig,
+    local: SocketAddr,
+    reloader: Arc<Reloader>,
+) -> Result<crate::admin::AdminFileGuard> {
+    let listener = TcpListener::bind(admin.listen)
+        .await
+        .with_context(|| format!("binding the admin endpoint on {}", admin.listen))?;
+    let addr = listener.local_addr()?;
+    let path = match &admin.file {
+        Some(p) => p.clone(),
+        None => crate::admin::default_file(local.port())
+            .context("placing the admin file (or pass --admin-file, or --no-admin)")?,
+    };
+    let token: Arc<str> = format!("{}{}", random_id(), random_id()).into();
+    let guard = crate::admin::write_file(
+        &path,
+        &crate::admin::AdminFile {
+            pid: std::process::id(),
+            listen: local,
+            admin: addr,
+            token: token.to_string(),
+        },
+    )?;
+    tracing::info!(admin = %addr, file = %path.display(), "admin endpoint ready (sio-host reload)");
+    tokio::spawn(crate::admin::serve(listener, token, reloader));
+    Ok(guard)
 }
 
 async fn route(

@@ -221,7 +221,9 @@ fn build_wasm<S: AsRef<str>>(packages: &[S]) -> Result {
     }
     run(c)?;
     for p in &packages {
-        let out = root().join(format!("target/{WASM_TARGET}/release/{p}.wasm"));
+        // Cargo names a library's artifact after the crate: `-` becomes `_`.
+        let file = p.replace('-', "_");
+        let out = root().join(format!("target/{WASM_TARGET}/release/{file}.wasm"));
         if !out.is_file() {
             return Err(format!("{} was not produced", out.display()));
         }

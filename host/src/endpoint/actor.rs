@@ -7,16 +7,25 @@
 //! alone: it is logged, the instance is rebuilt from the pre-instantiated
 //! component, and the namespace's connections and rooms, which live in the
 //! host, carry over untouched.
+//!
+//! A hot reload arrives as one more queued command carrying an instance
+//! that was compiled and instantiated elsewhere (see `reload.rs`): between
+//! the call before it and the call after it, the actor takes the running
+//! instance's snapshot, restores it into the new instance, and moves the
+//! namespace over.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use bytes::Bytes;
 use wasmtime::Store;
 
 use super::namespace::{Namespace, SelfQueue, Socket};
-use super::runtime::{ConnInfo, Endpoint, EndpointPre, GuestLimits, GuestState, Protocol, Runtime};
+use super::runtime::{
+    ConnInfo, Endpoint, EndpointSettings, GuestState, Live, Prepared, Protocol, Runtime,
+};
 use crate::session::{ConnId, Generation, Session};
 use crate::wire;
 
@@ -48,6 +57,30 @@ pub enum Command {
         conn: ConnId,
         token: u64,
     },
+    /// Swap in a new version (see [`Swap`]).
+    Swap(Box<Swap>),
+}
+
+/// A new version, compiled and instantiated off the actor, to swap in
+/// between two calls. `live` holds an empty namespace; the actor moves the
+/// real one in once the state hand-off succeeded.
+pub struct Swap {
+    pub(crate) prepared: Prepared,
+    pub(crate) live: Live,
+    pub(crate) settings: EndpointSettings,
+    pub(crate) done: tokio::sync::oneshot::Sender<Result<Swapped, String>>,
+}
+
+/// What a successful swap did.
+#[derive(Debug, Clone)]
+pub struct Swapped {
+    /// How long the endpoint's queue was held up (snapshot + restore + swap).
+    pub pause: Duration,
+    /// Bytes handed over, when both versions export `sio:realtime/state`.
+    pub state_bytes: Option<usize>,
+    /// The old version had state but the new one exports no `state`: it
+    /// starts from scratch.
+    pub state_dropped: bool,
 }
 
 /// A cheap, cloneable handle to an endpoint's queue.
@@ -65,15 +98,15 @@ impl EndpointHandle {
     }
 }
 
-/// Compile `path`, instantiate it, and start its actor thread.
+/// Instantiate a prepared component and start its actor thread. Needs a
+/// tokio runtime (emit-with-ack timers run on it).
 pub fn spawn(
     runtime: &Runtime,
     name: &str,
-    path: &std::path::Path,
-    limits: GuestLimits,
+    prepared: Prepared,
+    settings: EndpointSettings,
     max_payload: usize,
 ) -> Result<EndpointHandle> {
-    let pre = runtime.load(path)?;
     let name: Arc<str> = name.into();
     let (tx, rx) = std::sync::mpsc::channel();
     let mut ns = Namespace::new(name.clone(), max_payload);
@@ -81,14 +114,13 @@ pub fn spawn(
         tx: tx.clone(),
         rt: tokio::runtime::Handle::current(),
     });
-    let mut store = runtime.store(ns, &limits);
-    let bindings = pre.instantiate(&mut store)?;
+    let live = runtime.instantiate(&prepared, ns, &settings)?;
     let actor = EndpointActor {
         runtime: runtime.clone(),
-        pre,
-        store,
-        bindings,
-        limits,
+        prepared,
+        live,
+        settings,
+        last_snapshot: None,
     };
     std::thread::Builder::new()
         .name(format!("sio-endpoint{name}"))
@@ -98,10 +130,13 @@ pub fn spawn(
 
 struct EndpointActor {
     runtime: Runtime,
-    pre: EndpointPre<GuestState>,
-    store: Store<GuestState>,
-    bindings: Endpoint,
-    limits: GuestLimits,
+    /// The running version.
+    prepared: Prepared,
+    live: Live,
+    settings: EndpointSettings,
+    /// The state handed over at the last reload: what a rebuild after a trap
+    /// restores (later changes are lost with the trapped instance).
+    last_snapshot: Option<Vec<u8>>,
 }
 
 impl EndpointActor {
@@ -112,7 +147,7 @@ impl EndpointActor {
     }
 
     fn ns(&mut self) -> &mut Namespace {
-        &mut self.store.data_mut().ns
+        &mut self.live.store.data_mut().ns
     }
 
     fn handle(&mut self, command: Command) {
@@ -176,6 +211,24 @@ impl EndpointActor {
                 if let Some(socket) = self.ns().remove_socket(conn) {
                     self.departed(conn, socket, &reason);
                 }
+            }
+            Command::Swap(swap) => {
+                let Swap {
+                    prepared,
+                    live,
+                    settings,
+                    done,
+                } = *swap;
+                let started = Instant::now();
+                let result =
+                    self.swap(prepared, live, settings)
+                        .map(|(state_bytes, state_dropped)| Swapped {
+                            pause: started.elapsed(),
+                            state_bytes,
+                            state_dropped,
+                        });
+                // The requester may have given up waiting; the swap stands.
+                let _ = done.send(result);
             }
         }
         self.flush_departed();
@@ -257,16 +310,14 @@ impl EndpointActor {
         conn: ConnId,
         f: impl FnOnce(&Endpoint, &mut Store<GuestState>) -> wasmtime::Result<R>,
     ) -> Option<R> {
-        self.store.set_epoch_deadline(self.limits.deadline_ticks());
-        match f(&self.bindings, &mut self.store) {
+        let live = &mut self.live;
+        live.store
+            .set_epoch_deadline(self.settings.limits.deadline_ticks());
+        match f(&live.bindings, &mut live.store) {
             Ok(r) => Some(r),
             Err(e) => {
-                let endpoint = self.store.data().ns.name.clone();
-                let kind = match e.downcast_ref::<wasmtime::Trap>() {
-                    Some(wasmtime::Trap::Interrupt) => "deadline exceeded",
-                    Some(_) => "trap",
-                    None => "error",
-                };
+                let endpoint = live.store.data().ns.name.clone();
+                let kind = failure_kind(&e);
                 tracing::error!(endpoint = %endpoint, conn, export, kind, "guest call failed: {e:?}");
                 self.rebuild();
                 None
@@ -275,22 +326,130 @@ impl EndpointActor {
     }
 
     /// A trapped instance may not be entered again: start a fresh one on a
-    /// fresh store, moving the namespace across.
+    /// fresh store, restore the state handed over at the last reload (if
+    /// any), and move the namespace across.
     fn rebuild(&mut self) {
-        let ns = self.ns().take();
-        let mut store = self.runtime.store(ns, &self.limits);
-        match self.pre.instantiate(&mut store) {
-            Ok(bindings) => {
-                self.store = store;
-                self.bindings = bindings;
-            }
+        let name = self.ns().name.clone();
+        let max_payload = self.ns().max_payload;
+        let fresh = || Namespace::new(name.clone(), max_payload);
+        let mut live = match self
+            .runtime
+            .instantiate(&self.prepared, fresh(), &self.settings)
+        {
+            Ok(live) => live,
             Err(e) => {
-                // Keep serving from the old store; every call will fail and
-                // be logged until a reload brings a working build.
-                tracing::error!("re-instantiating the endpoint failed: {e:#}");
-                let ns = store.data_mut().ns.take();
-                self.store.data_mut().ns = ns;
+                // Keep the old store; every call will fail and be logged
+                // until a reload brings a working build.
+                tracing::error!(endpoint = %name, "re-instantiating the endpoint failed: {e:#}");
+                return;
+            }
+        };
+        if let Some(snapshot) = &self.last_snapshot
+            && let Err(why) = restore(&mut live, snapshot, &self.settings)
+        {
+            tracing::warn!(
+                endpoint = %name,
+                "restoring the last reload's state into the rebuilt instance failed ({why}); \
+                 it starts from its initial state"
+            );
+            match self
+                .runtime
+                .instantiate(&self.prepared, fresh(), &self.settings)
+            {
+                Ok(again) => live = again,
+                Err(e) => {
+                    tracing::error!(endpoint = %name, "re-instantiating the endpoint failed: {e:#}");
+                    return;
+                }
             }
         }
+        let ns = self.ns().take();
+        live.store.data_mut().ns = ns;
+        self.live = live;
+    }
+
+    /// Hand the running instance's state to `live` and make it the running
+    /// one. On Err nothing changed: the old version keeps serving.
+    /// Ok((bytes handed over, state dropped)).
+    fn swap(
+        &mut self,
+        prepared: Prepared,
+        mut live: Live,
+        settings: EndpointSettings,
+    ) -> Result<(Option<usize>, bool), String> {
+        let snapshot = match &self.live.state {
+            None => None,
+            Some(state) => {
+                let store = &mut self.live.store;
+                store.set_epoch_deadline(self.settings.limits.deadline_ticks());
+                match state.call_snapshot(&mut *store) {
+                    Ok(Ok(bytes)) => Some(bytes),
+                    Ok(Err(reason)) => {
+                        return Err(format!(
+                            "the running version refused to snapshot its state: {reason}"
+                        ));
+                    }
+                    Err(e) => {
+                        let kind = failure_kind(&e);
+                        let endpoint = store.data().ns.name.clone();
+                        tracing::error!(endpoint = %endpoint, export = "snapshot", kind, "guest call failed: {e:?}");
+                        self.rebuild();
+                        return Err(format!(
+                            "the running version failed taking its snapshot ({kind}): {e:#}"
+                        ));
+                    }
+                }
+            }
+        };
+        if let Some(bytes) = &snapshot
+            && live.state.is_some()
+        {
+            // The new instance's store still holds an empty namespace: host
+            // calls made while restoring reach no client, so a refusal
+            // leaves nothing to undo.
+            restore(&mut live, bytes, &settings)?;
+        }
+        let ns = self.ns().take();
+        live.store.data_mut().ns = ns;
+        let state_bytes = snapshot
+            .as_ref()
+            .filter(|_| live.state.is_some())
+            .map(Vec::len);
+        let state_dropped = snapshot.is_some() && live.state.is_none();
+        self.live = live;
+        self.prepared = prepared;
+        self.settings = settings;
+        self.last_snapshot = if self.live.state.is_some() {
+            snapshot
+        } else {
+            None
+        };
+        Ok((state_bytes, state_dropped))
+    }
+}
+
+/// `restore(bytes)` on an instance nobody else has entered yet.
+fn restore(live: &mut Live, bytes: &[u8], settings: &EndpointSettings) -> Result<(), String> {
+    let Some(state) = &live.state else {
+        return Ok(());
+    };
+    live.store
+        .set_epoch_deadline(settings.limits.deadline_ticks());
+    match state.call_restore(&mut live.store, bytes) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(reason)) => Err(format!("the new version refused the state: {reason}")),
+        Err(e) => Err(format!(
+            "the new version failed restoring the state ({}): {e:#}",
+            failure_kind(&e)
+        )),
+    }
+}
+
+/// How a guest call failed, for logs.
+fn failure_kind(e: &wasmtime::Error) -> &'static str {
+    match e.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::Interrupt) => "deadline exceeded",
+        Some(_) => "trap",
+        None => "error",
     }
 }

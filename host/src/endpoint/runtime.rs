@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -21,7 +21,29 @@ wasmtime::component::bindgen!({
     world: "endpoint",
 });
 
+/// The `stateful-endpoint` world, for its `state` export only: the world's
+/// other parts are the `endpoint` bindings above.
+pub(crate) mod stateful {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "stateful-endpoint",
+        with: {
+            "sio:realtime/types": super::sio::realtime::types,
+            "sio:realtime/host": super::sio::realtime::host,
+            "sio:realtime/config": super::sio::realtime::config,
+        },
+    });
+}
+
 pub use self::sio::realtime::types::{HostError, LogLevel, Protocol, Target};
+pub(crate) use stateful::exports::sio::realtime::state::{
+    Guest as StateExport, GuestIndices as StateIndices,
+};
+
+/// The contract version this host serves.
+pub const CONTRACT: &str = "sio:realtime@0.1.0";
+/// The `state` interface's export name.
+pub const STATE_EXPORT: &str = "sio:realtime/state@0.1.0";
 
 /// How often the epoch ticker advances the engine's epoch. Call deadlines are
 /// measured in these ticks.
@@ -43,13 +65,73 @@ impl GuestLimits {
     }
 }
 
-/// The `T` of an endpoint's `Store`: WASI state, resource limits, and the
-/// namespace the host imports act on.
+/// What an endpoint's instances are given: limits and configuration values.
+/// Replaced as a whole when a reload reads a changed `sio.toml` entry.
+#[derive(Debug, Clone)]
+pub struct EndpointSettings {
+    pub limits: GuestLimits,
+    /// `sio:realtime/config` values, sorted by key.
+    pub values: Arc<[(String, String)]>,
+}
+
+/// The `T` of an endpoint's `Store`: WASI state, resource limits, the
+/// configuration values, and the namespace the host imports act on.
 pub struct GuestState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(crate) limits: StoreLimits,
+    pub(crate) values: Arc<[(String, String)]>,
     pub(crate) ns: Namespace,
+}
+
+impl self::sio::realtime::config::Host for GuestState {
+    fn values(&mut self) -> Vec<(String, String)> {
+        self.values.to_vec()
+    }
+
+    fn get(&mut self, key: String) -> Option<String> {
+        self.values
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// A compiled component that passed the contract checks, ready to be
+/// instantiated any number of times (start, reload, rebuild after a trap).
+#[derive(Clone)]
+pub struct Prepared {
+    pub(crate) pre: EndpointPre<GuestState>,
+    /// Present when the component exports `sio:realtime/state`.
+    pub(crate) state: Option<Arc<StateIndices>>,
+    /// The file it came from, for logs.
+    pub source: Arc<Path>,
+    /// A fingerprint of the bytes, to skip reloading an unchanged file.
+    pub fingerprint: u64,
+    /// Time spent reading, compiling (or fetching from the cache) and linking.
+    pub compile_time: Duration,
+}
+
+impl Prepared {
+    /// Whether the component hands its state over on reload.
+    pub fn has_state(&self) -> bool {
+        self.state.is_some()
+    }
+}
+
+/// One instance of an endpoint's component in its own store.
+pub(crate) struct Live {
+    pub store: Store<GuestState>,
+    pub bindings: Endpoint,
+    pub state: Option<StateExport>,
+}
+
+/// A cheap, stable fingerprint of a file's bytes (not a security hash).
+pub fn fingerprint(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 impl WasiView for GuestState {
@@ -104,29 +186,138 @@ impl Runtime {
         })
     }
 
-    /// Compile a handler file and resolve its imports against the contract.
-    /// This is the slow step (hundreds of ms uncached); it runs off the actor.
-    pub fn load(&self, path: &Path) -> Result<EndpointPre<GuestState>> {
+    /// Read, compile and check a handler file: its imports must be ones this
+    /// host provides, its exports the `endpoint` world's, and a `state`
+    /// export (optional) must have the contract's types. This is the slow
+    /// step (hundreds of ms uncached, a few ms from the compilation cache);
+    /// it runs off the endpoint's actor.
+    pub fn prepare(&self, path: &Path) -> Result<Prepared> {
+        let started = std::time::Instant::now();
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let component = Component::new(&self.engine, &bytes)
-            .map_err(|e| anyhow::Error::from(e).context(format!("compiling {}", path.display())))?;
+        self.prepare_bytes(&bytes, path, started)
+    }
+
+    pub fn prepare_bytes(
+        &self,
+        bytes: &[u8],
+        path: &Path,
+        started: std::time::Instant,
+    ) -> Result<Prepared> {
+        if bytes.is_empty() {
+            bail!("{} is empty", path.display());
+        }
+        if !bytes.starts_with(b"\0asm") {
+            bail!(
+                "{} is not a WebAssembly file (no `\\0asm` header)",
+                path.display()
+            );
+        }
+        if bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
+            bail!(
+                "{} is a core WebAssembly module, not a component: build it for \
+                 wasm32-wasip2 (or wrap it with `wasm-tools component new`)",
+                path.display()
+            );
+        }
+        let component = Component::new(&self.engine, bytes).map_err(|e| {
+            anyhow::Error::from(e).context(format!(
+                "{} is not a WebAssembly component that compiles",
+                path.display()
+            ))
+        })?;
+        self.check_contract_version(&component, path)?;
         let pre = self.linker.instantiate_pre(&component).map_err(|e| {
             anyhow::Error::from(e).context(format!(
                 "{} imports something sio-host does not provide",
                 path.display()
             ))
         })?;
-        EndpointPre::new(pre).map_err(|e| {
+        let has_state = component.get_export_index(None, STATE_EXPORT).is_some();
+        let state = if has_state {
+            let indices = StateIndices::new(&pre).map_err(|e| {
+                anyhow::Error::from(e).context(format!(
+                    "{} exports {STATE_EXPORT} with the wrong functions",
+                    path.display()
+                ))
+            })?;
+            Some(Arc::new(indices))
+        } else {
+            None
+        };
+        let pre = EndpointPre::new(pre).map_err(|e| {
             anyhow::Error::from(e).context(format!(
-                "{} does not export the sio:realtime@0.1.0 `endpoint` world",
+                "{} does not export the {CONTRACT} `endpoint` world",
                 path.display()
             ))
+        })?;
+        Ok(Prepared {
+            pre,
+            state,
+            source: path.into(),
+            fingerprint: fingerprint(bytes),
+            compile_time: started.elapsed(),
+        })
+    }
+
+    /// A component built against another version of the contract gets a
+    /// message naming both versions rather than a bare link error.
+    fn check_contract_version(&self, component: &Component, path: &Path) -> Result<()> {
+        let ty = component.component_type();
+        let names = ty
+            .imports(&self.engine)
+            .map(|(name, _)| name)
+            .chain(ty.exports(&self.engine).map(|(name, _)| name));
+        for name in names {
+            if let Some(rest) = name.strip_prefix("sio:realtime/")
+                && let Some((_, version)) = rest.split_once('@')
+                && version != "0.1.0"
+            {
+                bail!(
+                    "{} was built against sio:realtime@{version} (it uses `{name}`); \
+                     this host serves {CONTRACT}",
+                    path.display()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Instantiate a prepared component on a fresh store holding `ns`. Runs
+    /// the guest's initializers under the call deadline.
+    pub(crate) fn instantiate(
+        &self,
+        prepared: &Prepared,
+        ns: Namespace,
+        settings: &EndpointSettings,
+    ) -> Result<Live> {
+        let mut store = self.store(ns, settings);
+        let source = prepared.source.display();
+        let instance = prepared
+            .pre
+            .instance_pre()
+            .instantiate(&mut store)
+            .map_err(|e| anyhow::Error::from(e).context(format!("instantiating {source}")))?;
+        let bindings = Endpoint::new(&mut store, &instance)
+            .map_err(|e| anyhow::Error::from(e).context(format!("binding {source}")))?;
+        let state = match &prepared.state {
+            Some(indices) => Some(indices.load(&mut store, &instance).map_err(|e| {
+                anyhow::Error::from(e).context(format!(
+                    "{source} exports {STATE_EXPORT} with the wrong types"
+                ))
+            })?),
+            None => None,
+        };
+        Ok(Live {
+            store,
+            bindings,
+            state,
         })
     }
 
     /// A fresh store for one endpoint instance. Guests get no filesystem,
     /// environment or network: only stderr, for their panic messages.
-    pub(crate) fn store(&self, ns: Namespace, limits: &GuestLimits) -> Store<GuestState> {
+    pub(crate) fn store(&self, ns: Namespace, settings: &EndpointSettings) -> Store<GuestState> {
+        let limits = &settings.limits;
         let wasi = WasiCtxBuilder::new().inherit_stderr().build();
         let state = GuestState {
             wasi,
@@ -135,6 +326,7 @@ impl Runtime {
                 .memory_size(limits.max_memory)
                 .instances(16)
                 .build(),
+            values: settings.values.clone(),
             ns,
         };
         let mut store = Store::new(&self.engine, state);

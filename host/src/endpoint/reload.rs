@@ -1,0 +1,467 @@
+//! Hot reload: replacing an endpoint's component under live connections.
+//!
+//! The pipeline, per endpoint and one reload at a time:
+//!
+//! 1. read the endpoint's entry again (`sio.toml`, when there is one: an
+//!    edited path, limit or config value takes effect) and the component file;
+//! 2. off the actor, on a blocking thread: compile (wasmtime's compilation
+//!    cache makes a build seen before a matter of milliseconds), check it
+//!    against the contract, instantiate it on a store of its own;
+//! 3. queue a [`Command::Swap`]: the actor runs it between two calls,
+//!    taking the running instance's `snapshot`, `restore`-ing it into the
+//!    new instance, moving the namespace (connections, rooms, pending acks,
+//!    nothing of which lives in the guest) across, and swapping.
+//!
+//! A file that fails any step is refused with a log line saying why, and the
+//! running version keeps serving. Triggers: `run --watch` (see
+//! [`super::watch`]), SIGHUP, and the admin endpoint (`sio-host reload`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use super::actor::{self, Command, EndpointHandle, Swap};
+use super::namespace::Namespace;
+use super::runtime::{EndpointSettings, GuestLimits, Prepared, Runtime, fingerprint};
+use crate::config::{Config, EndpointConfig, EndpointSource};
+
+/// What asked for a reload (it shows in the log line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// `run --watch` saw the file change. An unchanged file is skipped.
+    Watch,
+    /// SIGHUP.
+    Signal,
+    /// The admin endpoint (`sio-host reload`).
+    Admin,
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Trigger::Watch => "watch",
+            Trigger::Signal => "SIGHUP",
+            Trigger::Admin => "admin",
+        })
+    }
+}
+
+/// How one reload ended.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The new version is live.
+    Reloaded(Reloaded),
+    /// Watch only: the file's bytes and the endpoint's entry are what is
+    /// running already.
+    Unchanged,
+    /// Refused; the running version keeps serving.
+    Refused { reason: String },
+}
+
+impl Outcome {
+    pub fn is_refused(&self) -> bool {
+        matches!(self, Outcome::Refused { .. })
+    }
+}
+
+/// A successful reload, with its timings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reloaded {
+    pub component: PathBuf,
+    /// 1 for the version loaded at start, +1 per reload.
+    pub version: u64,
+    /// Reading, compiling (or loading from the cache), checking and
+    /// instantiating, off the actor.
+    pub prepare_ms: f64,
+    /// How long the endpoint's queue waited: snapshot, restore, swap.
+    pub pause_ms: f64,
+    /// From the request to the new version serving.
+    pub total_ms: f64,
+    /// Bytes of state handed over; None: no hand-off (one side exports no
+    /// `sio:realtime/state`).
+    pub state_bytes: Option<usize>,
+    /// The old version had state the new one cannot take (it exports no
+    /// `state`): the new one starts from its initial state.
+    pub state_dropped: bool,
+}
+
+/// One endpoint as the admin endpoint reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub endpoint: String,
+    pub component: PathBuf,
+    pub version: u64,
+    /// Whether the running version exports `sio:realtime/state`.
+    pub state: bool,
+    /// Seconds since the Unix epoch.
+    pub loaded_at: u64,
+    pub reloads: u64,
+    pub refused: u64,
+    pub last_refusal: Option<String>,
+}
+
+struct Entry {
+    handle: EndpointHandle,
+    /// Held for a whole reload, so two triggers never interleave.
+    state: tokio::sync::Mutex<EntryState>,
+}
+
+struct EntryState {
+    config: EndpointConfig,
+    fingerprint: u64,
+    has_state: bool,
+    version: u64,
+    loaded_at: SystemTime,
+    reloads: u64,
+    refused: u64,
+    last_refusal: Option<String>,
+}
+
+/// Every endpoint of a server and how to reload it.
+pub struct Reloader {
+    runtime: Runtime,
+    max_payload: usize,
+    default_limits: GuestLimits,
+    source: EndpointSource,
+    entries: BTreeMap<String, Entry>,
+}
+
+impl Reloader {
+    /// Load every endpoint of `config` (compiling in parallel is wasmtime's
+    /// business: one at a time here) and start their actors. Needs a tokio
+    /// runtime.
+    pub async fn start(
+        config: &Config,
+        runtime: Runtime,
+    ) -> Result<(Reloader, HashMap<String, EndpointHandle>)> {
+        let default_limits = GuestLimits {
+            call_deadline: config.call_deadline,
+            max_memory: config.max_memory,
+        };
+        let mut entries = BTreeMap::new();
+        let mut handles = HashMap::new();
+        for e in &config.endpoints {
+            let started = Instant::now();
+            let rt = runtime.clone();
+            let path = e.component.clone();
+            let prepared = tokio::task::spawn_blocking(move || rt.prepare(&path))
+                .await
+                .context("loading task failed")?
+                .with_context(|| {
+                    format!(
+                        "loading endpoint {} from {}",
+                        e.namespace,
+                        e.component.display()
+                    )
+                })?;
+            let (fp, has_state) = (prepared.fingerprint, prepared.has_state());
+            let settings = settings_for(e, &default_limits);
+            let handle = actor::spawn(
+                &runtime,
+                &e.namespace,
+                prepared,
+                settings,
+                config.max_payload,
+            )
+            .with_context(|| {
+                format!(
+                    "starting endpoint {} from {}",
+                    e.namespace,
+                    e.component.display()
+                )
+            })?;
+            tracing::info!(
+                namespace = %e.namespace,
+                component = %e.component.display(),
+                state = has_state,
+                ms = started.elapsed().as_millis() as u64,
+                "endpoint loaded"
+            );
+            handles.insert(e.namespace.clone(), handle.clone());
+            entries.insert(
+                e.namespace.clone(),
+                Entry {
+                    handle,
+                    state: tokio::sync::Mutex::new(EntryState {
+                        config: e.clone(),
+                        fingerprint: fp,
+                        has_state,
+                        version: 1,
+                        loaded_at: SystemTime::now(),
+                        reloads: 0,
+                        refused: 0,
+                        last_refusal: None,
+                    }),
+                },
+            );
+        }
+        let reloader = Reloader {
+            runtime,
+            max_payload: config.max_payload,
+            default_limits,
+            source: config.source.clone(),
+            entries,
+        };
+        Ok((reloader, handles))
+    }
+
+    /// The endpoints' namespaces, sorted.
+    pub fn namespaces(&self) -> Vec<String> {
+        self.entries.keys().cloned().collect()
+    }
+
+    /// The `sio.toml` the endpoints come from, if any.
+    pub fn config_file(&self) -> Option<&Path> {
+        self.source.file.as_deref()
+    }
+
+    /// Each endpoint's component file as it is now.
+    pub async fn components(&self) -> Vec<(String, PathBuf)> {
+        let mut out = Vec::new();
+        for (nsp, entry) in &self.entries {
+            out.push((
+                nsp.clone(),
+                entry.state.lock().await.config.component.clone(),
+            ));
+        }
+        out
+    }
+
+    /// Reload every endpoint, one after the other.
+    pub async fn reload_all(&self, trigger: Trigger) -> Vec<(String, Outcome)> {
+        let mut out = Vec::new();
+        for nsp in self.entries.keys() {
+            out.push((nsp.clone(), self.reload(nsp, trigger).await));
+        }
+        out
+    }
+
+    /// Reload one endpoint. Unknown namespaces are refused.
+    pub async fn reload(&self, namespace: &str, trigger: Trigger) -> Outcome {
+        let Some(entry) = self.entries.get(namespace) else {
+            return Outcome::Refused {
+                reason: format!(
+                    "no endpoint {namespace:?} (endpoints: {})",
+                    self.namespaces().join(", ")
+                ),
+            };
+        };
+        let mut st = entry.state.lock().await;
+        let started = Instant::now();
+        let outcome = match self.try_reload(namespace, entry, &mut st, trigger).await {
+            Ok(Some(r)) => Outcome::Reloaded(Reloaded {
+                total_ms: ms(started.elapsed()),
+                ..r
+            }),
+            Ok(None) => Outcome::Unchanged,
+            Err(reason) => Outcome::Refused { reason },
+        };
+        let component = st.config.component.display().to_string();
+        match &outcome {
+            Outcome::Reloaded(r) => {
+                tracing::info!(
+                    endpoint = namespace,
+                    component,
+                    %trigger,
+                    version = r.version,
+                    prepare_ms = r.prepare_ms,
+                    pause_ms = r.pause_ms,
+                    total_ms = r.total_ms,
+                    state_bytes = r.state_bytes,
+                    "endpoint reloaded"
+                );
+                if r.state_dropped {
+                    tracing::warn!(
+                        endpoint = namespace,
+                        "the new version exports no sio:realtime/state: the old version's \
+                         state was dropped and the handler starts from its initial state"
+                    );
+                }
+            }
+            Outcome::Unchanged => {
+                tracing::debug!(endpoint = namespace, component, %trigger, "unchanged; not reloaded");
+            }
+            Outcome::Refused { reason } => {
+                st.refused += 1;
+                st.last_refusal = Some(reason.clone());
+                tracing::warn!(
+                    endpoint = namespace,
+                    component,
+                    %trigger,
+                    "reload refused, the running version keeps serving: {reason}"
+                );
+            }
+        }
+        outcome
+    }
+
+    async fn try_reload(
+        &self,
+        namespace: &str,
+        entry: &Entry,
+        st: &mut EntryState,
+        trigger: Trigger,
+    ) -> Result<Option<Reloaded>, String> {
+        let config = self.current_entry(namespace, &st.config)?;
+        let runtime = self.runtime.clone();
+        let settings = settings_for(&config, &self.default_limits);
+        let placeholder = Namespace::new(namespace.into(), self.max_payload);
+        let (skip_fp, path) = (
+            (trigger == Trigger::Watch && config == st.config).then_some(st.fingerprint),
+            config.component.clone(),
+        );
+        let settings2 = settings.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let bytes =
+                std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+            if skip_fp == Some(fingerprint(&bytes)) {
+                return Ok(None);
+            }
+            let prepared = runtime
+                .prepare_bytes(&bytes, &path, started)
+                .map_err(|e| format!("{e:#}"))?;
+            let live = runtime
+                .instantiate(&prepared, placeholder, &settings2)
+                .map_err(|e| format!("{e:#}"))?;
+            Ok::<_, String>(Some((prepared, live, started.elapsed())))
+        })
+        .await
+        .map_err(|e| format!("the loading task failed: {e}"))??;
+        let Some((prepared, live, prepare_time)) = prepared else {
+            return Ok(None);
+        };
+        let (fp, has_state) = (prepared.fingerprint, prepared.has_state());
+        let (done, result) = tokio::sync::oneshot::channel();
+        entry.handle.send(Command::Swap(Box::new(Swap {
+            prepared,
+            live,
+            settings,
+            done,
+        })));
+        let swapped = result
+            .await
+            .map_err(|_| "the endpoint's actor is gone".to_string())??;
+        st.version += 1;
+        st.reloads += 1;
+        st.fingerprint = fp;
+        st.has_state = has_state;
+        st.loaded_at = SystemTime::now();
+        st.config = config.clone();
+        Ok(Some(Reloaded {
+            component: config.component,
+            version: st.version,
+            prepare_ms: ms(prepare_time),
+            pause_ms: ms(swapped.pause),
+            total_ms: 0.0,
+            state_bytes: swapped.state_bytes,
+            state_dropped: swapped.state_dropped,
+        }))
+    }
+
+    /// The endpoint's entry as `sio.toml` and the CLI give it now.
+    fn current_entry(
+        &self,
+        namespace: &str,
+        running: &EndpointConfig,
+    ) -> Result<EndpointConfig, String> {
+        if self.source.file.is_none() {
+            return Ok(running.clone());
+        }
+        let endpoints = self.source.endpoints().map_err(|e| format!("{e:#}"))?;
+        endpoints
+            .into_iter()
+            .find(|e| e.namespace == namespace)
+            .ok_or_else(|| {
+                format!(
+                    "{namespace} is no longer in the config file; removing (or adding) an \
+                     endpoint needs a restart"
+                )
+            })
+    }
+
+    /// Every endpoint's status.
+    pub async fn status(&self) -> Vec<Status> {
+        let mut out = Vec::new();
+        for (nsp, entry) in &self.entries {
+            let st = entry.state.lock().await;
+            out.push(Status {
+                endpoint: nsp.clone(),
+                component: st.config.component.clone(),
+                version: st.version,
+                state: st.has_state,
+                loaded_at: st
+                    .loaded_at
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0),
+                reloads: st.reloads,
+                refused: st.refused,
+                last_refusal: st.last_refusal.clone(),
+            });
+        }
+        out
+    }
+}
+
+fn settings_for(e: &EndpointConfig, defaults: &GuestLimits) -> EndpointSettings {
+    EndpointSettings {
+        limits: GuestLimits {
+            call_deadline: e.call_deadline.unwrap_or(defaults.call_deadline),
+            max_memory: e.max_memory.unwrap_or(defaults.max_memory),
+        },
+        values: e.values.clone().into(),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// What `sio-host check` found out about a file.
+pub struct Checked {
+    pub prepared: Prepared,
+    /// Bytes the initial state snapshots to, when it exports `state`.
+    pub state_bytes: Option<usize>,
+}
+
+/// The reload pipeline without a server: compile, check against the
+/// contract, instantiate, and, when the component exports `state`, a
+/// snapshot of its initial state restored into a second instance.
+pub fn check(runtime: &Runtime, path: &Path) -> Result<Checked> {
+    let prepared = runtime.prepare(path)?;
+    let settings = EndpointSettings {
+        limits: GuestLimits {
+            call_deadline: Duration::from_millis(1000),
+            max_memory: 128 << 20,
+        },
+        values: Arc::from(Vec::new()),
+    };
+    let ns = || Namespace::new("/".into(), 1_000_000);
+    let mut live = runtime.instantiate(&prepared, ns(), &settings)?;
+    let mut state_bytes = None;
+    if let Some(state) = &live.state {
+        let bytes = state
+            .call_snapshot(&mut live.store)
+            .map_err(|e| anyhow::anyhow!("snapshot of the initial state failed: {e:#}"))?
+            .map_err(|r| anyhow::anyhow!("snapshot of the initial state refused: {r}"))?;
+        let mut second = runtime.instantiate(&prepared, ns(), &settings)?;
+        if let Some(state2) = &second.state {
+            state2
+                .call_restore(&mut second.store, &bytes)
+                .map_err(|e| anyhow::anyhow!("restoring the initial state failed: {e:#}"))?
+                .map_err(|r| anyhow::anyhow!("restoring the initial state refused: {r}"))?;
+        }
+        state_bytes = Some(bytes.len());
+    }
+    Ok(Checked {
+        prepared,
+        state_bytes,
+    })
+}

@@ -732,4 +732,66 @@ mod tests {
             ]
         );
     }
+
+    #[derive(Default, serde::Serialize, serde::Deserialize)]
+    struct V1 {
+        total: u64,
+    }
+
+    impl Handler for V1 {
+        fn on_event(&mut self, _conn: Conn, _event: &str, _args: Args, _ack: Option<Ack>) {
+            self.total += 1;
+        }
+    }
+
+    #[derive(Default, serde::Serialize, serde::Deserialize)]
+    struct V2 {
+        total: u64,
+        #[serde(default)]
+        names: Vec<String>,
+        #[serde(skip)]
+        restored: bool,
+    }
+
+    impl Handler for V2 {
+        fn on_restore(&mut self) {
+            self.restored = true;
+        }
+    }
+
+    #[derive(Default, serde::Serialize, serde::Deserialize)]
+    struct Strict {
+        schema: u32,
+    }
+
+    impl Handler for Strict {}
+
+    #[test]
+    fn reload_hands_the_state_to_the_next_build() {
+        let mut h = Harness::<V1>::new();
+        h.connect(conn_info(1)).unwrap();
+        h.event(1, "x", "[]", None);
+        h.event(1, "x", "[]", None);
+        let h2 = h.reload::<V2>().unwrap();
+        assert_eq!(h2.handler().total, 2);
+        assert!(h2.handler().names.is_empty());
+        assert!(h2.handler().restored);
+        // Connections survive a reload, as in the host.
+        assert_eq!(crate::emit(Target::Conn(1), "still", &()), Ok(()));
+        let refused = h2.reload::<Strict>().err().unwrap_or_default();
+        assert!(refused.contains("missing field `schema`"), "{refused}");
+    }
+
+    #[test]
+    fn config_values_natively() {
+        reset();
+        set_config(&[("b", "2"), ("a", "1")]);
+        assert_eq!(crate::config::get("a").as_deref(), Some("1"));
+        assert_eq!(crate::config::get("zzz"), None);
+        assert_eq!(crate::config::parse::<u32>("b"), Some(Ok(2)));
+        assert_eq!(
+            crate::config::values(),
+            vec![("a".into(), "1".into()), ("b".into(), "2".into())]
+        );
+    }
 }

@@ -487,6 +487,105 @@ mod tests {
     }
 
     #[test]
+    fn config_file_endpoints_and_values() {
+        let f = FileConfig::parse(
+            r#"
+            [server]
+            ping-interval = 300
+            static = ["/vendor=dist"]
+
+            [endpoints."/"]
+            component = "a.wasm"
+            config = { greeting = "hi", rooms = 3, beta = true, ratio = 0.5 }
+
+            [endpoints."/chat"]
+            component = "/abs/chat.wasm"
+            call-deadline = 200
+            max-memory = 64
+            "#,
+        )
+        .unwrap();
+        assert_eq!(f.server.as_ref().unwrap().ping_interval, Some(300));
+        let e = f.endpoints(Path::new("conf/sio.toml")).unwrap();
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].namespace, "/");
+        assert_eq!(e[0].component, Path::new("conf/a.wasm"));
+        assert_eq!(
+            e[0].values,
+            [
+                ("beta", "true"),
+                ("greeting", "hi"),
+                ("ratio", "0.5"),
+                ("rooms", "3")
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+        assert_eq!(e[1].component, Path::new("/abs/chat.wasm"));
+        assert_eq!(e[1].call_deadline, Some(Duration::from_millis(200)));
+        assert_eq!(e[1].max_memory, Some(64 << 20));
+    }
+
+    #[test]
+    fn config_file_errors_say_what_is_wrong() {
+        let err = |text: &str| {
+            let f = match FileConfig::parse(text) {
+                Ok(f) => f,
+                Err(e) => return format!("{e:#}"),
+            };
+            match f.endpoints(Path::new("sio.toml")) {
+                Ok(_) => String::new(),
+                Err(e) => format!("{e:#}"),
+            }
+        };
+        assert!(err("[endpoint]\ncomponent = \"x\"").contains("unknown field `endpoint`"));
+        assert!(err("[endpoints.\"/\"]\n").contains("missing field `component`"));
+        assert!(err("[endpoints.\"chat\"]\ncomponent = \"x\"").contains("starts with `/`"));
+        assert!(
+            err("[endpoints.\"/\"]\ncomponent = \"x\"\nconfig = { a = [1] }")
+                .contains("config value `a` is a array")
+        );
+        assert!(err("[server]\nlisten = \"nope\"").contains("invalid socket address"));
+    }
+
+    #[test]
+    fn flags_override_the_file_and_cli_endpoints_join_it() {
+        let dir = std::env::temp_dir().join(format!("sio-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["a.wasm", "b.wasm", "c.wasm"] {
+            std::fs::write(dir.join(f), b"").unwrap();
+        }
+        let toml = dir.join("sio.toml");
+        std::fs::write(
+            &toml,
+            "[server]\nping-interval = 300\nping-timeout = 200\nwatch = true\n\
+             [endpoints.\"/\"]\ncomponent = \"a.wasm\"\nconfig = { k = \"v\" }\n\
+             [endpoints.\"/x\"]\ncomponent = \"b.wasm\"\n",
+        )
+        .unwrap();
+        let c = Config::resolve(Overrides {
+            config_file: Some(toml.clone()),
+            endpoints: vec![
+                EndpointConfig::parse(&format!("/={}", dir.join("c.wasm").display())).unwrap(),
+                EndpointConfig::parse(&format!("/y={}", dir.join("c.wasm").display())).unwrap(),
+            ],
+            ping_interval: Some(Duration::from_millis(1000)),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.ping_interval, Duration::from_millis(1000));
+        assert_eq!(c.ping_timeout, Duration::from_millis(200));
+        assert!(c.watch);
+        assert_eq!(c.max_payload, 1_000_000);
+        let names: Vec<&str> = c.endpoints.iter().map(|e| e.namespace.as_str()).collect();
+        assert_eq!(names, ["/", "/x", "/y"]);
+        // The CLI's component, the file's values.
+        assert_eq!(c.endpoints[0].component, dir.join("c.wasm"));
+        assert_eq!(c.endpoints[0].values, [("k".to_string(), "v".to_string())]);
+        assert_eq!(c.source.endpoints().unwrap(), c.endpoints);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn static_specs() {
         let m = StaticMount::parse("examples/chat/static").unwrap();
         assert_eq!(m.prefix, "/");

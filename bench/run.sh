@@ -17,11 +17,12 @@
 #   WARMUP         seconds of load first      [3]
 #   PAYLOAD        filler bytes per message   [32]
 #   BCAST_CLIENTS  broadcast fan-out          [10000]
-#   BCAST_WINDOW   broadcasts in flight       [4]
+#   BCAST_WINDOW   broadcasts in flight       [1: the latency is then one fan-out's]
 #   IDLE_CLIENTS   idle connections           [50000, capped by ulimit -n]
 #   IDLE_HOLD      seconds held before RSS    [5]
 #   SERVER_CPU / LOADGEN_CPU  cores to pin    [1 / 0]
 #   SIO_HOST_BIN   use this sio-host binary instead of building target/release/sio-host
+#   SIO_HOST_REV   what to call that binary in RESULTS.md (default: the checkout's commit)
 #   SKIP_BUILD=1   use what is built
 #   WRITE=0        do not touch RESULTS.md (the section goes to stdout)
 #   NOTE           a sentence for RESULTS.md next to the numbers (e.g. noise)
@@ -31,6 +32,13 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BENCH=$ROOT/bench
 
+# The command as given: the parameters set in the environment, then the script.
+COMMAND=""
+for v in SERVERS WORKLOADS ECHO_TRANSPORTS ECHO_CLIENTS DURATION WARMUP PAYLOAD BCAST_CLIENTS BCAST_WINDOW IDLE_CLIENTS IDLE_HOLD SERVER_CPU LOADGEN_CPU SIO_HOST_BIN; do
+  if [ -n "${!v:-}" ]; then COMMAND+="$v=\"${!v}\" "; fi
+done
+COMMAND+="bench/run.sh"
+
 SERVERS=${SERVERS:-socketioxide sio-host node ws}
 WORKLOADS=${WORKLOADS:-echo broadcast idle}
 ECHO_TRANSPORTS=${ECHO_TRANSPORTS:-websocket polling}
@@ -39,7 +47,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 PAYLOAD=${PAYLOAD:-32}
 BCAST_CLIENTS=${BCAST_CLIENTS:-10000}
-BCAST_WINDOW=${BCAST_WINDOW:-4}
+BCAST_WINDOW=${BCAST_WINDOW:-1}
 IDLE_CLIENTS=${IDLE_CLIENTS:-50000}
 IDLE_HOLD=${IDLE_HOLD:-5}
 SERVER_CPU=${SERVER_CPU:-1}
@@ -168,10 +176,6 @@ for server in $SERVERS; do
 done
 
 # ---------------------------------------------------------------- report
-COMMAND="bench/run.sh"
-for v in SERVERS WORKLOADS ECHO_TRANSPORTS ECHO_CLIENTS DURATION WARMUP PAYLOAD BCAST_CLIENTS BCAST_WINDOW IDLE_CLIENTS IDLE_HOLD; do
-  COMMAND="$v=\"${!v}\" $COMMAND"
-done
 export BENCH_COMMAND=$COMMAND
 export BENCH_NOTE="$NOTE"
 export BENCH_LIMITS="$LIMIT_NOTES"
@@ -181,7 +185,7 @@ export BENCH_KERNEL=$(uname -r)
 export BENCH_MEM=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
 export BENCH_RUSTC=$(rustc --version | cut -d' ' -f2)
 export BENCH_NODE=$(node --version)
-export BENCH_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- host guest-sdk wit bench 2>/dev/null || echo "+dirty")
+export BENCH_COMMIT=${SIO_HOST_REV:-$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- host guest-sdk wit 2>/dev/null || echo " with uncommitted changes")}
 export BENCH_SOCKETIOXIDE=$(grep -A1 '^name = "socketioxide"$' "$BENCH/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')
 export BENCH_SOCKETIO=$(node -p 'require(process.argv[1] + "/servers/node/node_modules/socket.io/package.json").version' "$BENCH" 2>/dev/null || echo "?")
 export BENCH_PINNING="server on core $SERVER_CPU, loadgen on core $LOADGEN_CPU (taskset)"

@@ -68,8 +68,9 @@ struct Cli {
     /// Bytes of filler in each payload (the JSON object is ~30 bytes more).
     #[arg(long, default_value_t = 32)]
     payload: usize,
-    /// Broadcasts in flight at most.
-    #[arg(long, default_value_t = 4)]
+    /// Broadcasts in flight at most (1: the next is emitted when the
+    /// previous one reached every client).
+    #[arg(long, default_value_t = 1)]
     window: u64,
     /// Seconds to hold the idle connections before reading RSS.
     #[arg(long, default_value_t = 5.0)]

@@ -17,7 +17,7 @@
 #   WARMUP         seconds of load first      [3]
 #   PAYLOAD        filler bytes per message   [32]
 #   BCAST_CLIENTS  broadcast fan-out          [10000]
-#   BCAST_WINDOW   broadcasts in flight       [1: the latency is then one fan-out's]
+#   BCAST_WINDOW   broadcasts in flight       [4; 1 makes the latency one fan-out's]
 #   IDLE_CLIENTS   idle connections           [50000, capped by ulimit -n]
 #   IDLE_HOLD      seconds held before RSS    [5]
 #   SERVER_CPU / LOADGEN_CPU  cores to pin    [1 / 0]
@@ -26,6 +26,7 @@
 #   SKIP_BUILD=1   use what is built
 #   WRITE=0        do not touch RESULTS.md (the section goes to stdout)
 #   NOTE           a sentence for RESULTS.md next to the numbers (e.g. noise)
+#   REPORT_ONLY=bench/target/results-TIME.jsonl  run nothing, write the section from earlier results
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -47,7 +48,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 PAYLOAD=${PAYLOAD:-32}
 BCAST_CLIENTS=${BCAST_CLIENTS:-10000}
-BCAST_WINDOW=${BCAST_WINDOW:-1}
+BCAST_WINDOW=${BCAST_WINDOW:-4}
 IDLE_CLIENTS=${IDLE_CLIENTS:-50000}
 IDLE_HOLD=${IDLE_HOLD:-5}
 SERVER_CPU=${SERVER_CPU:-1}
@@ -84,6 +85,7 @@ fi
 LOADGEN=$BENCH/target/release/loadgen
 ECHO_WASM=$BENCH/target/wasm32-wasip2/release/echo.wasm
 SIO_HOST=${SIO_HOST_BIN:-$ROOT/target/release/sio-host}
+if [ -n "${REPORT_ONLY:-}" ]; then SKIP_BUILD=1; fi
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   log "building loadgen, socketioxide-echo, ws-echo (release)"
   cargo build --release --manifest-path "$BENCH/Cargo.toml"
@@ -105,10 +107,10 @@ SERVER_PID=""
 start_server() { # name port
   local name=$1 port=$2
   case $name in
-    socketioxide) taskset -c "$SERVER_CPU" "$BENCH/target/release/socketioxide-echo" "$port" & ;;
-    sio-host) RUST_LOG=warn taskset -c "$SERVER_CPU" "$SIO_HOST" run --listen "127.0.0.1:$port" "$ECHO_WASM" & ;;
-    node) NODE_ENV=production taskset -c "$SERVER_CPU" node "$BENCH/servers/node/server.js" "$port" & ;;
-    ws) taskset -c "$SERVER_CPU" "$BENCH/target/release/ws-echo" "$port" & ;;
+    socketioxide) taskset -c "$SERVER_CPU" "$BENCH/target/release/socketioxide-echo" "$port" >&2 & ;;
+    sio-host) RUST_LOG=warn taskset -c "$SERVER_CPU" "$SIO_HOST" run --listen "127.0.0.1:$port" "$ECHO_WASM" >&2 & ;;
+    node) NODE_ENV=production taskset -c "$SERVER_CPU" node "$BENCH/servers/node/server.js" "$port" >&2 & ;;
+    ws) taskset -c "$SERVER_CPU" "$BENCH/target/release/ws-echo" "$port" >&2 & ;;
     *) echo "unknown server $name" >&2; exit 2 ;;
   esac
   SERVER_PID=$!
@@ -129,8 +131,8 @@ stop_server() {
 trap 'stop_server' EXIT
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=$BENCH/target/results-$STAMP.jsonl
-: >"$OUT"
+OUT=${REPORT_ONLY:-$BENCH/target/results-$STAMP.jsonl}
+[ -n "${REPORT_ONLY:-}" ] || : >"$OUT"
 
 # loadgen runs against a fresh server process each time.
 run() { # server workload transport clients [extra loadgen args]
@@ -152,6 +154,7 @@ run() { # server workload transport clients [extra loadgen args]
 
 ws_transport() { if [ "$1" = ws ]; then echo raw-ws; else echo websocket; fi; }
 
+[ -n "${REPORT_ONLY:-}" ] && SERVERS="" # nothing to run
 for server in $SERVERS; do
   for workload in $WORKLOADS; do
     case $workload in

@@ -69,8 +69,9 @@ struct Cli {
     #[arg(long, default_value_t = 32)]
     payload: usize,
     /// Broadcasts in flight at most (1: the next is emitted when the
-    /// previous one reached every client).
-    #[arg(long, default_value_t = 1)]
+    /// previous one reached every client, so the latency is one fan-out's;
+    /// more keeps the server busy and lets it batch writes).
+    #[arg(long, default_value_t = 4)]
     window: u64,
     /// Seconds to hold the idle connections before reading RSS.
     #[arg(long, default_value_t = 5.0)]

@@ -65,11 +65,11 @@ ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 NOFILE=$(ulimit -n)
 LIMIT_NOTES=""
 max_conns=$((NOFILE - 500))
-if [ "$IDLE_CLIENTS" -gt "$max_conns" ]; then
+if [[ " $WORKLOADS " == *" idle "* ]] && [ "$IDLE_CLIENTS" -gt "$max_conns" ]; then
   LIMIT_NOTES+="idle: ${IDLE_CLIENTS} asked, capped at ${max_conns} by \`ulimit -n\` = ${NOFILE} (hard limit; raising it needs CAP_SYS_RESOURCE). "
   IDLE_CLIENTS=$max_conns
 fi
-if [ "$BCAST_CLIENTS" -gt "$max_conns" ]; then
+if [[ " $WORKLOADS " == *" broadcast "* ]] && [ "$BCAST_CLIENTS" -gt "$max_conns" ]; then
   LIMIT_NOTES+="broadcast: ${BCAST_CLIENTS} asked, capped at ${max_conns} by \`ulimit -n\` = ${NOFILE}. "
   BCAST_CLIENTS=$max_conns
 fi
@@ -99,7 +99,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     cargo build --release -p sio-host
   fi
   log "installing Node socket.io (npm ci)"
-  npm ci --prefix "$BENCH/servers/node" --no-audit --no-fund --loglevel=error
+  npm ci --prefix "$BENCH/servers/node" --no-audit --no-fund --loglevel=error >&2
 fi
 
 # ---------------------------------------------------------------- servers

@@ -113,15 +113,27 @@ impl Client {
         match target.transport {
             Transport::RawWs => {
                 let ws = ws_connect(target.addr, source, "/").await?;
-                Ok(Client { inner: Inner::Ws(Box::new(ws)), raw: true })
+                Ok(Client {
+                    inner: Inner::Ws(Box::new(ws)),
+                    raw: true,
+                })
             }
             Transport::Websocket => {
                 let pq = format!("{}?EIO=4&transport=websocket", target.path);
                 let ws = ws_connect(target.addr, source, &pq).await?;
-                let mut client = Client { inner: Inner::Ws(Box::new(ws)), raw: false };
-                let open = client.recv().await?.context("closed before the open packet")?;
+                let mut client = Client {
+                    inner: Inner::Ws(Box::new(ws)),
+                    raw: false,
+                };
+                let open = client
+                    .recv()
+                    .await?
+                    .context("closed before the open packet")?;
                 if open.first() != Some(&b'0') {
-                    bail!("expected an open packet, got {:?}", String::from_utf8_lossy(&open));
+                    bail!(
+                        "expected an open packet, got {:?}",
+                        String::from_utf8_lossy(&open)
+                    );
                 }
                 client.join().await?;
                 Ok(client)
@@ -129,10 +141,17 @@ impl Client {
             Transport::Polling => {
                 let mut post = Http::connect(target.addr, source).await?;
                 let (status, body) = post
-                    .request("GET", &format!("{}?EIO=4&transport=polling", target.path), b"")
+                    .request(
+                        "GET",
+                        &format!("{}?EIO=4&transport=polling", target.path),
+                        b"",
+                    )
                     .await?;
                 if status != 200 || body.first() != Some(&b'0') {
-                    bail!("polling handshake: {status} {:?}", String::from_utf8_lossy(&body));
+                    bail!(
+                        "polling handshake: {status} {:?}",
+                        String::from_utf8_lossy(&body)
+                    );
                 }
                 let sid = json_str_field(&body, "sid").context("no sid in the open packet")?;
                 let path_query = format!("{}?EIO=4&transport=polling&sid={sid}", target.path);
@@ -164,7 +183,12 @@ impl Client {
                     }
                 });
                 let mut client = Client {
-                    inner: Inner::Polling { post, path_query, rx, get_loop },
+                    inner: Inner::Polling {
+                        post,
+                        path_query,
+                        rx,
+                        get_loop,
+                    },
                     raw: false,
                 };
                 client.join().await?;
@@ -177,7 +201,10 @@ impl Client {
     async fn join(&mut self) -> Result<()> {
         self.send("40".to_owned()).await?;
         loop {
-            let packet = self.recv().await?.context("closed before the CONNECT reply")?;
+            let packet = self
+                .recv()
+                .await?
+                .context("closed before the CONNECT reply")?;
             if packet.starts_with(b"40") {
                 return Ok(());
             }
@@ -192,8 +219,13 @@ impl Client {
     /// Sends one Engine.IO packet (or, raw, one text frame).
     pub async fn send(&mut self, text: String) -> Result<()> {
         match &mut self.inner {
-            Inner::Ws(ws) => ws.send(Message::Text(text.into())).await.map_err(Into::into),
-            Inner::Polling { post, path_query, .. } => {
+            Inner::Ws(ws) => ws
+                .send(Message::Text(text.into()))
+                .await
+                .map_err(Into::into),
+            Inner::Polling {
+                post, path_query, ..
+            } => {
                 let (status, body) = post.request("POST", path_query, text.as_bytes()).await?;
                 if status != 200 {
                     bail!("POST {status}: {}", String::from_utf8_lossy(&body));
@@ -239,7 +271,10 @@ impl Client {
             [b'4', b'2', rest @ ..] if rest.first() == Some(&b'[') => Kind::Event(rest),
             [b'4', b'3', rest @ ..] => {
                 let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-                match std::str::from_utf8(&rest[..digits]).ok().and_then(|d| d.parse().ok()) {
+                match std::str::from_utf8(&rest[..digits])
+                    .ok()
+                    .and_then(|d| d.parse().ok())
+                {
                     Some(id) => Kind::Ack(id),
                     None => Kind::Other,
                 }
@@ -302,8 +337,14 @@ mod tests {
 
     #[test]
     fn fields() {
-        assert_eq!(json_u64_field(br#"{"data":"x","seq":12,"t":3456}"#, b"t"), Some(3456));
+        assert_eq!(
+            json_u64_field(br#"{"data":"x","seq":12,"t":3456}"#, b"t"),
+            Some(3456)
+        );
         assert_eq!(json_u64_field(br#"{"t":"no"}"#, b"t"), None);
-        assert_eq!(json_str_field(br#"0{"sid":"ab-c_d","upgrades":[]}"#, "sid").as_deref(), Some("ab-c_d"));
+        assert_eq!(
+            json_str_field(br#"0{"sid":"ab-c_d","upgrades":[]}"#, "sid").as_deref(),
+            Some("ab-c_d")
+        );
     }
 }

@@ -39,7 +39,12 @@ impl Http {
     }
 
     /// `method` `path_query` with `body` (POST: text/plain); returns status and body.
-    pub async fn request(&mut self, method: &str, path_query: &str, body: &[u8]) -> Result<(u16, Bytes)> {
+    pub async fn request(
+        &mut self,
+        method: &str,
+        path_query: &str,
+        body: &[u8],
+    ) -> Result<(u16, Bytes)> {
         let mut head = format!("{method} {path_query} HTTP/1.1\r\nHost: {}\r\n", self.host);
         if method == "POST" {
             head.push_str("Content-Type: text/plain;charset=UTF-8\r\n");
@@ -83,7 +88,9 @@ impl Http {
                 }
                 Ok(0) => {
                     self.stream = None;
-                    return Err(Failure::Hard(anyhow::anyhow!("connection closed mid-response")));
+                    return Err(Failure::Hard(anyhow::anyhow!(
+                        "connection closed mid-response"
+                    )));
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -111,7 +118,9 @@ impl Http {
         let mut chunked = false;
         let mut close = false;
         for line in lines {
-            let Some((name, value)) = line.split_once(':') else { continue };
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
             let value = value.trim();
             if name.eq_ignore_ascii_case("content-length") {
                 length = Some(value.parse::<usize>().context("bad content-length")?);

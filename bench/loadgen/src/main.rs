@@ -163,7 +163,10 @@ fn main() -> Result<()> {
 fn raise_nofile() {
     // SAFETY: plain getrlimit/setrlimit on a local struct.
     unsafe {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
             lim.rlim_cur = lim.rlim_max;
             libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
@@ -172,7 +175,10 @@ fn raise_nofile() {
 }
 
 fn nofile() -> u64 {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: as above.
     unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
     lim.rlim_cur
@@ -197,7 +203,11 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
     if cli.workload == Workload::Broadcast && cli.transport == Transport::RawWs {
         eprintln!("loadgen: raw-ws broadcast: frames starting with 'B' are fanned out by ws-echo");
     }
-    let target = Target { addr: cli.addr, path: cli.path.clone(), transport: cli.transport };
+    let target = Target {
+        addr: cli.addr,
+        path: cli.path.clone(),
+        transport: cli.transport,
+    };
     let (phase_tx, _) = watch::channel(WAIT);
     let shared = Arc::new(Shared {
         epoch: Instant::now(),
@@ -226,17 +236,14 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
         let limit = limit.clone();
         let ready = ready_tx.clone();
         let filler = filler.clone();
-        let source = net::source_for(
-            i * cli.transport.sockets_per_client(),
-            sockets,
-            cli.per_ip,
-        );
+        let source = net::source_for(i * cli.transport.sockets_per_client(), sockets, cli.per_ip);
         let workload = cli.workload;
         let window = cli.window;
         tokio::spawn(async move {
             let permit = limit.acquire_owned().await.expect("semaphore");
             let connected =
-                tokio::time::timeout(Duration::from_secs(60), Client::connect(&target, source)).await;
+                tokio::time::timeout(Duration::from_secs(60), Client::connect(&target, source))
+                    .await;
             drop(permit);
             let client = match connected {
                 Ok(Ok(c)) => c,
@@ -304,7 +311,10 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
             .unwrap_or_default()
     );
     if connected == 0 {
-        bail!("no client connected: {}", first_connect_error.unwrap_or_default());
+        bail!(
+            "no client connected: {}",
+            first_connect_error.unwrap_or_default()
+        );
     }
     shared.fanout.store(connected, Ordering::Relaxed);
 
@@ -348,7 +358,10 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
                 cli.hold,
                 kib(after),
                 kib(server_rss_before),
-                after.map_or("?".into(), |a| format!("{:.1} KiB", a as f64 / connected as f64)),
+                after.map_or("?".into(), |a| format!(
+                    "{:.1} KiB",
+                    a as f64 / connected as f64
+                )),
             );
         }
         Workload::Echo | Workload::Broadcast => {
@@ -411,7 +424,11 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
                 round(hist.max() as f64 / 1000.0, 1),
                 report["server_cpu_pct"],
                 report["loadgen_cpu_pct"],
-                if stalled { " (STALLED: no progress for 10 s)" } else { "" },
+                if stalled {
+                    " (STALLED: no progress for 10 s)"
+                } else {
+                    ""
+                },
             );
         }
     }
@@ -478,7 +495,11 @@ async fn echo_client(mut client: Client, shared: &Shared, filler: &str) -> Resul
     while shared.phase() < STOP {
         id += 1;
         let body = payload_json(id, filler);
-        let text = if raw { body } else { format!("42{id}[\"echo\",{body}]") };
+        let text = if raw {
+            body
+        } else {
+            format!("42{id}[\"echo\",{body}]")
+        };
         let t0 = Instant::now();
         client.send(text).await?;
         loop {
@@ -520,7 +541,7 @@ async fn on_broadcast_packet(client: &mut Client, shared: &Shared, packet: &[u8]
     shared.ops.fetch_add(1, Ordering::Relaxed);
     let fanout = shared.fanout.load(Ordering::Relaxed).max(1);
     let before = shared.delivered.fetch_add(1, Ordering::Relaxed);
-    if (before + 1) % fanout == 0 {
+    if (before + 1).is_multiple_of(fanout) {
         shared.progress.notify_one();
     }
     Ok(())
@@ -551,7 +572,11 @@ async fn broadcast_sender(
                 seq += 1;
                 let t = shared.epoch.elapsed().as_nanos() as u64;
                 let body = format!("{{\"seq\":{seq},\"t\":{t},\"data\":\"{filler}\"}}");
-                let text = if raw { format!("B{body}") } else { format!("42[\"broadcast\",{body}]") };
+                let text = if raw {
+                    format!("B{body}")
+                } else {
+                    format!("42[\"broadcast\",{body}]")
+                };
                 client.send(text).await?;
                 if phase == MEASURE {
                     shared.sent_measured.fetch_add(1, Ordering::Relaxed);

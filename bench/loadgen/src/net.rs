@@ -30,7 +30,10 @@ pub async fn tcp_connect(addr: SocketAddr, source: Option<IpAddr>) -> Result<Tcp
             .bind(SocketAddr::new(ip, 0))
             .with_context(|| format!("binding to {ip}"))?;
     }
-    let stream = socket.connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
+    let stream = socket
+        .connect(addr)
+        .await
+        .with_context(|| format!("connecting to {addr}"))?;
     stream.set_nodelay(true)?;
     Ok(stream)
 }
@@ -43,7 +46,10 @@ pub fn source_for(socket_index: usize, total_sockets: usize, per_ip: usize) -> O
         return None;
     }
     let n = 2 + socket_index / per_ip;
-    assert!(n < 255, "too many sockets for 127.0.0.2-254 at {per_ip} per address");
+    assert!(
+        n < 255,
+        "too many sockets for 127.0.0.2-254 at {per_ip} per address"
+    );
     Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, n as u8)))
 }
 

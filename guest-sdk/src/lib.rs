@@ -250,7 +250,11 @@ macro_rules! handler {
     };
     ($ty:ty, state) => {
         const _: () = {
-            $crate::__handler_exports!($ty, $crate::__private::StatefulGuest);
+            $crate::__handler_exports!(
+                $ty,
+                $crate::__private::Guest,
+                $crate::__private::StatefulGuest
+            );
 
             impl $crate::__private::StateGuest for __SioGuestExports {
                 fn snapshot() -> ::core::result::Result<::std::vec::Vec<u8>, ::std::string::String>
@@ -265,8 +269,16 @@ macro_rules! handler {
                 }
             }
 
+            #[cfg(target_arch = "wasm32")]
             $crate::__private::export_stateful!(
                 __SioGuestExports with_types_in $crate::__private::stateful_bindings
+            );
+            // Natively (`cargo test` of a cdylib) an interface export's symbol
+            // names (`...state@0.1.0#restore`) are not ones a native linker's
+            // export list accepts: export the plain world there.
+            #[cfg(not(target_arch = "wasm32"))]
+            $crate::__private::export!(
+                __SioGuestExports with_types_in $crate::__private::bindings
             );
         };
     };
@@ -276,7 +288,7 @@ macro_rules! handler {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __handler_exports {
-    ($ty:ty, $guest:path) => {
+    ($ty:ty $(, $guest:path)+) => {
         ::std::thread_local! {
             static __SIO_GUEST_HANDLER: ::core::cell::RefCell<$ty> =
                 ::core::cell::RefCell::new(<$ty as ::core::default::Default>::default());
@@ -288,7 +300,7 @@ macro_rules! __handler_exports {
 
         struct __SioGuestExports;
 
-        impl $guest for __SioGuestExports {
+        $(impl $guest for __SioGuestExports {
             fn on_connect(
                 info: $crate::ConnInfo,
             ) -> ::core::result::Result<(), ::std::string::String> {
@@ -325,7 +337,7 @@ macro_rules! __handler_exports {
             fn on_disconnect(conn: $crate::ConnId, reason: ::std::string::String) {
                 __sio_guest_with(|h| $crate::__private::on_disconnect(h, conn, reason))
             }
-        }
+        })+
     };
 }
 

@@ -203,26 +203,22 @@ impl Runtime {
         path: &Path,
         started: std::time::Instant,
     ) -> Result<Prepared> {
+        let p = path.display();
         if bytes.is_empty() {
-            bail!("{} is empty", path.display());
+            bail!("compiling {p}: the file is empty");
         }
         if !bytes.starts_with(b"\0asm") {
-            bail!(
-                "{} is not a WebAssembly file (no `\\0asm` header)",
-                path.display()
-            );
+            bail!("compiling {p}: not a WebAssembly file (no `\\0asm` header)");
         }
         if bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
             bail!(
-                "{} is a core WebAssembly module, not a component: build it for \
-                 wasm32-wasip2 (or wrap it with `wasm-tools component new`)",
-                path.display()
+                "compiling {p}: a core WebAssembly module, not a component: build it for \
+                 wasm32-wasip2 (or wrap it with `wasm-tools component new`)"
             );
         }
         let component = Component::new(&self.engine, bytes).map_err(|e| {
             anyhow::Error::from(e).context(format!(
-                "{} is not a WebAssembly component that compiles",
-                path.display()
+                "compiling {p}: not a WebAssembly component that compiles"
             ))
         })?;
         self.check_contract_version(&component, path)?;

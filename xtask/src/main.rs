@@ -260,6 +260,8 @@ fn demo(extra: &[String]) -> Result {
             "examples/chat/static",
             "--static",
             "/vendor=node_modules/socket.io-client/dist",
+            "--static",
+            "/vendor2=node_modules/socket.io-client-v2/dist",
         ])
         .args(extra);
     step("serving the chat demo (Ctrl-C to stop)");

@@ -20,6 +20,9 @@ use crate::server::{Body, ServerState, engine_error, handshake_info_for};
 use crate::session::{CloseReason, Drained, Frame, Generation, Session, TransportKind};
 use crate::wire;
 
+/// Bytes read from a websocket at a time (socketioxide uses the same).
+const WS_READ_BUFFER: usize = 4096;
+
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// Answer the websocket handshake and run the connection once upgraded.
@@ -49,7 +52,11 @@ pub fn accept(
                 return;
             }
         };
+        // A small read buffer: tungstenite zero-fills the whole buffer before
+        // each read, and its 128 KiB default cost a quarter of the CPU of an
+        // echo and most of an idle connection's memory (bench/RESULTS.md).
         let config = WebSocketConfig::default()
+            .read_buffer_size(WS_READ_BUFFER)
             .max_message_size(Some(max))
             .max_frame_size(Some(max));
         let ws =

@@ -284,25 +284,7 @@ pub fn locate(target: &Target) -> Result<(PathBuf, AdminFile)> {
         return Ok((path, file));
     }
     let dir = default_dir()?;
-    let mut live = Vec::new();
-    let entries = std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !(name.starts_with("admin-") && name.ends_with(".json")) {
-            continue;
-        }
-        let Ok(file) = read_file(&path) else { continue };
-        match TcpStream::connect_timeout(&file.admin, Duration::from_millis(300)) {
-            Ok(_) => live.push((path, file)),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                // Left by a server that was killed.
-                let _ = std::fs::remove_file(&path);
-            }
-            Err(_) => live.push((path, file)),
-        }
-    }
+    let mut live = live_files(&dir)?;
     match live.len() {
         0 => bail!(
             "no running sio-host found (no admin file in {}): start one with `sio-host run`, \
@@ -319,6 +301,34 @@ pub fn locate(target: &Target) -> Result<(PathBuf, AdminFile)> {
             )
         }
     }
+}
+
+/// The admin files in `dir` whose server still answers; files left by
+/// servers that were killed (their admin address refuses connections) are
+/// removed on the way.
+pub fn live_files(dir: &Path) -> Result<Vec<(PathBuf, AdminFile)>> {
+    let mut live = Vec::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("admin-") && name.ends_with(".json")) {
+            continue;
+        }
+        let Ok(file) = read_file(&path) else { continue };
+        match TcpStream::connect_timeout(&file.admin, Duration::from_millis(300)) {
+            Ok(_) => live.push((path, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                // Unless a new server took the name meanwhile.
+                if read_file(&path).is_ok_and(|now| now.token == file.token) {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+            Err(_) => live.push((path, file)),
+        }
+    }
+    Ok(live)
 }
 
 /// One request to the admin endpoint; the answer's status and JSON body.

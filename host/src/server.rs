@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock};
 
@@ -93,7 +94,7 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
         .with_context(|| format!("binding {}", config.listen))?;
     let local = listener.local_addr()?;
     let _admin_file = match &config.admin {
-        Some(admin) => Some(start_admin(admin, local, reloader.clone()).await?),
+        Some(admin) => start_admin(admin, local, reloader.clone()).await?,
         None => None,
     };
     #[cfg(unix)]
@@ -146,20 +147,30 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
 }
 
 /// Bind the admin endpoint, write the admin file, serve it in the background.
+/// Without an admin file of its own choosing, a server whose default place
+/// is unusable runs without the admin endpoint (and says so).
 async fn start_admin(
     admin: &AdminConfig,
     local: SocketAddr,
     reloader: Arc<Reloader>,
-) -> Result<crate::admin::AdminFileGuard> {
+) -> Result<Option<crate::admin::AdminFileGuard>> {
+    let path = match &admin.file {
+        Some(p) => p.clone(),
+        None => match crate::admin::default_file(local.port()) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(
+                    "admin endpoint off (sio-host reload will not reach this server; \
+                     SIGHUP still reloads): {e:#}"
+                );
+                return Ok(None);
+            }
+        },
+    };
     let listener = TcpListener::bind(admin.listen)
         .await
         .with_context(|| format!("binding the admin endpoint on {}", admin.listen))?;
     let addr = listener.local_addr()?;
-    let path = match &admin.file {
-        Some(p) => p.clone(),
-        None => crate::admin::default_file(local.port())
-            .context("placing the admin file (or pass --admin-file, or --no-admin)")?,
-    };
     let token: Arc<str> = format!("{}{}", random_id(), random_id()).into();
     let guard = crate::admin::write_file(
         &path,
@@ -171,8 +182,14 @@ async fn start_admin(
         },
     )?;
     tracing::info!(admin = %addr, file = %path.display(), "admin endpoint ready (sio-host reload)");
+    if admin.file.is_none()
+        && let Some(dir) = path.parent().map(Path::to_path_buf)
+    {
+        // Tidy up after servers that were killed (best effort; ours answers).
+        tokio::task::spawn_blocking(move || crate::admin::live_files(&dir));
+    }
     tokio::spawn(crate::admin::serve(listener, token, reloader));
-    Ok(guard)
+    Ok(Some(guard))
 }
 
 async fn route(

@@ -512,3 +512,39 @@ fn run_without_endpoints_or_config_file_explains_itself() {
     assert!(!o.status.success());
     assert!(out.contains("unknown field `endpoint`"), "{out}");
 }
+
+#[tokio::test]
+async fn watch_picks_up_an_edited_sio_toml() {
+    let dir = TempDir::new("watch-toml");
+    install(&wasm("counter_a"), &dir.path("one.wasm"));
+    let toml = dir.path("sio.toml");
+    let write_toml = |mode: &str| {
+        let text = format!(
+            "[server]\nwatch = true\nadmin = false\n\n\
+             [endpoints.\"/\"]\ncomponent = \"one.wasm\"\nconfig = {{ mode = \"{mode}\" }}\n"
+        );
+        let tmp = dir.path("sio.toml.tmp");
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, &toml).unwrap();
+    };
+    write_toml("first");
+    let s = Server::start(&["--config", toml.to_str().unwrap()]);
+    let mut c = Client::connect(&s.addr(), "/").await;
+    c.count().await;
+    assert_eq!(c.call("config", &[]).await, json!([[["mode", "first"]]]));
+
+    // The entry changed, the component did not: the endpoint reloads with
+    // the new value, its state and the connection carried over.
+    write_toml("second");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while c.call("config", &[]).await != json!([[["mode", "second"]]]) {
+        assert!(
+            Instant::now() < deadline,
+            "the new config value never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (version, seq, total) = c.count().await;
+    assert_eq!((version.as_str(), seq, total), ("a", 2, 2));
+    assert!(s.logs().contains("config file changed"), "{}", s.logs());
+}

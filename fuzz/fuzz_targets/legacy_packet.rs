@@ -171,7 +171,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(!literal.contains('<'));
 
     // A query string becomes a JSON object.
-    let query = legacy::query_to_json(text);
+    let query = sio_host::protocol::query_to_json(text);
     assert!(is_json_object(&query), "{query}");
 
     // Encoders take any text without panicking.

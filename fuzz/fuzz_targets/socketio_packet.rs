@@ -73,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
             (_, again) => assert_eq!(again, Ok(message.clone()), "{canonical}"),
         }
     }
-    let _ = socketio4::query_auth(text);
+    let _ = sio_host::protocol::query_to_json(text);
     let (path, _) = socketio4::split_query(text);
     assert!(path.len() <= text.len());
 

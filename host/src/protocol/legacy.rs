@@ -32,8 +32,8 @@ use std::fmt::{self, Write as _};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::push_json_string;
 use super::socketio::{self, Message};
+use super::{push_json_string, query_to_json};
 
 /// The protocol number in the URL: `/socket.io/1/`.
 pub const PROTOCOL: u32 = 1;
@@ -875,45 +875,6 @@ pub fn push_js_string(out: &mut String, s: &str) {
         }
     }
     out.push('"');
-}
-
-/// A connect packet's query string as the JSON object the shared model
-/// carries in `auth`: `a=1&b=x+y&a=2` → `{"a":["1","2"],"b":"x y"}` (form
-/// decoding, keys in first-seen order, a repeated key becomes an array, as
-/// Node's `querystring.parse` gives it to the reference server). A leading
-/// `?` is skipped.
-pub fn query_to_json(query: &str) -> String {
-    let query = query.strip_prefix('?').unwrap_or(query);
-    let mut pairs: Vec<(String, Vec<String>)> = Vec::new();
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        match pairs.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, values)) => values.push(value.into_owned()),
-            None => pairs.push((key.into_owned(), vec![value.into_owned()])),
-        }
-    }
-    let mut out = String::from("{");
-    for (i, (key, values)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_json_string(&mut out, key);
-        out.push(':');
-        match values.as_slice() {
-            [one] => push_json_string(&mut out, one),
-            many => {
-                out.push('[');
-                for (j, value) in many.iter().enumerate() {
-                    if j > 0 {
-                        out.push(',');
-                    }
-                    push_json_string(&mut out, value);
-                }
-                out.push(']');
-            }
-        }
-    }
-    out.push('}');
-    out
 }
 
 /// Whether the first bytes a client sent on a socket are a Flash policy

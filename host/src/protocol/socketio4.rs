@@ -18,8 +18,8 @@
 //! The server connects a v4 client to `/` by itself right after the
 //! Engine.IO handshake; that is the session's business, not the codec's.
 
-use super::push_json_string;
 use super::socketio::{self, DecodeError, Message, PacketType, header};
+use super::{push_json_string, query_to_json};
 
 /// Decode one Socket.IO v4 packet (the text of an Engine.IO message): v5's
 /// rules (see [`socketio::decode`]), then the namespace's query is split off
@@ -30,7 +30,7 @@ pub fn decode(text: &str) -> Result<Message, DecodeError> {
             let (nsp, query) = split_query(&nsp);
             Message::Connect {
                 nsp: nsp.to_owned(),
-                auth: query.map(query_auth),
+                auth: query.map(query_to_json),
             }
         }
         Message::Disconnect { nsp } => Message::Disconnect {
@@ -73,42 +73,6 @@ pub fn split_query(nsp: &str) -> (&str, Option<&str>) {
     };
     let query = query.map(|q| q.split_once('#').map_or(q, |(q, _)| q));
     (path, query)
-}
-
-/// A query string as the JSON object Node's `querystring.parse` makes of it:
-/// `a=1&b=x+y` → `{"a":"1","b":"x y"}`, `a=1&a=2` → `{"a":["1","2"]}`, keys
-/// in first-seen order.
-pub fn query_auth(query: &str) -> String {
-    let mut fields: Vec<(String, Vec<String>)> = Vec::new();
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        match fields.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, values)) => values.push(value.into_owned()),
-            None => fields.push((key.into_owned(), vec![value.into_owned()])),
-        }
-    }
-    let mut out = String::from("{");
-    for (i, (key, values)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_json_string(&mut out, key);
-        out.push(':');
-        match values.as_slice() {
-            [one] => push_json_string(&mut out, one),
-            many => {
-                out.push('[');
-                for (j, v) in many.iter().enumerate() {
-                    if j > 0 {
-                        out.push(',');
-                    }
-                    push_json_string(&mut out, v);
-                }
-                out.push(']');
-            }
-        }
-    }
-    out.push('}');
-    out
 }
 
 /// The server's answer to a CONNECT: `0` / `0/admin,`.
@@ -221,16 +185,16 @@ mod tests {
 
     #[test]
     fn query_objects() {
-        assert_eq!(query_auth(""), "{}");
-        assert_eq!(query_auth("token=abc"), r#"{"token":"abc"}"#);
-        assert_eq!(query_auth("b=2&a=1"), r#"{"b":"2","a":"1"}"#);
-        assert_eq!(query_auth("a=1&b&a=2"), r#"{"a":["1","2"],"b":""}"#);
+        assert_eq!(query_to_json(""), "{}");
+        assert_eq!(query_to_json("token=abc"), r#"{"token":"abc"}"#);
+        assert_eq!(query_to_json("b=2&a=1"), r#"{"b":"2","a":"1"}"#);
+        assert_eq!(query_to_json("a=1&b&a=2"), r#"{"a":["1","2"],"b":""}"#);
         assert_eq!(
-            query_auth("n=x+y%21&q=%22%5C"),
+            query_to_json("n=x+y%21&q=%22%5C"),
             r#"{"n":"x y!","q":"\"\\"}"#
         );
-        assert_eq!(query_auth("%E4%B8%AD=%F0%9F%98%80"), r#"{"中":"😀"}"#);
-        let v: serde_json::Value = serde_json::from_str(&query_auth("a=%FF&b=1")).unwrap();
+        assert_eq!(query_to_json("%E4%B8%AD=%F0%9F%98%80"), r#"{"中":"😀"}"#);
+        let v: serde_json::Value = serde_json::from_str(&query_to_json("a=%FF&b=1")).unwrap();
         assert_eq!(v["b"], "1");
     }
 

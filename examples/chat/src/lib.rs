@@ -28,11 +28,15 @@ pub const MAX_NICK_CHARS: usize = 32;
 /// How long `ping-me` waits for the client's answer.
 pub const PING_TIMEOUT_MS: u32 = 5000;
 
-/// The chat's state: who is called what, and the pings in flight.
-#[derive(Default)]
+/// The chat's state: who is called what, and the pings in flight. It is
+/// handed over on a hot reload (`handler!(Chat, state)`), so editing the
+/// handler under a running chat keeps everyone's nickname.
+#[derive(Default, Serialize, Deserialize)]
 pub struct Chat {
+    #[serde(default)]
     nicks: BTreeMap<ConnId, String>,
     /// `emit-with-ack` token → the connection pinged.
+    #[serde(default)]
     pings: BTreeMap<u64, ConnId>,
 }
 
@@ -262,7 +266,7 @@ impl Handler for Chat {
     }
 }
 
-sio_guest::handler!(Chat);
+sio_guest::handler!(Chat, state);
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

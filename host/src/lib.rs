@@ -18,5 +18,6 @@ pub mod server;
 pub mod session;
 pub mod socket;
 pub mod static_files;
+pub mod stats;
 pub mod transport;
 pub mod wire;

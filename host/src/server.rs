@@ -66,6 +66,7 @@ pub struct ServerState {
     pub sessions: Sessions,
     pub endpoints: HashMap<String, EndpointHandle>,
     pub next_conn: AtomicU64,
+    pub stats: Arc<crate::stats::Stats>,
 }
 
 /// 15 random bytes from the OS CSPRNG as 20 URL-safe characters: the shape
@@ -87,7 +88,8 @@ pub fn random_id() -> String {
 pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Result<()> {
     config.validate()?;
     let runtime = Runtime::new().context("starting the WebAssembly runtime")?;
-    let (reloader, endpoints) = Reloader::start(&config, runtime).await?;
+    let stats = Arc::new(crate::stats::Stats::default());
+    let (reloader, endpoints) = Reloader::start(&config, runtime, stats.clone()).await?;
     let reloader = Arc::new(reloader);
     let listener = TcpListener::bind(config.listen)
         .await
@@ -117,6 +119,7 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
         sessions: Sessions::default(),
         endpoints,
         next_conn: AtomicU64::new(1),
+        stats,
     });
     on_listening(local);
     loop {
@@ -200,9 +203,25 @@ async fn route(
     let path = req.uri().path();
     if path == SOCKET_IO_PATH || path == SOCKET_IO_PATH.trim_end_matches('/') {
         engine_request(state, remote, req).await
+    } else if req.method() == Method::GET && path == "/stats" {
+        stats_response(state.stats.to_json().to_string(), "application/json")
+    } else if req.method() == Method::GET && path == "/metrics" {
+        stats_response(
+            state.stats.to_prometheus(),
+            "text/plain; version=0.0.4; charset=utf-8",
+        )
     } else {
         crate::static_files::serve(&state.config.static_mounts, &req).await
     }
+}
+
+/// `/stats` or `/metrics` (docs/stats.md).
+fn stats_response(body: String, content_type: &'static str) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from(body)));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 /// A response with Engine.IO's error JSON.

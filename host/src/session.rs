@@ -200,6 +200,14 @@ pub struct Session {
     pub(crate) sockets: Mutex<SocketLayer>,
 }
 
+impl Drop for Session {
+    /// Frames never sent leave the queue-depth gauge with the session.
+    fn drop(&mut self) {
+        let left = self.state().outbox.len();
+        self.server.stats.queued(-(left as i64));
+    }
+}
+
 impl Session {
     /// Create and register a session, queue its open packet and start its
     /// timers.
@@ -243,6 +251,8 @@ impl Session {
             pong_wake: Notify::new(),
             sockets: Mutex::new(SocketLayer::default()),
         });
+        server.stats.session_opened(transport, generation);
+        server.stats.queued(1);
         server.sessions.insert(session.clone());
         tokio::spawn(Self::timers(Arc::downgrade(&session)));
         tracing::debug!(sid = %sid, transport = transport.name(), "session opened");
@@ -272,6 +282,7 @@ impl Session {
             }
             st.outbox.extend(frames.iter().cloned());
         }
+        self.server.stats.queued(frames.len() as i64);
         self.wake.notify_waiters();
         true
     }
@@ -290,6 +301,7 @@ impl Session {
             }
             st.closed = Some(reason);
         }
+        self.server.stats.session_closed(reason);
         self.wake.notify_waiters();
         self.pong_wake.notify_waiters();
         self.server.sessions.remove(&self.sid);
@@ -319,6 +331,7 @@ impl Session {
 
     /// Handle one packet from the client, whatever transport carried it.
     pub fn on_packet(self: &Arc<Self>, packet: Packet) {
+        self.server.stats.packet_in();
         if self.generation == Generation::Eio3 {
             // Any packet shows the client is alive (engine.io 3.x resets its
             // timeout on every packet).
@@ -370,7 +383,7 @@ impl Session {
                 if let Some(reason) = st.closed {
                     // Deliver what was queued before the close first.
                     if st.transport == transport && !st.outbox.is_empty() {
-                        return Drained::Frames(st.outbox.drain(..).collect());
+                        return self.drained(&mut st);
                     }
                     return Drained::Closed(reason);
                 }
@@ -380,11 +393,20 @@ impl Session {
                     return Drained::Noop;
                 }
                 if st.transport == transport && !st.outbox.is_empty() {
-                    return Drained::Frames(st.outbox.drain(..).collect());
+                    return self.drained(&mut st);
                 }
             }
             notified.await;
         }
+    }
+
+    /// Take the whole queue for a transport, counting it out.
+    fn drained(&self, st: &mut State) -> Drained {
+        let frames: Vec<Frame> = st.outbox.drain(..).collect();
+        let stats = &self.server.stats;
+        stats.queued(-(frames.len() as i64));
+        stats.packets_out(frames.len());
+        Drained::Frames(frames)
     }
 
     /// Mark a GET poll as waiting; false when one already is (the client
@@ -415,6 +437,7 @@ impl Session {
             st.upgrading = false;
             st.transport = TransportKind::Websocket;
         }
+        self.server.stats.upgrades.fetch_add(1, Ordering::Relaxed);
         self.wake.notify_waiters();
     }
 

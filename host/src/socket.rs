@@ -125,6 +125,10 @@ impl SocketLayer {
     fn connect(&mut self, session: &Arc<Session>, nsp: String, auth: Option<String>) {
         let server = &session.server;
         let Some(endpoint) = server.endpoints.get(&nsp) else {
+            server
+                .stats
+                .unknown_namespace
+                .fetch_add(1, Ordering::Relaxed);
             session.push(&wire::connect_error_frames(
                 session.generation,
                 &nsp,

@@ -15,6 +15,7 @@
 //! namespace over.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
@@ -27,6 +28,7 @@ use super::runtime::{
     ConnInfo, Endpoint, EndpointSettings, GuestState, Live, Prepared, Protocol, Runtime,
 };
 use crate::session::{ConnId, Generation, Session};
+use crate::stats::{CallOutcome, EndpointStats};
 use crate::wire;
 
 /// What the rest of the host asks of an endpoint.
@@ -106,6 +108,7 @@ pub fn spawn(
     prepared: Prepared,
     settings: EndpointSettings,
     max_payload: usize,
+    stats: Arc<EndpointStats>,
 ) -> Result<EndpointHandle> {
     let name: Arc<str> = name.into();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -121,6 +124,7 @@ pub fn spawn(
         live,
         settings,
         last_snapshot: None,
+        stats,
     };
     std::thread::Builder::new()
         .name(format!("sio-endpoint{name}"))
@@ -137,6 +141,8 @@ struct EndpointActor {
     /// The state handed over at the last reload: what a rebuild after a trap
     /// restores (later changes are lost with the trapped instance).
     last_snapshot: Option<Vec<u8>>,
+    /// This endpoint's handler-call counters (crate::stats).
+    stats: Arc<EndpointStats>,
 }
 
 impl EndpointActor {
@@ -256,8 +262,10 @@ impl EndpointActor {
         let verdict = self
             .call("on-connect", conn, |b, s| b.call_on_connect(s, &info))
             .unwrap_or_else(|| Err("handler failed".to_string()));
+        let stats = self.stats.clone();
         match (verdict, self.ns().sockets.get_mut(&conn)) {
             (Ok(()), Some(socket)) => {
+                stats.connects.fetch_add(1, Ordering::Relaxed);
                 let mut frames = wire::connect_frames(session.generation, &endpoint, &sid);
                 frames.extend(socket.held.take().unwrap_or_default());
                 session.push(&frames);
@@ -265,6 +273,7 @@ impl EndpointActor {
             }
             (verdict, _) => {
                 let reason = verdict.err().unwrap_or_else(|| "disconnected".into());
+                self.stats.connects_refused.fetch_add(1, Ordering::Relaxed);
                 self.ns().remove_socket(conn);
                 session.push(&wire::connect_error_frames(
                     session.generation,
@@ -313,7 +322,18 @@ impl EndpointActor {
         let live = &mut self.live;
         live.store
             .set_epoch_deadline(self.settings.limits.deadline_ticks());
-        match f(&live.bindings, &mut live.store) {
+        let started = Instant::now();
+        let result = f(&live.bindings, &mut live.store);
+        let outcome = match &result {
+            Ok(_) => CallOutcome::Ok,
+            Err(e) => match e.downcast_ref::<wasmtime::Trap>() {
+                Some(wasmtime::Trap::Interrupt) => CallOutcome::Deadline,
+                Some(_) => CallOutcome::Trap,
+                None => CallOutcome::Error,
+            },
+        };
+        self.stats.record(export, started.elapsed(), outcome);
+        match result {
             Ok(r) => Some(r),
             Err(e) => {
                 let endpoint = live.store.data().ns.name.clone();

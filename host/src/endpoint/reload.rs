@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
@@ -29,6 +30,7 @@ use super::actor::{self, Command, EndpointHandle, Swap};
 use super::namespace::Namespace;
 use super::runtime::{EndpointSettings, GuestLimits, Prepared, Runtime, fingerprint};
 use crate::config::{Config, EndpointConfig, EndpointSource};
+use crate::stats::Stats;
 
 /// What asked for a reload (it shows in the log line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +132,7 @@ pub struct Reloader {
     default_limits: GuestLimits,
     source: EndpointSource,
     entries: BTreeMap<String, Entry>,
+    stats: Arc<Stats>,
 }
 
 impl Reloader {
@@ -139,6 +142,7 @@ impl Reloader {
     pub async fn start(
         config: &Config,
         runtime: Runtime,
+        stats: Arc<Stats>,
     ) -> Result<(Reloader, HashMap<String, EndpointHandle>)> {
         let default_limits = GuestLimits {
             call_deadline: config.call_deadline,
@@ -168,6 +172,7 @@ impl Reloader {
                 prepared,
                 settings,
                 config.max_payload,
+                stats.endpoint(&e.namespace),
             )
             .with_context(|| {
                 format!(
@@ -207,6 +212,7 @@ impl Reloader {
             default_limits,
             source: config.source.clone(),
             entries,
+            stats,
         };
         Ok((reloader, handles))
     }
@@ -245,6 +251,7 @@ impl Reloader {
     /// Reload one endpoint. Unknown namespaces are refused.
     pub async fn reload(&self, namespace: &str, trigger: Trigger) -> Outcome {
         let Some(entry) = self.entries.get(namespace) else {
+            self.stats.reloads_refused.fetch_add(1, Ordering::Relaxed);
             return Outcome::Refused {
                 reason: format!(
                     "no endpoint {namespace:?} (endpoints: {})",
@@ -265,6 +272,7 @@ impl Reloader {
         let component = st.config.component.display().to_string();
         match &outcome {
             Outcome::Reloaded(r) => {
+                self.stats.reloads_ok.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(
                     endpoint = namespace,
                     component,
@@ -288,6 +296,7 @@ impl Reloader {
                 tracing::debug!(endpoint = namespace, component, %trigger, "unchanged; not reloaded");
             }
             Outcome::Refused { reason } => {
+                self.stats.reloads_refused.fetch_add(1, Ordering::Relaxed);
                 st.refused += 1;
                 st.last_refusal = Some(reason.clone());
                 tracing::warn!(

@@ -51,14 +51,20 @@ pub async fn poll(session: &Arc<Session>, jsonp: Option<&str>) -> Response<Body>
         binary: session.binary_payloads,
         jsonp: jsonp.map(str::to_owned),
     };
-    let frames = match session.drain(TransportKind::Polling).await {
-        Drained::Frames(frames) => frames,
+    let drained = session.drain(TransportKind::Polling).await;
+    let frames = match &drained {
+        Drained::Frames(frames) => frames.clone(),
         Drained::Noop => vec![wire::noop()],
         // The client closed: its pending poll gets a noop, as the reference does.
         Drained::Closed(CloseReason::ClientClose) => vec![wire::noop()],
         Drained::Closed(_) => vec![wire::close()],
     };
+    if !matches!(drained, Drained::Frames(_)) {
+        // Queued frames were counted out by the session; these were not.
+        session.server.stats.packets_out(frames.len());
+    }
     let payload = wire::polling_payload(session.generation, &format, &frames);
+    session.server.stats.bytes_out(payload.body.len());
     text_response(StatusCode::OK, payload.body, payload.content_type)
 }
 
@@ -107,6 +113,7 @@ pub async fn post(session: &Arc<Session>, req: Request<Incoming>, jsonp: bool) -
             return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
         }
     };
+    session.server.stats.bytes_in(body.len());
     let packets = match wire::decode_post(session.generation, kind, &body) {
         Ok(p) => p,
         Err(e) => {

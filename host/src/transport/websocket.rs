@@ -128,12 +128,23 @@ async fn upgrade_session(mut ws: Ws, session: Arc<Session>, base64: bool) {
     let _ = ws.close(None).await;
 }
 
+/// Count a message's bytes in (crate::stats) on its way through.
+fn count_in<T>(
+    session: &Session,
+    incoming: Option<Result<Message, T>>,
+) -> Option<Result<Message, T>> {
+    if let Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) = &incoming {
+        session.server.stats.bytes_in(m.len());
+    }
+    incoming
+}
+
 /// The session's transport from now on: read packets, write queued frames.
 async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
     let generation = session.generation;
     loop {
         tokio::select! {
-            incoming = ws.next() => match incoming {
+            incoming = ws.next() => match count_in(&session, incoming) {
                 Some(Ok(Message::Text(text))) => match wire::decode_text(generation, text.as_str()) {
                     Ok(packet) => session.on_packet(packet),
                     Err(e) => {
@@ -163,7 +174,9 @@ async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
                 Drained::Frames(frames) => {
                     let mut failed = false;
                     for frame in frames {
-                        if ws.feed(to_message(generation, base64, frame)).await.is_err() {
+                        let message = to_message(generation, base64, frame);
+                        session.server.stats.bytes_out(message.len());
+                        if ws.feed(message).await.is_err() {
                             failed = true;
                             break;
                         }

@@ -425,3 +425,60 @@ async fn a_scripted_workload_is_counted_exactly() {
     }
     assert_eq!(histograms.len(), 5, "{histograms:?}");
 }
+
+/// `sio-host reload ENDPOINT --admin-file ADMIN` succeeded.
+fn reload(admin: &std::path::Path, endpoint: &str) -> bool {
+    std::process::Command::new(sio_e2e::host_bin())
+        .arg("reload")
+        .arg("--admin-file")
+        .arg(admin)
+        .arg(endpoint)
+        .output()
+        .expect("running sio-host reload")
+        .status
+        .success()
+}
+
+#[tokio::test]
+async fn reloads_are_counted_ok_and_refused() {
+    let dir = std::env::temp_dir().join(format!("sio-stats-reload-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("counter.wasm");
+    let admin = dir.join("admin.json");
+    let install = |name: &str| {
+        let tmp = file.with_extension("tmp");
+        std::fs::copy(wasm(name), &tmp).expect("copy");
+        std::fs::rename(&tmp, &file).expect("rename");
+    };
+    install("counter_a");
+    let s = Server::start(&[
+        "--admin-file".to_string(),
+        admin.display().to_string(),
+        format!("/={}", file.display()),
+    ]);
+    let addr = s.addr();
+
+    // An explicit reload swaps even the same build in.
+    assert!(reload(&admin, "/"));
+    assert_eq!(
+        stats(&addr).await["reloads"],
+        json!({"ok": 1, "refused": 0})
+    );
+    // A new build goes in.
+    install("counter_b");
+    assert!(reload(&admin, "/"));
+    // A build that refuses the running version's state, and an endpoint
+    // that does not exist.
+    install("counter_broken");
+    assert!(!reload(&admin, "/"));
+    assert!(!reload(&admin, "/nope"));
+
+    let st = stats(&addr).await;
+    assert_eq!(st["reloads"], json!({"ok": 2, "refused": 2}));
+    let text = get(&addr, "/metrics").await.text();
+    assert!(text.contains("\nsio_reloads_ok_total 2\n"), "{text}");
+    assert!(text.contains("\nsio_reloads_refused_total 2\n"), "{text}");
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

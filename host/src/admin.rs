@@ -250,9 +250,21 @@ async fn handle(req: Request<Incoming>, token: &str, reloader: &Reloader) -> Res
                 "endpoints": reloader.status().await,
             }),
         ),
+        // The main listener's /stats and /metrics (docs/stats.md), here too.
+        (&Method::GET, "/stats") => json_response(StatusCode::OK, &reloader.stats().to_json()),
+        (&Method::GET, "/metrics") => {
+            let mut res = Response::new(Full::new(Bytes::from(reloader.stats().to_prometheus())));
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(crate::stats::PROMETHEUS_CONTENT_TYPE),
+            );
+            res
+        }
         _ => json_response(
             StatusCode::NOT_FOUND,
-            &serde_json::json!({"error": "routes: POST /reload[?endpoint=/nsp], GET /status"}),
+            &serde_json::json!({
+                "error": "routes: POST /reload[?endpoint=/nsp], GET /status, GET /stats, GET /metrics"
+            }),
         ),
     }
 }

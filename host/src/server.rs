@@ -208,7 +208,7 @@ async fn route(
     } else if req.method() == Method::GET && path == "/metrics" {
         stats_response(
             state.stats.to_prometheus(),
-            "text/plain; version=0.0.4; charset=utf-8",
+            crate::stats::PROMETHEUS_CONTENT_TYPE,
         )
     } else {
         crate::static_files::serve(&state.config.static_mounts, &req).await

@@ -16,6 +16,9 @@ use serde_json::{Map, Value, json};
 
 use crate::session::{CloseReason, Generation, TransportKind};
 
+/// The `Content-Type` of `/metrics`: the Prometheus text format 0.0.4.
+pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 /// Every close reason, in the order of [`Stats::closed`].
 pub const CLOSE_REASONS: [CloseReason; 6] = [
     CloseReason::ClientClose,

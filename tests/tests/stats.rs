@@ -479,6 +479,21 @@ async fn reloads_are_counted_ok_and_refused() {
     let text = get(&addr, "/metrics").await.text();
     assert!(text.contains("\nsio_reloads_ok_total 2\n"), "{text}");
     assert!(text.contains("\nsio_reloads_refused_total 2\n"), "{text}");
+
+    // The admin endpoint serves the same, behind its token.
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(&admin).expect("admin file")).expect("admin JSON");
+    let admin_addr = file["admin"].as_str().expect("admin address");
+    let bearer = format!("Bearer {}", file["token"].as_str().expect("token"));
+    let res = sio_e2e::http(admin_addr, "GET", "/stats", &[], b"").await;
+    assert_eq!(res.status, 401);
+    let auth = [("Authorization", bearer.as_str())];
+    let res = sio_e2e::http(admin_addr, "GET", "/stats", &auth, b"").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["reloads"], json!({"ok": 2, "refused": 2}));
+    let res = sio_e2e::http(admin_addr, "GET", "/metrics", &auth, b"").await;
+    assert_eq!(res.status, 200);
+    assert!(res.text().contains("\nsio_reloads_ok_total 2\n"));
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }

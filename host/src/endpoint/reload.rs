@@ -217,6 +217,11 @@ impl Reloader {
         Ok((reloader, handles))
     }
 
+    /// The server's counters (crate::stats).
+    pub fn stats(&self) -> &Arc<Stats> {
+        &self.stats
+    }
+
     /// The endpoints' namespaces, sorted.
     pub fn namespaces(&self) -> Vec<String> {
         self.entries.keys().cloned().collect()

@@ -497,3 +497,35 @@ async fn reloads_are_counted_ok_and_refused() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn upgrades_and_generations_are_counted() {
+    let s = Server::start(&[format!("/={}", wasm("conformance").display())]);
+    let addr = s.addr();
+    let mut t = Tally::default();
+
+    // A polling session upgraded to websocket.
+    let sid = t.polling_socketio(&addr).await;
+    let mut ws = Ws::connect_url(&ws_url(&addr, Some(&sid)))
+        .await
+        .unwrap_or_else(|e| panic!("WebSocket connect: {e}"));
+    ws.send("2probe").await;
+    assert_eq!(ws.recv().await.text(), "3probe");
+    ws.send("5").await;
+    sio_e2e::assert_echo(&mut ws, "upgraded").await;
+
+    // An Engine.IO 3 session.
+    let res = get(&addr, "/socket.io/?EIO=3&transport=polling&b64=1").await;
+    assert_eq!(res.status, 200, "{:?}", res.text());
+
+    let st = stats(&addr).await;
+    assert_eq!(
+        st["connections"],
+        json!({
+            "by_transport": {"polling": 2, "websocket": 0},
+            "by_generation": {"eio4": 1, "eio3": 1},
+            "upgrades": 1,
+        })
+    );
+    assert_eq!(st["sessions"]["active"], 2);
+}

@@ -138,6 +138,7 @@ mod api;
 mod args;
 pub mod config;
 pub mod log;
+pub mod stats;
 mod sys;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
@@ -168,6 +169,7 @@ pub mod stateful_bindings {
             "sio:realtime/types@0.1.0": crate::bindings::sio::realtime::types,
             "sio:realtime/host@0.1.0": crate::bindings::sio::realtime::host,
             "sio:realtime/config@0.1.0": crate::bindings::sio::realtime::config,
+            "sio:realtime/stats@0.1.0": crate::bindings::sio::realtime::stats,
         },
     });
 }

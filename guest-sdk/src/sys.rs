@@ -18,3 +18,9 @@ pub(crate) use crate::bindings::sio::realtime::config::{
 
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use crate::testing::host::{config_get, config_values};
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use crate::bindings::sio::realtime::stats::json as stats_json;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use crate::testing::host::stats_json;

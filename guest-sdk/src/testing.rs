@@ -133,6 +133,7 @@ struct State {
     failures: VecDeque<HostError>,
     next_token: u64,
     config: Vec<(String, String)>,
+    stats: Option<String>,
 }
 
 thread_local! {
@@ -168,6 +169,13 @@ pub fn set_config(values: &[(&str, &str)]) {
         .collect();
     values.sort();
     with_state(|state| state.config = values);
+}
+
+/// Sets the JSON [`crate::stats::json`] returns on this thread (kept until
+/// [`reset`]; `{}` when unset).
+pub fn set_stats(json: &str) {
+    let json = json.to_owned();
+    with_state(|state| state.stats = Some(json));
 }
 
 /// Marks `conn` as connected without running a handler (for tests that call
@@ -346,6 +354,10 @@ pub(crate) mod host {
 
     pub(crate) fn config_values() -> Vec<(String, String)> {
         with_state(|state| state.config.clone())
+    }
+
+    pub(crate) fn stats_json() -> String {
+        with_state(|state| state.stats.clone().unwrap_or_else(|| "{}".to_owned()))
     }
 
     fn known(state: &State, conn: ConnId) -> Result<(), HostError> {
@@ -780,6 +792,14 @@ mod tests {
         assert_eq!(crate::emit(Target::Conn(1), "still", &()), Ok(()));
         let refused = h2.reload::<Strict>().err().unwrap_or_default();
         assert!(refused.contains("missing field `schema`"), "{refused}");
+    }
+
+    #[test]
+    fn stats_natively() {
+        reset();
+        assert_eq!(crate::stats::json(), "{}");
+        set_stats(r#"{"sessions":{"active":2}}"#);
+        assert_eq!(crate::stats::get()["sessions"]["active"], 2);
     }
 
     #[test]

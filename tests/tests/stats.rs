@@ -529,3 +529,29 @@ async fn upgrades_and_generations_are_counted() {
     );
     assert_eq!(st["sessions"]["active"], 2);
 }
+
+#[tokio::test]
+async fn handlers_read_the_stats_through_the_host() {
+    let s = Server::start(&[format!("/hostile={}", wasm("hostile").display())]);
+    let addr = s.addr();
+    let (mut ws, _) = Ws::open(&addr).await;
+    ws.send("40/hostile,").await;
+    assert!(ws.recv().await.text().starts_with("40/hostile,"));
+    ws.send(r#"42/hostile,1["stats"]"#).await;
+    let reply = ws.recv().await.text();
+    let args: Value = serde_json::from_str(
+        reply
+            .strip_prefix("43/hostile,1")
+            .unwrap_or_else(|| panic!("{reply}")),
+    )
+    .expect("ack JSON");
+    let doc = &args[0];
+    assert_eq!(doc["sessions"]["opened"], 1, "{doc:#}");
+    assert_eq!(doc["namespace_connects"]["ok"], 1);
+    // The call asking is not finished, so not yet counted.
+    assert_eq!(doc["handlers"]["calls"], 1);
+    assert_eq!(
+        doc["handlers"]["endpoints"]["/hostile"]["exports"]["on-connect"]["calls"],
+        1
+    );
+}

@@ -28,7 +28,7 @@ use super::runtime::{
     ConnInfo, Endpoint, EndpointSettings, GuestState, Live, Prepared, Protocol, Runtime,
 };
 use crate::session::{ConnId, Generation, Session};
-use crate::stats::{CallOutcome, EndpointStats};
+use crate::stats::{CallOutcome, EndpointStats, Stats};
 use crate::wire;
 
 /// What the rest of the host asks of an endpoint.
@@ -108,8 +108,9 @@ pub fn spawn(
     prepared: Prepared,
     settings: EndpointSettings,
     max_payload: usize,
-    stats: Arc<EndpointStats>,
+    server_stats: Arc<Stats>,
 ) -> Result<EndpointHandle> {
+    let stats = server_stats.endpoint(name);
     let name: Arc<str> = name.into();
     let (tx, rx) = std::sync::mpsc::channel();
     let mut ns = Namespace::new(name.clone(), max_payload);
@@ -117,6 +118,7 @@ pub fn spawn(
         tx: tx.clone(),
         rt: tokio::runtime::Handle::current(),
     });
+    ns.server_stats = Some(server_stats);
     let live = runtime.instantiate(&prepared, ns, &settings)?;
     let actor = EndpointActor {
         runtime: runtime.clone(),

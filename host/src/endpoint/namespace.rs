@@ -97,6 +97,8 @@ pub struct Namespace {
     pub(crate) departed: Vec<(ConnId, &'static str)>,
     pub(crate) max_payload: usize,
     pub(crate) queue: Option<SelfQueue>,
+    /// The server's counters, for the `sio:realtime/stats` import.
+    pub(crate) server_stats: Option<Arc<crate::stats::Stats>>,
 }
 
 impl Namespace {
@@ -109,6 +111,7 @@ impl Namespace {
             departed: Vec::new(),
             max_payload,
             queue: None,
+            server_stats: None,
         }
     }
 

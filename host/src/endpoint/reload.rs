@@ -172,7 +172,7 @@ impl Reloader {
                 prepared,
                 settings,
                 config.max_payload,
-                stats.endpoint(&e.namespace),
+                stats.clone(),
             )
             .with_context(|| {
                 format!(

@@ -31,6 +31,7 @@ pub(crate) mod stateful {
             "sio:realtime/types": super::sio::realtime::types,
             "sio:realtime/host": super::sio::realtime::host,
             "sio:realtime/config": super::sio::realtime::config,
+            "sio:realtime/stats": super::sio::realtime::stats,
         },
     });
 }
@@ -94,6 +95,15 @@ impl self::sio::realtime::config::Host for GuestState {
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.clone())
+    }
+}
+
+impl self::sio::realtime::stats::Host for GuestState {
+    fn json(&mut self) -> String {
+        match &self.ns.server_stats {
+            Some(stats) => stats.to_json().to_string(),
+            None => "{}".to_string(),
+        }
     }
 }
 

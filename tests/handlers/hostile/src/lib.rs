@@ -3,7 +3,8 @@
 //! Events: `spin` loops forever (the call deadline must stop it), `panic`
 //! panics (a trap), `count` acks with how many `count` events this instance
 //! has seen (it restarts from 0 when the instance is rebuilt after a
-//! failure), `echo` acks its arguments back.
+//! failure), `echo` acks its arguments back, `stats` acks the server's
+//! counters (`sio:realtime/stats`).
 
 use sio_guest::{Ack, Args, Conn, Handler};
 
@@ -22,6 +23,12 @@ impl Handler for Hostile {
                 }
             }
             "panic" => panic!("hostile handler panics on purpose"),
+            // The server's counters (sio:realtime/stats), acked back.
+            "stats" => {
+                if let Some(ack) = ack {
+                    let _ = ack.reply(&(sio_guest::stats::get(),));
+                }
+            }
             "count" => {
                 self.counted += 1;
                 if let Some(ack) = ack {

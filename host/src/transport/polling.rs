@@ -51,18 +51,21 @@ pub async fn poll(session: &Arc<Session>, jsonp: Option<&str>) -> Response<Body>
         binary: session.binary_payloads,
         jsonp: jsonp.map(str::to_owned),
     };
-    let drained = session.drain(TransportKind::Polling).await;
-    let frames = match &drained {
-        Drained::Frames(frames) => frames.clone(),
-        Drained::Noop => vec![wire::noop()],
-        // The client closed: its pending poll gets a noop, as the reference does.
-        Drained::Closed(CloseReason::ClientClose) => vec![wire::noop()],
-        Drained::Closed(_) => vec![wire::close()],
+    // Frames from the queue were counted out by the session; a noop or
+    // close written here is counted here.
+    let frames = match session.drain(TransportKind::Polling).await {
+        Drained::Frames(frames) => frames,
+        other => {
+            let frame = match other {
+                // The client closed: its pending poll gets a noop, as the
+                // reference does.
+                Drained::Noop | Drained::Closed(CloseReason::ClientClose) => wire::noop(),
+                _ => wire::close(),
+            };
+            session.server.stats.packets_out(1);
+            vec![frame]
+        }
     };
-    if !matches!(drained, Drained::Frames(_)) {
-        // Queued frames were counted out by the session; these were not.
-        session.server.stats.packets_out(frames.len());
-    }
     let payload = wire::polling_payload(session.generation, &format, &frames);
     session.server.stats.bytes_out(payload.body.len());
     text_response(StatusCode::OK, payload.body, payload.content_type)

@@ -114,6 +114,8 @@ pub struct Config {
     pub endpoints: Vec<EndpointConfig>,
     /// Reload an endpoint when its component file changes.
     pub watch: bool,
+    /// `/stats` and `/metrics` on the admin endpoint only, not on `listen`.
+    pub stats_admin_only: bool,
     /// The local admin endpoint (`sio-host reload`); None: off.
     pub admin: Option<AdminConfig>,
     /// Where the endpoints came from, to read them again on a reload.
@@ -179,6 +181,7 @@ pub struct Overrides {
     pub cors_origins: Vec<String>,
     pub static_mounts: Vec<StaticMount>,
     pub watch: bool,
+    pub stats_admin_only: bool,
     pub no_admin: bool,
     pub admin_listen: Option<SocketAddr>,
     pub admin_file: Option<PathBuf>,
@@ -282,6 +285,7 @@ impl Config {
             static_mounts,
             endpoints,
             watch: o.watch || server.watch.unwrap_or(false),
+            stats_admin_only: o.stats_admin_only || server.stats_admin_only.unwrap_or(false),
             admin,
             source,
         };
@@ -365,6 +369,7 @@ fn mib(n: usize) -> usize {
 /// cors-origins = ["https://example.com"]
 /// static = ["examples/chat/static", "/vendor=node_modules/socket.io-client/dist"]
 /// watch = true              # like --watch
+/// stats-admin-only = true   # like --stats-admin-only
 /// admin = true              # the local admin endpoint (sio-host reload)
 /// admin-listen = "127.0.0.1:0"
 /// admin-file = "run/admin.json"
@@ -398,6 +403,7 @@ pub struct ServerSection {
     #[serde(default)]
     pub r#static: Vec<String>,
     pub watch: Option<bool>,
+    pub stats_admin_only: Option<bool>,
     pub admin: Option<bool>,
     pub admin_listen: Option<SocketAddr>,
     pub admin_file: Option<PathBuf>,

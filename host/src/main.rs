@@ -128,6 +128,11 @@ struct RunArgs {
     #[arg(long)]
     watch: bool,
 
+    /// Serve /stats and /metrics on the admin endpoint only (behind its
+    /// token), not on --listen.
+    #[arg(long)]
+    stats_admin_only: bool,
+
     /// No admin endpoint (`sio-host reload` will not reach this server;
     /// SIGHUP and --watch still reload).
     #[arg(long)]
@@ -171,6 +176,7 @@ impl RunArgs {
             cors_origins: self.cors_origins,
             static_mounts,
             watch: self.watch,
+            stats_admin_only: self.stats_admin_only,
             no_admin: self.no_admin,
             admin_listen: self.admin_listen,
             admin_file: self.admin_file,

@@ -203,9 +203,9 @@ async fn route(
     let path = req.uri().path();
     if path == SOCKET_IO_PATH || path == SOCKET_IO_PATH.trim_end_matches('/') {
         engine_request(state, remote, req).await
-    } else if req.method() == Method::GET && path == "/stats" {
+    } else if !state.config.stats_admin_only && req.method() == Method::GET && path == "/stats" {
         stats_response(state.stats.to_json().to_string(), "application/json")
-    } else if req.method() == Method::GET && path == "/metrics" {
+    } else if !state.config.stats_admin_only && req.method() == Method::GET && path == "/metrics" {
         stats_response(
             state.stats.to_prometheus(),
             crate::stats::PROMETHEUS_CONTENT_TYPE,

@@ -555,3 +555,30 @@ async fn handlers_read_the_stats_through_the_host() {
         1
     );
 }
+
+#[tokio::test]
+async fn stats_admin_only_keeps_them_off_the_main_listener() {
+    let dir = std::env::temp_dir().join(format!("sio-stats-admin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let admin = dir.join("admin.json");
+    let s = Server::start(&[
+        "--stats-admin-only".to_string(),
+        "--admin-file".to_string(),
+        admin.display().to_string(),
+        format!("/={}", wasm("conformance").display()),
+    ]);
+    let addr = s.addr();
+    assert_eq!(get(&addr, "/stats").await.status, 404);
+    assert_eq!(get(&addr, "/metrics").await.status, 404);
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(&admin).expect("admin file")).expect("admin JSON");
+    let bearer = format!("Bearer {}", file["token"].as_str().expect("token"));
+    let admin_addr = file["admin"].as_str().expect("admin address");
+    let auth = [("Authorization", bearer.as_str())];
+    let res = sio_e2e::http(admin_addr, "GET", "/stats", &auth, b"").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["sessions"]["opened"], 0);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

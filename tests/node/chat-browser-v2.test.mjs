@@ -7,34 +7,25 @@
 // Without it the test is skipped, except in CI (CI set), where it must run.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, chatArgs, startServer } from "./helpers.mjs";
+import { artifactsDir, chatArgs, startServer, chromiumSkip, launchChromium } from "./helpers.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-const skip =
-  !haveChromium && !process.env.CI
-    ? `${CHROMIUM} is missing (apt-get install -y chromium); skipped outside CI`
-    : false;
+const skip = chromiumSkip;
 
 const T = { timeout: 60_000, skip };
 
 describe("socket.io-client 2.x in headless Chromium", () => {
   let server;
   let browser;
-  let profile;
   // Another origin for the cross-origin page: a plain HTTP server here.
   let appServer;
   let appPort;
 
   before(async () => {
     if (skip) return;
-    assert.ok(haveChromium, `${CHROMIUM} is required in CI`);
-    const { chromium } = await import("playwright-core");
     appServer = http.createServer((req, res) => {
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
       res.end(`<!doctype html><title>app</title><script src="${server.url}/vendor2/socket.io.js"></script>`);
@@ -49,27 +40,13 @@ describe("socket.io-client 2.x in headless Chromium", () => {
       ],
       { label: "node-chat-browser-v2" },
     );
-    profile = mkdtempSync(path.join(os.tmpdir(), "sio-chromium-v2-"));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
     await server?.stop();
     appServer?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /** Watches a page: script errors, and how it reached /socket.io/. */

@@ -5,52 +5,28 @@
 // Without it the test is skipped, except in CI (CI set), where it must run.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, chatArgs, startServer } from "./helpers.mjs";
+import { artifactsDir, chatArgs, startServer, chromiumSkip, launchChromium } from "./helpers.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-const skip =
-  !haveChromium && !process.env.CI
-    ? `${CHROMIUM} is missing (apt-get install -y chromium); skipped outside CI`
-    : false;
+const skip = chromiumSkip;
 
 const T = { timeout: 60_000, skip };
 
 describe("chat page in headless Chromium", () => {
   let server;
   let browser;
-  let profile;
 
   before(async () => {
     if (skip) return;
-    assert.ok(haveChromium, `${CHROMIUM} is required in CI`);
-    const { chromium } = await import("playwright-core");
     server = await startServer(chatArgs({ page: true }), { label: "node-chat-browser" });
-    profile = mkdtempSync(path.join(os.tmpdir(), "sio-chromium-"));
-    // launchPersistentContext takes the fresh --user-data-dir itself.
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
     await server?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   async function openChat(query = "") {

@@ -5,7 +5,8 @@
 // SIO_WASM_DIR  the handler components (default <repo>/target/wasm32-wasip2/release)
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { io } from "socket.io-client";
@@ -244,4 +245,46 @@ export async function connectError(url, opts = {}) {
 export function closeClients() {
   for (const s of clients) s.disconnect();
   clients.clear();
+}
+
+// ------------------------------------------------------------ headless Chromium
+
+/** Debian's chromium (CHROMIUM_PATH overrides). */
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+/** A browser test's `skip` option: skipped only when Chromium is missing
+ * outside CI; in CI a missing Chromium fails `launchChromium`. */
+export const chromiumSkip =
+  !existsSync(CHROMIUM) && !process.env.CI
+    ? `${CHROMIUM} is missing (apt-get install -y chromium); skipped outside CI`
+    : false;
+
+/** Headless Chromium with the flags this machine needs and a fresh profile,
+ * removed by the returned (playwright) context's `close()`. */
+export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is required in CI`);
+  const { chromium } = await import("playwright-core");
+  const profile = mkdtempSync(path.join(os.tmpdir(), "sio-chromium-"));
+  // launchPersistentContext takes the fresh --user-data-dir itself.
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  // Remove the profile once the browser has really gone (not on the
+  // "close" event: Chromium may still be writing to it then).
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+  };
+  return context;
 }

@@ -6,29 +6,20 @@
 // Without it the test is skipped, except in CI (CI set), where it must run.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, closeClients, connect, startServer, wasm } from "./helpers.mjs";
+import { artifactsDir, closeClients, connect, startServer, wasm, chromiumSkip, launchChromium } from "./helpers.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-const skip =
-  !haveChromium && !process.env.CI
-    ? `${CHROMIUM} is missing (apt-get install -y chromium); skipped outside CI`
-    : false;
+const skip = chromiumSkip;
 
 describe("stats dashboard in headless Chromium", () => {
   let server;
   let browser;
-  let profile;
   let traffic;
 
   before(async () => {
     if (skip) return;
-    assert.ok(haveChromium, `${CHROMIUM} is required in CI`);
-    const { chromium } = await import("playwright-core");
     server = await startServer(
       [
         wasm("chat"),
@@ -37,20 +28,7 @@ describe("stats dashboard in headless Chromium", () => {
       ],
       { label: "node-stats-dashboard" },
     );
-    profile = mkdtempSync(path.join(os.tmpdir(), "sio-chromium-stats-"));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -58,7 +36,6 @@ describe("stats dashboard in headless Chromium", () => {
     closeClients();
     await browser?.close();
     await server?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it("plots the rates while clients talk", { timeout: 60_000, skip }, async () => {

@@ -492,6 +492,35 @@ pub fn parse_open(packet: &str) -> Value {
     serde_json::from_str(json).unwrap_or_else(|e| panic!("bad open packet {packet:?}: {e}"))
 }
 
+/// An open packet has exactly the handshake fields, with these values.
+/// `maxPayload` is there for Engine.IO 3 clients too, as in the EIO3 suite
+/// (socket.io 4's engine sends it; engine.io 3.x did not, 2.x clients ignore it).
+#[track_caller]
+pub fn assert_open_fields(open: &Value, upgrades: Value, interval: u64, timeout: u64) {
+    let obj = open.as_object().expect("open packet is an object");
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "maxPayload",
+            "pingInterval",
+            "pingTimeout",
+            "sid",
+            "upgrades"
+        ],
+        "open packet keys: {open}"
+    );
+    assert!(
+        open["sid"].as_str().is_some_and(|s| !s.is_empty()),
+        "sid: {open}"
+    );
+    assert_eq!(open["upgrades"], upgrades);
+    assert_eq!(open["pingInterval"], serde_json::json!(interval));
+    assert_eq!(open["pingTimeout"], serde_json::json!(timeout));
+    assert_eq!(open["maxPayload"], serde_json::json!(MAX_PAYLOAD));
+}
+
 /// A long-polling Engine.IO session.
 pub struct Polling {
     pub addr: String,

@@ -323,34 +323,6 @@ async fn assert_echo3(ws: &mut Ws, tag: &str) {
     );
 }
 
-#[track_caller]
-fn assert_open_fields(open: &Value, upgrades: Value, interval: u64, timeout: u64) {
-    let mut keys: Vec<&str> = open
-        .as_object()
-        .expect("open packet is an object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
-    // maxPayload as in the EIO3 suite (socket.io 4's engine sends it to v3
-    // clients too; engine.io 3.x did not, and 2.x clients ignore it).
-    assert_eq!(
-        keys,
-        [
-            "maxPayload",
-            "pingInterval",
-            "pingTimeout",
-            "sid",
-            "upgrades"
-        ]
-    );
-    assert!(open["sid"].as_str().is_some_and(|s| !s.is_empty()));
-    assert_eq!(open["upgrades"], upgrades);
-    assert_eq!(open["pingInterval"], json!(interval));
-    assert_eq!(open["pingTimeout"], json!(timeout));
-    assert_eq!(open["maxPayload"], json!(MAX_PAYLOAD));
-}
-
 // ------------------------------------------------------------ handshake
 
 #[tokio::test]

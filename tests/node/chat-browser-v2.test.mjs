@@ -12,6 +12,7 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { artifactsDir, chatArgs, startServer, chromiumSkip, launchChromium } from "./helpers.mjs";
+import { expectLine, pickNick, say, waitConnected } from "./chat-page.mjs";
 
 const skip = chromiumSkip;
 
@@ -79,38 +80,8 @@ describe("socket.io-client 2.x in headless Chromium", () => {
     // Not "load": a pending JSONP poll is a script the page waits for.
     const res = await page.goto(`${server.url}/${query}`, { waitUntil: "domcontentloaded" });
     assert.equal(res.status(), 200, "the page is served");
-    await page
-      .waitForFunction(() => document.querySelector("#status")?.textContent?.trim() === "connected", null, {
-        timeout: 15_000,
-      })
-      .catch(async (e) => {
-        const status = await page.textContent("#status").catch(() => "(no #status)");
-        throw new Error(`#status never became "connected" (is ${JSON.stringify(status)}); page errors: ${errors.join(" | ")}\n${e}`);
-      });
+    await waitConnected(page, errors);
     return { page, errors, used };
-  }
-
-  async function pickNick(page, nick) {
-    await page.fill("#nick", nick);
-    await page.press("#nick", "Enter");
-  }
-
-  async function say(page, text) {
-    await page.fill("#message", text);
-    await page.press("#message", "Enter");
-  }
-
-  async function expectLine(page, line, timeout = 10_000) {
-    await page
-      .waitForFunction(
-        (l) => [...document.querySelectorAll("#messages li")].some((li) => li.textContent.trim() === l),
-        line,
-        { timeout },
-      )
-      .catch(async (e) => {
-        const lines = await page.$$eval("#messages li", (lis) => lis.map((li) => li.textContent.trim()));
-        throw new Error(`line ${JSON.stringify(line)} not shown; #messages has ${JSON.stringify(lines)}\n${e}`);
-      });
   }
 
   it("a 2.x page on forced JSONP polling chats with a 4.x page", T, async () => {

@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { artifactsDir, chatArgs, startServer, chromiumSkip, launchChromium } from "./helpers.mjs";
+import { expectLine, pickNick, say, waitConnected } from "./chat-page.mjs";
 
 const skip = chromiumSkip;
 
@@ -47,41 +48,8 @@ describe("chat page in headless Chromium", () => {
     });
     const res = await page.goto(`${server.url}/${query}`);
     assert.equal(res.status(), 200, "the page is served");
-    await page.waitForFunction(
-      () => document.querySelector("#status")?.textContent?.trim() === "connected",
-      null,
-      { timeout: 15_000 },
-    ).catch(async (e) => {
-      const status = await page.textContent("#status").catch(() => "(no #status)");
-      throw new Error(`#status never became "connected" (is ${JSON.stringify(status)}); page errors: ${errors.join(" | ")}\n${e}`);
-    });
+    await waitConnected(page, errors);
     return { page, errors, used };
-  }
-
-  async function pickNick(page, nick) {
-    await page.fill("#nick", nick);
-    await page.press("#nick", "Enter");
-  }
-
-  async function say(page, text) {
-    await page.fill("#message", text);
-    await page.press("#message", "Enter");
-  }
-
-  async function expectLine(page, line, timeout = 10_000) {
-    await page
-      .waitForFunction(
-        (l) =>
-          [...document.querySelectorAll("#messages li")].some((li) =>
-            li.textContent.trim() === l,
-          ),
-        line,
-        { timeout },
-      )
-      .catch(async (e) => {
-        const lines = await page.$$eval("#messages li", (lis) => lis.map((li) => li.textContent.trim()));
-        throw new Error(`line ${JSON.stringify(line)} not shown; #messages has ${JSON.stringify(lines)}\n${e}`);
-      });
   }
 
   it("two pages pick nicknames and see each other's messages", T, async () => {

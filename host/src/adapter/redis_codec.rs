@@ -1,0 +1,834 @@
+//! The messages and channel names of npm `@socket.io/redis-adapter` 8.3 (the
+//! classic, non-sharded adapter), as pure functions over bytes, so sio-host
+//! nodes and Node Socket.IO 4 servers share one Redis cluster.
+//!
+//! - Broadcasts go to `socket.io#<nsp>#` (or `socket.io#<nsp>#<room>#` when
+//!   they target exactly one room) as msgpack `[uid, packet, opts]`: `packet`
+//!   is `{type: 2, data: [event, ...args], nsp}` with binary arguments inline
+//!   as msgpack `bin`, `opts` is `{rooms: [..], except: [..], flags: {..}}`.
+//! - Requests go to `socket.io-request#<nsp>#` as JSON (or msgpack) objects
+//!   with a numeric `type`; answers go to `socket.io-response#<nsp>#<uid>#`,
+//!   a channel every requester listens on.
+//!
+//! sio-host's own model is Socket.IO's: event arguments as JSON text with
+//! `{"_placeholder":true,"num":N}` where binary attachment N goes. The
+//! conversion both ways lives here (`json_to_msgpack`, `write_json`), keeping
+//! object keys in their order.
+
+use bytes::Bytes;
+use rmpv::Value as Pack;
+use serde_json::{Map, Value as Json};
+
+/// The channel prefix (`opts.key` of the Node adapter, default `socket.io`).
+pub const KEY: &str = "socket.io";
+
+/// How deep a received msgpack value may nest: deeper is refused instead of
+/// recursing without bound on hostile input.
+const MAX_DEPTH: usize = 128;
+
+/// socket.io-parser's packet types that carry an event.
+const EVENT: u64 = 2;
+const BINARY_EVENT: u64 = 5;
+
+/// The redis-adapter's request types (`RequestType` in its `dist/index.js`).
+pub mod request_type {
+    pub const SOCKETS: u64 = 0;
+    pub const ALL_ROOMS: u64 = 1;
+    pub const REMOTE_JOIN: u64 = 2;
+    pub const REMOTE_LEAVE: u64 = 3;
+    pub const REMOTE_DISCONNECT: u64 = 4;
+    pub const REMOTE_FETCH: u64 = 5;
+    pub const SERVER_SIDE_EMIT: u64 = 6;
+    pub const BROADCAST: u64 = 7;
+    pub const BROADCAST_CLIENT_COUNT: u64 = 8;
+    pub const BROADCAST_ACK: u64 = 9;
+}
+
+/// Why a message from Redis could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodecError(pub String);
+
+impl std::fmt::Display for CodecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CodecError {}
+
+fn err<T>(what: impl Into<String>) -> Result<T, CodecError> {
+    Err(CodecError(what.into()))
+}
+
+/// `socket.io#<nsp>#`, or `socket.io#<nsp>#<room>#` for one room.
+pub fn broadcast_channel(nsp: &str, room: Option<&str>) -> String {
+    match room {
+        Some(room) => format!("{KEY}#{nsp}#{room}#"),
+        None => format!("{KEY}#{nsp}#"),
+    }
+}
+
+/// The PSUBSCRIBE pattern matching every broadcast channel of `nsp`; glob
+/// characters in the namespace are escaped so they match only themselves.
+pub fn broadcast_pattern(nsp: &str) -> String {
+    let mut pattern = String::with_capacity(KEY.len() + nsp.len() + 3);
+    for c in format!("{KEY}#{nsp}#").chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('*');
+    pattern
+}
+
+/// `socket.io-request#<nsp>#`: requests between nodes. Node servers count
+/// the subscribers of this channel (`PUBSUB NUMSUB`) as the cluster's size.
+pub fn request_channel(nsp: &str) -> String {
+    format!("{KEY}-request#{nsp}#")
+}
+
+/// `socket.io-response#<nsp>#<uid>#`: the requester's own response channel.
+/// Node servers subscribe to it whatever their
+/// `publishOnSpecificResponseChannel`, so answering there always arrives.
+pub fn response_channel(nsp: &str, uid: &str) -> String {
+    format!("{KEY}-response#{nsp}#{uid}#")
+}
+
+/// Who a broadcast or a request is for: sockets in any of `rooms` (every
+/// socket when empty) and in none of `except`. A socket is in the room named
+/// by its own id, so ids work in both lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selector {
+    pub rooms: Vec<String>,
+    pub except: Vec<String>,
+}
+
+/// An event for the sockets of one namespace, from another node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broadcast {
+    /// The publishing node.
+    pub uid: String,
+    pub nsp: String,
+    pub event: String,
+    /// The arguments after the event name, a JSON array.
+    pub args_json: String,
+    pub attachments: Vec<Bytes>,
+    pub to: Selector,
+    /// `flags.local`: meant for the publisher's node only.
+    pub local: bool,
+}
+
+/// msgpack `[uid, {type: 2, data: [event, ...args], nsp}, {rooms, except,
+/// flags: {}}]`. `args_json` is a JSON array whose placeholders index
+/// `attachments`.
+pub fn encode_broadcast(
+    uid: &str,
+    nsp: &str,
+    event: &str,
+    args_json: &str,
+    attachments: &[Bytes],
+    to: &Selector,
+) -> Result<Vec<u8>, CodecError> {
+    let Pack::Array(args) = json_to_msgpack(args_json, attachments)? else {
+        return err("arguments are not a JSON array");
+    };
+    let mut data = Vec::with_capacity(args.len() + 1);
+    data.push(Pack::from(event));
+    data.extend(args);
+    let packet = Pack::Map(vec![
+        ("type".into(), EVENT.into()),
+        ("data".into(), Pack::Array(data)),
+        ("nsp".into(), nsp.into()),
+    ]);
+    let opts = Pack::Map(vec![
+        ("rooms".into(), strings(&to.rooms)),
+        ("except".into(), strings(&to.except)),
+        ("flags".into(), Pack::Map(Vec::new())),
+    ]);
+    write(&Pack::Array(vec![uid.into(), packet, opts]))
+}
+
+fn strings(list: &[String]) -> Pack {
+    Pack::Array(list.iter().map(|s| Pack::from(s.as_str())).collect())
+}
+
+fn write(value: &Pack) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::new();
+    rmpv::encode::write_value(&mut out, value)
+        .map_err(|e| CodecError(format!("msgpack encoding failed: {e}")))?;
+    Ok(out)
+}
+
+fn read(bytes: &[u8]) -> Result<Pack, CodecError> {
+    rmpv::decode::read_value_with_max_depth(&mut &bytes[..], MAX_DEPTH)
+        .map_err(|e| CodecError(format!("not msgpack: {e}")))
+}
+
+/// True when `payload` is a broadcast published by `uid`: checked on the
+/// first bytes, so a node skips its own messages without decoding them.
+pub fn published_by(payload: &[u8], uid: &str) -> bool {
+    // fixarray of 3, then uid as a fixstr (uids are short).
+    uid.len() < 32
+        && payload.len() > 2 + uid.len()
+        && payload[0] == 0x93
+        && payload[1] == 0xa0 | uid.len() as u8
+        && &payload[2..2 + uid.len()] == uid.as_bytes()
+}
+
+/// Decode a broadcast message (see [`encode_broadcast`]). A packet without
+/// `nsp` is for `/`, as the Node adapter reads it.
+pub fn decode_broadcast(payload: &[u8]) -> Result<Broadcast, CodecError> {
+    let Pack::Array(parts) = read(payload)? else {
+        return err("a broadcast is not an array");
+    };
+    let [uid, packet, opts, ..] = parts.as_slice() else {
+        return err("a broadcast has fewer than 3 elements");
+    };
+    let (nsp, event, args_json, attachments) = event_of(packet)?;
+    Ok(Broadcast {
+        uid: text(uid).unwrap_or_default(),
+        nsp,
+        event,
+        args_json,
+        attachments,
+        to: selector(opts),
+        local: get(opts, "flags")
+            .and_then(|flags| get(flags, "local"))
+            .and_then(Pack::as_bool)
+            .unwrap_or(false),
+    })
+}
+
+/// `map[key]` of a msgpack map with string keys.
+fn get<'a>(map: &'a Pack, key: &str) -> Option<&'a Pack> {
+    match map {
+        Pack::Map(entries) => lookup(entries, key),
+        _ => None,
+    }
+}
+
+fn lookup<'a>(entries: &'a [(Pack, Pack)], key: &str) -> Option<&'a Pack> {
+    entries
+        .iter()
+        .find(|(k, _)| k.as_str() == Some(key))
+        .map(|(_, v)| v)
+}
+
+/// A string, or an integer as its decimal text (Node allows numeric room
+/// names and ids).
+fn text(v: &Pack) -> Option<String> {
+    match v {
+        Pack::String(s) => s.as_str().map(str::to_string),
+        Pack::Integer(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+/// (nsp, event, args JSON, attachments) of a socket.io-parser event packet.
+fn event_of(packet: &Pack) -> Result<(String, String, String, Vec<Bytes>), CodecError> {
+    let kind = get(packet, "type").and_then(Pack::as_u64);
+    if kind != Some(EVENT) && kind != Some(BINARY_EVENT) {
+        return err(format!("packet type {kind:?} is not an event"));
+    }
+    let nsp = match get(packet, "nsp") {
+        None | Some(Pack::Nil) => "/".to_string(),
+        Some(nsp) => text(nsp).ok_or_else(|| CodecError("packet nsp is not a string".into()))?,
+    };
+    let Some(Pack::Array(data)) = get(packet, "data") else {
+        return err("packet data is not an array");
+    };
+    let Some((event, args)) = data.split_first() else {
+        return err("packet data is empty");
+    };
+    let Some(event) = event.as_str() else {
+        return err("packet data does not start with an event name");
+    };
+    let mut attachments = Vec::new();
+    let mut args_json = String::new();
+    write_json_array(args, &mut args_json, &mut attachments)?;
+    Ok((nsp, event.to_string(), args_json, attachments))
+}
+
+/// `{rooms, except}` of an opts object.
+fn selector(opts: &Pack) -> Selector {
+    let list = |key: &str| -> Vec<String> {
+        match get(opts, key) {
+            Some(Pack::Array(items)) => items.iter().filter_map(text).collect(),
+            _ => Vec::new(),
+        }
+    };
+    Selector {
+        rooms: list("rooms"),
+        except: list("except"),
+    }
+}
+
+/// A request from another node (the ones sio-host answers or acts on).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// `SOCKETS`: the ids of local sockets in any of `rooms` (all if empty).
+    Sockets {
+        request_id: String,
+        rooms: Vec<String>,
+    },
+    /// `ALL_ROOMS`: every local room name.
+    AllRooms { request_id: String },
+    /// `REMOTE_JOIN` / `REMOTE_LEAVE`: the selected sockets join or leave
+    /// `rooms`. With `request_id` (one socket by id) an answer is expected.
+    Rooms {
+        join: bool,
+        request_id: Option<String>,
+        target: Target,
+        rooms: Vec<String>,
+    },
+    /// `REMOTE_DISCONNECT`: disconnect the selected sockets.
+    Disconnect {
+        request_id: Option<String>,
+        target: Target,
+        close: bool,
+    },
+    /// `REMOTE_FETCH`: details of the selected local sockets.
+    Fetch { request_id: String, to: Selector },
+    /// `BROADCAST`: an event whose sender wants each client's ack.
+    BroadcastWithAck {
+        request_id: String,
+        broadcast: Broadcast,
+    },
+    /// A type sio-host has no part in (`SERVER_SIDE_EMIT`: guests have no
+    /// server-to-server events; responses: sio-host sends no requests).
+    Ignored { kind: u64 },
+}
+
+/// The sockets a join/leave/disconnect request is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One socket, by its Socket.IO id.
+    Sid(String),
+    Selected(Selector),
+}
+
+/// Decode a request: JSON when it starts with `{`, msgpack otherwise, as
+/// the Node adapter reads them. Returns the sender's uid with it.
+pub fn decode_request(payload: &[u8]) -> Result<(String, Request), CodecError> {
+    let request = if payload.first() == Some(&b'{') {
+        let text = std::str::from_utf8(payload)
+            .map_err(|_| CodecError("request is not UTF-8".into()))?;
+        json_to_msgpack(text, &[])?
+    } else {
+        read(payload)?
+    };
+    let field = |key: &str| get(&request, key).and_then(text);
+    let uid = field("uid").unwrap_or_default();
+    let Some(kind) = get(&request, "type").and_then(Pack::as_u64) else {
+        return err("request without a numeric type");
+    };
+    let request_id =
+        || field("requestId").ok_or_else(|| CodecError("request without requestId".into()));
+    let opts = || selector(get(&request, "opts").unwrap_or(&Pack::Nil));
+    let target = || match (get(&request, "opts"), field("sid")) {
+        (Some(_), _) => Ok(Target::Selected(opts())),
+        (None, Some(sid)) => Ok(Target::Sid(sid)),
+        (None, None) => err("request names neither opts nor sid"),
+    };
+    use request_type::*;
+    let parsed = match kind {
+        SOCKETS => Request::Sockets {
+            request_id: request_id()?,
+            rooms: selector(&request).rooms,
+        },
+        ALL_ROOMS => Request::AllRooms {
+            request_id: request_id()?,
+        },
+        REMOTE_JOIN | REMOTE_LEAVE => {
+            let target = target()?;
+            let rooms = match &target {
+                Target::Sid(_) => field("room").into_iter().collect(),
+                Target::Selected(_) => selector(&request).rooms,
+            };
+            Request::Rooms {
+                join: kind == REMOTE_JOIN,
+                request_id: field("requestId"),
+                target,
+                rooms,
+            }
+        }
+        REMOTE_DISCONNECT => Request::Disconnect {
+            request_id: field("requestId"),
+            target: target()?,
+            close: get(&request, "close")
+                .and_then(Pack::as_bool)
+                .unwrap_or(false),
+        },
+        REMOTE_FETCH => Request::Fetch {
+            request_id: request_id()?,
+            to: opts(),
+        },
+        BROADCAST => {
+            let (nsp, event, args_json, attachments) =
+                event_of(get(&request, "packet").unwrap_or(&Pack::Nil))?;
+            Request::BroadcastWithAck {
+                request_id: request_id()?,
+                broadcast: Broadcast {
+                    uid: uid.clone(),
+                    nsp,
+                    event,
+                    args_json,
+                    attachments,
+                    to: opts(),
+                    local: false,
+                },
+            }
+        }
+        kind => Request::Ignored { kind },
+    };
+    Ok((uid, parsed))
+}
+
+/// A JSON response: `{"requestId": id, key: value}` (no key: a bare
+/// acknowledgement, as for a one-socket join/leave/disconnect).
+pub fn encode_response(request_id: &str, field: Option<(&str, Json)>) -> Vec<u8> {
+    let mut object = Map::new();
+    object.insert("requestId".into(), request_id.into());
+    if let Some((key, value)) = field {
+        object.insert(key.into(), value);
+    }
+    Json::Object(object).to_string().into_bytes()
+}
+
+/// `BROADCAST_CLIENT_COUNT`: how many local clients were sent a
+/// broadcast-with-ack.
+pub fn encode_client_count(request_id: &str, count: usize) -> Vec<u8> {
+    serde_json::json!({
+        "type": request_type::BROADCAST_CLIENT_COUNT,
+        "requestId": request_id,
+        "clientCount": count,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// `BROADCAST_ACK` (msgpack): one client's answer, its first argument.
+pub fn encode_broadcast_ack(
+    request_id: &str,
+    args_json: &str,
+    attachments: &[Bytes],
+) -> Result<Vec<u8>, CodecError> {
+    let Pack::Array(args) = json_to_msgpack(args_json, attachments)? else {
+        return err("ack arguments are not a JSON array");
+    };
+    write(&Pack::Map(vec![
+        ("type".into(), request_type::BROADCAST_ACK.into()),
+        ("requestId".into(), request_id.into()),
+        ("packet".into(), args.into_iter().next().unwrap_or(Pack::Nil)),
+    ]))
+}
+
+/// JSON text to msgpack, objects keeping their key order; a placeholder
+/// object becomes its attachment as `bin`.
+pub fn json_to_msgpack(json: &str, attachments: &[Bytes]) -> Result<Pack, CodecError> {
+    let Ordered(pack) = serde_json::from_str(json)
+        .map_err(|e| CodecError(format!("not JSON: {e}")))?;
+    bind_attachments(pack, attachments)
+}
+
+/// A msgpack value read from JSON in document order (serde_json's own
+/// `Value` sorts object keys).
+struct Ordered(Pack);
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(OrderedVisitor)
+    }
+}
+
+struct OrderedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for OrderedVisitor {
+    type Value = Ordered;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Ordered, E> {
+        Ok(Ordered(Pack::Nil))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Ordered, E> {
+        Ok(Ordered(v.into()))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Ordered, E> {
+        Ok(Ordered(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Ordered, E> {
+        Ok(Ordered(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Ordered, E> {
+        Ok(Ordered(v.into()))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Ordered, E> {
+        Ok(Ordered(v.into()))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Ordered, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Ordered(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Ordered(Pack::Array(items)))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((key, Ordered(value))) = map.next_entry::<String, Ordered>()? {
+            entries.push((Pack::from(key), value));
+        }
+        Ok(Ordered(Pack::Map(entries)))
+    }
+}
+
+/// Replace `{"_placeholder":true,"num":N}` maps with attachment N as `bin`.
+fn bind_attachments(value: Pack, attachments: &[Bytes]) -> Result<Pack, CodecError> {
+    Ok(match value {
+        Pack::Array(items) => Pack::Array(
+            items
+                .into_iter()
+                .map(|v| bind_attachments(v, attachments))
+                .collect::<Result<_, _>>()?,
+        ),
+        Pack::Map(entries) => {
+            if lookup(&entries, "_placeholder").and_then(Pack::as_bool) == Some(true) {
+                let num = lookup(&entries, "num").and_then(Pack::as_u64);
+                return match num.and_then(|n| attachments.get(usize::try_from(n).ok()?)) {
+                    Some(bytes) => Ok(Pack::Binary(bytes.to_vec())),
+                    None => err(format!("placeholder {num:?} names no attachment")),
+                };
+            }
+            Pack::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| Ok((k, bind_attachments(v, attachments)?)))
+                    .collect::<Result<_, CodecError>>()?,
+            )
+        }
+        other => other,
+    })
+}
+
+/// Print msgpack as JSON text the way Node prints what notepack decoded:
+/// `bin` becomes a placeholder (its bytes appended to `attachments`),
+/// timestamps ISO-8601 text (`Date.toJSON`), notepack's `undefined` and
+/// non-finite floats `null`, other extensions `[type, bin]` (notepack's
+/// reading of them). Map keys keep their order.
+fn write_json(value: &Pack, out: &mut String, attachments: &mut Vec<Bytes>) -> Result<(), CodecError> {
+    use std::fmt::Write as _;
+    match value {
+        Pack::Nil => out.push_str("null"),
+        Pack::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+        Pack::Integer(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Pack::F32(f) => write_float(f64::from(*f), out),
+        Pack::F64(f) => write_float(*f, out),
+        Pack::String(s) => write_string(&String::from_utf8_lossy(s.as_bytes()), out),
+        Pack::Binary(bytes) => write_placeholder(bytes, out, attachments),
+        Pack::Array(items) => write_json_array(items, out, attachments)?,
+        Pack::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                let Some(key) = text(k) else {
+                    return err("a map key is neither a string nor an integer");
+                };
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(&key, out);
+                out.push(':');
+                write_json(v, out, attachments)?;
+            }
+            out.push('}');
+        }
+        Pack::Ext(-1, data) => match timestamp(data) {
+            Some((secs, nanos)) => write_string(&iso_8601(secs, nanos), out),
+            None => return err("malformed msgpack timestamp"),
+        },
+        Pack::Ext(0, data) if data.as_slice() == [0] => out.push_str("null"),
+        Pack::Ext(kind, data) => {
+            let _ = write!(out, "[{kind},");
+            write_placeholder(data, out, attachments);
+            out.push(']');
+        }
+    }
+    Ok(())
+}
+
+fn write_json_array(
+    items: &[Pack],
+    out: &mut String,
+    attachments: &mut Vec<Bytes>,
+) -> Result<(), CodecError> {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json(item, out, attachments)?;
+    }
+    out.push(']');
+    Ok(())
+}
+
+fn write_float(f: f64, out: &mut String) {
+    match serde_json::Number::from_f64(f) {
+        Some(n) => out.push_str(&n.to_string()),
+        None => out.push_str("null"),
+    }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push_str(&Json::from(s).to_string());
+}
+
+fn write_placeholder(bytes: &[u8], out: &mut String, attachments: &mut Vec<Bytes>) {
+    use std::fmt::Write as _;
+    let _ = write!(out, r#"{{"_placeholder":true,"num":{}}}"#, attachments.len());
+    attachments.push(Bytes::copy_from_slice(bytes));
+}
+
+/// (seconds, nanoseconds) of a msgpack timestamp extension (32, 64 or 96 bit).
+fn timestamp(data: &[u8]) -> Option<(i64, u32)> {
+    match data.len() {
+        4 => Some((i64::from(u32::from_be_bytes(data.try_into().ok()?)), 0)),
+        8 => {
+            let v = u64::from_be_bytes(data.try_into().ok()?);
+            Some(((v & 0x3_ffff_ffff) as i64, (v >> 34) as u32))
+        }
+        12 => Some((
+            i64::from_be_bytes(data[4..].try_into().ok()?),
+            u32::from_be_bytes(data[..4].try_into().ok()?),
+        )),
+        _ => None,
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (what `Date.prototype.toJSON` prints).
+fn iso_8601(secs: i64, nanos: u32) -> String {
+    let days = secs.div_euclid(86_400);
+    let rest = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        nanos / 1_000_000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_names_are_the_node_adapters() {
+        assert_eq!(broadcast_channel("/", None), "socket.io#/#");
+        assert_eq!(broadcast_channel("/chat", Some("r1")), "socket.io#/chat#r1#");
+        assert_eq!(broadcast_pattern("/"), "socket.io#/#*");
+        assert_eq!(broadcast_pattern("/a*b"), "socket.io#/a\\*b#*");
+        assert_eq!(request_channel("/"), "socket.io-request#/#");
+        assert_eq!(response_channel("/x", "abc"), "socket.io-response#/x#abc#");
+    }
+
+    /// Bytes notepack.io 3 produces for
+    /// `[uid, {type: 2, data: ["hi", 1, Buffer<01 02>], nsp: "/"}, {rooms: ["r"], except: ["s"], flags: {}}]`.
+    const FROM_NODE: &[u8] = &[
+        0x93, 0xa3, b'a', b'b', b'c', // ["abc",
+        0x83, 0xa4, b't', b'y', b'p', b'e', 0x02, // {type: 2,
+        0xa4, b'd', b'a', b't', b'a', 0x93, 0xa2, b'h', b'i', 0x01, 0xc4, 0x02, 1, 2, // data: [..],
+        0xa3, b'n', b's', b'p', 0xa1, b'/', // nsp: "/"},
+        0x83, 0xa5, b'r', b'o', b'o', b'm', b's', 0x91, 0xa1, b'r', // {rooms: ["r"],
+        0xa6, b'e', b'x', b'c', b'e', b'p', b't', 0x91, 0xa1, b's', // except: ["s"],
+        0xa5, b'f', b'l', b'a', b'g', b's', 0x80, // flags: {}}]
+    ];
+
+    #[test]
+    fn a_node_broadcast_decodes_with_its_binary_as_an_attachment() {
+        let b = decode_broadcast(FROM_NODE).unwrap();
+        assert_eq!(b.uid, "abc");
+        assert_eq!(b.nsp, "/");
+        assert_eq!(b.event, "hi");
+        assert_eq!(b.args_json, r#"[1,{"_placeholder":true,"num":0}]"#);
+        assert_eq!(b.attachments, vec![Bytes::from_static(&[1, 2])]);
+        assert_eq!(b.to.rooms, vec!["r"]);
+        assert_eq!(b.to.except, vec!["s"]);
+        assert!(!b.local);
+        assert!(published_by(FROM_NODE, "abc"));
+        assert!(!published_by(FROM_NODE, "abd"));
+        assert!(!published_by(FROM_NODE, "ab"));
+    }
+
+    #[test]
+    fn our_broadcast_is_byte_for_byte_what_node_sends() {
+        let to = Selector {
+            rooms: vec!["r".into()],
+            except: vec!["s".into()],
+        };
+        let bytes = encode_broadcast(
+            "abc",
+            "/",
+            "hi",
+            r#"[1,{"_placeholder":true,"num":0}]"#,
+            &[Bytes::from_static(&[1, 2])],
+            &to,
+        )
+        .unwrap();
+        assert_eq!(bytes, FROM_NODE);
+    }
+
+    /// JSON text of a msgpack value, with the attachments it took out.
+    fn json(p: &Pack) -> Result<(String, Vec<Bytes>), CodecError> {
+        let (mut out, mut attachments) = (String::new(), Vec::new());
+        write_json(p, &mut out, &mut attachments)?;
+        Ok((out, attachments))
+    }
+
+    #[test]
+    fn json_and_msgpack_round_trip_in_key_order() {
+        let args = r#"[null,true,-5,18446744073709551615,1.5,"é\"\n",{"z":[{}],"a":{"_placeholder":true,"num":0}}]"#;
+        let bytes = Bytes::from_static(b"\x00\xff");
+        let pack = json_to_msgpack(args, std::slice::from_ref(&bytes)).unwrap();
+        assert_eq!(json(&pack).unwrap(), (args.to_string(), vec![bytes]));
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        assert!(decode_broadcast(&[]).is_err());
+        assert!(decode_broadcast(&[0x93, 0xc1]).is_err());
+        assert!(decode_broadcast(&[0x91, 0x01]).is_err());
+        // A packet that is not an event.
+        let mut pkt = FROM_NODE.to_vec();
+        pkt[11] = 0x03;
+        assert!(decode_broadcast(&pkt).is_err());
+        // Nesting beyond the bound.
+        let deep = vec![0x91; 10_000];
+        assert!(decode_broadcast(&deep).is_err());
+        // A placeholder naming no attachment.
+        let bad = r#"[{"_placeholder":true,"num":3}]"#;
+        assert!(encode_broadcast("u", "/", "e", bad, &[], &Selector::default()).is_err());
+        assert!(decode_request(b"{\"type\":\"x\"}").is_err());
+        assert!(decode_request(b"{oops").is_err());
+    }
+
+    #[test]
+    fn requests_in_json_and_msgpack() {
+        let (uid, r) =
+            decode_request(br#"{"uid":"n1","requestId":"q","type":0,"rooms":["a"]}"#).unwrap();
+        assert_eq!(uid, "n1");
+        assert_eq!(
+            r,
+            Request::Sockets {
+                request_id: "q".into(),
+                rooms: vec!["a".into()]
+            }
+        );
+        let (_, r) = decode_request(
+            br#"{"uid":"n1","type":2,"opts":{"rooms":["a"],"except":[]},"rooms":["b","c"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            Request::Rooms {
+                join: true,
+                request_id: None,
+                target: Target::Selected(Selector {
+                    rooms: vec!["a".into()],
+                    except: vec![]
+                }),
+                rooms: vec!["b".into(), "c".into()],
+            }
+        );
+        let (_, r) =
+            decode_request(br#"{"uid":"n1","requestId":"q","type":3,"sid":"S","room":"b"}"#)
+                .unwrap();
+        assert_eq!(
+            r,
+            Request::Rooms {
+                join: false,
+                request_id: Some("q".into()),
+                target: Target::Sid("S".into()),
+                rooms: vec!["b".into()],
+            }
+        );
+        let (_, r) = decode_request(br#"{"uid":"n1","type":6,"data":["x"]}"#).unwrap();
+        assert_eq!(r, Request::Ignored { kind: 6 });
+        // BROADCAST (with ack) comes as msgpack.
+        let packet = Pack::Map(vec![
+            ("uid".into(), "n1".into()),
+            ("requestId".into(), "q".into()),
+            ("type".into(), 7.into()),
+            (
+                "packet".into(),
+                Pack::Map(vec![
+                    ("type".into(), 2.into()),
+                    ("data".into(), Pack::Array(vec!["e".into(), 1.into()])),
+                    ("nsp".into(), "/".into()),
+                ]),
+            ),
+            (
+                "opts".into(),
+                Pack::Map(vec![("rooms".into(), Pack::Array(vec!["r".into()]))]),
+            ),
+        ]);
+        let (_, r) = decode_request(&write(&packet).unwrap()).unwrap();
+        let Request::BroadcastWithAck {
+            request_id,
+            broadcast,
+        } = r
+        else {
+            panic!("{r:?}")
+        };
+        assert_eq!(request_id, "q");
+        assert_eq!((broadcast.event.as_str(), broadcast.args_json.as_str()), ("e", "[1]"));
+        assert_eq!(broadcast.to.rooms, vec!["r"]);
+    }
+
+    #[test]
+    fn responses() {
+        assert_eq!(
+            encode_response("q", Some(("rooms", serde_json::json!(["a"])))),
+            br#"{"requestId":"q","rooms":["a"]}"#
+        );
+        assert_eq!(encode_response("q", None), br#"{"requestId":"q"}"#);
+        assert_eq!(
+            encode_client_count("q", 2),
+            br#"{"clientCount":2,"requestId":"q","type":8}"#
+        );
+        let ack = encode_broadcast_ack("q", "[7,8]", &[]).unwrap();
+        assert_eq!(
+            json(&read(&ack).unwrap()).unwrap().0,
+            r#"{"type":9,"requestId":"q","packet":7}"#
+        );
+    }
+
+    #[test]
+    fn timestamps_print_as_javascript_dates() {
+        let text = |p: Pack| json(&p).map(|(t, _)| t);
+        let ts32 = Pack::Ext(-1, 0u32.to_be_bytes().to_vec());
+        assert_eq!(text(ts32).unwrap(), r#""1970-01-01T00:00:00.000Z""#);
+        // 2026-11-25T14:00:00.250Z as timestamp 64.
+        let secs: u64 = 1_795_615_200;
+        let v = (250_000_000u64 << 34) | secs;
+        let ts64 = Pack::Ext(-1, v.to_be_bytes().to_vec());
+        assert_eq!(text(ts64).unwrap(), r#""2026-11-25T14:00:00.250Z""#);
+        assert_eq!(iso_8601(951_782_400, 0), "2000-02-29T00:00:00.000Z");
+        assert!(text(Pack::Ext(-1, vec![1, 2])).is_err());
+        assert_eq!(text(Pack::Ext(0, vec![0])).unwrap(), "null");
+        assert_eq!(text(Pack::F64(f64::NAN)).unwrap(), "null");
+    }
+}

@@ -10,6 +10,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+mod legacy;
+pub use legacy::{LEGACY_TRANSPORTS, LegacyConfig, LegacyOverrides, LegacySection};
+
 /// Where the Socket.IO endpoint is mounted.
 pub const SOCKET_IO_PATH: &str = "/socket.io/";
 
@@ -25,8 +28,44 @@ pub struct EndpointConfig {
     pub call_deadline: Option<Duration>,
     /// This endpoint's memory limit in bytes; None: the server's.
     pub max_memory: Option<usize>,
+    /// This endpoint's fuel per call; None: the server's.
+    pub fuel: Option<u64>,
+    /// This endpoint's outbound messages per call; None: the server's.
+    pub max_outbound_per_call: Option<u32>,
+    /// This endpoint's checkpoint interval; None: the server's.
+    pub checkpoint_interval: Option<Duration>,
     /// Values handed to the handler (`sio:realtime/config`), sorted by key.
     pub values: Vec<(String, String)>,
+    /// What WASI may reach beyond stderr, clocks and random: nothing unless
+    /// `sio.toml` grants it.
+    pub wasi: WasiGrants,
+}
+
+/// The ambient authority an endpoint's WASI gets, granted in `sio.toml`
+/// (`[endpoints."/x".wasi]`). Empty: no filesystem, no environment, no
+/// network.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct WasiGrants {
+    /// Environment variables the guest sees (the host's own are never passed).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Host directories the guest may open, under the given guest path.
+    #[serde(default)]
+    pub dirs: Vec<DirGrant>,
+}
+
+/// One preopened directory.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DirGrant {
+    /// The host directory; relative to the config file's folder.
+    pub host: PathBuf,
+    /// Where the guest sees it, e.g. `/data`.
+    pub guest: String,
+    /// Read-only unless set.
+    #[serde(default)]
+    pub writable: bool,
 }
 
 /// Checks a namespace path as clients write it.
@@ -62,7 +101,11 @@ impl EndpointConfig {
             component: PathBuf::from(file),
             call_deadline: None,
             max_memory: None,
+            fuel: None,
+            max_outbound_per_call: None,
+            checkpoint_interval: None,
             values: Vec::new(),
+            wasi: WasiGrants::default(),
         })
     }
 }
@@ -108,6 +151,19 @@ pub struct Config {
     pub call_deadline: Duration,
     /// Linear memory one handler instance may use, in bytes.
     pub max_memory: usize,
+    /// Fuel (roughly, wasm instructions) one handler call may burn; None: no
+    /// fuel metering (the deadline still applies).
+    pub fuel: Option<u64>,
+    /// Messages (emit, send, ack, emit-with-ack) one handler call may send;
+    /// past it host calls return `limit-exceeded`.
+    pub max_outbound_per_call: u32,
+    /// How often a handler exporting `sio:realtime/state` is snapshotted
+    /// between calls, so a rebuild after a trap loses little; zero: only at
+    /// reloads.
+    pub checkpoint_interval: Duration,
+    /// Bytes a session's outbound queue may hold before its client counts as
+    /// a slow consumer and is disconnected.
+    pub max_outbound_queue: usize,
     /// Origins allowed cross-origin; empty means same-origin only.
     pub cors_origins: Vec<String>,
     pub static_mounts: Vec<StaticMount>,
@@ -120,6 +176,8 @@ pub struct Config {
     pub admin: Option<AdminConfig>,
     /// Where the endpoints came from, to read them again on a reload.
     pub source: EndpointSource,
+    /// Socket.IO protocol 1 (0.7-0.9 clients).
+    pub legacy: LegacyConfig,
 }
 
 /// The local admin endpoint: HTTP on a loopback address, every request
@@ -170,6 +228,7 @@ fn merge_endpoints(endpoints: &mut Vec<EndpointConfig>, cli: &[EndpointConfig]) 
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub config_file: Option<PathBuf>,
+    pub legacy: LegacyOverrides,
     pub endpoints: Vec<EndpointConfig>,
     pub listen: Option<SocketAddr>,
     pub ping_interval: Option<Duration>,
@@ -178,6 +237,10 @@ pub struct Overrides {
     pub connect_timeout: Option<Duration>,
     pub call_deadline: Option<Duration>,
     pub max_memory: Option<usize>,
+    pub fuel: Option<u64>,
+    pub max_outbound_per_call: Option<u32>,
+    pub checkpoint_interval: Option<Duration>,
+    pub max_outbound_queue: Option<usize>,
     pub cors_origins: Vec<String>,
     pub static_mounts: Vec<StaticMount>,
     pub watch: bool,
@@ -277,6 +340,16 @@ impl Config {
             max_memory: o
                 .max_memory
                 .unwrap_or(mib(server.max_memory.unwrap_or(128))),
+            fuel: o.fuel.or(server.fuel),
+            max_outbound_per_call: o
+                .max_outbound_per_call
+                .unwrap_or(server.max_outbound_per_call.unwrap_or(10_000)),
+            checkpoint_interval: o
+                .checkpoint_interval
+                .unwrap_or(ms(server.checkpoint_interval.unwrap_or(1_000))),
+            max_outbound_queue: o
+                .max_outbound_queue
+                .unwrap_or(server.max_outbound_queue.unwrap_or(16 << 20)),
             cors_origins: if o.cors_origins.is_empty() {
                 server.cors_origins.clone()
             } else {
@@ -288,9 +361,15 @@ impl Config {
             stats_admin_only: o.stats_admin_only || server.stats_admin_only.unwrap_or(false),
             admin,
             source,
+            legacy: LegacyConfig::resolve(o.legacy, file.legacy.clone().unwrap_or_default())?,
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// Whether any endpoint has a fuel limit (the engine then meters fuel).
+    pub fn meters_fuel(&self) -> bool {
+        self.fuel.is_some() || self.endpoints.iter().any(|e| e.fuel.is_some())
     }
 
     /// The endpoint's limits with the server's as defaults.
@@ -322,6 +401,18 @@ impl Config {
             if e.call_deadline.is_some_and(|d| d.is_zero()) {
                 bail!("endpoint {}: call-deadline must be above 0", e.namespace);
             }
+            if e.fuel == Some(0) {
+                bail!("endpoint {}: fuel must be above 0", e.namespace);
+            }
+            for d in &e.wasi.dirs {
+                if !d.host.is_dir() {
+                    bail!(
+                        "endpoint {}: wasi dir {} is not a directory",
+                        e.namespace,
+                        d.host.display()
+                    );
+                }
+            }
         }
         if let Some(admin) = &self.admin
             && !admin.listen.ip().is_loopback()
@@ -348,6 +439,12 @@ impl Config {
         if self.call_deadline.is_zero() {
             bail!("--call-deadline must be above 0");
         }
+        if self.fuel == Some(0) {
+            bail!("--fuel must be above 0");
+        }
+        if self.max_outbound_queue == 0 {
+            bail!("--max-outbound-queue must be above 0");
+        }
         Ok(())
     }
 }
@@ -366,6 +463,10 @@ fn mib(n: usize) -> usize {
 /// max-payload = 1000000     # bytes
 /// call-deadline = 1000      # ms, default of every endpoint
 /// max-memory = 128          # MiB, default of every endpoint
+/// fuel = 1000000000         # per call, default of every endpoint (default: none)
+/// max-outbound-per-call = 10000   # messages one call may send
+/// checkpoint-interval = 1000      # ms between state snapshots (0: off)
+/// max-outbound-queue = 16777216   # bytes queued for one client before it is dropped
 /// cors-origins = ["https://example.com"]
 /// static = ["examples/chat/static", "/vendor=node_modules/socket.io-client/dist"]
 /// watch = true              # like --watch
@@ -379,6 +480,10 @@ fn mib(n: usize) -> usize {
 /// call-deadline = 500
 /// max-memory = 64
 /// config = { greeting = "hello", rooms = 3 }
+///
+/// [endpoints."/".wasi]      # nothing unless granted
+/// env = { LANG = "C" }
+/// dirs = [{ host = "data", guest = "/data", writable = false }]
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -386,6 +491,8 @@ pub struct FileConfig {
     pub server: Option<ServerSection>,
     #[serde(default)]
     pub endpoints: BTreeMap<String, EndpointSection>,
+    /// Socket.IO protocol 1's settings (see [`LegacySection`]).
+    pub legacy: Option<LegacySection>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -398,6 +505,10 @@ pub struct ServerSection {
     pub connect_timeout: Option<u64>,
     pub call_deadline: Option<u64>,
     pub max_memory: Option<usize>,
+    pub fuel: Option<u64>,
+    pub max_outbound_per_call: Option<u32>,
+    pub checkpoint_interval: Option<u64>,
+    pub max_outbound_queue: Option<usize>,
     #[serde(default)]
     pub cors_origins: Vec<String>,
     #[serde(default)]
@@ -415,8 +526,13 @@ pub struct EndpointSection {
     pub component: PathBuf,
     pub call_deadline: Option<u64>,
     pub max_memory: Option<usize>,
+    pub fuel: Option<u64>,
+    pub max_outbound_per_call: Option<u32>,
+    pub checkpoint_interval: Option<u64>,
     #[serde(default)]
     pub config: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub wasi: WasiGrants,
 }
 
 impl FileConfig {
@@ -448,7 +564,22 @@ impl FileConfig {
                     component: base.join(&e.component),
                     call_deadline: e.call_deadline.map(Duration::from_millis),
                     max_memory: e.max_memory.map(mib),
+                    fuel: e.fuel,
+                    max_outbound_per_call: e.max_outbound_per_call,
+                    checkpoint_interval: e.checkpoint_interval.map(Duration::from_millis),
                     values,
+                    wasi: WasiGrants {
+                        env: e.wasi.env.clone(),
+                        dirs: e
+                            .wasi
+                            .dirs
+                            .iter()
+                            .map(|d| DirGrant {
+                                host: base.join(&d.host),
+                                ..d.clone()
+                            })
+                            .collect(),
+                    },
                 })
             })
             .collect()

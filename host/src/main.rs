@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use sio_host::admin;
-use sio_host::config::{Config, EndpointConfig, Overrides, StaticMount};
+use sio_host::config::{Config, EndpointConfig, LegacyOverrides, Overrides, StaticMount};
 
 #[derive(Parser)]
 #[command(
@@ -115,6 +115,27 @@ struct RunArgs {
     #[arg(long, value_name = "MIB")]
     max_memory: Option<usize>,
 
+    /// Fuel (about one unit per wasm instruction) one handler call may burn
+    /// before it traps [default: no fuel metering; the deadline still applies].
+    #[arg(long, value_name = "UNITS")]
+    fuel: Option<u64>,
+
+    /// Messages (emit, send, ack) one handler call may send; past it host
+    /// calls return `limit-exceeded` [default: 10000].
+    #[arg(long, value_name = "N")]
+    max_outbound_per_call: Option<u32>,
+
+    /// Milliseconds between snapshots of a handler's state (handlers that
+    /// export sio:realtime/state), restored if a call traps; 0: only at
+    /// reloads [default: 1000].
+    #[arg(long, value_name = "MS")]
+    checkpoint_interval: Option<u64>,
+
+    /// Bytes queued for one client before it is disconnected as a slow
+    /// consumer [default: 16777216].
+    #[arg(long, value_name = "BYTES")]
+    max_outbound_queue: Option<usize>,
+
     /// An origin allowed to connect cross-origin (repeatable). None given:
     /// same-origin only. Requests without an Origin header always pass.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
@@ -148,6 +169,45 @@ struct RunArgs {
     /// $TMPDIR/sio-host-UID/admin-PORT.json].
     #[arg(long, value_name = "PATH")]
     admin_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    legacy: LegacyArgs,
+}
+
+/// Socket.IO protocol 1 (socket.io-client 0.7-0.9, TornadIO2's clients).
+#[derive(Args)]
+struct LegacyArgs {
+    /// Milliseconds between the server's heartbeats to 0.9 clients on
+    /// websocket, flashsocket and htmlfile [default: 25000].
+    #[arg(long, value_name = "MS")]
+    legacy_heartbeat_interval: Option<u64>,
+
+    /// Heartbeat timeout told to 0.9 clients at the handshake (rounded up to
+    /// seconds), and how long the server waits for a heartbeat's answer
+    /// [default: 60000].
+    #[arg(long, value_name = "MS")]
+    legacy_heartbeat_timeout: Option<u64>,
+
+    /// Close timeout told to 0.9 clients (rounded up to seconds): a session
+    /// with no request attached for this long ends [default: 60000].
+    #[arg(long, value_name = "MS")]
+    legacy_close_timeout: Option<u64>,
+
+    /// How long a 0.9 client's poll waits before it is answered empty
+    /// [default: 20000].
+    #[arg(long, value_name = "MS")]
+    legacy_polling_duration: Option<u64>,
+
+    /// Transports offered to 0.9 clients, comma-separated or repeated:
+    /// websocket, flashsocket, htmlfile, xhr-polling, jsonp-polling
+    /// [default: all but flashsocket].
+    #[arg(long = "legacy-transports", value_name = "LIST")]
+    legacy_transports: Vec<String>,
+
+    /// Serve Flash socket policy requests on this port (0: any free one);
+    /// needs flashsocket among --legacy-transports [default: off].
+    #[arg(long, value_name = "PORT")]
+    flash_policy_port: Option<u16>,
 }
 
 impl RunArgs {
@@ -163,8 +223,17 @@ impl RunArgs {
             .map(|s| StaticMount::parse(s))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let ms = Duration::from_millis;
+        let legacy = LegacyOverrides {
+            heartbeat_interval: self.legacy.legacy_heartbeat_interval.map(ms),
+            heartbeat_timeout: self.legacy.legacy_heartbeat_timeout.map(ms),
+            close_timeout: self.legacy.legacy_close_timeout.map(ms),
+            polling_duration: self.legacy.legacy_polling_duration.map(ms),
+            transports: self.legacy.legacy_transports,
+            flash_policy_port: self.legacy.flash_policy_port,
+        };
         Config::resolve(Overrides {
             config_file: self.config,
+            legacy,
             endpoints,
             listen: self.listen,
             ping_interval: self.ping_interval.map(ms),
@@ -173,6 +242,10 @@ impl RunArgs {
             connect_timeout: self.connect_timeout.map(ms),
             call_deadline: self.call_deadline.map(ms),
             max_memory: self.max_memory.map(|m| m.saturating_mul(1024 * 1024)),
+            fuel: self.fuel,
+            max_outbound_per_call: self.max_outbound_per_call,
+            checkpoint_interval: self.checkpoint_interval.map(ms),
+            max_outbound_queue: self.max_outbound_queue,
             cors_origins: self.cors_origins,
             static_mounts,
             watch: self.watch,

@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::service::service_fn;
@@ -25,9 +25,12 @@ use crate::cors::{self, Cors};
 use crate::endpoint::{self, EndpointHandle, Reloader, Runtime, Trigger};
 use crate::protocol::engineio::ErrorCode;
 use crate::session::{Generation, HandshakeInfo, Session, TransportKind};
-use crate::transport::{polling, websocket};
+use crate::transport::{legacy, polling, websocket};
 
 pub type Body = Full<Bytes>;
+
+/// A body written as it is produced (protocol 1's htmlfile document).
+pub type StreamingBody = http_body_util::combinators::UnsyncBoxBody<Bytes, Infallible>;
 
 /// The live sessions, by Engine.IO sid. Touched on handshakes, polls and
 /// closes only; the per-message path never locks it.
@@ -87,7 +90,8 @@ pub fn random_id() -> String {
 /// `on_listening` is told the bound address (the CLI prints it).
 pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Result<()> {
     config.validate()?;
-    let runtime = Runtime::new().context("starting the WebAssembly runtime")?;
+    let runtime =
+        Runtime::with_fuel(config.meters_fuel()).context("starting the WebAssembly runtime")?;
     let stats = Arc::new(crate::stats::Stats::default());
     let (reloader, endpoints) = Reloader::start(&config, runtime, stats.clone()).await?;
     let reloader = Arc::new(reloader);
@@ -114,6 +118,10 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
     if config.watch {
         endpoint::watch::start(reloader.clone()).await?;
     }
+    if let Some(port) = config.legacy.flash_policy_port {
+        let at = crate::transport::flash_policy::start(SocketAddr::new(local.ip(), port)).await?;
+        tracing::info!(%at, "flash policy server ready");
+    }
     let state = Arc::new(ServerState {
         config,
         sessions: Sessions::default(),
@@ -137,7 +145,14 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let state = state.clone();
-                async move { Ok::<_, Infallible>(route(state, remote, req).await) }
+                async move {
+                    let res = if legacy::is_legacy(&req) {
+                        legacy::request(state, remote, req).await
+                    } else {
+                        route(state, remote, req).await.map(Either::Left)
+                    };
+                    Ok::<_, Infallible>(res)
+                }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -235,7 +250,7 @@ pub fn engine_error(status: StatusCode, code: ErrorCode) -> Response<Body> {
     res
 }
 
-fn query_pairs(req: &Request<Incoming>) -> Vec<(String, String)> {
+pub fn query_pairs(req: &Request<Incoming>) -> Vec<(String, String)> {
     req.uri()
         .query()
         .map(|q| {

@@ -15,8 +15,10 @@ use bytes::Bytes;
 use tokio::sync::Notify;
 
 use crate::protocol::engineio::{self, Packet};
+use crate::protocol::legacy;
 use crate::server::ServerState;
 use crate::socket::SocketLayer;
+use crate::wire;
 
 /// Opaque id of one Socket.IO connection to one endpoint.
 pub type ConnId = u64;
@@ -33,6 +35,12 @@ pub enum Generation {
     /// the server answers and closes a session it has not heard from within
     /// pingInterval + pingTimeout.
     Eio3,
+    /// Socket.IO protocol 1 (socket.io-client 0.7-0.9, TornadIO2's clients),
+    /// which has no Engine.IO layer: every frame is one protocol-1 packet
+    /// text, carried through this layer as an Engine.IO message. The server
+    /// sends heartbeats on streaming transports; polling sessions end when
+    /// no request comes within the close timeout (docs/legacy-protocol.md).
+    Legacy,
 }
 
 impl Generation {
@@ -76,6 +84,9 @@ pub enum CloseReason {
     ParseError,
     /// The client joined no namespace within the connect timeout.
     ConnectTimeout,
+    /// The client did not read: its outbound queue outgrew
+    /// `--max-outbound-queue`.
+    SlowConsumer,
 }
 
 impl CloseReason {
@@ -87,6 +98,7 @@ impl CloseReason {
             CloseReason::PingTimeout => "ping timeout",
             CloseReason::ParseError => "parse error",
             CloseReason::ConnectTimeout => "connect timeout",
+            CloseReason::SlowConsumer => "slow consumer",
         }
     }
 }
@@ -176,11 +188,19 @@ pub enum Drained {
 struct State {
     outbox: VecDeque<Frame>,
     transport: TransportKind,
+    /// The protocol-1 transport attached last (`xhr-polling`, `htmlfile`,
+    /// ...); None before the first request, and for newer generations.
+    legacy_transport: Option<&'static str>,
     /// A websocket has sent the probe: pending polls get a noop.
     upgrading: bool,
     /// A GET poll is waiting.
     polling: bool,
+    /// Bytes in `outbox`, held under `--max-outbound-queue`.
+    queued_bytes: usize,
     closed: Option<CloseReason>,
+    /// [`Session::close`] ran (`closed` may be set before it: a slow
+    /// consumer's queue is dropped at once, the close finishes on a task).
+    close_done: bool,
 }
 
 pub struct Session {
@@ -233,18 +253,54 @@ impl Session {
         .to_json();
         // Truthy in the reference: any non-empty value, "0" included.
         let b64 = info.query.iter().any(|(k, v)| k == "b64" && !v.is_empty());
+        let binary_payloads = generation == Generation::Eio3 && !b64;
+        let open = Frame::packet(&Packet::Open(open));
+        Self::register(
+            server,
+            sid,
+            generation,
+            binary_payloads,
+            transport,
+            info,
+            Some(open),
+        )
+    }
+
+    /// Create and register a protocol-1 session at its handshake: nothing is
+    /// queued, and no transport is attached until the client's first
+    /// transport request ([`Session::attach_legacy`]).
+    pub fn open_legacy(server: &Arc<ServerState>, info: HandshakeInfo) -> Arc<Session> {
+        let sid: Arc<str> = crate::server::random_id().into();
+        let polling = TransportKind::Polling;
+        Self::register(server, sid, Generation::Legacy, false, polling, info, None)
+    }
+
+    fn register(
+        server: &Arc<ServerState>,
+        sid: Arc<str>,
+        generation: Generation,
+        binary_payloads: bool,
+        transport: TransportKind,
+        info: HandshakeInfo,
+        first: Option<Frame>,
+    ) -> Arc<Session> {
+        let queued = usize::from(first.is_some());
+        let queued_bytes = first.as_ref().map_or(0, Frame::len);
         let session = Arc::new(Session {
             sid: sid.clone(),
             generation,
-            binary_payloads: generation == Generation::Eio3 && !b64,
+            binary_payloads,
             info,
             server: server.clone(),
             state: Mutex::new(State {
-                outbox: VecDeque::from([Frame::packet(&Packet::Open(open))]),
+                outbox: first.into_iter().collect(),
                 transport,
+                legacy_transport: None,
                 upgrading: false,
                 polling: false,
+                queued_bytes,
                 closed: None,
+                close_done: false,
             }),
             wake: Notify::new(),
             pong: AtomicBool::new(false),
@@ -252,7 +308,7 @@ impl Session {
             sockets: Mutex::new(SocketLayer::default()),
         });
         server.stats.session_opened(transport, generation);
-        server.stats.queued(1);
+        server.stats.queued(queued as i64);
         server.sessions.insert(session.clone());
         tokio::spawn(Self::timers(Arc::downgrade(&session)));
         tracing::debug!(sid = %sid, transport = transport.name(), "session opened");
@@ -269,22 +325,115 @@ impl Session {
         self.state().transport
     }
 
+    /// The transport's name as the client knows it: a protocol-1 transport
+    /// (`xhr-polling`, `htmlfile`, ...) or `polling` / `websocket`.
+    pub fn transport_name(&self) -> &'static str {
+        let st = self.state();
+        st.legacy_transport.unwrap_or(st.transport.name())
+    }
+
+    /// A protocol-1 transport request arrived: `name` is the client's
+    /// transport, `kind` how it takes the queue (`Websocket` for the
+    /// streaming ones: websocket, flashsocket, htmlfile). The first attach
+    /// joins the root endpoint (see [`Session::after_open`]). Counts as
+    /// hearing from the client.
+    pub fn attach_legacy(self: &Arc<Self>, kind: TransportKind, name: &'static str) {
+        let first = {
+            let mut st = self.state();
+            st.transport = kind;
+            st.legacy_transport.replace(name).is_none()
+        };
+        self.heard();
+        self.wake.notify_waiters();
+        if first {
+            self.after_open();
+        }
+    }
+
+    /// How long a GET poll may wait before it is answered empty: protocol 1's
+    /// polling duration (the client drops a poll silent for its close
+    /// timeout). Newer clients' polls wait for as long as it takes.
+    pub fn poll_duration(&self) -> Option<std::time::Duration> {
+        (self.generation == Generation::Legacy)
+            .then_some(self.server.config.legacy.polling_duration)
+    }
+
     pub fn is_closed(&self) -> bool {
         self.state().closed.is_some()
     }
 
-    /// Queue frames for the client. Returns false when the session is gone.
+    /// Queue frames for the client. Returns false when the session is gone,
+    /// or has just been dropped as a slow consumer: a queue that holds
+    /// anything takes no more than `--max-outbound-queue` bytes (an empty
+    /// one takes any one message). Never blocks on the client.
     pub fn push(&self, frames: &[Frame]) -> bool {
+        let bytes: usize = frames.iter().map(Frame::len).sum();
+        let limit = self.server.config.max_outbound_queue;
         {
             let mut st = self.state();
             if st.closed.is_some() {
                 return false;
             }
+            if !st.outbox.is_empty() && st.queued_bytes.saturating_add(bytes) > limit {
+                // Drop the queue now (that is the memory at stake); the
+                // client gets no more frames.
+                let dropped = st.outbox.len();
+                st.outbox.clear();
+                st.queued_bytes = 0;
+                st.closed = Some(CloseReason::SlowConsumer);
+                drop(st);
+                self.server.stats.queued(-(dropped as i64));
+                self.slow_consumer(limit, dropped);
+                return false;
+            }
             st.outbox.extend(frames.iter().cloned());
+            st.queued_bytes += bytes;
         }
         self.server.stats.queued(frames.len() as i64);
         self.wake.notify_waiters();
         true
+    }
+
+    /// The queue overflowed: count it, wake the transports (they close the
+    /// connection), and finish the close. `push` may run with this session's
+    /// socket layer locked (a refused connect while routing a packet, on a
+    /// tokio worker), and the close takes that lock: on the runtime it
+    /// finishes on a task. Off it (the endpoint actor's thread, which holds
+    /// no session lock while emitting) it finishes here.
+    fn slow_consumer(&self, limit: usize, dropped: usize) {
+        self.server
+            .stats
+            .slow_consumer_disconnects
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            sid = %self.sid,
+            remote = %self.info.remote_addr,
+            "slow consumer: over {limit} bytes waiting ({dropped} frames); disconnecting"
+        );
+        self.wake.notify_waiters();
+        self.pong_wake.notify_waiters();
+        match (
+            tokio::runtime::Handle::try_current(),
+            self.server.sessions.get(&self.sid),
+        ) {
+            (Ok(rt), Some(me)) => {
+                rt.spawn(async move { me.close(CloseReason::SlowConsumer) });
+            }
+            _ => self.close(CloseReason::SlowConsumer),
+        }
+    }
+
+    /// Resolves once the session is closed (or closing).
+    pub async fn closed(&self) {
+        loop {
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_closed() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     pub fn push_packet(&self, p: &Packet) -> bool {
@@ -294,13 +443,15 @@ impl Session {
     /// End the session: wake its transports, drop it from the table, and tell
     /// every endpoint it joined.
     pub fn close(&self, reason: CloseReason) {
-        {
+        let reason = {
             let mut st = self.state();
-            if st.closed.is_some() {
+            if st.close_done {
                 return;
             }
-            st.closed = Some(reason);
-        }
+            st.close_done = true;
+            // A reason set already (slow consumer) is the one that counts.
+            *st.closed.get_or_insert(reason)
+        };
         self.server.stats.session_closed(reason);
         self.wake.notify_waiters();
         self.pong_wake.notify_waiters();
@@ -317,9 +468,21 @@ impl Session {
     /// The session's first steps once its open packet is queued (and, when
     /// polling, sent): an Engine.IO 3 client is joined to `/` without asking,
     /// as socket.io 2.x servers do; its `40` follows the open packet.
+    /// A protocol-1 client is joined to the root endpoint when its transport
+    /// first opens and waits for `1::` before it sends anything: the `/`
+    /// endpoint's on-connect decides, or the server says `1::` by itself
+    /// when no endpoint serves `/`.
     pub fn after_open(self: &Arc<Self>) {
-        if self.generation == Generation::Eio3 {
-            self.socket_layer().connect_default(self);
+        match self.generation {
+            Generation::Eio3 => {
+                self.socket_layer().connect_default(self);
+            }
+            Generation::Legacy => {
+                if !self.socket_layer().connect_default(self) {
+                    self.push(&wire::connect_frames(self.generation, "/", &self.sid));
+                }
+            }
+            Generation::Eio4 => {}
         }
     }
 
@@ -332,9 +495,9 @@ impl Session {
     /// Handle one packet from the client, whatever transport carried it.
     pub fn on_packet(self: &Arc<Self>, packet: Packet) {
         self.server.stats.packet_in();
-        if self.generation == Generation::Eio3 {
+        if self.generation != Generation::Eio4 {
             // Any packet shows the client is alive (engine.io 3.x resets its
-            // timeout on every packet).
+            // timeout on every packet; so does a protocol-1 session).
             self.heard();
         }
         match packet {
@@ -348,6 +511,10 @@ impl Session {
             // upgrade); answer anyway, it costs nothing.
             Packet::Ping(data) => {
                 self.push_packet(&Packet::Pong(data));
+            }
+            Packet::Message(text) if self.generation == Generation::Legacy => {
+                let result = self.socket_layer().on_legacy_text(self, &text);
+                self.after_socket_layer(result);
             }
             Packet::Message(text) => {
                 let result = self.socket_layer().on_text(self, &text);
@@ -403,6 +570,7 @@ impl Session {
     /// Take the whole queue for a transport, counting it out.
     fn drained(&self, st: &mut State) -> Drained {
         let frames: Vec<Frame> = st.outbox.drain(..).collect();
+        st.queued_bytes = 0;
         let stats = &self.server.stats;
         stats.queued(-(frames.len() as i64));
         stats.packets_out(frames.len());
@@ -422,6 +590,17 @@ impl Session {
 
     pub fn end_poll(&self) {
         self.state().polling = false;
+        if self.generation == Generation::Legacy {
+            // The close timeout runs from the end of the last request.
+            self.heard();
+        }
+    }
+
+    /// Whether a request is attached: a waiting poll, or a streaming
+    /// transport (websocket, flashsocket, htmlfile) of a protocol-1 session.
+    fn attached(&self) -> bool {
+        let st = self.state();
+        st.polling || (st.legacy_transport.is_some() && st.transport == TransportKind::Websocket)
     }
 
     /// A websocket sent the upgrade probe.
@@ -526,11 +705,58 @@ impl Session {
                         return;
                     }
                 },
+                Generation::Legacy => Self::legacy_timers(&session).await,
             }
         };
+        if generation == Generation::Legacy {
+            // The root endpoint is joined implicitly; the close timeout
+            // ends a session no transport ever opened.
+            return heartbeat.await;
+        }
         tokio::select! {
             _ = connect_check => {}
             _ = heartbeat => {}
+        }
+    }
+
+    /// Protocol 1's timers. While a streaming transport is attached: a `2::`
+    /// every heartbeat interval, and the session ends (`ping timeout`) when
+    /// nothing came back within the heartbeat timeout. Otherwise (polling,
+    /// or before the first request): the session ends (`transport close`)
+    /// when no request was attached for the close timeout.
+    async fn legacy_timers(session: &std::sync::Weak<Session>) {
+        loop {
+            let Some(s) = session.upgrade() else { return };
+            let legacy = s.server.config.legacy.clone();
+            let streaming = {
+                let st = s.state();
+                st.legacy_transport.is_some() && st.transport == TransportKind::Websocket
+            };
+            if streaming {
+                drop(s);
+                tokio::time::sleep(legacy.heartbeat_interval).await;
+                let Some(s) = session.upgrade() else { return };
+                s.pong.store(false, Ordering::Release);
+                if !s.push(&[Frame::text(legacy::HEARTBEAT)]) {
+                    return;
+                }
+                if !s.wait_heard(legacy.heartbeat_timeout).await {
+                    s.close(CloseReason::PingTimeout);
+                    return;
+                }
+            } else {
+                s.pong.store(false, Ordering::Release);
+                if !s.wait_heard(legacy.close_timeout).await {
+                    if s.is_closed() {
+                        return;
+                    }
+                    if !s.attached() {
+                        tracing::debug!(sid = %s.sid, "close timeout");
+                        s.close(CloseReason::TransportClose);
+                        return;
+                    }
+                }
+            }
         }
     }
 }

@@ -12,8 +12,9 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 
 use crate::endpoint::{Command, EndpointHandle};
+use crate::protocol::legacy::{self, LegacyPacket};
 use crate::protocol::socketio::Message;
-use crate::session::{CloseReason, ConnId, Session};
+use crate::session::{CloseReason, ConnId, Frame, Session};
 use crate::wire;
 
 /// One namespace the client joined.
@@ -52,6 +53,81 @@ impl SocketLayer {
             tracing::debug!(sid = %session.sid, error = %e, "undecodable socket.io packet");
             CloseReason::ParseError
         })?;
+        self.on_message(session, message)
+    }
+
+    /// A protocol-1 packet from the client. Err closes the session.
+    ///
+    /// What has a place in the shared model goes through
+    /// [`SocketLayer::on_message`]; message and json packets go to the
+    /// endpoint's `on-message`; packets with a plain id are acknowledged
+    /// (`6::<endpoint>:<id>`) once handed on. Packets for an endpoint the
+    /// client has not joined are dropped and logged, as TornadIO2 does (the
+    /// reference server delivers them anyway).
+    pub fn on_legacy_text(
+        &mut self,
+        session: &Arc<Session>,
+        text: &str,
+    ) -> Result<(), CloseReason> {
+        let packet = match legacy::decode(text) {
+            Ok(packet) => packet,
+            Err(legacy::DecodeError::ReservedEvent(name)) => {
+                // The reference drops these (`disconnect` is its blacklist).
+                tracing::debug!(sid = %session.sid, event = %name, "reserved event name dropped");
+                return Ok(());
+            }
+            Err(e) => {
+                tracing::debug!(sid = %session.sid, error = %e, "undecodable protocol-1 packet");
+                return Err(CloseReason::ParseError);
+            }
+        };
+        match &packet {
+            LegacyPacket::Heartbeat | LegacyPacket::Noop | LegacyPacket::Error { .. } => {
+                return Ok(());
+            }
+            // `0::` ends the whole session; every endpoint hears it as the
+            // client's own disconnect.
+            LegacyPacket::Disconnect { nsp } if nsp == "/" => {
+                std::mem::take(self).disconnect_all("client namespace disconnect");
+                return Err(CloseReason::ClientClose);
+            }
+            // The root endpoint is joined when the transport opens.
+            LegacyPacket::Connect { nsp, .. } if nsp == "/" => return Ok(()),
+            LegacyPacket::Connect { .. } | LegacyPacket::Disconnect { .. } => {}
+            LegacyPacket::Message { nsp, .. }
+            | LegacyPacket::Json { nsp, .. }
+            | LegacyPacket::Event { nsp, .. }
+            | LegacyPacket::Ack { nsp, .. } => {
+                if !self.joined.contains_key(nsp) {
+                    tracing::debug!(sid = %session.sid, nsp = %nsp, "packet for an endpoint not joined; dropped");
+                    return Ok(());
+                }
+            }
+        }
+        let auto_ack = packet.auto_ack();
+        match packet {
+            LegacyPacket::Message { nsp, text, .. }
+            | LegacyPacket::Json {
+                nsp, json: text, ..
+            } => {
+                if let Some(j) = self.joined.get(&nsp) {
+                    j.endpoint.send(Command::Message { conn: j.conn, text });
+                }
+            }
+            other => {
+                if let Some(message) = other.to_message() {
+                    self.on_message(session, message)?;
+                }
+            }
+        }
+        if let Some(ack) = auto_ack {
+            session.push(&[Frame::text(ack)]);
+        }
+        Ok(())
+    }
+
+    /// A decoded packet in the shared model. Err closes the session.
+    fn on_message(&mut self, session: &Arc<Session>, message: Message) -> Result<(), CloseReason> {
         match message {
             Message::Connect { nsp, auth } => {
                 self.connect(session, nsp, auth);
@@ -116,10 +192,13 @@ impl SocketLayer {
     /// Join `/` without being asked (Engine.IO 3 clients expect it), when
     /// an endpoint serves `/`. Without one nothing is sent: a `4` for `/`
     /// would reach every namespace of a 2.x client as an error.
-    pub fn connect_default(&mut self, session: &Arc<Session>) {
-        if session.server.endpoints.contains_key("/") {
+    /// Returns whether it did.
+    pub fn connect_default(&mut self, session: &Arc<Session>) -> bool {
+        let served = session.server.endpoints.contains_key("/");
+        if served {
             self.connect(session, "/".to_owned(), None);
         }
+        served
     }
 
     fn connect(&mut self, session: &Arc<Session>, nsp: String, auth: Option<String>) {

@@ -20,13 +20,14 @@ use crate::session::{CloseReason, Generation, TransportKind};
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Every close reason, in the order of [`Stats::closed`].
-pub const CLOSE_REASONS: [CloseReason; 6] = [
+pub const CLOSE_REASONS: [CloseReason; 7] = [
     CloseReason::ClientClose,
     CloseReason::TransportClose,
     CloseReason::TransportError,
     CloseReason::PingTimeout,
     CloseReason::ParseError,
     CloseReason::ConnectTimeout,
+    CloseReason::SlowConsumer,
 ];
 
 /// The label of a close reason in /stats and /metrics.
@@ -38,6 +39,7 @@ pub fn close_label(r: CloseReason) -> &'static str {
         CloseReason::PingTimeout => "ping_timeout",
         CloseReason::ParseError => "parse_error",
         CloseReason::ConnectTimeout => "connect_timeout",
+        CloseReason::SlowConsumer => "slow_consumer",
     }
 }
 
@@ -46,7 +48,7 @@ fn close_index(r: CloseReason) -> usize {
 }
 
 const TRANSPORTS: [&str; 2] = ["polling", "websocket"];
-const GENERATIONS: [&str; 2] = ["eio4", "eio3"];
+const GENERATIONS: [&str; 3] = ["eio4", "eio3", "legacy"];
 
 fn transport_index(t: TransportKind) -> usize {
     match t {
@@ -59,6 +61,7 @@ fn generation_index(g: Generation) -> usize {
     match g {
         Generation::Eio4 => 0,
         Generation::Eio3 => 1,
+        Generation::Legacy => 2,
     }
 }
 
@@ -84,13 +87,42 @@ pub const LATENCY_BUCKETS_US: [u64; 12] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallOutcome {
     Ok,
-    /// A trap other than the deadline (panic, out of memory, unreachable).
+    /// A trap not caused by a limit (panic, unreachable, bad memory access).
     Trap,
     /// The call ran past its deadline (epoch interruption).
     Deadline,
+    /// The call failed after its memory limit refused a `memory.grow`.
+    Memory,
+    /// The call ran out of fuel.
+    Fuel,
     /// The host failed the call otherwise.
     Error,
 }
+
+impl CallOutcome {
+    /// What happened, for logs.
+    pub fn describe(self) -> &'static str {
+        match self {
+            CallOutcome::Ok => "ok",
+            CallOutcome::Trap => "trap",
+            CallOutcome::Deadline => "deadline exceeded",
+            CallOutcome::Memory => "memory limit",
+            CallOutcome::Fuel => "out of fuel",
+            CallOutcome::Error => "error",
+        }
+    }
+}
+
+/// The `host-error`s a guest can get, in the order of
+/// [`EndpointStats::host_errors`] (names as in `/stats`).
+pub const HOST_ERRORS: [&str; 6] = [
+    "unknown_conn",
+    "invalid_json",
+    "too_large",
+    "invalid_name",
+    "unknown_ack",
+    "limit_exceeded",
+];
 
 /// One export's calls: count, failures and a latency histogram.
 #[derive(Default)]
@@ -98,6 +130,8 @@ pub struct ExportStats {
     pub calls: AtomicU64,
     pub traps: AtomicU64,
     pub deadlines: AtomicU64,
+    pub memory: AtomicU64,
+    pub fuel: AtomicU64,
     pub errors: AtomicU64,
     /// Non-cumulative: bucket i counts calls at or under
     /// `LATENCY_BUCKETS_US[i]` and over the one before; the last is +Inf.
@@ -113,6 +147,10 @@ pub struct EndpointStats {
     /// (a failed on-connect call refuses too).
     pub connects: AtomicU64,
     pub connects_refused: AtomicU64,
+    /// Instances rebuilt after a failed call.
+    pub rebuilds: AtomicU64,
+    /// Host calls refused, by `host-error` (in the order of [`HOST_ERRORS`]).
+    pub host_errors: [AtomicU64; HOST_ERRORS.len()],
     /// The server's handler-call rate, shared by every endpoint.
     calls_rate: Arc<Rate>,
     started: Instant,
@@ -135,6 +173,12 @@ impl EndpointStats {
             }
             CallOutcome::Deadline => {
                 e.deadlines.fetch_add(1, Relaxed);
+            }
+            CallOutcome::Memory => {
+                e.memory.fetch_add(1, Relaxed);
+            }
+            CallOutcome::Fuel => {
+                e.fuel.fetch_add(1, Relaxed);
             }
             CallOutcome::Error => {
                 e.errors.fetch_add(1, Relaxed);
@@ -220,7 +264,7 @@ pub struct Stats {
     /// Sessions opened by their first transport.
     pub opened_by_transport: [AtomicU64; 2],
     /// Sessions opened by protocol generation.
-    pub opened_by_generation: [AtomicU64; 2],
+    pub opened_by_generation: [AtomicU64; 3],
     /// Polling sessions upgraded to websocket.
     pub upgrades: AtomicU64,
     /// Engine.IO packets decoded from clients.
@@ -232,8 +276,8 @@ pub struct Stats {
     pub bytes_out: AtomicU64,
     pub reloads_ok: AtomicU64,
     pub reloads_refused: AtomicU64,
-    /// Sessions dropped for not reading their queue (none yet: the policy
-    /// comes with backpressure; the counter exists).
+    /// Sessions dropped for not reading their queue (over
+    /// `--max-outbound-queue` bytes waiting).
     pub slow_consumer_disconnects: AtomicU64,
     /// Frames waiting in outbound queues, over all sessions.
     pub outbound_queued: AtomicI64,
@@ -293,6 +337,8 @@ impl Stats {
             exports: Default::default(),
             connects: AtomicU64::new(0),
             connects_refused: AtomicU64::new(0),
+            rebuilds: AtomicU64::new(0),
+            host_errors: Default::default(),
             calls_rate: self.rate_calls.clone(),
             started: self.started,
         });
@@ -352,7 +398,7 @@ impl Stats {
                 self.sessions_closed[close_index(r)].load(Relaxed).into(),
             );
         }
-        let pair = |names: [&str; 2], v: &[AtomicU64; 2]| {
+        let pair = |names: &[&str], v: &[AtomicU64]| {
             let mut m = Map::new();
             for (n, c) in names.iter().zip(v) {
                 m.insert((*n).into(), c.load(Relaxed).into());
@@ -365,6 +411,7 @@ impl Stats {
         };
         let mut endpoints = Map::new();
         let (mut traps, mut deadlines, mut calls) = (0u64, 0u64, 0u64);
+        let (mut memory, mut fuel, mut rebuilds, mut host_errors) = (0u64, 0u64, 0u64, 0u64);
         let (mut connects, mut refused) = (0u64, 0u64);
         for ep in self
             .endpoints
@@ -384,6 +431,8 @@ impl Stats {
                 calls += n;
                 traps += e.traps.load(Relaxed);
                 deadlines += e.deadlines.load(Relaxed);
+                memory += e.memory.load(Relaxed);
+                fuel += e.fuel.load(Relaxed);
                 let buckets: Vec<Value> =
                     e.buckets.iter().map(|b| b.load(Relaxed).into()).collect();
                 exports.insert(
@@ -392,6 +441,8 @@ impl Stats {
                         "calls": n,
                         "traps": e.traps.load(Relaxed),
                         "deadlines": e.deadlines.load(Relaxed),
+                        "memory": e.memory.load(Relaxed),
+                        "fuel": e.fuel.load(Relaxed),
                         "errors": e.errors.load(Relaxed),
                         "latency_us": {
                             "bounds": LATENCY_BUCKETS_US,
@@ -401,9 +452,23 @@ impl Stats {
                     }),
                 );
             }
+            let mut refusals = Map::new();
+            for (name, n) in HOST_ERRORS.iter().zip(&ep.host_errors) {
+                let n = n.load(Relaxed);
+                host_errors += n;
+                refusals.insert((*name).into(), n.into());
+            }
+            let rebuilt = ep.rebuilds.load(Relaxed);
+            rebuilds += rebuilt;
             endpoints.insert(
                 ep.name.clone(),
-                json!({ "connects": c, "connects_refused": r, "exports": exports }),
+                json!({
+                    "connects": c,
+                    "connects_refused": r,
+                    "rebuilds": rebuilt,
+                    "host_errors": refusals,
+                    "exports": exports,
+                }),
             );
         }
         json!({
@@ -415,8 +480,8 @@ impl Stats {
                 "closed_by_reason": closed,
             },
             "connections": {
-                "by_transport": pair(TRANSPORTS, &self.opened_by_transport),
-                "by_generation": pair(GENERATIONS, &self.opened_by_generation),
+                "by_transport": pair(&TRANSPORTS, &self.opened_by_transport),
+                "by_generation": pair(&GENERATIONS, &self.opened_by_generation),
                 "upgrades": self.upgrades.load(Relaxed),
             },
             "namespace_connects": {
@@ -430,6 +495,10 @@ impl Stats {
                 "calls": calls,
                 "traps": traps,
                 "deadlines": deadlines,
+                "memory": memory,
+                "fuel": fuel,
+                "rebuilds": rebuilds,
+                "host_errors": host_errors,
                 "endpoints": endpoints,
             },
             "reloads": {
@@ -622,6 +691,8 @@ impl Stats {
                 for (kind, c) in [
                     ("trap", &e.traps),
                     ("deadline", &e.deadlines),
+                    ("memory", &e.memory),
+                    ("fuel", &e.fuel),
                     ("error", &e.errors),
                 ] {
                     let _ = writeln!(
@@ -631,6 +702,36 @@ impl Stats {
                         c.load(Relaxed)
                     );
                 }
+            }
+        }
+        metric(
+            &mut o,
+            "handler_rebuilds_total",
+            "counter",
+            "Handler instances rebuilt after a failed call, by endpoint.",
+        );
+        for ep in &endpoints {
+            let _ = writeln!(
+                o,
+                "sio_handler_rebuilds_total{{endpoint=\"{}\"}} {}",
+                escape(&ep.name),
+                ep.rebuilds.load(Relaxed)
+            );
+        }
+        metric(
+            &mut o,
+            "host_call_refusals_total",
+            "counter",
+            "Host calls refused to handlers, by endpoint and host-error.",
+        );
+        for ep in &endpoints {
+            for (name, c) in HOST_ERRORS.iter().zip(&ep.host_errors) {
+                let _ = writeln!(
+                    o,
+                    "sio_host_call_refusals_total{{endpoint=\"{}\",error=\"{name}\"}} {}",
+                    escape(&ep.name),
+                    c.load(Relaxed)
+                );
             }
         }
         metric(

@@ -16,23 +16,45 @@
 //! | CONNECT reply | `0{"sid":".."}` | `0` |
 //! | CONNECT_ERROR | `4{"message":".."}` | `4".."` |
 //! | namespace query | part of the name | the CONNECT's auth |
+//!
+//! Socket.IO protocol 1 (0.7-0.9 clients, [`Generation::Legacy`]) has no
+//! Engine.IO layer: a frame is one protocol-1 packet (`5::/chat:{..}`), a
+//! websocket message carries one, a polling body frames several as
+//! `\u{fffd}<len>\u{fffd}<packet>`, and inbound text reaches the session as
+//! an Engine.IO message holding the packet text. Outbound Socket.IO packets
+//! are translated packet by packet ([`legacy_frame`]); binary attachments
+//! cannot travel (docs/protocol.md).
 
 use base64::Engine as _;
 use bytes::Bytes;
 
 use crate::protocol::engineio::{self, DecodeError, Packet};
 use crate::protocol::socketio::{self, Message};
-use crate::protocol::{engineio3, jsonp, socketio4};
+use crate::protocol::{engineio3, jsonp, legacy, socketio4};
 use crate::session::{Frame, Generation};
 
-/// The Engine.IO noop packet.
-pub fn noop() -> Frame {
-    Frame::packet(&Packet::Noop)
+/// The noop packet: what ends a poll with nothing to carry.
+pub fn noop(generation: Generation) -> Frame {
+    match generation {
+        Generation::Legacy => Frame::text(legacy::NOOP),
+        Generation::Eio4 | Generation::Eio3 => Frame::packet(&Packet::Noop),
+    }
 }
 
-/// The Engine.IO close packet.
-pub fn close() -> Frame {
-    Frame::packet(&Packet::Close)
+/// The close packet (protocol 1: `0::`, the session is over).
+pub fn close(generation: Generation) -> Frame {
+    match generation {
+        Generation::Legacy => Frame::text(legacy::encode_disconnect("/")),
+        Generation::Eio4 | Generation::Eio3 => Frame::packet(&Packet::Close),
+    }
+}
+
+/// The body of the answer to a polling POST.
+pub fn post_answer(generation: Generation) -> &'static str {
+    match generation {
+        Generation::Legacy => legacy::POST_ANSWER,
+        Generation::Eio4 | Generation::Eio3 => "ok",
+    }
 }
 
 // ------------------------------------------------------------ outbound
@@ -40,6 +62,9 @@ pub fn close() -> Frame {
 /// The frames carrying one Socket.IO packet: an Engine.IO message holding
 /// the packet text, then one binary message per attachment.
 pub fn message_frames(generation: Generation, packet: String, attachments: &[Bytes]) -> Vec<Frame> {
+    if generation == Generation::Legacy {
+        return legacy_frame(&packet, attachments).into_iter().collect();
+    }
     let mut text = String::with_capacity(packet.len() + 1);
     text.push('4');
     text.push_str(&packet);
@@ -52,8 +77,55 @@ pub fn message_frames(generation: Generation, packet: String, attachments: &[Byt
                 .iter()
                 .map(|a| Frame::binary(engineio3::binary_frame(a))),
         ),
+        Generation::Legacy => {}
     }
     frames
+}
+
+/// A Socket.IO packet (as the endpoints encode it) in protocol 1: the event
+/// `message` with one string argument becomes a message packet (`send`),
+/// other events `5::..` (an ack id as a data ack, `id+`), acks `6::..`,
+/// disconnects `0::..`. Packets with binary attachments have no protocol-1
+/// form and are not sent (logged).
+fn legacy_frame(packet: &str, attachments: &[Bytes]) -> Option<Frame> {
+    let message = match socketio::decode(packet) {
+        Ok(m) => m,
+        Err(e) => {
+            // The endpoints encode these packets themselves: a bug, not input.
+            tracing::error!(error = %e, "outbound packet has no protocol-1 form");
+            return None;
+        }
+    };
+    let text = match message {
+        Message::Event { attachments: n, .. } | Message::Ack { attachments: n, .. }
+            if n > 0 || !attachments.is_empty() =>
+        {
+            tracing::debug!("binary packet not sent to a protocol-1 client (no binary there)");
+            return None;
+        }
+        Message::Connect { nsp, .. } => legacy::encode_connect(&nsp),
+        Message::Disconnect { nsp } => legacy::encode_disconnect(&nsp),
+        Message::Event {
+            nsp,
+            name,
+            args,
+            ack,
+            ..
+        } => match (ack, name.as_str(), single_string(&args)) {
+            (None, "message", Some(text)) => legacy::encode_message(&nsp, None, &text),
+            _ => legacy::encode_event(&nsp, ack.map(legacy::AckRequest::Data), &name, &args),
+        },
+        Message::Ack { nsp, id, args, .. } => legacy::encode_ack(&nsp, id, &args),
+    };
+    Some(Frame::text(text))
+}
+
+/// The one argument of `["text"]`.
+fn single_string(args: &str) -> Option<String> {
+    match serde_json::from_str::<Vec<String>>(args) {
+        Ok(mut v) if v.len() == 1 => v.pop(),
+        _ => None,
+    }
 }
 
 /// The server's answer to a CONNECT that the endpoint accepted; `sid` is the
@@ -62,15 +134,28 @@ pub fn connect_frames(generation: Generation, nsp: &str, sid: &str) -> Vec<Frame
     let packet = match generation {
         Generation::Eio4 => socketio::encode_connect(nsp, sid),
         Generation::Eio3 => socketio4::encode_connect(nsp),
+        // `1::` / `1::/chat`: the client has no Socket.IO id.
+        Generation::Legacy => return vec![Frame::text(legacy::encode_connect(nsp))],
     };
     message_frames(generation, packet, &[])
 }
 
-/// A refused CONNECT, with the reason the client is told.
+/// A refused CONNECT, with the reason the client is told. Protocol 1 has
+/// no text for it: `7::/chat:2` (unauthorized; the 0.9 client emits
+/// `connect_failed`), and for the root endpoint also `0::`, which ends the
+/// session (the client stays down instead of reconnecting).
 pub fn connect_error_frames(generation: Generation, nsp: &str, message: &str) -> Vec<Frame> {
     let packet = match generation {
         Generation::Eio4 => socketio::encode_connect_error(nsp, message),
         Generation::Eio3 => socketio4::encode_connect_error(nsp, message),
+        Generation::Legacy => {
+            let unauthorized = Some(legacy::ErrorReason::Unauthorized);
+            let mut frames = vec![Frame::text(legacy::encode_error(nsp, unauthorized, None))];
+            if nsp == "/" {
+                frames.push(close(generation));
+            }
+            return frames;
+        }
     };
     message_frames(generation, packet, &[])
 }
@@ -84,6 +169,8 @@ pub fn base64_frame(generation: Generation, frame: &Frame) -> Frame {
     }
     let mut out = String::with_capacity(2 + frame.len().div_ceil(3) * 4);
     match generation {
+        // Protocol 1 frames are all text.
+        Generation::Legacy => return frame.clone(),
         Generation::Eio4 => {
             out.push('b');
             base64::engine::general_purpose::STANDARD.encode_string(frame.bytes(), &mut out);
@@ -153,6 +240,24 @@ pub fn polling_payload(
             }
             engineio3::encode_payload(&parts)
         }
+        Generation::Legacy => {
+            let packets: Vec<&str> = frames.iter().filter_map(Frame::as_text).collect();
+            let payload = legacy::encode_payload(&packets);
+            return match &format.jsonp {
+                // `io.j[N]("..");` with `N` from the request's `i`.
+                Some(i) => Payload {
+                    body: Bytes::from(legacy::encode_jsonp(
+                        legacy::jsonp_index(i).unwrap_or(0),
+                        &payload,
+                    )),
+                    content_type: JAVASCRIPT,
+                },
+                None => Payload {
+                    body: Bytes::from(payload),
+                    content_type: TEXT,
+                },
+            };
+        }
     };
     match &format.jsonp {
         Some(j) => Payload {
@@ -190,6 +295,7 @@ pub fn decode_text(generation: Generation, text: &str) -> Result<Packet, DecodeE
     match generation {
         Generation::Eio4 => Packet::decode_text(text),
         Generation::Eio3 => engineio3::decode_packet(text),
+        Generation::Legacy => Ok(Packet::Message(text.to_owned())),
     }
 }
 
@@ -198,6 +304,12 @@ pub fn decode_binary(generation: Generation, data: Bytes) -> Result<Packet, Deco
     match generation {
         Generation::Eio4 => Ok(Packet::from_binary_frame(data)),
         Generation::Eio3 => engineio3::decode_binary_frame(&data),
+        // Protocol 1 has no binary; a binary message holding text is taken
+        // as text.
+        Generation::Legacy => match String::from_utf8(data.to_vec()) {
+            Ok(text) => Ok(Packet::Message(text)),
+            Err(_) => Err(DecodeError::InvalidUtf8),
+        },
     }
 }
 
@@ -220,20 +332,32 @@ pub fn decode_post(
     body: &[u8],
 ) -> Result<Vec<Packet>, String> {
     let text_payload = |text: &str| match generation {
-        Generation::Eio4 => engineio::decode_payload(text),
-        Generation::Eio3 => engineio3::decode_payload(text),
+        Generation::Eio4 => engineio::decode_payload(text).map_err(|e| e.to_string()),
+        Generation::Eio3 => engineio3::decode_payload(text).map_err(|e| e.to_string()),
+        // Each protocol-1 packet travels on as an Engine.IO message.
+        Generation::Legacy => match legacy::decode_payload(text) {
+            Ok(packets) => Ok(packets
+                .into_iter()
+                .map(|p| Packet::Message(p.to_owned()))
+                .collect()),
+            Err(e) => Err(e.to_string()),
+        },
     };
     match (kind, generation) {
+        // Protocol 1's form: `d`, a JSON string literal (or the payload).
+        (PostKind::Form, Generation::Legacy) => {
+            text_payload(&legacy::decode_jsonp_form(body).map_err(|e| e.to_string())?)
+        }
         (PostKind::Form, _) => {
             let payload = jsonp::form_payload(body).ok_or("JSONP form without one field d")?;
-            text_payload(&payload).map_err(|e| e.to_string())
+            text_payload(&payload)
         }
         (PostKind::Binary, Generation::Eio3) => {
             engineio3::decode_binary_payload(body).map_err(|e| e.to_string())
         }
         (PostKind::Text | PostKind::Binary, _) => {
             let text = std::str::from_utf8(body).map_err(|_| "payload is not UTF-8".to_string())?;
-            text_payload(text).map_err(|e| e.to_string())
+            text_payload(text)
         }
     }
 }
@@ -246,6 +370,14 @@ pub fn decode_message(
     match generation {
         Generation::Eio4 => socketio::decode(text),
         Generation::Eio3 => socketio4::decode(text),
+        // Protocol-1 packets are decoded by `socket::SocketLayer::on_legacy_text`;
+        // what has a place in the model is the same here.
+        Generation::Legacy => legacy::decode(text)
+            .ok()
+            .and_then(|p| p.to_message())
+            .ok_or(socketio::DecodeError::InvalidPayload(
+                "not a protocol-1 packet with a place in the model",
+            )),
     }
 }
 
@@ -340,7 +472,7 @@ mod tests {
         let frames = [
             Frame::text("40"),
             Frame::binary(Bytes::from_static(&[1, 2, 3])),
-            noop(),
+            noop(Generation::Eio4),
         ];
         let p = polling_payload(Generation::Eio4, &xhr(), &frames);
         assert_eq!(body(&p), "40\u{1e}bAQID\u{1e}6");
@@ -356,7 +488,11 @@ mod tests {
 
     #[test]
     fn eio3_text_payload() {
-        let frames = [Frame::text("40"), Frame::text("42[\"😀\"]"), noop()];
+        let frames = [
+            Frame::text("40"),
+            Frame::text("42[\"😀\"]"),
+            noop(Generation::Eio3),
+        ];
         let p = polling_payload(Generation::Eio3, &xhr(), &frames);
         assert_eq!(body(&p), "2:408:42[\"😀\"]1:6");
         assert_eq!(p.content_type, TEXT);
@@ -488,5 +624,90 @@ mod tests {
                 auth: None
             })
         );
+    }
+
+    #[test]
+    fn legacy_frames_translate_socketio_packets() {
+        let one = |packet: &str| message_frames(Generation::Legacy, packet.into(), &[]);
+        assert_eq!(
+            one(r#"2/chat,["said",{"a":1}]"#),
+            vec![Frame::text(r#"5::/chat:{"name":"said","args":[{"a":1}]}"#)]
+        );
+        assert_eq!(
+            one(r#"2/chat,7["ping",1]"#),
+            vec![Frame::text(r#"5:7+:/chat:{"name":"ping","args":[1]}"#)]
+        );
+        assert_eq!(one(r#"2["message","hi"]"#), vec![Frame::text("3:::hi")]);
+        assert_eq!(
+            one(r#"3/chat,4[{"ok":true}]"#),
+            vec![Frame::text(r#"6::/chat:4+[{"ok":true}]"#)]
+        );
+        assert_eq!(one(r#"3/chat,4[]"#), vec![Frame::text("6::/chat:4")]);
+        assert_eq!(one("1/chat,"), vec![Frame::text("0::/chat")]);
+        // No binary in protocol 1: not sent.
+        assert!(
+            message_frames(
+                Generation::Legacy,
+                BIN_EVENT.into(),
+                &[Bytes::from_static(&[1])]
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            connect_frames(Generation::Legacy, "/chat", "x"),
+            vec![Frame::text("1::/chat")]
+        );
+        assert_eq!(
+            connect_error_frames(Generation::Legacy, "/", "no"),
+            vec![Frame::text("7:::2"), Frame::text("0::")]
+        );
+    }
+
+    #[test]
+    fn legacy_payloads_both_ways() {
+        let frames = [Frame::text("3:::😀"), Frame::text("1::/chat")];
+        assert_eq!(
+            body(&polling_payload(Generation::Legacy, &xhr(), &frames)),
+            "\u{fffd}6\u{fffd}3:::😀\u{fffd}8\u{fffd}1::/chat"
+        );
+        assert_eq!(
+            body(&polling_payload(Generation::Legacy, &xhr(), &frames[1..])),
+            "1::/chat"
+        );
+        let jsonp = PollingFormat {
+            binary: false,
+            jsonp: Some("3".into()),
+        };
+        let p = polling_payload(Generation::Legacy, &jsonp, &[Frame::text("3:::</script>")]);
+        assert_eq!(body(&p), r#"io.j[3]("3:::\u003c/script>");"#);
+        assert_eq!(p.content_type, JAVASCRIPT);
+        let post = decode_post(
+            Generation::Legacy,
+            PostKind::Text,
+            "\u{fffd}3\u{fffd}2::\u{fffd}6\u{fffd}3:::世界".as_bytes(),
+        );
+        assert_eq!(
+            post,
+            Ok(vec![
+                Packet::Message("2::".into()),
+                Packet::Message("3:::世界".into())
+            ])
+        );
+        let form = decode_post(
+            Generation::Legacy,
+            PostKind::Form,
+            b"d=%223%3A%3A%3Aa%5Cnb%22",
+        );
+        assert_eq!(form, Ok(vec![Packet::Message("3:::a\nb".into())]));
+        assert!(
+            decode_post(
+                Generation::Legacy,
+                PostKind::Text,
+                "\u{fffd}9\u{fffd}2::".as_bytes()
+            )
+            .is_err()
+        );
+        assert_eq!(noop(Generation::Legacy), Frame::text("8::"));
+        assert_eq!(close(Generation::Legacy), Frame::text("0::"));
     }
 }

@@ -208,7 +208,7 @@ async fn a_scripted_workload_is_counted_exactly() {
         st["connections"],
         json!({
             "by_transport": {"polling": 2, "websocket": 4},
-            "by_generation": {"eio4": 6, "eio3": 0},
+            "by_generation": {"eio4": 6, "eio3": 0, "legacy": 0},
             "upgrades": 0,
         })
     );
@@ -523,7 +523,7 @@ async fn upgrades_and_generations_are_counted() {
         st["connections"],
         json!({
             "by_transport": {"polling": 2, "websocket": 0},
-            "by_generation": {"eio4": 1, "eio3": 1},
+            "by_generation": {"eio4": 1, "eio3": 1, "legacy": 0},
             "upgrades": 1,
         })
     );

@@ -6,7 +6,13 @@
 //! runtime's workers. A call that traps (deadline, memory, panic) fails
 //! alone: it is logged, the instance is rebuilt from the pre-instantiated
 //! component, and the namespace's connections and rooms, which live in the
-//! host, carry over untouched.
+//! host, carry over untouched. Each call runs under its endpoint's limits
+//! (deadline, memory, fuel, messages per call: `GuestLimits`).
+//!
+//! The handler's own state comes back from the last checkpoint: for a
+//! component exporting `sio:realtime/state`, a snapshot taken at each reload
+//! and, between reloads, at most every `checkpoint_interval` once a call
+//! has run (also when the queue went quiet). A rebuild restores it.
 //!
 //! A hot reload arrives as one more queued command carrying an instance
 //! that was compiled and instantiated elsewhere (see `reload.rs`): between
@@ -16,7 +22,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -50,6 +56,11 @@ pub enum Command {
         id: u64,
         args: String,
         attachments: Vec<Bytes>,
+    },
+    /// A plain message (protocol 1's message and json packets).
+    Message {
+        conn: ConnId,
+        text: String,
     },
     Disconnect {
         conn: ConnId,
@@ -119,6 +130,7 @@ pub fn spawn(
         rt: tokio::runtime::Handle::current(),
     });
     ns.server_stats = Some(server_stats);
+    ns.endpoint_stats = Some(stats.clone());
     let live = runtime.instantiate(&prepared, ns, &settings)?;
     let actor = EndpointActor {
         runtime: runtime.clone(),
@@ -126,6 +138,8 @@ pub fn spawn(
         live,
         settings,
         last_snapshot: None,
+        last_checkpoint: Instant::now(),
+        changed_since_checkpoint: false,
         stats,
     };
     std::thread::Builder::new()
@@ -140,17 +154,76 @@ struct EndpointActor {
     prepared: Prepared,
     live: Live,
     settings: EndpointSettings,
-    /// The state handed over at the last reload: what a rebuild after a trap
-    /// restores (later changes are lost with the trapped instance).
+    /// The state handed over at the last reload or taken at the last
+    /// checkpoint: what a rebuild after a trap restores (later changes are
+    /// lost with the trapped instance).
     last_snapshot: Option<Vec<u8>>,
+    /// When `last_snapshot` was taken (or the instance started).
+    last_checkpoint: Instant,
+    /// A call has run since `last_snapshot`.
+    changed_since_checkpoint: bool,
     /// This endpoint's handler-call counters (crate::stats).
     stats: Arc<EndpointStats>,
 }
 
 impl EndpointActor {
     fn run(mut self, rx: Receiver<Command>) {
-        while let Ok(command) = rx.recv() {
-            self.handle(command);
+        loop {
+            // Wait for a command, or until a checkpoint is due: a handler
+            // that changed its state and then went quiet is snapshotted too.
+            let command = match self.checkpoint_due_in() {
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(wait) => rx.recv_timeout(wait),
+            };
+            match command {
+                Ok(command) => {
+                    self.handle(command);
+                    if self.checkpoint_due_in() == Some(Duration::ZERO) {
+                        self.checkpoint();
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => self.checkpoint(),
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    /// How long until the next checkpoint; None: none is pending (no state
+    /// export, checkpoints off, or nothing ran since the last one).
+    fn checkpoint_due_in(&self) -> Option<Duration> {
+        let interval = self.settings.limits.checkpoint_interval;
+        if self.live.state.is_none() || interval.is_zero() || !self.changed_since_checkpoint {
+            return None;
+        }
+        Some(interval.saturating_sub(self.last_checkpoint.elapsed()))
+    }
+
+    /// Snapshot the running instance's state (`sio:realtime/state`) as what
+    /// a rebuild after a trap restores. A refusal keeps the previous one; a
+    /// trap rebuilds from it.
+    fn checkpoint(&mut self) {
+        self.changed_since_checkpoint = false;
+        self.last_checkpoint = Instant::now();
+        let Some(state) = &self.live.state else {
+            return;
+        };
+        let store = &mut self.live.store;
+        self.runtime.arm(store, &self.settings.limits);
+        let started = Instant::now();
+        let result = state.call_snapshot(&mut *store);
+        let outcome = outcome_of(store, result.as_ref().err());
+        self.stats.record("snapshot", started.elapsed(), outcome);
+        match result {
+            Ok(Ok(bytes)) => self.last_snapshot = Some(bytes),
+            Ok(Err(reason)) => {
+                let endpoint = store.data().ns.name.clone();
+                tracing::warn!(endpoint = %endpoint, "the handler refused a checkpoint snapshot: {reason}");
+            }
+            Err(e) => {
+                let endpoint = store.data().ns.name.clone();
+                tracing::error!(endpoint = %endpoint, export = "snapshot", kind = outcome.describe(), "guest call failed: {e:?}");
+                self.rebuild();
+            }
         }
     }
 
@@ -179,7 +252,7 @@ impl EndpointActor {
                     socket.client_acks.insert(id);
                 }
                 let attachments: Vec<Vec<u8>> = attachments.into_iter().map(Vec::from).collect();
-                self.call("on-event", conn, |b, s| {
+                self.call_for("on-event", conn, Some(&name), |b, s| {
                     b.call_on_event(s, conn, &name, &args, &attachments, ack)
                 });
             }
@@ -213,6 +286,11 @@ impl EndpointActor {
                     self.call("on-ack", conn, |b, s| {
                         b.call_on_ack(s, conn, token, None, &[])
                     });
+                }
+            }
+            Command::Message { conn, text } => {
+                if self.ns().sockets.contains_key(&conn) {
+                    self.call("on-message", conn, |b, s| b.call_on_message(s, conn, &text));
                 }
             }
             Command::Disconnect { conn, reason } => {
@@ -254,8 +332,9 @@ impl EndpointActor {
             protocol: match session.generation {
                 Generation::Eio4 => Protocol::Eio4,
                 Generation::Eio3 => Protocol::Eio3,
+                Generation::Legacy => Protocol::Legacy,
             },
-            transport: session.transport().name().to_string(),
+            transport: session.transport_name().to_string(),
             remote_addr: session.info.remote_addr.to_string(),
             query: session.info.query.clone(),
             headers: session.info.headers.clone(),
@@ -313,7 +392,7 @@ impl EndpointActor {
         }
     }
 
-    /// Run one export under the call deadline. A failure is logged and the
+    /// Run one export under the call's limits. A failure is logged and the
     /// instance rebuilt; the caller gets None.
     fn call<R>(
         &mut self,
@@ -321,26 +400,31 @@ impl EndpointActor {
         conn: ConnId,
         f: impl FnOnce(&Endpoint, &mut Store<GuestState>) -> wasmtime::Result<R>,
     ) -> Option<R> {
+        self.call_for(export, conn, None, f)
+    }
+
+    /// [`Self::call`] for an event, named in the log when the call fails.
+    fn call_for<R>(
+        &mut self,
+        export: &'static str,
+        conn: ConnId,
+        event: Option<&str>,
+        f: impl FnOnce(&Endpoint, &mut Store<GuestState>) -> wasmtime::Result<R>,
+    ) -> Option<R> {
         let live = &mut self.live;
-        live.store
-            .set_epoch_deadline(self.settings.limits.deadline_ticks());
+        self.runtime.arm(&mut live.store, &self.settings.limits);
+        self.changed_since_checkpoint = true;
         let started = Instant::now();
         let result = f(&live.bindings, &mut live.store);
-        let outcome = match &result {
-            Ok(_) => CallOutcome::Ok,
-            Err(e) => match e.downcast_ref::<wasmtime::Trap>() {
-                Some(wasmtime::Trap::Interrupt) => CallOutcome::Deadline,
-                Some(_) => CallOutcome::Trap,
-                None => CallOutcome::Error,
-            },
-        };
+        let outcome = outcome_of(&live.store, result.as_ref().err());
         self.stats.record(export, started.elapsed(), outcome);
         match result {
             Ok(r) => Some(r),
             Err(e) => {
                 let endpoint = live.store.data().ns.name.clone();
-                let kind = failure_kind(&e);
-                tracing::error!(endpoint = %endpoint, conn, export, kind, "guest call failed: {e:?}");
+                let kind = outcome.describe();
+                let event = event.unwrap_or("");
+                tracing::error!(endpoint = %endpoint, conn, export, event, kind, "guest call failed: {e:?}");
                 self.rebuild();
                 None
             }
@@ -348,9 +432,10 @@ impl EndpointActor {
     }
 
     /// A trapped instance may not be entered again: start a fresh one on a
-    /// fresh store, restore the state handed over at the last reload (if
-    /// any), and move the namespace across.
+    /// fresh store, restore the last checkpoint (the state taken at the last
+    /// reload or since, if any), and move the namespace across.
     fn rebuild(&mut self) {
+        self.stats.rebuilds.fetch_add(1, Ordering::Relaxed);
         let name = self.ns().name.clone();
         let max_payload = self.ns().max_payload;
         let fresh = || Namespace::new(name.clone(), max_payload);
@@ -367,11 +452,11 @@ impl EndpointActor {
             }
         };
         if let Some(snapshot) = &self.last_snapshot
-            && let Err(why) = restore(&mut live, snapshot, &self.settings)
+            && let Err(why) = restore(&self.runtime, &mut live, snapshot, &self.settings)
         {
             tracing::warn!(
                 endpoint = %name,
-                "restoring the last reload's state into the rebuilt instance failed ({why}); \
+                "restoring the last checkpoint into the rebuilt instance failed ({why}); \
                  it starts from its initial state"
             );
             match self
@@ -403,7 +488,7 @@ impl EndpointActor {
             None => None,
             Some(state) => {
                 let store = &mut self.live.store;
-                store.set_epoch_deadline(self.settings.limits.deadline_ticks());
+                self.runtime.arm(store, &self.settings.limits);
                 match state.call_snapshot(&mut *store) {
                     Ok(Ok(bytes)) => Some(bytes),
                     Ok(Err(reason)) => {
@@ -412,7 +497,7 @@ impl EndpointActor {
                         ));
                     }
                     Err(e) => {
-                        let kind = failure_kind(&e);
+                        let kind = outcome_of(store, Some(&e)).describe();
                         let endpoint = store.data().ns.name.clone();
                         tracing::error!(endpoint = %endpoint, export = "snapshot", kind, "guest call failed: {e:?}");
                         self.rebuild();
@@ -429,7 +514,7 @@ impl EndpointActor {
             // The new instance's store still holds an empty namespace: host
             // calls made while restoring reach no client, so a refusal
             // leaves nothing to undo.
-            restore(&mut live, bytes, &settings)?;
+            restore(&self.runtime, &mut live, bytes, &settings)?;
         }
         let ns = self.ns().take();
         live.store.data_mut().ns = ns;
@@ -446,32 +531,46 @@ impl EndpointActor {
         } else {
             None
         };
+        self.last_checkpoint = Instant::now();
+        self.changed_since_checkpoint = false;
         Ok((state_bytes, state_dropped))
     }
 }
 
 /// `restore(bytes)` on an instance nobody else has entered yet.
-fn restore(live: &mut Live, bytes: &[u8], settings: &EndpointSettings) -> Result<(), String> {
+fn restore(
+    runtime: &Runtime,
+    live: &mut Live,
+    bytes: &[u8],
+    settings: &EndpointSettings,
+) -> Result<(), String> {
     let Some(state) = &live.state else {
         return Ok(());
     };
-    live.store
-        .set_epoch_deadline(settings.limits.deadline_ticks());
-    match state.call_restore(&mut live.store, bytes) {
+    runtime.arm(&mut live.store, &settings.limits);
+    let result = state.call_restore(&mut live.store, bytes);
+    match result {
         Ok(Ok(())) => Ok(()),
         Ok(Err(reason)) => Err(format!("the new version refused the state: {reason}")),
         Err(e) => Err(format!(
             "the new version failed restoring the state ({}): {e:#}",
-            failure_kind(&e)
+            outcome_of(&live.store, Some(&e)).describe()
         )),
     }
 }
 
-/// How a guest call failed, for logs.
-fn failure_kind(e: &wasmtime::Error) -> &'static str {
+/// How a guest call ended: which limit stopped it, if any.
+fn outcome_of(store: &Store<GuestState>, error: Option<&wasmtime::Error>) -> CallOutcome {
+    let Some(e) = error else {
+        return CallOutcome::Ok;
+    };
     match e.downcast_ref::<wasmtime::Trap>() {
-        Some(wasmtime::Trap::Interrupt) => "deadline exceeded",
-        Some(_) => "trap",
-        None => "error",
+        Some(wasmtime::Trap::Interrupt) => CallOutcome::Deadline,
+        Some(wasmtime::Trap::OutOfFuel) => CallOutcome::Fuel,
+        // A guest whose allocator got no memory aborts with whatever trap
+        // its language uses (Rust: `unreachable`): the refusal tells.
+        _ if store.data().limiter.memory_refused => CallOutcome::Memory,
+        Some(_) => CallOutcome::Trap,
+        None => CallOutcome::Error,
     }
 }

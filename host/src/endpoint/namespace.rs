@@ -20,8 +20,16 @@ use crate::protocol::socketio;
 use crate::session::{ConnId, Frame, Generation, Session};
 use crate::wire;
 
+mod cluster;
+
 /// The longest room name a guest may use.
 const MAX_ROOM_NAME: usize = 256;
+/// Rooms one connection may be in: each costs host memory.
+const MAX_ROOMS_PER_CONN: usize = 10_000;
+/// Attachments one message may carry: each is a frame of its own.
+const MAX_ATTACHMENTS: usize = 1_000;
+/// The longest log line a guest may write; longer ones are cut.
+const MAX_LOG_LINE: usize = 16 * 1024;
 
 /// One connection of this endpoint.
 pub(crate) struct Socket {
@@ -36,6 +44,9 @@ pub(crate) struct Socket {
     pub client_acks: HashSet<u64>,
     /// Tokens of our emit-with-ack calls awaiting the client.
     pub server_acks: HashSet<u64>,
+    /// Ack ids of other nodes' broadcasts-with-ack awaiting the client
+    /// (`cluster.rs`).
+    pub remote_acks: HashMap<u64, cluster::RemoteAck>,
 }
 
 impl Socket {
@@ -47,6 +58,7 @@ impl Socket {
             rooms: HashSet::new(),
             client_acks: HashSet::new(),
             server_acks: HashSet::new(),
+            remote_acks: HashMap::new(),
         }
     }
 
@@ -66,13 +78,25 @@ struct Encoded<'a> {
     attachments: &'a [Bytes],
     eio4: Option<Vec<Frame>>,
     eio3: Option<Vec<Frame>>,
+    legacy: Option<Vec<Frame>>,
 }
 
-impl Encoded<'_> {
+impl<'a> Encoded<'a> {
+    fn new(packet: &'a dyn Fn() -> String, attachments: &'a [Bytes]) -> Self {
+        Encoded {
+            packet,
+            attachments,
+            eio4: None,
+            eio3: None,
+            legacy: None,
+        }
+    }
+
     fn frames(&mut self, generation: Generation) -> &[Frame] {
         let slot = match generation {
             Generation::Eio4 => &mut self.eio4,
             Generation::Eio3 => &mut self.eio3,
+            Generation::Legacy => &mut self.legacy,
         };
         slot.get_or_insert_with(|| {
             wire::message_frames(generation, (self.packet)(), self.attachments)
@@ -99,6 +123,12 @@ pub struct Namespace {
     pub(crate) queue: Option<SelfQueue>,
     /// The server's counters, for the `sio:realtime/stats` import.
     pub(crate) server_stats: Option<Arc<crate::stats::Stats>>,
+    /// This endpoint's counters, for refused host calls.
+    pub(crate) endpoint_stats: Option<Arc<crate::stats::EndpointStats>>,
+    /// Messages the running call may still send (`GuestLimits`).
+    outbound_left: u32,
+    /// The other nodes (`--redis`), once attached (see `cluster.rs`).
+    cluster: Option<crate::adapter::redis::ClusterLink>,
 }
 
 impl Namespace {
@@ -112,7 +142,46 @@ impl Namespace {
             max_payload,
             queue: None,
             server_stats: None,
+            endpoint_stats: None,
+            outbound_left: u32::MAX,
+            cluster: None,
         }
+    }
+
+    /// A guest call starts: it may send `max_outbound` messages.
+    pub(crate) fn begin_call(&mut self, max_outbound: u32) {
+        self.outbound_left = max_outbound;
+    }
+
+    /// Whether the running call may send one more message. Checked before
+    /// the message is built, so a guest looping on refusals costs little.
+    fn check_outbound(&self) -> Result<(), HostError> {
+        if self.outbound_left == 0 {
+            Err(HostError::LimitExceeded)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// One message went out: count it against the allowance.
+    fn sent_one(&mut self) {
+        self.outbound_left = self.outbound_left.saturating_sub(1);
+    }
+
+    /// Pass a host call's verdict through, counting a refusal.
+    fn verdict<T>(&self, result: Result<T, HostError>) -> Result<T, HostError> {
+        if let (Err(e), Some(stats)) = (&result, &self.endpoint_stats) {
+            let i = match e {
+                HostError::UnknownConn => 0,
+                HostError::InvalidJson => 1,
+                HostError::TooLarge => 2,
+                HostError::InvalidName => 3,
+                HostError::UnknownAck => 4,
+                HostError::LimitExceeded => 5,
+            };
+            stats.host_errors[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        result
     }
 
     /// Move everything out, leaving an empty namespace of the same name: used
@@ -120,6 +189,14 @@ impl Namespace {
     pub(crate) fn take(&mut self) -> Namespace {
         let empty = Namespace::new(self.name.clone(), self.max_payload);
         std::mem::replace(self, empty)
+    }
+
+    /// A new connection. Like a Socket.IO socket it is in the room named by
+    /// its id, so `to(id)` and `except(id)` from other nodes find it.
+    pub(crate) fn insert_socket(&mut self, conn: ConnId, mut socket: Socket) {
+        socket.rooms.insert(socket.sid.to_string());
+        self.rooms.join(&socket.sid, conn);
+        self.sockets.insert(conn, socket);
     }
 
     pub(crate) fn remove_socket(&mut self, conn: ConnId) -> Option<Socket> {
@@ -148,9 +225,15 @@ impl Namespace {
             return Err(HostError::InvalidName);
         }
         self.check_len(event)?;
+        self.check_args(args_json, attachments)
+    }
+
+    /// A message's arguments: a JSON array within the size limit, and
+    /// attachments within theirs.
+    fn check_args(&self, args_json: &str, attachments: &[Vec<u8>]) -> Result<(), HostError> {
         self.check_len(args_json)?;
         let total: usize = attachments.iter().map(Vec::len).sum();
-        if total > self.max_payload {
+        if total > self.max_payload || attachments.len() > MAX_ATTACHMENTS {
             return Err(HostError::TooLarge);
         }
         socketio::args_inner(args_json).map_err(|_| HostError::InvalidJson)?;
@@ -214,20 +297,19 @@ impl Namespace {
         attachments: Vec<Vec<u8>>,
         id: Option<u64>,
     ) -> Result<(), HostError> {
+        self.check_outbound()?;
         self.check_event(event, args_json, &attachments)?;
+        if let Target::Room(room) | Target::RoomExcept((room, _)) = to {
+            Namespace::check_room(room)?;
+        }
         let attachments: Vec<Bytes> = attachments.into_iter().map(Bytes::from).collect();
         let name = self.name.clone();
         let count = attachments.len();
         let packet = || socketio::encode_event(&name, event, args_json, count, id);
-        self.deliver(
-            to,
-            Encoded {
-                packet: &packet,
-                attachments: &attachments,
-                eio4: None,
-                eio3: None,
-            },
-        )
+        self.deliver(to, Encoded::new(&packet, &attachments))?;
+        self.publish(to, event, args_json, &attachments);
+        self.sent_one();
+        Ok(())
     }
 }
 
@@ -235,8 +317,14 @@ impl super::runtime::sio::realtime::types::Host for GuestState {}
 
 impl super::runtime::sio::realtime::host::Host for GuestState {
     fn send(&mut self, to: Target, text: String) -> Result<(), HostError> {
-        let args = serde_json::to_string(&[&text]).map_err(|_| HostError::InvalidJson)?;
-        self.ns.emit_packet(&to, "message", &args, Vec::new(), None)
+        let result = if text.len() > self.ns.max_payload {
+            Err(HostError::TooLarge)
+        } else {
+            serde_json::to_string(&[&text])
+                .map_err(|_| HostError::InvalidJson)
+                .and_then(|args| self.ns.emit_packet(&to, "message", &args, Vec::new(), None))
+        };
+        self.ns.verdict(result)
     }
 
     fn emit(
@@ -246,8 +334,10 @@ impl super::runtime::sio::realtime::host::Host for GuestState {
         args_json: String,
         attachments: Vec<Vec<u8>>,
     ) -> Result<(), HostError> {
-        self.ns
-            .emit_packet(&to, &event, &args_json, attachments, None)
+        let result = self
+            .ns
+            .emit_packet(&to, &event, &args_json, attachments, None);
+        self.ns.verdict(result)
     }
 
     fn emit_with_ack(
@@ -258,20 +348,76 @@ impl super::runtime::sio::realtime::host::Host for GuestState {
         attachments: Vec<Vec<u8>>,
         timeout_ms: u32,
     ) -> Result<u64, HostError> {
-        let ns = &mut self.ns;
-        ns.socket_mut(to)?;
-        let token = ns.next_token;
-        ns.emit_packet(
-            &Target::Conn(to),
-            &event,
-            &args_json,
-            attachments,
-            Some(token),
-        )?;
-        ns.next_token += 1;
-        ns.socket_mut(to)?.server_acks.insert(token);
+        let result = self
+            .ns
+            .emit_with_ack(to, &event, &args_json, attachments, timeout_ms);
+        self.ns.verdict(result)
+    }
+
+    fn ack(
+        &mut self,
+        conn: ConnId,
+        ack_id: u64,
+        args_json: String,
+        attachments: Vec<Vec<u8>>,
+    ) -> Result<(), HostError> {
+        let result = self.ns.ack(conn, ack_id, &args_json, attachments);
+        self.ns.verdict(result)
+    }
+
+    fn join(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
+        let result = self.ns.join(conn, room);
+        self.ns.verdict(result)
+    }
+
+    fn leave(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
+        let result = self.ns.leave(conn, room);
+        self.ns.verdict(result)
+    }
+
+    fn disconnect(&mut self, conn: ConnId) -> Result<(), HostError> {
+        let result = self.ns.disconnect(conn);
+        self.ns.verdict(result)
+    }
+
+    fn log(&mut self, level: LogLevel, mut message: String) {
+        if message.len() > MAX_LOG_LINE {
+            let mut cut = MAX_LOG_LINE;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+            message.push_str(" [cut]");
+        }
+        let endpoint = &*self.ns.name;
+        match level {
+            LogLevel::Trace => tracing::trace!(endpoint, "{message}"),
+            LogLevel::Debug => tracing::debug!(endpoint, "{message}"),
+            LogLevel::Info => tracing::info!(endpoint, "{message}"),
+            LogLevel::Warn => tracing::warn!(endpoint, "{message}"),
+            LogLevel::Error => tracing::error!(endpoint, "{message}"),
+        }
+    }
+}
+
+/// The host imports' work, on the namespace alone; `GuestState`'s `Host`
+/// impl counts their refusals.
+impl Namespace {
+    fn emit_with_ack(
+        &mut self,
+        to: ConnId,
+        event: &str,
+        args_json: &str,
+        attachments: Vec<Vec<u8>>,
+        timeout_ms: u32,
+    ) -> Result<u64, HostError> {
+        self.socket_mut(to)?;
+        let token = self.next_token;
+        self.emit_packet(&Target::Conn(to), event, args_json, attachments, Some(token))?;
+        self.next_token += 1;
+        self.socket_mut(to)?.server_acks.insert(token);
         if timeout_ms > 0
-            && let Some(q) = ns.queue.clone()
+            && let Some(q) = self.queue.clone()
         {
             q.rt.spawn(async move {
                 tokio::time::sleep(Duration::from_millis(timeout_ms.into())).await;
@@ -285,62 +431,52 @@ impl super::runtime::sio::realtime::host::Host for GuestState {
         &mut self,
         conn: ConnId,
         ack_id: u64,
-        args_json: String,
+        args_json: &str,
         attachments: Vec<Vec<u8>>,
     ) -> Result<(), HostError> {
-        let ns = &mut self.ns;
-        ns.check_len(&args_json)?;
-        socketio::args_inner(&args_json).map_err(|_| HostError::InvalidJson)?;
-        let name = ns.name.clone();
-        let socket = ns.socket_mut(conn)?;
+        self.check_outbound()?;
+        self.check_args(args_json, &attachments)?;
+        let name = self.name.clone();
+        let socket = self.socket_mut(conn)?;
         if !socket.client_acks.remove(&ack_id) {
             return Err(HostError::UnknownAck);
         }
         let attachments: Vec<Bytes> = attachments.into_iter().map(Bytes::from).collect();
-        let packet = socketio::encode_ack(&name, ack_id, &args_json, attachments.len());
+        let packet = socketio::encode_ack(&name, ack_id, args_json, attachments.len());
         let frames = wire::message_frames(socket.session.generation, packet, &attachments);
         socket.push(&frames);
+        self.sent_one();
         Ok(())
     }
 
     fn join(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
         Namespace::check_room(&room)?;
-        let ns = &mut self.ns;
-        ns.socket_mut(conn)?.rooms.insert(room.clone());
-        ns.rooms.join(&room, conn);
+        let socket = self.socket_mut(conn)?;
+        if socket.rooms.len() >= MAX_ROOMS_PER_CONN && !socket.rooms.contains(&room) {
+            return Err(HostError::LimitExceeded);
+        }
+        socket.rooms.insert(room.clone());
+        self.rooms.join(&room, conn);
         Ok(())
     }
 
     fn leave(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
         Namespace::check_room(&room)?;
-        let ns = &mut self.ns;
-        ns.socket_mut(conn)?.rooms.remove(&room);
-        ns.rooms.leave(&room, conn);
+        self.socket_mut(conn)?.rooms.remove(&room);
+        self.rooms.leave(&room, conn);
         Ok(())
     }
 
     fn disconnect(&mut self, conn: ConnId) -> Result<(), HostError> {
-        let ns = &mut self.ns;
-        let mut socket = ns.remove_socket(conn).ok_or(HostError::UnknownConn)?;
-        let packet = socketio::encode_disconnect(&ns.name);
+        let mut socket = self.remove_socket(conn).ok_or(HostError::UnknownConn)?;
+        let packet = socketio::encode_disconnect(&self.name);
         socket.push(&wire::message_frames(
             socket.session.generation,
             packet,
             &[],
         ));
-        socket.session.socket_layer().forget(&ns.name, conn);
-        ns.departed.push((conn, "server namespace disconnect"));
+        socket.session.socket_layer().forget(&self.name, conn);
+        self.departed.push((conn, "server namespace disconnect"));
         Ok(())
-    }
-
-    fn log(&mut self, level: LogLevel, message: String) {
-        let endpoint = &*self.ns.name;
-        match level {
-            LogLevel::Trace => tracing::trace!(endpoint, "{message}"),
-            LogLevel::Debug => tracing::debug!(endpoint, "{message}"),
-            LogLevel::Info => tracing::info!(endpoint, "{message}"),
-            LogLevel::Warn => tracing::warn!(endpoint, "{message}"),
-            LogLevel::Error => tracing::error!(endpoint, "{message}"),
-        }
     }
 }

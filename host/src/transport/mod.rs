@@ -1,6 +1,11 @@
 //! Transports: move Engine.IO packets between a socket and a session. They
 //! frame and unframe, nothing more; packets are decoded by `protocol` and
-//! acted on by `session`.
+//! acted on by `session`. Socket.IO protocol 1 (0.7-0.9 clients) uses the
+//! same polling and websocket transports, plus htmlfile and the Flash policy
+//! server; `legacy` routes its URLs.
 
+pub mod flash_policy;
+pub mod htmlfile;
+pub mod legacy;
 pub mod polling;
 pub mod websocket;

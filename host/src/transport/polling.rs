@@ -53,14 +53,24 @@ pub async fn poll(session: &Arc<Session>, jsonp: Option<&str>) -> Response<Body>
     };
     // Frames from the queue were counted out by the session; a noop or
     // close written here is counted here.
-    let frames = match session.drain(TransportKind::Polling).await {
+    let drained = session.drain(TransportKind::Polling);
+    let drained = match session.poll_duration() {
+        // Protocol 1: a poll with nothing to carry is answered empty after
+        // the polling duration.
+        Some(limit) => tokio::time::timeout(limit, drained)
+            .await
+            .unwrap_or(Drained::Noop),
+        None => drained.await,
+    };
+    let generation = session.generation;
+    let frames = match drained {
         Drained::Frames(frames) => frames,
         other => {
             let frame = match other {
                 // The client closed: its pending poll gets a noop, as the
                 // reference does.
-                Drained::Noop | Drained::Closed(CloseReason::ClientClose) => wire::noop(),
-                _ => wire::close(),
+                Drained::Noop | Drained::Closed(CloseReason::ClientClose) => wire::noop(generation),
+                _ => wire::close(generation),
             };
             session.server.stats.packets_out(1);
             vec![frame]
@@ -128,7 +138,11 @@ pub async fn post(session: &Arc<Session>, req: Request<Incoming>, jsonp: bool) -
     for packet in packets {
         session.on_packet(packet);
     }
-    text_response(StatusCode::OK, "ok", "text/html")
+    text_response(
+        StatusCode::OK,
+        wire::post_answer(session.generation),
+        "text/html",
+    )
 }
 
 /// An oversize POST: the reference answers 413 and ends the session.

@@ -12,10 +12,12 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::protocol::engineio::{ErrorCode, Packet};
+use crate::protocol::legacy;
 use crate::server::{Body, ServerState, engine_error, handshake_info_for};
 use crate::session::{CloseReason, Drained, Frame, Generation, Session, TransportKind};
 use crate::wire;
@@ -23,27 +25,82 @@ use crate::wire;
 /// Bytes read from a websocket at a time (socketioxide uses the same).
 const WS_READ_BUFFER: usize = 4096;
 
+/// tungstenite's write buffer: it writes to the socket once this much is
+/// buffered (its default).
+const WS_WRITE_BUFFER: usize = 128 * 1024;
+
+/// How long the close frame to a slow consumer may take to go out.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// Answer the websocket handshake and run the connection once upgraded.
 /// `existing` is the polling session to upgrade, if any; otherwise a new
 /// session of `generation` starts.
 pub fn accept(
-    mut req: Request<Incoming>,
+    req: Request<Incoming>,
     state: Arc<ServerState>,
     existing: Option<Arc<Session>>,
     generation: Generation,
     remote: SocketAddr,
 ) -> Response<Body> {
+    let info = handshake_info_for(remote, &req);
+    // A client without binary support asks for base64 text frames instead.
+    let base64 = info.query.iter().any(|(k, v)| k == "b64" && !v.is_empty());
+    let max = state.config.max_payload;
+    upgrade(req, max, remote, move |ws| async move {
+        match existing {
+            Some(session) => upgrade_session(ws, session, base64).await,
+            None => {
+                let session = Session::open(&state, generation, TransportKind::Websocket, info);
+                session.after_open();
+                run(ws, session, base64).await;
+            }
+        }
+    })
+}
+
+/// A protocol-1 websocket or flashsocket (`name`) for a handshaken session:
+/// it takes the session's queue at once. For a session the server does not
+/// know, the client gets `7:::1+0` and the socket closes.
+pub fn accept_legacy(
+    req: Request<Incoming>,
+    max: usize,
+    session: Option<Arc<Session>>,
+    name: &'static str,
+    remote: SocketAddr,
+) -> Response<Body> {
+    upgrade(req, max, remote, move |mut ws| async move {
+        match session {
+            Some(session) => {
+                session.attach_legacy(TransportKind::Websocket, name);
+                run(ws, session, false).await;
+            }
+            None => {
+                let _ = ws.send(Message::text(legacy::CLIENT_NOT_HANDSHAKEN)).await;
+                let _ = ws.close(None).await;
+            }
+        }
+    })
+}
+
+/// The RFC 6455 handshake: answer 101 and hand the upgraded connection to
+/// `then` (`max`: the largest message accepted).
+fn upgrade<F, Fut>(
+    mut req: Request<Incoming>,
+    max: usize,
+    remote: SocketAddr,
+    then: F,
+) -> Response<Body>
+where
+    F: FnOnce(Ws) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY) else {
         return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
     };
     let accept = derive_accept_key(key.as_bytes());
-    let info = handshake_info_for(remote, &req);
-    // A client without binary support asks for base64 text frames instead.
-    let base64 = info.query.iter().any(|(k, v)| k == "b64" && !v.is_empty());
     let upgrade = hyper::upgrade::on(&mut req);
-    let max = state.config.max_payload;
     tokio::spawn(async move {
         let upgraded = match upgrade.await {
             Ok(u) => u,
@@ -55,21 +112,20 @@ pub fn accept(
         // A small read buffer: tungstenite zero-fills the whole buffer before
         // each read, and its 128 KiB default cost a quarter of the CPU of an
         // echo and most of an idle connection's memory (bench/RESULTS.md).
+        // The write buffer is bounded too: `feed` waits for the socket once
+        // WS_WRITE_BUFFER is buffered, so it holds at most that plus one
+        // message (a guest's, up to max-payload, or its base64 form); what
+        // else a client has not read waits in the session's bounded queue.
         let config = WebSocketConfig::default()
             .read_buffer_size(WS_READ_BUFFER)
+            .write_buffer_size(WS_WRITE_BUFFER)
+            .max_write_buffer_size(WS_WRITE_BUFFER + 2 * max + 1024)
             .max_message_size(Some(max))
             .max_frame_size(Some(max));
         let ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        match existing {
-            Some(session) => upgrade_session(ws, session, base64).await,
-            None => {
-                let session = Session::open(&state, generation, TransportKind::Websocket, info);
-                session.after_open();
-                run(ws, session, base64).await;
-            }
-        }
+        then(ws).await;
     });
     let mut res = Response::new(Body::default());
     *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -139,6 +195,22 @@ fn count_in<T>(
     incoming
 }
 
+/// Write frames and flush them, counting their bytes out.
+async fn write_frames(
+    ws: &mut Ws,
+    session: &Session,
+    generation: Generation,
+    base64: bool,
+    frames: Vec<Frame>,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    for frame in frames {
+        let message = to_message(generation, base64, frame);
+        session.server.stats.bytes_out(message.len());
+        ws.feed(message).await?;
+    }
+    ws.flush().await
+}
+
 /// The session's transport from now on: read packets, write queued frames.
 async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
     let generation = session.generation;
@@ -172,19 +244,28 @@ async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
             },
             out = session.drain(TransportKind::Websocket) => match out {
                 Drained::Frames(frames) => {
-                    let mut failed = false;
-                    for frame in frames {
-                        let message = to_message(generation, base64, frame);
-                        session.server.stats.bytes_out(message.len());
-                        if ws.feed(message).await.is_err() {
-                            failed = true;
-                            break;
-                        }
-                    }
-                    if failed || ws.flush().await.is_err() {
+                    // A client that stops reading blocks this write; the
+                    // session's queue keeps filling until it overflows and
+                    // the session closes, which ends the wait.
+                    let write = write_frames(&mut ws, &session, generation, base64, frames);
+                    let written = tokio::select! {
+                        r = write => r,
+                        _ = session.closed() => Ok(()),
+                    };
+                    if written.is_err() {
                         session.close(CloseReason::TransportError);
                         return;
                     }
+                }
+                Drained::Closed(CloseReason::SlowConsumer) => {
+                    let frame = CloseFrame {
+                        code: CloseCode::Policy,
+                        reason: "slow consumer: outbound queue full".into(),
+                    };
+                    // The client is not reading: the close frame may never
+                    // get out, so it gets a moment, then the socket is dropped.
+                    let _ = tokio::time::timeout(CLOSE_GRACE, ws.close(Some(frame))).await;
+                    return;
                 }
                 Drained::Closed(_) | Drained::Noop => {
                     let _ = ws.close(None).await;

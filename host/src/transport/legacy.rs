@@ -1,0 +1,276 @@
+//! Socket.IO protocol 1's URLs (socket.io-client 0.7-0.9): the handshake
+//! at `/socket.io/1/`, the reference server's answers to the odd cases, and
+//! the dispatch of `/socket.io/1/<transport>/<sid>` to the transport that
+//! serves it. The transports themselves are the shared polling and
+//! websocket ones plus [`super::htmlfile`]; what differs on the wire is in
+//! `crate::wire` and `protocol::legacy`. docs/legacy-protocol.md §1, §2, §5
+//! and §8 describe every answer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{Either, Full};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+
+use super::{htmlfile, polling, websocket};
+use crate::config::{LegacyConfig, SOCKET_IO_PATH};
+use crate::cors::{self, Cors};
+use crate::protocol::engineio::Packet;
+use crate::protocol::legacy::{self, Handshake};
+use crate::server::{Body, ServerState, StreamingBody, handshake_info, query_pairs};
+use crate::session::{Generation, Session, TransportKind};
+use crate::wire;
+
+/// A response of the Socket.IO endpoint: whole, or streamed (htmlfile).
+pub type AnyResponse = Response<Either<Body, StreamingBody>>;
+
+/// What a protocol-1 request path asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// No protocol number, or a path the reference does not know.
+    Welcome,
+    /// A protocol number other than 1.
+    Unsupported,
+    /// `/socket.io/1/` (also with a transport but no session id).
+    Handshake,
+    /// `/socket.io/1/<transport>/<sid>`; the transport is empty in the
+    /// client's synchronous disconnect URL (`/socket.io/1//<sid>`).
+    Transport { transport: &'a str, sid: &'a str },
+}
+
+/// The route of a path under `/socket.io/` (the part after it), as the
+/// reference server's `^\/([^\/]+)\/?([^\/]+)?\/?([^\/]+)?\/?$` reads it,
+/// except that an empty transport is kept (question 9 of the note).
+pub fn route(rest: &str) -> Route<'_> {
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let mut parts = rest.split('/');
+    let protocol = parts.next().unwrap_or("");
+    let transport = parts.next();
+    let sid = parts.next();
+    if parts.next().is_some() || protocol.is_empty() {
+        return Route::Welcome;
+    }
+    match protocol.parse::<u64>() {
+        Ok(n) if n == u64::from(legacy::PROTOCOL) => {}
+        // `Number('0')` is falsy in the reference: no protocol.
+        Ok(0) | Err(_) => return Route::Welcome,
+        Ok(_) => return Route::Unsupported,
+    }
+    match (transport, sid) {
+        (_, None | Some("")) => Route::Handshake,
+        (Some(transport), Some(sid)) => Route::Transport { transport, sid },
+        (None, Some(_)) => Route::Welcome,
+    }
+}
+
+/// Whether a request is protocol 1's: a path below `/socket.io/`, or
+/// `/socket.io/` itself without the Engine.IO parameters newer clients send
+/// (it is answered with the welcome text).
+pub fn is_legacy(req: &Request<Incoming>) -> bool {
+    let path = req.uri().path();
+    match path.strip_prefix(SOCKET_IO_PATH) {
+        Some("") => !query_pairs(req)
+            .iter()
+            .any(|(k, _)| k == "EIO" || k == "transport" || k == "sid"),
+        Some(_) => true,
+        None => path == SOCKET_IO_PATH.trim_end_matches('/'),
+    }
+}
+
+fn text(status: StatusCode, body: impl Into<Bytes>, content_type: &'static str) -> AnyResponse {
+    let mut res = Response::new(Either::Left(Full::new(body.into())));
+    *res.status_mut() = status;
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+/// Answer one protocol-1 request, with CORS headers for allowed origins.
+pub async fn request(
+    state: Arc<ServerState>,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+) -> AnyResponse {
+    let cors = cors::check(&state.config.cors_origins, req.headers());
+    let mut res = dispatch(&state, remote, req, &cors).await;
+    cors.apply(res.headers_mut());
+    res
+}
+
+async fn dispatch(
+    state: &Arc<ServerState>,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+    cors: &Cors,
+) -> AnyResponse {
+    if req.method() == Method::OPTIONS {
+        return cors.preflight(req.headers()).map(Either::Left);
+    }
+    let path = req.uri().path().to_owned();
+    let rest = path.strip_prefix(SOCKET_IO_PATH).unwrap_or("");
+    let query = query_pairs(&req);
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    match route(rest) {
+        Route::Welcome => text(StatusCode::OK, legacy::WELCOME, wire::TEXT),
+        Route::Unsupported => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            legacy::PROTOCOL_NOT_SUPPORTED,
+            wire::TEXT,
+        ),
+        Route::Handshake => {
+            let jsonp = param("jsonp").and_then(legacy::jsonp_index);
+            if cors.is_forbidden() {
+                return match jsonp {
+                    Some(i) => text(
+                        StatusCode::OK,
+                        legacy::encode_jsonp_error(i, legacy::HANDSHAKE_BAD_ORIGIN),
+                        wire::JAVASCRIPT,
+                    ),
+                    None => text(
+                        StatusCode::FORBIDDEN,
+                        legacy::HANDSHAKE_BAD_ORIGIN,
+                        wire::TEXT,
+                    ),
+                };
+            }
+            let info = handshake_info(remote, query.clone(), req.headers());
+            let session = Session::open_legacy(state, info);
+            let cfg = &state.config.legacy;
+            let handshake = Handshake {
+                sid: &session.sid,
+                heartbeat_timeout_secs: LegacyConfig::handshake_secs(cfg.heartbeat_timeout),
+                close_timeout_secs: LegacyConfig::handshake_secs(cfg.close_timeout),
+                transports: &cfg.transports,
+            };
+            match jsonp {
+                Some(i) => text(StatusCode::OK, handshake.to_jsonp(i), wire::JAVASCRIPT),
+                None => text(StatusCode::OK, handshake.to_body(), wire::TEXT),
+            }
+        }
+        Route::Transport { transport, sid } => {
+            let session = state
+                .sessions
+                .get(sid)
+                .filter(|s| s.generation == Generation::Legacy);
+            if param("disconnect").is_some() {
+                // The client's synchronous disconnect (page unload): as `0::`.
+                if let Some(session) = session {
+                    session.on_packet(Packet::Message(legacy::encode_disconnect("/")));
+                }
+                return text(StatusCode::OK, "", wire::TEXT);
+            }
+            let Some(name) = state
+                .config
+                .legacy
+                .transports
+                .iter()
+                .copied()
+                .find(|t| *t == transport)
+            else {
+                tracing::debug!(transport, "protocol-1 transport unknown or not offered");
+                return text(StatusCode::NOT_FOUND, "transport not supported", wire::TEXT);
+            };
+            let jsonp = (name == "jsonp-polling").then(|| {
+                let i = param("i").and_then(legacy::jsonp_index).unwrap_or(0);
+                i.to_string()
+            });
+            match (name, req.method().clone()) {
+                ("websocket" | "flashsocket", _) => {
+                    if cors.is_forbidden() {
+                        return text(
+                            StatusCode::FORBIDDEN,
+                            legacy::HANDSHAKE_BAD_ORIGIN,
+                            wire::TEXT,
+                        );
+                    }
+                    let max = state.config.max_payload;
+                    websocket::accept_legacy(req, max, session, name, remote).map(Either::Left)
+                }
+                (_, Method::POST) => match session {
+                    Some(session) => polling::post(&session, req, jsonp.is_some())
+                        .await
+                        .map(Either::Left),
+                    // Packets for a session that is gone are dropped.
+                    None => text(StatusCode::OK, legacy::POST_ANSWER, wire::TEXT),
+                },
+                ("htmlfile", Method::GET) => match session {
+                    Some(session) => {
+                        session.attach_legacy(TransportKind::Websocket, name);
+                        htmlfile::stream(session).map(Either::Right)
+                    }
+                    None => htmlfile::not_handshaken().map(Either::Left),
+                },
+                (_, Method::GET) => match session {
+                    Some(session) => {
+                        session.attach_legacy(TransportKind::Polling, name);
+                        let mut res = polling::poll(&session, jsonp.as_deref()).await;
+                        if jsonp.is_some() {
+                            // The script must run even where a filter
+                            // would take it for reflected input.
+                            res.headers_mut()
+                                .insert("x-xss-protection", HeaderValue::from_static("0"));
+                        }
+                        res.map(Either::Left)
+                    }
+                    None => {
+                        let format = wire::PollingFormat {
+                            binary: false,
+                            jsonp,
+                        };
+                        let frames = [crate::session::Frame::text(legacy::CLIENT_NOT_HANDSHAKEN)];
+                        let payload = wire::polling_payload(Generation::Legacy, &format, &frames);
+                        text(StatusCode::OK, payload.body, payload.content_type)
+                    }
+                },
+                _ => text(StatusCode::METHOD_NOT_ALLOWED, "", wire::TEXT),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(route(""), Route::Welcome);
+        assert_eq!(route("socket.io.js"), Route::Welcome);
+        assert_eq!(route("0/"), Route::Welcome);
+        assert_eq!(route("2/"), Route::Unsupported);
+        assert_eq!(route("1"), Route::Handshake);
+        assert_eq!(route("1/"), Route::Handshake);
+        assert_eq!(route("1/xhr-polling"), Route::Handshake);
+        assert_eq!(route("1/xhr-polling/"), Route::Handshake);
+        assert_eq!(
+            route("1/xhr-polling/abc"),
+            Route::Transport {
+                transport: "xhr-polling",
+                sid: "abc"
+            }
+        );
+        assert_eq!(
+            route("1/websocket/abc/"),
+            Route::Transport {
+                transport: "websocket",
+                sid: "abc"
+            }
+        );
+        assert_eq!(
+            route("1//abc/"),
+            Route::Transport {
+                transport: "",
+                sid: "abc"
+            }
+        );
+        assert_eq!(route("1/a/b/c"), Route::Welcome);
+    }
+}

@@ -1,0 +1,277 @@
+// sio-host handlers in JavaScript: the `sio:realtime@0.1.0` contract (wit/)
+// made idiomatic, for ComponentizeJS. A handler is a plain object whose
+// methods the host calls one at a time; `serve(handler)` turns it into the
+// world's exports:
+//
+//   import { emit, serve } from "../../guest-sdk-js/sio.js";
+//   const echo = {
+//     onEvent(conn, event, args, ack) { ack ? ack(...args) : emit(conn.others(), event, ...args); },
+//   };
+//   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state } = serve(echo);
+//
+// and `node guest-sdk-js/build.mjs echo.js -o echo.wasm` makes the component.
+//
+// Conventions (the same as the Rust SDK's, in JavaScript's terms):
+// * Event arguments are JavaScript values: the JSON array the client sent,
+//   parsed, with each binary attachment in its place as a Uint8Array; what
+//   a handler emits is encoded the same way back (Uint8Array / Buffer /
+//   ArrayBuffer values travel as attachments).
+// * Connection ids and ack tokens are Numbers (the contract's u64; ids count
+//   up from 1, far below 2^53).
+// * A refused host call throws a `HostError` whose `code` is the contract's
+//   `host-error` name ("unknown-conn", "invalid-name", ...); it had no effect.
+// * `onConnect` refuses a client by throwing `Refuse(reason)`; the client
+//   gets a connect_error carrying the reason.
+// * Anything else a handler method throws is logged (level error) and the
+//   event is dropped; the handler keeps serving.
+// * State across a hot reload: `snapshot` is JSON.stringify(handler) (or the
+//   handler's own `snapshot()` value), `restore` assigns the parsed JSON onto
+//   the handler (or calls its `restore(value)`), then `onRestore()`.
+
+import * as host from "sio:realtime/host@0.1.0";
+import * as configImport from "sio:realtime/config@0.1.0";
+import * as statsImport from "sio:realtime/stats@0.1.0";
+
+/** A host call the host refused; `code` is the contract's host-error name. */
+export class HostError extends Error {
+  constructor(code, what) {
+    super(`${what}: ${code}`);
+    this.name = "HostError";
+    this.code = code;
+  }
+}
+
+/** Thrown by `onConnect` to refuse a client with `reason`. */
+export class Refuse extends Error {
+  constructor(reason) {
+    super(reason);
+    this.name = "Refuse";
+  }
+}
+
+function call(what, f) {
+  try {
+    return f();
+  } catch (e) {
+    throw new HostError(e?.payload ?? String(e), what);
+  }
+}
+
+// ------------------------------------------------------------------ targets
+
+const id64 = (id) => BigInt(id);
+
+/** Every connection of this endpoint. */
+export const all = Object.freeze({ tag: "all" });
+/** One connection. */
+export const to = (conn) => ({ tag: "conn", val: id64(conn) });
+/** Every connection in `name`, but `except` (a connection id) when given. */
+export const room = (name, except) =>
+  except === undefined ? { tag: "room", val: name } : { tag: "room-except", val: [name, id64(except)] };
+/** Every connection of this endpoint but one. */
+export const allExcept = (conn) => ({ tag: "all-except", val: id64(conn) });
+
+// ---------------------------------------------------------------- arguments
+
+const isBinary = (v) => v instanceof Uint8Array || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+
+function bytesOf(v) {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** `args` (an array) → [JSON text, attachments], binaries as placeholders. */
+export function encode(args) {
+  const attachments = [];
+  const walk = (v) => {
+    if (isBinary(v)) {
+      attachments.push(bytesOf(v));
+      return { _placeholder: true, num: attachments.length - 1 };
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object" && typeof v.toJSON !== "function") {
+      const out = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return [JSON.stringify(args.map(walk)), attachments];
+}
+
+/** JSON array text + attachments → the arguments, placeholders replaced. */
+export function decode(argsJson, attachments) {
+  const args = JSON.parse(argsJson);
+  if (attachments.length === 0) return args;
+  const walk = (v) => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") {
+      if (v._placeholder === true && Number.isInteger(v.num) && v.num >= 0 && v.num < attachments.length) {
+        return attachments[v.num];
+      }
+      for (const k of Object.keys(v)) v[k] = walk(v[k]);
+    }
+    return v;
+  };
+  return walk(args);
+}
+
+// -------------------------------------------------------------------- acting
+
+/** Emits `event` with `args` to `target` (`all`, `to(id)`, `room(..)`, ...). */
+export function emit(target, event, ...args) {
+  const [json, attachments] = encode(args);
+  call(`emit ${event}`, () => host.emit(target, event, json, attachments));
+}
+
+/** Emits to one connection and asks for an ack: the returned token comes back
+ * in the handler's `onAck(conn, token, reply)` (reply undefined on timeout). */
+export function emitWithAck(conn, event, args = [], timeoutMs = 0) {
+  const [json, attachments] = encode(args);
+  return Number(call(`emit ${event}`, () => host.emitWithAck(id64(conn), event, json, attachments, timeoutMs)));
+}
+
+/** A plain message (the event "message" for 4.x / 2.x clients). */
+export function send(target, text) {
+  call("send", () => host.send(target, text));
+}
+
+export const join = (conn, name) => call(`join ${name}`, () => host.join(id64(conn), name));
+export const leave = (conn, name) => call(`leave ${name}`, () => host.leave(id64(conn), name));
+export const disconnect = (conn) => call("disconnect", () => host.disconnect(id64(conn)));
+
+const text = (parts) => parts.map((p) => (typeof p === "string" ? p : JSON.stringify(p))).join(" ");
+/** Logs through the host (its log, with the endpoint's name). */
+export const log = Object.fromEntries(
+  ["trace", "debug", "info", "warn", "error"].map((level) => [level, (...parts) => host.log(level, text(parts))]),
+);
+
+/** The endpoint's `[endpoints."/path".config]` values from sio.toml. */
+export const config = {
+  get: (key) => configImport.get(key),
+  values: () => Object.fromEntries(configImport.values()),
+};
+
+/** The server's `/stats` document, parsed. */
+export const stats = () => JSON.parse(statsImport.json());
+
+/** One client's connection to this endpoint. */
+export class Conn {
+  constructor(id) {
+    this.id = id;
+  }
+  emit(event, ...args) {
+    emit(to(this.id), event, ...args);
+  }
+  emitWithAck(event, args, timeoutMs) {
+    return emitWithAck(this.id, event, args, timeoutMs);
+  }
+  send(text) {
+    send(to(this.id), text);
+  }
+  join(name) {
+    join(this.id, name);
+  }
+  leave(name) {
+    leave(this.id, name);
+  }
+  disconnect() {
+    disconnect(this.id);
+  }
+  /** Every connection of the endpoint but this one (a target). */
+  others() {
+    return allExcept(this.id);
+  }
+  toString() {
+    return `conn ${this.id}`;
+  }
+}
+
+// ------------------------------------------------------------------- serving
+
+function guarded(what, f) {
+  try {
+    f();
+  } catch (e) {
+    log.error(`${what} failed: ${e?.stack ?? e}`);
+  }
+}
+
+/**
+ * The world's exports for `handler`, whose optional methods are
+ *   onConnect(info)                  info: { id, conn, sid, endpoint, protocol, transport,
+ *                                      remoteAddr, query, headers, auth (parsed or undefined) }
+ *   onMessage(conn, text)
+ *   onEvent(conn, event, args, ack)  ack: function(...reply) when the client asked for one
+ *   onAck(conn, token, reply)        reply: the client's arguments, undefined on timeout
+ *   onDisconnect(conn, reason)
+ *   onRestore()                      after a hot reload handed the state over
+ * and, to shape the hand-over, snapshot() / restore(value).
+ */
+export function serve(handler) {
+  return {
+    onConnect(info) {
+      const conn = new Conn(Number(info.id));
+      let auth;
+      try {
+        auth = info.auth === undefined ? undefined : JSON.parse(info.auth);
+      } catch {
+        auth = undefined; // the host only passes valid JSON; be safe anyway
+      }
+      try {
+        handler.onConnect?.({ ...info, id: conn.id, conn, auth });
+      } catch (e) {
+        if (e instanceof Refuse) throw e.message;
+        log.error(`onConnect failed: ${e?.stack ?? e}`);
+        throw "handler error";
+      }
+    },
+    onMessage(id, text) {
+      guarded("onMessage", () => handler.onMessage?.(new Conn(Number(id)), text));
+    },
+    onEvent(id, event, argsJson, attachments, ackId) {
+      const conn = new Conn(Number(id));
+      let ack;
+      if (ackId !== undefined) {
+        // Nobody could act on a refused ack (the client left): it is logged.
+        ack = (...reply) => {
+          const [json, bins] = encode(reply);
+          try {
+            host.ack(id64(id), ackId, json, bins);
+          } catch (e) {
+            log.warn(`ack of ${event} refused: ${e?.payload ?? e}`);
+          }
+        };
+      }
+      guarded(`onEvent ${event}`, () => handler.onEvent?.(conn, event, decode(argsJson, attachments), ack));
+    },
+    onAck(id, token, argsJson, attachments) {
+      const reply = argsJson === undefined ? undefined : decode(argsJson, attachments);
+      guarded("onAck", () => handler.onAck?.(new Conn(Number(id)), Number(token), reply));
+    },
+    onDisconnect(id, reason) {
+      guarded("onDisconnect", () => handler.onDisconnect?.(new Conn(Number(id)), reason));
+    },
+    state: {
+      snapshot() {
+        try {
+          const value = handler.snapshot ? handler.snapshot() : handler;
+          return new TextEncoder().encode(JSON.stringify(value));
+        } catch (e) {
+          throw `serializing the handler's state: ${e}`;
+        }
+      },
+      restore(bytes) {
+        try {
+          const value = JSON.parse(new TextDecoder().decode(bytes));
+          if (handler.restore) handler.restore(value);
+          else Object.assign(handler, value);
+        } catch (e) {
+          throw `the previous version's state does not fit: ${e}`;
+        }
+        guarded("onRestore", () => handler.onRestore?.());
+      },
+    },
+  };
+}

@@ -49,6 +49,16 @@ pub fn close(generation: Generation) -> Frame {
     }
 }
 
+/// The body of the answer to a POST that did not decode, when the
+/// generation has one of its own (protocol 1: the reason as text, there is
+/// no error format to follow); None: Engine.IO's error JSON.
+pub fn post_refusal(generation: Generation, reason: &str) -> Option<String> {
+    match generation {
+        Generation::Legacy => Some(format!("malformed payload: {reason}")),
+        Generation::Eio4 | Generation::Eio3 => None,
+    }
+}
+
 /// The body of the answer to a polling POST.
 pub fn post_answer(generation: Generation) -> &'static str {
     match generation {
@@ -335,13 +345,20 @@ pub fn decode_post(
         Generation::Eio4 => engineio::decode_payload(text).map_err(|e| e.to_string()),
         Generation::Eio3 => engineio3::decode_payload(text).map_err(|e| e.to_string()),
         // Each protocol-1 packet travels on as an Engine.IO message.
-        Generation::Legacy => match legacy::decode_payload(text) {
-            Ok(packets) => Ok(packets
+        // Each packet is checked here, so that a bad one is refused with the
+        // POST that carried it (the session layer decodes it again).
+        Generation::Legacy => {
+            let packets = legacy::decode_payload(text).map_err(|e| e.to_string())?;
+            packets
                 .into_iter()
-                .map(|p| Packet::Message(p.to_owned()))
-                .collect()),
-            Err(e) => Err(e.to_string()),
-        },
+                .map(|p| match legacy::decode(p) {
+                    Ok(_) | Err(legacy::DecodeError::ReservedEvent(_)) => {
+                        Ok(Packet::Message(p.to_owned()))
+                    }
+                    Err(e) => Err(format!("{e} in {:?}", truncated(p))),
+                })
+                .collect()
+        }
     };
     match (kind, generation) {
         // Protocol 1's form: `d`, a JSON string literal (or the payload).
@@ -360,6 +377,13 @@ pub fn decode_post(
             text_payload(text)
         }
     }
+}
+
+/// At most 64 characters of untrusted text, for an error message.
+fn truncated(text: &str) -> &str {
+    text.char_indices()
+        .nth(64)
+        .map_or(text, |(i, _)| &text[..i])
 }
 
 /// One Socket.IO packet (the text of an Engine.IO message).

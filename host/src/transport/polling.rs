@@ -132,7 +132,10 @@ pub async fn post(session: &Arc<Session>, req: Request<Incoming>, jsonp: bool) -
         Err(e) => {
             tracing::debug!(sid = %session.sid, error = %e, "bad polling payload");
             session.close(CloseReason::ParseError);
-            return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+            return match wire::post_refusal(session.generation, &e) {
+                Some(body) => text_response(StatusCode::BAD_REQUEST, body, wire::TEXT),
+                None => engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            };
         }
     };
     for packet in packets {

@@ -172,6 +172,9 @@ pub struct Config {
     pub watch: bool,
     /// `/stats` and `/metrics` on the admin endpoint only, not on `listen`.
     pub stats_admin_only: bool,
+    /// The Redis of a cluster of nodes (`--redis URL`, docs/scale-out.md);
+    /// None: rooms and broadcasts stay in this process.
+    pub redis: Option<String>,
     /// The local admin endpoint (`sio-host reload`); None: off.
     pub admin: Option<AdminConfig>,
     /// Where the endpoints came from, to read them again on a reload.
@@ -245,6 +248,7 @@ pub struct Overrides {
     pub static_mounts: Vec<StaticMount>,
     pub watch: bool,
     pub stats_admin_only: bool,
+    pub redis: Option<String>,
     pub no_admin: bool,
     pub admin_listen: Option<SocketAddr>,
     pub admin_file: Option<PathBuf>,
@@ -359,6 +363,7 @@ impl Config {
             endpoints,
             watch: o.watch || server.watch.unwrap_or(false),
             stats_admin_only: o.stats_admin_only || server.stats_admin_only.unwrap_or(false),
+            redis: o.redis.or(server.redis.clone()),
             admin,
             source,
             legacy: LegacyConfig::resolve(o.legacy, file.legacy.clone().unwrap_or_default())?,
@@ -383,6 +388,10 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<()> {
+        if let Some(url) = &self.redis {
+            // Parsing only; Redis need not be up (the adapter keeps trying).
+            redis::Client::open(url.as_str()).with_context(|| format!("bad Redis URL {url:?}"))?;
+        }
         if self.endpoints.is_empty() {
             bail!(
                 "no endpoint given: name a handler, e.g. `sio-host run chat.wasm` or \
@@ -515,6 +524,7 @@ pub struct ServerSection {
     pub r#static: Vec<String>,
     pub watch: Option<bool>,
     pub stats_admin_only: Option<bool>,
+    pub redis: Option<String>,
     pub admin: Option<bool>,
     pub admin_listen: Option<SocketAddr>,
     pub admin_file: Option<PathBuf>,

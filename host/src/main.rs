@@ -154,6 +154,12 @@ struct RunArgs {
     #[arg(long)]
     stats_admin_only: bool,
 
+    /// Join a cluster through this Redis (`redis://HOST:PORT/`): rooms and
+    /// broadcasts reach every node, sio-host or Node Socket.IO with
+    /// @socket.io/redis-adapter (docs/scale-out.md).
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+
     /// No admin endpoint (`sio-host reload` will not reach this server;
     /// SIGHUP and --watch still reload).
     #[arg(long)]
@@ -250,6 +256,7 @@ impl RunArgs {
             static_mounts,
             watch: self.watch,
             stats_admin_only: self.stats_admin_only,
+            redis: self.redis,
             no_admin: self.no_admin,
             admin_listen: self.admin_listen,
             admin_file: self.admin_file,

@@ -94,6 +94,9 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
         Runtime::with_fuel(config.meters_fuel()).context("starting the WebAssembly runtime")?;
     let stats = Arc::new(crate::stats::Stats::default());
     let (reloader, endpoints) = Reloader::start(&config, runtime, stats.clone()).await?;
+    if let Some(url) = &config.redis {
+        crate::adapter::redis::start(url, &endpoints, stats.clone())?;
+    }
     let reloader = Arc::new(reloader);
     let listener = TcpListener::bind(config.listen)
         .await

@@ -8,7 +8,7 @@
 //! calls in the endpoint actor, reloads in the reload pipeline.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -255,6 +255,80 @@ impl Rate {
     }
 }
 
+/// The Redis adapter's traffic, counted by `adapter/redis.rs`.
+#[derive(Default)]
+pub struct AdapterStats {
+    /// `--redis` is on.
+    pub redis: AtomicBool,
+    /// The subscription to the cluster's channels is up.
+    pub connected: AtomicBool,
+    /// Messages published to Redis (broadcasts and responses).
+    pub published: AtomicU64,
+    /// Messages that could not be published because Redis was unreachable.
+    pub lost: AtomicU64,
+    /// Broadcasts and requests from other nodes handed to an endpoint.
+    pub received: AtomicU64,
+    /// Messages from Redis that did not decode (logged, ignored).
+    pub malformed: AtomicU64,
+    /// Times the subscription came back after losing Redis.
+    pub reconnects: AtomicU64,
+}
+
+impl AdapterStats {
+    fn to_json(&self) -> Value {
+        json!({
+            "kind": if self.redis.load(Relaxed) { "redis" } else { "local" },
+            "connected": self.connected.load(Relaxed),
+            "published": self.published.load(Relaxed),
+            "lost": self.lost.load(Relaxed),
+            "received": self.received.load(Relaxed),
+            "malformed": self.malformed.load(Relaxed),
+            "reconnects": self.reconnects.load(Relaxed),
+        })
+    }
+
+    fn metrics(&self) -> [(&'static str, &'static str, &'static str, u64); 6] {
+        [
+            (
+                "adapter_connected",
+                "gauge",
+                "1 while the Redis adapter is subscribed to the cluster.",
+                u64::from(self.connected.load(Relaxed)),
+            ),
+            (
+                "adapter_published_total",
+                "counter",
+                "Messages published to Redis.",
+                self.published.load(Relaxed),
+            ),
+            (
+                "adapter_lost_total",
+                "counter",
+                "Messages for other nodes lost while Redis was unreachable.",
+                self.lost.load(Relaxed),
+            ),
+            (
+                "adapter_received_total",
+                "counter",
+                "Broadcasts and requests received from other nodes.",
+                self.received.load(Relaxed),
+            ),
+            (
+                "adapter_malformed_total",
+                "counter",
+                "Messages from Redis that did not decode.",
+                self.malformed.load(Relaxed),
+            ),
+            (
+                "adapter_reconnects_total",
+                "counter",
+                "Times the Redis subscription was restored.",
+                self.reconnects.load(Relaxed),
+            ),
+        ]
+    }
+}
+
 /// The server's counters. Cheap to bump from any thread.
 pub struct Stats {
     started: Instant,
@@ -283,6 +357,8 @@ pub struct Stats {
     pub outbound_queued: AtomicI64,
     /// Socket.IO connects to a namespace no endpoint serves.
     pub unknown_namespace: AtomicU64,
+    /// The Redis adapter's traffic (`--redis`); all 0 without it.
+    pub adapter: AdapterStats,
     endpoints: RwLock<Vec<Arc<EndpointStats>>>,
     rate_packets_in: Rate,
     rate_packets_out: Rate,
@@ -310,6 +386,7 @@ impl Default for Stats {
             slow_consumer_disconnects: AtomicU64::new(0),
             outbound_queued: AtomicI64::new(0),
             unknown_namespace: AtomicU64::new(0),
+            adapter: AdapterStats::default(),
             endpoints: RwLock::new(Vec::new()),
             rate_packets_in: Rate::default(),
             rate_packets_out: Rate::default(),
@@ -507,6 +584,7 @@ impl Stats {
             },
             "slow_consumer_disconnects": self.slow_consumer_disconnects.load(Relaxed),
             "outbound_queue_depth": self.outbound_queued.load(Relaxed).max(0),
+            "adapter": self.adapter.to_json(),
             "rates": {
                 "window_seconds": RATE_WINDOW_SECS,
                 "packets_in": rate(&self.rate_packets_in),
@@ -641,7 +719,7 @@ impl Stats {
                 self.outbound_queued.load(Relaxed).max(0) as u64,
             ),
         ];
-        for (name, kind, help, v) in simple {
+        for (name, kind, help, v) in simple.into_iter().chain(self.adapter.metrics()) {
             metric(&mut o, name, kind, help);
             let _ = writeln!(o, "sio_{name} {v}");
         }

@@ -39,6 +39,11 @@ impl LocalAdapter {
         self.rooms.get(room).into_iter().flatten().copied()
     }
 
+    /// Every room with at least one member.
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.rooms.keys().map(String::as_str)
+    }
+
     pub fn room_count(&self) -> usize {
         self.rooms.len()
     }

@@ -4,6 +4,7 @@
 //! `@socket.io/redis-adapter` (`redis_codec`).
 
 mod local;
+pub mod redis;
 pub mod redis_codec;
 
 pub use local::LocalAdapter;

@@ -312,8 +312,8 @@ pub enum Target {
 /// the Node adapter reads them. Returns the sender's uid with it.
 pub fn decode_request(payload: &[u8]) -> Result<(String, Request), CodecError> {
     let request = if payload.first() == Some(&b'{') {
-        let text = std::str::from_utf8(payload)
-            .map_err(|_| CodecError("request is not UTF-8".into()))?;
+        let text =
+            std::str::from_utf8(payload).map_err(|_| CodecError("request is not UTF-8".into()))?;
         json_to_msgpack(text, &[])?
     } else {
         read(payload)?
@@ -420,15 +420,18 @@ pub fn encode_broadcast_ack(
     write(&Pack::Map(vec![
         ("type".into(), request_type::BROADCAST_ACK.into()),
         ("requestId".into(), request_id.into()),
-        ("packet".into(), args.into_iter().next().unwrap_or(Pack::Nil)),
+        (
+            "packet".into(),
+            args.into_iter().next().unwrap_or(Pack::Nil),
+        ),
     ]))
 }
 
 /// JSON text to msgpack, objects keeping their key order; a placeholder
 /// object becomes its attachment as `bin`.
 pub fn json_to_msgpack(json: &str, attachments: &[Bytes]) -> Result<Pack, CodecError> {
-    let Ordered(pack) = serde_json::from_str(json)
-        .map_err(|e| CodecError(format!("not JSON: {e}")))?;
+    let Ordered(pack) =
+        serde_json::from_str(json).map_err(|e| CodecError(format!("not JSON: {e}")))?;
     bind_attachments(pack, attachments)
 }
 
@@ -517,7 +520,11 @@ fn bind_attachments(value: Pack, attachments: &[Bytes]) -> Result<Pack, CodecErr
 /// timestamps ISO-8601 text (`Date.toJSON`), notepack's `undefined` and
 /// non-finite floats `null`, other extensions `[type, bin]` (notepack's
 /// reading of them). Map keys keep their order.
-fn write_json(value: &Pack, out: &mut String, attachments: &mut Vec<Bytes>) -> Result<(), CodecError> {
+fn write_json(
+    value: &Pack,
+    out: &mut String,
+    attachments: &mut Vec<Bytes>,
+) -> Result<(), CodecError> {
     use std::fmt::Write as _;
     match value {
         Pack::Nil => out.push_str("null"),
@@ -588,7 +595,11 @@ fn write_string(s: &str, out: &mut String) {
 
 fn write_placeholder(bytes: &[u8], out: &mut String, attachments: &mut Vec<Bytes>) {
     use std::fmt::Write as _;
-    let _ = write!(out, r#"{{"_placeholder":true,"num":{}}}"#, attachments.len());
+    let _ = write!(
+        out,
+        r#"{{"_placeholder":true,"num":{}}}"#,
+        attachments.len()
+    );
     attachments.push(Bytes::copy_from_slice(bytes));
 }
 
@@ -638,7 +649,10 @@ mod tests {
     #[test]
     fn channel_names_are_the_node_adapters() {
         assert_eq!(broadcast_channel("/", None), "socket.io#/#");
-        assert_eq!(broadcast_channel("/chat", Some("r1")), "socket.io#/chat#r1#");
+        assert_eq!(
+            broadcast_channel("/chat", Some("r1")),
+            "socket.io#/chat#r1#"
+        );
         assert_eq!(broadcast_pattern("/"), "socket.io#/#*");
         assert_eq!(broadcast_pattern("/a*b"), "socket.io#/a\\*b#*");
         assert_eq!(request_channel("/"), "socket.io-request#/#");
@@ -650,7 +664,8 @@ mod tests {
     const FROM_NODE: &[u8] = &[
         0x93, 0xa3, b'a', b'b', b'c', // ["abc",
         0x83, 0xa4, b't', b'y', b'p', b'e', 0x02, // {type: 2,
-        0xa4, b'd', b'a', b't', b'a', 0x93, 0xa2, b'h', b'i', 0x01, 0xc4, 0x02, 1, 2, // data: [..],
+        0xa4, b'd', b'a', b't', b'a', 0x93, 0xa2, b'h', b'i', 0x01, 0xc4, 0x02, 1,
+        2, // data: [..],
         0xa3, b'n', b's', b'p', 0xa1, b'/', // nsp: "/"},
         0x83, 0xa5, b'r', b'o', b'o', b'm', b's', 0x91, 0xa1, b'r', // {rooms: ["r"],
         0xa6, b'e', b'x', b'c', b'e', b'p', b't', 0x91, 0xa1, b's', // except: ["s"],
@@ -794,7 +809,10 @@ mod tests {
             panic!("{r:?}")
         };
         assert_eq!(request_id, "q");
-        assert_eq!((broadcast.event.as_str(), broadcast.args_json.as_str()), ("e", "[1]"));
+        assert_eq!(
+            (broadcast.event.as_str(), broadcast.args_json.as_str()),
+            ("e", "[1]")
+        );
         assert_eq!(broadcast.to.rooms, vec!["r"]);
     }
 

@@ -72,6 +72,10 @@ pub enum Command {
     },
     /// Swap in a new version (see [`Swap`]).
     Swap(Box<Swap>),
+    /// From the other nodes (`--redis`): a broadcast for local sockets, a
+    /// request, or the link to publish through. Handled by the namespace
+    /// without calling the guest (`namespace/cluster.rs`).
+    Cluster(crate::adapter::redis::Inbound),
 }
 
 /// A new version, compiled and instantiated off the actor, to swap in
@@ -268,7 +272,9 @@ impl EndpointActor {
                     .get_mut(&conn)
                     .is_some_and(|s| s.server_acks.remove(&id));
                 if !known {
-                    tracing::debug!(conn, id, "ack for no pending emit-with-ack; ignored");
+                    if !self.ns().remote_ack(conn, id, &args, &attachments) {
+                        tracing::debug!(conn, id, "ack for no pending emit-with-ack; ignored");
+                    }
                     return;
                 }
                 let attachments: Vec<Vec<u8>> = attachments.into_iter().map(Vec::from).collect();
@@ -316,6 +322,7 @@ impl EndpointActor {
                 // The requester may have given up waiting; the swap stands.
                 let _ = done.send(result);
             }
+            Command::Cluster(inbound) => self.ns().on_cluster(inbound),
         }
         self.flush_departed();
     }
@@ -324,7 +331,7 @@ impl EndpointActor {
         let socket = Socket::new(session.clone());
         let sid = socket.sid.clone();
         let endpoint = self.ns().name.clone();
-        self.ns().sockets.insert(conn, socket);
+        self.ns().insert_socket(conn, socket);
         let info = ConnInfo {
             id: conn,
             sid: sid.to_string(),

@@ -1,0 +1,306 @@
+//! The Redis adapter (`--redis URL`): this node's link to a cluster of
+//! sio-host nodes and Node Socket.IO servers sharing one Redis, in the format
+//! of npm `@socket.io/redis-adapter` 8.3 (see `redis_codec`).
+//!
+//! Two tokio tasks own the Redis connections; the endpoint actors never wait
+//! on Redis:
+//!
+//! - the *publisher* takes the messages namespaces hand to their
+//!   [`ClusterLink`] (a guest's room broadcast, a response to a request) and
+//!   PUBLISHes them in order, pipelined in batches. While Redis is
+//!   unreachable a message is dropped at once and counted as lost (stats
+//!   `adapter.lost`, and a log line per outage): at-most-once, as with the
+//!   Node adapter.
+//! - the *subscriber* PSUBSCRIBEs every endpoint's broadcast channels and
+//!   SUBSCRIBEs its request channel, decodes what arrives and posts it to the
+//!   endpoint's actor as a [`Command::Cluster`]: room membership lives in the
+//!   namespace on the actor's thread, so fan-out to local sockets happens
+//!   there, without a lock and without calling the guest.
+//!
+//! Both reconnect with a capped backoff when Redis goes away; clients stay
+//! connected meanwhile and local broadcasts keep working.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use futures_util::StreamExt;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use super::redis_codec::{self as codec, Broadcast, Request};
+use crate::endpoint::{Command, EndpointHandle};
+use crate::stats::Stats;
+
+/// How long connecting or one round trip may take before Redis counts as
+/// unreachable.
+const IO_TIMEOUT: Duration = Duration::from_secs(2);
+/// Reconnect backoff bounds.
+const MIN_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// Most messages sent in one pipeline.
+const BATCH: usize = 256;
+
+/// A message for the cluster.
+pub struct Publish {
+    pub channel: String,
+    pub payload: Vec<u8>,
+}
+
+/// A namespace's handle to the cluster: its node's uid and the publisher's
+/// queue. Cheap to clone; sending never blocks.
+#[derive(Clone)]
+pub struct ClusterLink {
+    /// This node's id in the cluster (the `uid` of its messages).
+    pub uid: Arc<str>,
+    tx: UnboundedSender<Publish>,
+}
+
+impl ClusterLink {
+    pub fn publish(&self, channel: String, payload: Vec<u8>) {
+        // The publisher lives as long as the runtime; after it, nothing to do.
+        let _ = self.tx.send(Publish { channel, payload });
+    }
+}
+
+/// What the cluster asks of an endpoint (see [`Command::Cluster`]).
+pub enum Inbound {
+    /// Publish through this link from now on.
+    Attach(ClusterLink),
+    /// Another node's broadcast for this endpoint's sockets.
+    Broadcast(Box<Broadcast>),
+    /// Another node's request (socket ids, rooms, remote join, ...).
+    Request { from: String, request: Request },
+}
+
+/// Where the subscriber sends what arrives on each channel or pattern.
+struct Routes {
+    /// Broadcast pattern → endpoint.
+    broadcasts: HashMap<String, EndpointHandle>,
+    /// Request channel → endpoint.
+    requests: HashMap<String, EndpointHandle>,
+}
+
+/// Connect every endpoint to the cluster at `url`: attach a [`ClusterLink`]
+/// to each and start the publisher and subscriber. Redis need not be up
+/// yet; both tasks keep trying. Needs a tokio runtime.
+pub fn start(
+    url: &str,
+    endpoints: &HashMap<String, EndpointHandle>,
+    stats: Arc<Stats>,
+) -> Result<()> {
+    let client = redis::Client::open(url).with_context(|| format!("bad Redis URL {url:?}"))?;
+    let uid: Arc<str> = crate::server::random_id()[..12].into();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let link = ClusterLink {
+        uid: uid.clone(),
+        tx,
+    };
+    let mut routes = Routes {
+        broadcasts: HashMap::new(),
+        requests: HashMap::new(),
+    };
+    for (nsp, handle) in endpoints {
+        handle.send(Command::Cluster(Inbound::Attach(link.clone())));
+        routes
+            .broadcasts
+            .insert(codec::broadcast_pattern(nsp), handle.clone());
+        routes
+            .requests
+            .insert(codec::request_channel(nsp), handle.clone());
+    }
+    stats.adapter.redis.store(true, Relaxed);
+    tracing::info!(uid = %uid, "redis adapter: node joining the cluster at {}", redacted(url));
+    tokio::spawn(publish_loop(client.clone(), rx, stats.clone()));
+    tokio::spawn(subscribe_loop(client, routes, uid, stats));
+    Ok(())
+}
+
+/// The URL without its password, for logs.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn connection_config() -> redis::AsyncConnectionConfig {
+    redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(IO_TIMEOUT))
+        .set_response_timeout(Some(IO_TIMEOUT))
+}
+
+async fn publish_loop(
+    client: redis::Client,
+    mut rx: UnboundedReceiver<Publish>,
+    stats: Arc<Stats>,
+) {
+    let config = connection_config();
+    let mut conn: Option<redis::aio::MultiplexedConnection> = None;
+    let mut next_attempt = Instant::now();
+    // Messages lost in the current outage (0: none, or Redis is up).
+    let mut lost_in_outage = 0u64;
+    let mut batch = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        let mut pipe = redis::pipe();
+        for p in &batch {
+            pipe.publish(&p.channel, &p.payload).ignore();
+        }
+        // A connection found dead on use (Redis restarted while we were
+        // idle) is replaced at once and the batch sent again: the write
+        // failed, so nothing goes out twice.
+        let mut retried = false;
+        let sent = loop {
+            if conn.is_none() && (retried || Instant::now() >= next_attempt) {
+                match client
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await
+                {
+                    Ok(c) => conn = Some(c),
+                    Err(e) => {
+                        tracing::debug!("redis adapter: publisher cannot connect: {e}");
+                        next_attempt = Instant::now() + MIN_BACKOFF * 5;
+                    }
+                }
+            }
+            let Some(c) = &mut conn else {
+                break false;
+            };
+            match pipe.query_async::<()>(c).await {
+                Ok(()) => break true,
+                Err(e) => {
+                    conn = None;
+                    if !retried && (e.is_connection_dropped() || e.is_io_error()) {
+                        tracing::debug!(
+                            "redis adapter: publisher connection dropped ({e}); reconnecting"
+                        );
+                        retried = true;
+                        continue;
+                    }
+                    tracing::warn!("redis adapter: publishing failed: {e}");
+                    break false;
+                }
+            }
+        };
+        let n = batch.len() as u64;
+        if sent {
+            stats.adapter.published.fetch_add(n, Relaxed);
+            if lost_in_outage > 0 {
+                tracing::info!(
+                    lost = lost_in_outage,
+                    "redis adapter: publishing again; messages lost while Redis was unreachable: {lost_in_outage}"
+                );
+                lost_in_outage = 0;
+            }
+        } else {
+            if lost_in_outage == 0 {
+                tracing::warn!(
+                    "redis adapter: Redis is unreachable; messages for other nodes are lost until it is back"
+                );
+            }
+            lost_in_outage += n;
+            stats.adapter.lost.fetch_add(n, Relaxed);
+        }
+        batch.clear();
+    }
+}
+
+async fn subscribe_loop(client: redis::Client, routes: Routes, uid: Arc<str>, stats: Arc<Stats>) {
+    let mut backoff = MIN_BACKOFF;
+    let mut subscribed_before = false;
+    let mut failing = false;
+    loop {
+        match subscribe(&client, &routes).await {
+            Ok(mut pubsub) => {
+                backoff = MIN_BACKOFF;
+                failing = false;
+                if subscribed_before {
+                    stats.adapter.reconnects.fetch_add(1, Relaxed);
+                    tracing::info!("redis adapter: reconnected; receiving from the cluster again");
+                } else {
+                    tracing::info!("redis adapter: subscribed; receiving from the cluster");
+                }
+                subscribed_before = true;
+                stats.adapter.connected.store(true, Relaxed);
+                let mut messages = pubsub.on_message();
+                while let Some(msg) = messages.next().await {
+                    route(&msg, &routes, &uid, &stats);
+                }
+                stats.adapter.connected.store(false, Relaxed);
+                tracing::warn!("redis adapter: lost the connection to Redis; reconnecting");
+            }
+            Err(e) => {
+                // One warning per outage; the retries are debug.
+                if failing {
+                    tracing::debug!("redis adapter: cannot subscribe: {e}");
+                } else {
+                    tracing::warn!("redis adapter: cannot subscribe (retrying): {e}");
+                    failing = true;
+                }
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+async fn subscribe(client: &redis::Client, routes: &Routes) -> Result<redis::aio::PubSub> {
+    let mut pubsub = tokio::time::timeout(IO_TIMEOUT, client.get_async_pubsub())
+        .await
+        .context("connecting timed out")??;
+    for pattern in routes.broadcasts.keys() {
+        pubsub.psubscribe(pattern).await?;
+    }
+    for channel in routes.requests.keys() {
+        pubsub.subscribe(channel).await?;
+    }
+    Ok(pubsub)
+}
+
+/// Decode one message and post it to its endpoint; skip this node's own.
+fn route(msg: &redis::Msg, routes: &Routes, uid: &str, stats: &Stats) {
+    let payload = msg.get_payload_bytes();
+    let pattern: Option<String> = msg.get_pattern().unwrap_or_default();
+    let inbound = match pattern {
+        Some(pattern) => {
+            let Some(endpoint) = routes.broadcasts.get(&pattern) else {
+                return;
+            };
+            if codec::published_by(payload, uid) {
+                return;
+            }
+            match codec::decode_broadcast(payload) {
+                // `flags.local` is for the publisher's node only.
+                Ok(b) if b.local => return,
+                Ok(b) => Ok((endpoint, Inbound::Broadcast(Box::new(b)))),
+                Err(e) => Err(e),
+            }
+        }
+        None => {
+            let Some(endpoint) = routes.requests.get(msg.get_channel_name()) else {
+                return;
+            };
+            match codec::decode_request(payload) {
+                Ok((from, _)) if from == uid => return,
+                Ok((from, request)) => Ok((endpoint, Inbound::Request { from, request })),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match inbound {
+        Ok((endpoint, inbound)) => {
+            stats.adapter.received.fetch_add(1, Relaxed);
+            endpoint.send(Command::Cluster(inbound));
+        }
+        Err(e) => {
+            stats.adapter.malformed.fetch_add(1, Relaxed);
+            tracing::warn!(
+                channel = msg.get_channel_name(),
+                "redis adapter: ignoring a message: {e}"
+            );
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The namespace's side of the Redis adapter (`crate::adapter::redis`): a
+//! guest's broadcast is published for the other nodes after it reached the
+//! local sockets, and what other nodes send arrives here as an actor command
+//! (`Command::Cluster`), on the thread that owns the rooms. Nothing here
+//! calls the guest, except that a remote disconnect ends in its
+//! `on-disconnect` as a local one does.
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+use serde_json::{Map, Value as Json, json};
+
+use super::{Encoded, Namespace, Target};
+use crate::adapter::redis::Inbound;
+use crate::adapter::redis_codec::{self as codec, Broadcast, Request, Selector};
+use crate::protocol::socketio;
+use crate::session::ConnId;
+use crate::wire;
+
+/// Broadcast acks from other nodes one connection may owe at once; past it a
+/// broadcast-with-ack still reaches the client, without asking for an ack
+/// (and the client is not counted).
+const MAX_REMOTE_ACKS: usize = 1_000;
+
+/// Who is waiting for a client's answer to a broadcast-with-ack.
+pub(crate) struct RemoteAck {
+    request_id: String,
+    /// The requesting node's uid (its response channel).
+    node: String,
+}
+
+impl Namespace {
+    /// Publish a guest's broadcast to the other nodes in the shape the Node
+    /// adapter gives `io.to(room).except(id).emit(..)`. A message to one
+    /// connection stays local.
+    pub(super) fn publish(&self, to: &Target, event: &str, args_json: &str, attachments: &[Bytes]) {
+        let Some(link) = &self.cluster else {
+            return;
+        };
+        let sid_of = |conn: &ConnId| self.sockets.get(conn).map(|s| s.sid.to_string());
+        let (room, except) = match to {
+            Target::Conn(_) => return,
+            Target::Room(room) => (Some(room.as_str()), None),
+            Target::RoomExcept((room, conn)) => (Some(room.as_str()), sid_of(conn)),
+            Target::All => (None, None),
+            Target::AllExcept(conn) => (None, sid_of(conn)),
+        };
+        let selector = Selector {
+            rooms: room.map(str::to_string).into_iter().collect(),
+            except: except.into_iter().collect(),
+        };
+        match codec::encode_broadcast(
+            &link.uid,
+            &self.name,
+            event,
+            args_json,
+            attachments,
+            &selector,
+        ) {
+            Ok(payload) => link.publish(codec::broadcast_channel(&self.name, room), payload),
+            Err(e) => {
+                tracing::warn!(endpoint = %self.name, "redis adapter: broadcast not published: {e}")
+            }
+        }
+    }
+
+    /// Act on what the cluster sent this endpoint.
+    pub(crate) fn on_cluster(&mut self, inbound: Inbound) {
+        match inbound {
+            Inbound::Attach(link) => self.cluster = Some(link),
+            Inbound::Broadcast(b) => {
+                if self.accepts(&b) {
+                    let conns = self.selected(&b.to);
+                    let name = self.name.clone();
+                    let count = b.attachments.len();
+                    let packet =
+                        || socketio::encode_event(&name, &b.event, &b.args_json, count, None);
+                    let mut encoded = Encoded::new(&packet, &b.attachments);
+                    for conn in conns {
+                        if let Some(socket) = self.sockets.get_mut(&conn) {
+                            socket.push(encoded.frames(socket.session.generation));
+                        }
+                    }
+                }
+            }
+            Inbound::Request { from, request } => self.on_request(&from, request),
+        }
+    }
+
+    /// Whether a broadcast from another node is one to deliver here.
+    fn accepts(&self, b: &Broadcast) -> bool {
+        if *b.nsp != *self.name {
+            tracing::debug!(endpoint = %self.name, nsp = %b.nsp, "redis adapter: broadcast for another namespace");
+            false
+        } else if b.event.is_empty() || socketio::is_reserved_event(&b.event) {
+            tracing::warn!(endpoint = %self.name, event = %b.event, "redis adapter: ignoring a broadcast of a reserved event");
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Local connections in any of `to.rooms` (every one when empty) and in
+    /// none of `to.except`, each once.
+    fn selected(&self, to: &Selector) -> Vec<ConnId> {
+        let excluded: HashSet<ConnId> = to
+            .except
+            .iter()
+            .flat_map(|room| self.rooms.members(room))
+            .collect();
+        if to.rooms.is_empty() {
+            return self
+                .sockets
+                .keys()
+                .copied()
+                .filter(|conn| !excluded.contains(conn))
+                .collect();
+        }
+        let mut seen = HashSet::new();
+        to.rooms
+            .iter()
+            .flat_map(|room| self.rooms.members(room))
+            .filter(|conn| !excluded.contains(conn) && seen.insert(*conn))
+            .collect()
+    }
+
+    fn targets(&self, target: &codec::Target) -> Vec<ConnId> {
+        match target {
+            codec::Target::Sid(sid) => self.rooms.members(sid).collect(),
+            codec::Target::Selected(to) => self.selected(to),
+        }
+    }
+
+    /// Publish an answer on the requesting node's response channel.
+    fn respond(&self, node: &str, payload: Vec<u8>) {
+        if let Some(link) = &self.cluster {
+            link.publish(codec::response_channel(&self.name, node), payload);
+        }
+    }
+
+    fn on_request(&mut self, from: &str, request: Request) {
+        match request {
+            Request::Sockets { request_id, rooms } => {
+                let to = Selector {
+                    rooms,
+                    except: Vec::new(),
+                };
+                let sids: Vec<Json> = self
+                    .selected(&to)
+                    .iter()
+                    .filter_map(|conn| self.sockets.get(conn))
+                    .map(|s| Json::from(&*s.sid))
+                    .collect();
+                let reply = codec::encode_response(&request_id, Some(("sockets", sids.into())));
+                self.respond(from, reply);
+            }
+            Request::AllRooms { request_id } => {
+                let rooms: Vec<Json> = self.rooms.names().map(Json::from).collect();
+                let reply = codec::encode_response(&request_id, Some(("rooms", rooms.into())));
+                self.respond(from, reply);
+            }
+            Request::Rooms {
+                join,
+                request_id,
+                target,
+                rooms,
+            } => {
+                let conns = self.targets(&target);
+                for &conn in &conns {
+                    for room in &rooms {
+                        let done = if join {
+                            self.join(conn, room.clone())
+                        } else {
+                            self.leave(conn, room.clone())
+                        };
+                        if let Err(e) = done {
+                            tracing::debug!(endpoint = %self.name, conn, room = %room, "redis adapter: remote join/leave refused: {e:?}");
+                        }
+                    }
+                }
+                self.acknowledge(from, request_id, &target, &conns);
+            }
+            Request::Disconnect {
+                request_id, target, ..
+            } => {
+                // `close` would end the whole session; only the namespace's
+                // connection is ended (docs/scale-out.md).
+                let conns = self.targets(&target);
+                for &conn in &conns {
+                    let _ = self.disconnect(conn);
+                }
+                self.acknowledge(from, request_id, &target, &conns);
+            }
+            Request::Fetch { request_id, to } => {
+                let sockets: Vec<Json> = self
+                    .selected(&to)
+                    .iter()
+                    .filter_map(|conn| self.sockets.get(conn))
+                    .map(|s| {
+                        let pairs = |list: &[(String, String)]| -> Map<String, Json> {
+                            list.iter()
+                                .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
+                                .collect()
+                        };
+                        json!({
+                            "id": &*s.sid,
+                            "handshake": {
+                                "headers": pairs(&s.session.info.headers),
+                                "query": pairs(&s.session.info.query),
+                                "address": s.session.info.remote_addr.ip().to_string(),
+                            },
+                            "rooms": s.rooms.iter().collect::<Vec<_>>(),
+                            "data": {},
+                        })
+                    })
+                    .collect();
+                let reply = codec::encode_response(&request_id, Some(("sockets", sockets.into())));
+                self.respond(from, reply);
+            }
+            Request::BroadcastWithAck {
+                request_id,
+                broadcast,
+            } => self.broadcast_with_ack(from, request_id, &broadcast),
+            Request::Ignored { kind } => {
+                tracing::debug!(endpoint = %self.name, kind, "redis adapter: request type not served by sio-host");
+            }
+        }
+    }
+
+    /// A one-socket join/leave/disconnect is answered once the socket was
+    /// found here (the Node adapter answers the same way).
+    fn acknowledge(
+        &self,
+        from: &str,
+        id: Option<String>,
+        target: &codec::Target,
+        conns: &[ConnId],
+    ) {
+        if let (Some(id), codec::Target::Sid(_), false) = (id, target, conns.is_empty()) {
+            self.respond(from, codec::encode_response(&id, None));
+        }
+    }
+
+    /// Send the event to each selected client with an ack id of its own,
+    /// tell the requester how many answers to expect, and relay each answer
+    /// as it comes (`remote_ack`).
+    fn broadcast_with_ack(&mut self, from: &str, request_id: String, b: &Broadcast) {
+        if !self.accepts(b) {
+            return;
+        }
+        let name = self.name.clone();
+        let count = b.attachments.len();
+        let mut asked = 0;
+        for conn in self.selected(&b.to) {
+            let token = self.next_token;
+            let Some(socket) = self.sockets.get_mut(&conn) else {
+                continue;
+            };
+            let id = (socket.remote_acks.len() < MAX_REMOTE_ACKS).then_some(token);
+            let packet = socketio::encode_event(&name, &b.event, &b.args_json, count, id);
+            socket.push(&wire::message_frames(
+                socket.session.generation,
+                packet,
+                &b.attachments,
+            ));
+            if id.is_some() {
+                socket.remote_acks.insert(
+                    token,
+                    RemoteAck {
+                        request_id: request_id.clone(),
+                        node: from.to_string(),
+                    },
+                );
+                self.next_token += 1;
+                asked += 1;
+            }
+        }
+        self.respond(from, codec::encode_client_count(&request_id, asked));
+    }
+
+    /// A client's ack for another node's broadcast: relay it. False when
+    /// the id is not one of those.
+    pub(crate) fn remote_ack(
+        &mut self,
+        conn: ConnId,
+        id: u64,
+        args_json: &str,
+        attachments: &[Bytes],
+    ) -> bool {
+        let Some(waiting) = self
+            .sockets
+            .get_mut(&conn)
+            .and_then(|s| s.remote_acks.remove(&id))
+        else {
+            return false;
+        };
+        match codec::encode_broadcast_ack(&waiting.request_id, args_json, attachments) {
+            Ok(reply) => self.respond(&waiting.node, reply),
+            Err(e) => {
+                tracing::debug!(endpoint = %self.name, conn, "redis adapter: ack not relayed: {e}")
+            }
+        }
+        true
+    }
+}

@@ -1,0 +1,320 @@
+// Scale-out through a real redis-server (issue 11): sio-host nodes started
+// with `--redis`, and a Node Socket.IO 4 server with @socket.io/redis-adapter
+// 8.3 in the same cluster, each with official socket.io-client@4 clients.
+// The handler is examples/chat (`nick`, `join`, `say` text+room → `said`,
+// `file` → everyone else).
+//
+// Skipped only when redis-server is missing outside CI; in CI it must exist.
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { createClient } from "redis";
+import { Server } from "socket.io";
+import { chatArgs, closeClients, connect, sleep, startServer, waitFor } from "./helpers.mjs";
+
+const REDIS_SERVER = process.env.REDIS_SERVER || "/usr/bin/redis-server";
+const skip =
+  !existsSync(REDIS_SERVER) && !process.env.CI
+    ? `${REDIS_SERVER} is missing (apt-get install -y redis-server); skipped outside CI`
+    : false;
+const T = { timeout: 60_000 };
+
+/** A port nobody listens on right now. */
+async function freePort() {
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A redis-server on a free port in a temp dir; `restart()` keeps the port. */
+async function startRedis() {
+  if (!existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing: apt-get install -y redis-server`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "sio-redis-"));
+  const port = await freePort();
+  let child;
+  const up = async () => {
+    child = spawn(
+      REDIS_SERVER,
+      ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`redis-server not ready:\n${out}`)), 20_000);
+      child.stdout.setEncoding("utf8");
+      child.stdout.on("data", (d) => {
+        out += d;
+        if (out.includes("Ready to accept connections")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server exited (${code}):\n${out}`));
+      });
+    });
+  };
+  const down = async () => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+  };
+  await up();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async restart(downMs = 0, whileDown = async () => {}) {
+      await down();
+      await whileDown();
+      await sleep(downMs);
+      await up();
+    },
+    async stop() {
+      await down();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Node Socket.IO 4 server speaking the chat's events, on the Redis adapter. */
+async function startNodeServer(redisUrl) {
+  const pub = createClient({ url: redisUrl });
+  const sub = pub.duplicate();
+  pub.on("error", () => {});
+  sub.on("error", () => {});
+  await Promise.all([pub.connect(), sub.connect()]);
+  const httpServer = http.createServer();
+  const io = new Server(httpServer, { adapter: createAdapter(pub, sub) });
+  io.on("connection", (socket) => {
+    socket.on("join", (room, ack) => {
+      socket.join(room);
+      ack?.({ ok: true });
+    });
+    socket.on("say", (text, room, ack) => {
+      io.to(room).emit("said", { nick: "node", text });
+      ack?.({ ok: true });
+    });
+  });
+  await new Promise((r) => httpServer.listen(0, "127.0.0.1", r));
+  return {
+    io,
+    url: `http://127.0.0.1:${httpServer.address().port}`,
+    async stop() {
+      io.close();
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    },
+  };
+}
+
+/** A chat client on `url` with a nickname, in `room`. */
+async function member(url, nick, room) {
+  const s = await connect(url, { transports: ["websocket"] });
+  if (nick) assert.deepEqual(await s.timeout(5000).emitWithAck("nick", nick), { ok: true });
+  assert.deepEqual(await s.timeout(5000).emitWithAck("join", room), { ok: true });
+  return s;
+}
+
+const said = (text) => (m) => m?.text === text;
+
+async function stats(server) {
+  const res = await fetch(`${server.url}/stats`);
+  return (await res.json()).adapter;
+}
+
+/** Broadcasts from one node reach the others only once every node's
+ * subscription is up: retry the first message until it arrives. */
+async function untilDelivered(send, arrived, { tries = 50, every = 200 } = {}) {
+  for (let i = 0; i < tries; i++) {
+    send(i);
+    try {
+      return await arrived(i, every);
+    } catch {
+      // not yet
+    }
+  }
+  throw new Error(`not delivered after ${tries} tries`);
+}
+
+describe("Redis adapter: two sio-host nodes", { skip }, () => {
+  let redis, a, b;
+  before(async () => {
+    redis = await startRedis();
+    a = await startServer([...chatArgs(), "--redis", redis.url], { label: "redis-node-a" });
+    b = await startServer([...chatArgs(), "--redis", redis.url], { label: "redis-node-b" });
+  });
+  after(async () => {
+    closeClients();
+    await a?.stop();
+    await b?.stop();
+    await redis?.stop();
+  });
+
+  it("a room broadcast reaches clients on both nodes, and only the room", T, async () => {
+    const alice = await member(a.url, "alice", "lobby");
+    const bob = await member(b.url, "bob", "lobby");
+    const carol = await member(b.url, "carol", "elsewhere");
+    const carolSaid = [];
+    carol.on("said", (m) => carolSaid.push(m));
+
+    await untilDelivered(
+      (i) => alice.emit("say", `warm-up ${i}`, "lobby"),
+      (i, ms) => waitFor(bob, "said", said(`warm-up ${i}`), ms),
+    );
+    const both = Promise.all([
+      waitFor(alice, "said", said("hello lobby")),
+      waitFor(bob, "said", said("hello lobby")),
+    ]);
+    alice.emit("say", "hello lobby", "lobby");
+    const [[toAlice], [toBob]] = await both;
+    assert.deepEqual(toAlice, { nick: "alice", text: "hello lobby" });
+    assert.deepEqual(toBob, { nick: "alice", text: "hello lobby" });
+
+    // And back, from node b.
+    const back = waitFor(alice, "said", said("hi from b"));
+    bob.emit("say", "hi from b", "lobby");
+    assert.deepEqual((await back)[0], { nick: "bob", text: "hi from b" });
+    await sleep(300);
+    assert.deepEqual(carolSaid, [], "carol is not in the lobby");
+
+    // Binary to everyone but the sender crosses nodes with its bytes.
+    const file = waitFor(bob, "file", (info) => info?.name === "f.bin");
+    alice.emit("file", "f.bin", Buffer.from([0, 1, 2, 255]));
+    const [info, bytes] = await file;
+    assert.deepEqual(info, { nick: "alice", name: "f.bin" });
+    assert.deepEqual([...Buffer.from(bytes)], [0, 1, 2, 255]);
+
+    const sa = await stats(a);
+    assert.equal(sa.kind, "redis");
+    assert.equal(sa.connected, true);
+    assert.ok(sa.published >= 3, `published ${sa.published}`);
+    assert.ok((await stats(b)).received >= 3);
+  });
+
+  it("Redis restarting leaves every client connected and delivery resumes", T, async () => {
+    const alice = await member(a.url, "alice2", "r");
+    const bob = await member(b.url, "bob2", "r");
+    const disconnects = [];
+    for (const s of [alice, bob]) s.on("disconnect", (why) => disconnects.push(why));
+    await untilDelivered(
+      (i) => alice.emit("say", `before ${i}`, "r"),
+      (i, ms) => waitFor(bob, "said", said(`before ${i}`), ms),
+    );
+    const lostBefore = (await stats(a)).lost;
+
+    await redis.restart(500, async () => {
+      // While Redis is down: local delivery goes on, the copy for node b
+      // is lost and counted.
+      await sleep(300);
+      const local = waitFor(alice, "said", said("while down"));
+      alice.emit("say", "while down", "r");
+      await local;
+    });
+
+    await untilDelivered(
+      (i) => alice.emit("say", `after ${i}`, "r"),
+      (i, ms) => waitFor(bob, "said", said(`after ${i}`), ms),
+    );
+    const back = waitFor(alice, "said", said("b after restart"));
+    bob.emit("say", "b after restart", "r");
+    await back;
+
+    assert.deepEqual(disconnects, []);
+    assert.ok(alice.connected && bob.connected);
+    const sa = await stats(a);
+    assert.ok(sa.lost > lostBefore, `lost ${sa.lost} (was ${lostBefore})`);
+    assert.ok(sa.reconnects >= 1, `reconnects ${sa.reconnects}`);
+    assert.ok((await stats(b)).reconnects >= 1);
+    assert.match(a.logs(), /Redis is unreachable/);
+  });
+});
+
+describe("Redis adapter: sio-host and a Node Socket.IO 4 server in one cluster", { skip }, () => {
+  let redis, host, node;
+  before(async () => {
+    redis = await startRedis();
+    host = await startServer([...chatArgs(), "--redis", redis.url], { label: "redis-node-interop" });
+    node = await startNodeServer(redis.url);
+  });
+  after(async () => {
+    closeClients();
+    await node?.stop();
+    await host?.stop();
+    await redis?.stop();
+  });
+
+  it("room broadcasts go both ways, binary included", T, async () => {
+    const onHost = await member(host.url, "hal", "room1");
+    const onNode = await member(node.url, null, "room1");
+    const outsider = await member(host.url, "out", "room2");
+    const outsiderSaid = [];
+    outsider.on("said", (m) => outsiderSaid.push(m));
+
+    // sio-host → Node.
+    await untilDelivered(
+      (i) => onHost.emit("say", `from host ${i}`, "room1"),
+      (i, ms) => waitFor(onNode, "said", said(`from host ${i}`), ms),
+    );
+    // Node → sio-host.
+    const fromNode = waitFor(onHost, "said", said("from node"));
+    onNode.emit("say", "from node", "room1");
+    assert.deepEqual((await fromNode)[0], { nick: "node", text: "from node" });
+
+    // Node's io.to(room).except(id) with a binary argument.
+    const bin = waitFor(onHost, "blob", () => true);
+    node.io.to("room1").except(onNode.id).emit("blob", { n: 1 }, Buffer.from([9, 8, 7]));
+    const [meta, bytes] = await bin;
+    assert.deepEqual(meta, { n: 1 });
+    assert.deepEqual([...Buffer.from(bytes)], [9, 8, 7]);
+
+    // sio-host's binary `file` (to everyone else) reaches the Node client.
+    const file = waitFor(onNode, "file", (info) => info?.name === "x");
+    onHost.emit("file", "x", Buffer.from([1, 2, 3]));
+    assert.deepEqual([...Buffer.from((await file)[1])], [1, 2, 3]);
+
+    await sleep(300);
+    assert.deepEqual(
+      outsiderSaid.filter((m) => m.text.startsWith("from")),
+      [],
+      "room2 hears nothing of room1",
+    );
+  });
+
+  it("Node's cluster requests see sio-host's sockets: fetchSockets, socketsJoin, emitWithAck", T, async () => {
+    const onHost = await member(host.url, "req", "q1");
+    onHost.on("ask", (x, ack) => ack(x + 1));
+
+    const found = await node.io.in("q1").fetchSockets();
+    const mine = found.find((s) => s.id === onHost.id);
+    assert.ok(mine, `fetchSockets found ${found.map((s) => s.id)}`);
+    assert.ok(mine.rooms.has("q1") && mine.rooms.has(onHost.id));
+
+    const rooms = await node.io.of("/").adapter.allRooms();
+    assert.ok(rooms.has("q1"));
+
+    // A remote join of the sio-host socket, then a broadcast to that room.
+    node.io.in(onHost.id).socketsJoin("joined-by-node");
+    await sleep(300);
+    const got = waitFor(onHost, "hey", () => true);
+    node.io.to("joined-by-node").emit("hey", "you");
+    assert.deepEqual(await got, ["you"]);
+
+    // Broadcast with acks: the sio-host client's answer comes back to Node.
+    const answers = await node.io.to("q1").timeout(5000).emitWithAck("ask", 41);
+    assert.deepEqual(answers, [42]);
+
+    // A remote disconnect.
+    const gone = new Promise((r) => onHost.once("disconnect", r));
+    node.io.in(onHost.id).disconnectSockets();
+    assert.equal(await gone, "io server disconnect");
+  });
+});

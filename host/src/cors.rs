@@ -34,9 +34,12 @@ pub fn check(allowed: &[String], headers: &HeaderMap) -> Cors {
         return Cors::Allowed(origin.clone());
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    // ws@0.4, the websocket of socket.io-client 0.9 in Node, writes its
+    // Origin without a scheme (`127.0.0.1:8000`): the same host still.
     let origin_host = origin_str
         .strip_prefix("http://")
-        .or_else(|| origin_str.strip_prefix("https://"));
+        .or_else(|| origin_str.strip_prefix("https://"))
+        .or_else(|| (!origin_str.contains("://")).then_some(origin_str));
     match (host, origin_host) {
         (Some(h), Some(o)) if h.eq_ignore_ascii_case(o) => Cors::NotCrossOrigin,
         _ => Cors::Forbidden,
@@ -106,6 +109,14 @@ mod tests {
         assert!(matches!(
             check(&[], &headers(Some("http://a:1"), "a:1")),
             Cors::NotCrossOrigin
+        ));
+        assert!(matches!(
+            check(&[], &headers(Some("a:1"), "a:1")),
+            Cors::NotCrossOrigin
+        ));
+        assert!(matches!(
+            check(&[], &headers(Some("b:1"), "a:1")),
+            Cors::Forbidden
         ));
     }
 

@@ -73,11 +73,14 @@ export const allExcept = (conn) => ({ tag: "all-except", val: id64(conn) });
 
 // ---------------------------------------------------------------- arguments
 
-const isBinary = (v) => v instanceof Uint8Array || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+// Attachments arrive as Uint8Arrays that `instanceof Uint8Array` does not
+// always recognise in the engine (the bindings' typed arrays): test the
+// internal slot instead.
+/** Whether `v` is binary data (a typed array, DataView or ArrayBuffer). */
+export const isBinary = (v) => ArrayBuffer.isView(v) || Object.prototype.toString.call(v) === "[object ArrayBuffer]";
 
 function bytesOf(v) {
-  if (v instanceof Uint8Array) return v;
-  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (!ArrayBuffer.isView(v)) return new Uint8Array(v);
   return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
 

@@ -1,7 +1,7 @@
 // The chat endpoint in JavaScript: examples/chat (Rust) event for event, the
 // same page (examples/chat/static) and the same state on a hot reload.
 // Build: `node guest-sdk-js/build.mjs examples/chat-js/chat.js -o chat_js.wasm`.
-import { all, emit, emitWithAck, log, Refuse, room, serve, to } from "../../guest-sdk-js/sio.js";
+import { all, emit, emitWithAck, isBinary, log, Refuse, room, serve, to } from "../../guest-sdk-js/sio.js";
 
 const MAX_NICK_CHARS = 32;
 const PING_TIMEOUT_MS = 5000;
@@ -18,7 +18,6 @@ const tryAnswer = (ack, f) => {
   answer(ack);
 };
 const isString = (v) => typeof v === "string";
-const isBytes = (v) => v instanceof Uint8Array;
 
 const chat = {
   // Handed over on a hot reload (as JSON, the Rust chat's format too).
@@ -77,7 +76,7 @@ const chat = {
         return tryAnswer(ack, () => conn[event](first));
       case "file":
         if (!isString(first)) return answer(ack, "file name must be a string");
-        if (!isBytes(second)) return answer(ack, "file data must be binary");
+        if (!isBinary(second)) return answer(ack, "file data must be binary");
         return tryAnswer(ack, () => emit(conn.others(), "file", { nick: nick ?? "anonymous", name: first }, second));
       case "ping-me":
         return tryAnswer(ack, () => {

@@ -1,9 +1,11 @@
 // socket.io-client 2.x and 4.x users in one chat (examples/chat): the same
-// handler serves both generations, rooms and broadcasts cross between them.
+// handler serves both generations, rooms and broadcasts cross between them;
+// the same suite for each language's chat handler (Rust, JavaScript, Python).
 
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import {
+  CHAT_HANDLERS,
   chatArgs,
   closeClients,
   connect,
@@ -18,10 +20,10 @@ import { closeClientsV2, connectV2, emitWithAckV2 } from "./helpers-v2.mjs";
 const T = { timeout: 20_000 };
 const QUIET = 400;
 
-describe("chat handler with socket.io-client 2.x and 4.x together", () => {
+for (const handler of CHAT_HANDLERS) describe(`chat handler (${handler.lang}) with socket.io-client 2.x and 4.x together`, () => {
   let server;
   before(async () => {
-    server = await startServer(chatArgs(), { label: "node-chat-v2" });
+    server = await startServer(chatArgs({ handler }), { label: `node-chat-v2-${handler.wasm}` });
   });
   after(async () => {
     closeClients();

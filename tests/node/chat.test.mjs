@@ -1,8 +1,10 @@
-// The official socket.io-client@4 against sio-host serving the chat handler.
+// The official socket.io-client@4 against sio-host serving the chat handler,
+// the same suite for each language's handler (Rust, JavaScript, Python).
 
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import {
+  CHAT_HANDLERS,
   chatArgs,
   closeClients,
   connect,
@@ -19,10 +21,10 @@ const T = { timeout: 20_000 };
 /** How long to wait before concluding that a message did not arrive. */
 const QUIET = 400;
 
-describe("chat handler with socket.io-client", () => {
+for (const handler of CHAT_HANDLERS) describe(`chat handler (${handler.lang}) with socket.io-client`, () => {
   let server;
   before(async () => {
-    server = await startServer(chatArgs(), { label: "node-chat" });
+    server = await startServer(chatArgs({ handler }), { label: `node-chat-${handler.wasm}` });
   });
   after(async () => {
     closeClients();

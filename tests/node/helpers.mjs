@@ -58,9 +58,21 @@ export function conformanceArgs() {
   ];
 }
 
-/** Arguments for the chat handler, optionally with its static page. */
-export function chatArgs({ page = false } = {}) {
-  const args = [wasm("chat")];
+/**
+ * The chat handler in each language, one behaviour (examples/chat/src/lib.rs
+ * documents it): `lang` names it in test titles, `wasm` is its component's
+ * name in SIO_WASM_DIR (built by `cargo xtask build-wasm`).
+ */
+export const CHAT_HANDLERS = [
+  { lang: "Rust", wasm: "chat" },
+  { lang: "JavaScript", wasm: "chat_js" },
+  { lang: "Python", wasm: "chat_py" },
+];
+
+/** Arguments for a chat handler (the Rust one unless `handler` is given),
+ * optionally with its static page. */
+export function chatArgs({ page = false, handler = CHAT_HANDLERS[0] } = {}) {
+  const args = [wasm(handler.wasm)];
   if (page) {
     args.push(
       "--static", "examples/chat/static",

@@ -1,0 +1,116 @@
+"""The chat endpoint in Python: examples/chat (Rust) event for event, the same
+page (examples/chat/static) and the same state on a hot reload.
+Build: ``python3 guest-sdk-py/build.py examples/chat-py/chat.py -o chat_py.wasm``.
+"""
+
+import sio
+
+MAX_NICK_CHARS = 32
+PING_TIMEOUT_MS = 5000
+
+
+def answer(ack, error=None):
+    """Answers ``ack`` (when the client asked for one) with {ok: true} or {ok: false, error}."""
+    if ack:
+        ack({"ok": False, "error": error} if error else {"ok": True})
+
+
+def try_answer(ack, f):
+    """Runs a host call for ``ack``: ok, or the host's refusal as the error."""
+    try:
+        f()
+    except sio.HostError as e:
+        return answer(ack, e.code)
+    answer(ack)
+
+
+class Chat(sio.Handler):
+    def __init__(self):
+        # Handed over on a hot reload (as JSON, the Rust chat's format too).
+        self.nicks = {}  # conn id → nickname
+        self.pings = {}  # emit-with-ack token → conn id
+
+    def restore(self, state):
+        self.nicks = {int(k): v for k, v in state.get("nicks", {}).items()}
+        self.pings = {int(k): int(v) for k, v in state.get("pings", {}).items()}
+
+    def valid_nick(self, conn_id, name):
+        """The stripped name, or raises ValueError saying why it is refused."""
+        name = name.strip()
+        if not name:
+            raise ValueError("nickname must not be empty")
+        if len(name) > MAX_NICK_CHARS:
+            raise ValueError("nickname must be at most 32 characters")
+        if any(other != conn_id and nick == name for other, nick in self.nicks.items()):
+            raise ValueError("nickname is taken")
+        return name
+
+    def on_connect(self, info):
+        auth = info.auth if isinstance(info.auth, dict) else {}
+        if auth.get("token") == "bad":
+            raise sio.Refuse("not authorized")
+        if isinstance(auth.get("nick"), str):
+            try:
+                self.nicks[info.id] = self.valid_nick(info.id, auth["nick"])
+            except ValueError as error:
+                sio.log.info(f"chat: {info.id}: preset nick refused: {error}")
+
+    def on_message(self, conn, text):
+        sio.emit(sio.ALL, "said", {"nick": self.nicks.get(conn.id, "anonymous"), "text": text})
+
+    def on_event(self, conn, event, args, ack):
+        first, second = (args + [None, None])[:2]
+        nick = self.nicks.get(conn.id)
+        if event == "nick":
+            if not isinstance(first, str):
+                return answer(ack, "nickname must be a string")
+            try:
+                name = self.valid_nick(conn.id, first)
+            except ValueError as error:
+                return answer(ack, str(error))
+            self.nicks[conn.id] = name
+            answer(ack)
+            sio.emit(sio.ALL, "joined", {"nick": name})
+        elif event == "say":
+            if nick is None:
+                return answer(ack, "pick a nickname first")
+            if not isinstance(first, str):
+                return answer(ack, "text must be a string")
+            if second is not None and not isinstance(second, str):
+                return answer(ack, "room must be a string")
+            to = sio.ALL if second is None else sio.room(second)
+            try_answer(ack, lambda: sio.emit(to, "said", {"nick": nick, "text": first}))
+        elif event in ("join", "leave"):
+            if not isinstance(first, str):
+                return answer(ack, "room must be a string")
+            try_answer(ack, lambda: getattr(conn, event)(first))
+        elif event == "file":
+            if not isinstance(first, str):
+                return answer(ack, "file name must be a string")
+            if not isinstance(second, bytes):
+                return answer(ack, "file data must be binary")
+            info = {"nick": nick or "anonymous", "name": first}
+            try_answer(ack, lambda: sio.emit(conn.others(), "file", info, second))
+        elif event == "ping-me":
+            def ping():
+                self.pings[conn.emit_with_ack("ping", (), PING_TIMEOUT_MS)] = conn.id
+            try_answer(ack, ping)
+        else:
+            answer(ack, "unknown event")
+
+    def on_ack(self, conn, token, reply):
+        pinged = self.pings.pop(token, None)
+        if pinged is None:
+            return
+        if reply is None:
+            return sio.log.debug(f"chat: {conn} did not answer ping {token}")
+        sio.emit(sio.to(pinged), "pong-received", *reply)
+
+    def on_disconnect(self, conn, reason):
+        self.pings = {t: c for t, c in self.pings.items() if c != conn.id}
+        nick = self.nicks.pop(conn.id, None)
+        if nick is not None:
+            sio.emit(sio.ALL, "left", {"nick": nick})
+
+
+WitWorld, State = sio.serve(Chat())

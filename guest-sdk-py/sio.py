@@ -1,0 +1,340 @@
+"""sio-host handlers in Python: the `sio:realtime@0.1.0` contract (wit/) made
+idiomatic, for componentize-py. A handler is an object whose methods the host
+calls one at a time; `serve(handler)` turns it into the world's exports::
+
+    import sio
+
+    class Echo(sio.Handler):
+        def on_event(self, conn, event, args, ack):
+            if ack:
+                ack(*args)
+            else:
+                sio.emit(conn.others(), event, *args)
+
+    WitWorld, State = sio.serve(Echo())
+
+and ``python3 guest-sdk-py/build.py echo.py -o echo.wasm`` makes the component.
+
+Conventions (the Rust SDK's, in Python's terms):
+
+* Event arguments are Python values: the JSON array the client sent, parsed,
+  with each binary attachment in its place as ``bytes``; what a handler emits
+  is encoded the same way back (``bytes``/``bytearray``/``memoryview`` values
+  travel as attachments).
+* Connection ids and ack tokens are ``int``.
+* A refused host call raises ``HostError`` whose ``code`` is the contract's
+  ``host-error`` name ("unknown-conn", "invalid-name", ...); it had no effect.
+* ``on_connect`` refuses a client by raising ``Refuse(reason)``; the client
+  gets a connect_error carrying the reason.
+* Any other exception a handler method raises is logged (level error) with
+  its traceback and the event is dropped; the handler keeps serving.
+* State across a hot reload: ``snapshot`` is the JSON of ``vars(handler)``
+  (or of the handler's own ``snapshot()``), ``restore`` updates the handler's
+  attributes from it (or calls its ``restore(value)``), then ``on_restore()``.
+"""
+
+import json
+import traceback
+
+from componentize_py_types import Err
+from wit_world.imports import config as _config
+from wit_world.imports import host as _host
+from wit_world.imports import stats as _stats
+from wit_world.imports import types as _types
+
+
+class HostError(Exception):
+    """A host call the host refused; ``code`` is the contract's host-error name."""
+
+    def __init__(self, code, what):
+        super().__init__(f"{what}: {code}")
+        self.code = code
+
+
+class Refuse(Exception):
+    """Raised by ``on_connect`` to refuse a client with a reason."""
+
+
+def _call(what, f, *args):
+    try:
+        return f(*args)
+    except Err as e:
+        code = getattr(e.value, "name", str(e.value)).lower().replace("_", "-")
+        raise HostError(code, what) from None
+
+
+# ------------------------------------------------------------------ targets
+
+ALL = _types.Target_All()
+"""Every connection of this endpoint."""
+
+
+def to(conn):
+    """One connection."""
+    return _types.Target_Conn(conn)
+
+
+def room(name, except_=None):
+    """Every connection in the room ``name``, but ``except_`` when given."""
+    if except_ is None:
+        return _types.Target_Room(name)
+    return _types.Target_RoomExcept((name, except_))
+
+
+def all_except(conn):
+    """Every connection of this endpoint but one."""
+    return _types.Target_AllExcept(conn)
+
+
+# ---------------------------------------------------------------- arguments
+
+_BINARY = (bytes, bytearray, memoryview)
+
+
+def encode(args):
+    """``args`` (a sequence) → (JSON text, attachments), binaries as placeholders."""
+    attachments = []
+
+    def walk(v):
+        if isinstance(v, _BINARY):
+            attachments.append(bytes(v))
+            return {"_placeholder": True, "num": len(attachments) - 1}
+        if isinstance(v, (list, tuple)):
+            return [walk(x) for x in v]
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        return v
+
+    return json.dumps([walk(a) for a in args], ensure_ascii=False, separators=(",", ":")), attachments
+
+
+def decode(args_json, attachments):
+    """JSON array text + attachments → the arguments, placeholders replaced."""
+    args = json.loads(args_json)
+    if not attachments:
+        return args
+
+    def walk(v):
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        if isinstance(v, dict):
+            num = v.get("num")
+            if v.get("_placeholder") is True and type(num) is int and 0 <= num < len(attachments):
+                return attachments[num]
+            return {k: walk(x) for k, x in v.items()}
+        return v
+
+    return walk(args)
+
+
+# -------------------------------------------------------------------- acting
+
+
+def emit(target, event, *args):
+    """Emits ``event`` with ``args`` to ``target`` (``ALL``, ``to(id)``, ``room(..)``, ...)."""
+    json_text, attachments = encode(args)
+    _call(f"emit {event}", _host.emit, target, event, json_text, attachments)
+
+
+def emit_with_ack(conn, event, args=(), timeout_ms=0):
+    """Emits to one connection and asks for an ack: the returned token comes back
+    in the handler's ``on_ack(conn, token, reply)`` (reply None on timeout)."""
+    json_text, attachments = encode(args)
+    return _call(f"emit {event}", _host.emit_with_ack, conn, event, json_text, attachments, timeout_ms)
+
+
+def send(target, text):
+    """A plain message (the event "message" for 4.x / 2.x clients)."""
+    _call("send", _host.send, target, text)
+
+
+def join(conn, name):
+    _call(f"join {name}", _host.join, conn, name)
+
+
+def leave(conn, name):
+    _call(f"leave {name}", _host.leave, conn, name)
+
+
+def disconnect(conn):
+    _call("disconnect", _host.disconnect, conn)
+
+
+class _Log:
+    """Logs through the host (its log, with the endpoint's name)."""
+
+    def __getattr__(self, level):
+        lvl = getattr(_types.LogLevel, level.upper())
+        return lambda *parts: _host.log(lvl, " ".join(map(str, parts)))
+
+
+log = _Log()
+
+
+def config_get(key):
+    """One value of the endpoint's ``[endpoints."/path".config]`` table, or None."""
+    return _config.get(key)
+
+
+def config_values():
+    """Every value of the endpoint's config table, as a dict."""
+    return dict(_config.values())
+
+
+def stats():
+    """The server's ``/stats`` document, parsed."""
+    return json.loads(_stats.json())
+
+
+class Conn:
+    """One client's connection to this endpoint."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, id):
+        self.id = id
+
+    def emit(self, event, *args):
+        emit(to(self.id), event, *args)
+
+    def emit_with_ack(self, event, args=(), timeout_ms=0):
+        return emit_with_ack(self.id, event, args, timeout_ms)
+
+    def send(self, text):
+        send(to(self.id), text)
+
+    def join(self, name):
+        join(self.id, name)
+
+    def leave(self, name):
+        leave(self.id, name)
+
+    def disconnect(self):
+        disconnect(self.id)
+
+    def others(self):
+        """Every connection of the endpoint but this one (a target)."""
+        return all_except(self.id)
+
+    def __str__(self):
+        return f"conn {self.id}"
+
+
+class Handler:
+    """Base class with every method a no-op; override the ones you need.
+
+    ``info`` in ``on_connect`` has ``id``, ``conn``, ``sid``, ``endpoint``,
+    ``protocol`` ("legacy", "eio3", "eio4"), ``transport``, ``remote_addr``,
+    ``query``, ``headers`` (lists of pairs) and ``auth`` (parsed, or None).
+    ``ack`` in ``on_event`` is a function taking the reply's arguments, or None
+    when the client asked for none; ``reply`` in ``on_ack`` is the client's
+    arguments, or None when the timeout passed.
+    """
+
+    def on_connect(self, info):
+        pass
+
+    def on_message(self, conn, text):
+        pass
+
+    def on_event(self, conn, event, args, ack):
+        pass
+
+    def on_ack(self, conn, token, reply):
+        pass
+
+    def on_disconnect(self, conn, reason):
+        pass
+
+    def on_restore(self):
+        pass
+
+    def snapshot(self):
+        return vars(self)
+
+    def restore(self, value):
+        vars(self).update(value)
+
+
+class ConnInfo:
+    """What the host knows about a connecting client (see ``Handler``)."""
+
+    def __init__(self, info):
+        self.id = info.id
+        self.conn = Conn(info.id)
+        self.sid = info.sid
+        self.endpoint = info.endpoint
+        self.protocol = info.protocol.name.lower()
+        self.transport = info.transport
+        self.remote_addr = info.remote_addr
+        self.query = info.query
+        self.headers = info.headers
+        try:
+            self.auth = None if info.auth is None else json.loads(info.auth)
+        except ValueError:
+            self.auth = None
+
+
+def _guarded(what, f, *args):
+    try:
+        f(*args)
+    except Exception:
+        log.error(f"{what} failed: {traceback.format_exc()}")
+
+
+def serve(handler):
+    """The world's exports for ``handler``: ``WitWorld, State = sio.serve(handler)``.
+
+    componentize-py makes a new ``WitWorld`` / ``State`` object per call, so
+    the handler lives here, in the closure.
+    """
+
+    class WitWorld:
+        def on_connect(self, info):
+            try:
+                handler.on_connect(ConnInfo(info))
+            except Refuse as e:
+                raise Err(str(e)) from None
+            except Exception:
+                log.error(f"on_connect failed: {traceback.format_exc()}")
+                raise Err("handler error") from None
+
+        def on_message(self, conn, text):
+            _guarded("on_message", handler.on_message, Conn(conn), text)
+
+        def on_event(self, conn, event, args_json, attachments, ack_id):
+            ack = None
+            if ack_id is not None:
+
+                def ack(*reply):
+                    # Nobody could act on a refused ack (the client left): it is logged.
+                    json_text, bins = encode(reply)
+                    try:
+                        _host.ack(conn, ack_id, json_text, bins)
+                    except Err as e:
+                        log.warn(f"ack of {event} refused: {e.value}")
+
+            _guarded(f"on_event {event}", lambda: handler.on_event(Conn(conn), event, decode(args_json, attachments), ack))
+
+        def on_ack(self, conn, token, args_json, attachments):
+            reply = None if args_json is None else decode(args_json, attachments)
+            _guarded("on_ack", handler.on_ack, Conn(conn), token, reply)
+
+        def on_disconnect(self, conn, reason):
+            _guarded("on_disconnect", handler.on_disconnect, Conn(conn), reason)
+
+    class State:
+        def snapshot(self):
+            try:
+                return json.dumps(handler.snapshot(), separators=(",", ":")).encode()
+            except Exception as e:
+                raise Err(f"serializing the handler's state: {e}") from None
+
+        def restore(self, state):
+            try:
+                handler.restore(json.loads(state))
+            except Exception as e:
+                raise Err(f"the previous version's state does not fit: {e!r}") from None
+            _guarded("on_restore", handler.on_restore)
+
+    return WitWorld, State

@@ -733,6 +733,32 @@ mod tests {
     }
 
     #[test]
+    fn redis_url_from_the_file_or_the_flag_and_checked() {
+        let dir = std::env::temp_dir().join(format!("sio-config-redis-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.wasm"), b"").unwrap();
+        let toml = dir.join("sio.toml");
+        std::fs::write(
+            &toml,
+            "[server]\nredis = \"redis://10.0.0.5:6379/\"\n[endpoints.\"/\"]\ncomponent = \"a.wasm\"\n",
+        )
+        .unwrap();
+        let with = |redis: Option<&str>| {
+            Config::resolve(Overrides {
+                config_file: Some(toml.clone()),
+                redis: redis.map(str::to_string),
+                ..Overrides::default()
+            })
+        };
+        assert_eq!(with(None).unwrap().redis.as_deref(), Some("redis://10.0.0.5:6379/"));
+        let flag = with(Some("redis://127.0.0.1:7000")).unwrap();
+        assert_eq!(flag.redis.as_deref(), Some("redis://127.0.0.1:7000"));
+        let bad = with(Some("http://nope")).unwrap_err();
+        assert!(format!("{bad:#}").contains("bad Redis URL"), "{bad:#}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn static_specs() {
         let m = StaticMount::parse("examples/chat/static").unwrap();
         assert_eq!(m.prefix, "/");

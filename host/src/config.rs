@@ -750,7 +750,10 @@ mod tests {
                 ..Overrides::default()
             })
         };
-        assert_eq!(with(None).unwrap().redis.as_deref(), Some("redis://10.0.0.5:6379/"));
+        assert_eq!(
+            with(None).unwrap().redis.as_deref(),
+            Some("redis://10.0.0.5:6379/")
+        );
         let flag = with(Some("redis://127.0.0.1:7000")).unwrap();
         assert_eq!(flag.redis.as_deref(), Some("redis://127.0.0.1:7000"));
         let bad = with(Some("http://nope")).unwrap_err();

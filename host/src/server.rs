@@ -1,5 +1,6 @@
 //! The HTTP front: accepts connections, routes `/socket.io/` requests to the
-//! Engine.IO transports and everything else to the static files, and holds
+//! Engine.IO transports (and `/socket.io/1/...` to protocol 1's, see
+//! `transport::legacy`) and everything else to the static files, and holds
 //! the state every request shares (configuration, the session table, the
 //! endpoints).
 
@@ -25,7 +26,8 @@ use crate::cors::{self, Cors};
 use crate::endpoint::{self, EndpointHandle, Reloader, Runtime, Trigger};
 use crate::protocol::engineio::ErrorCode;
 use crate::session::{Generation, HandshakeInfo, Session, TransportKind};
-use crate::transport::{legacy, polling, websocket};
+use crate::transport::legacy::{self, AnyResponse};
+use crate::transport::{polling, websocket};
 
 pub type Body = Full<Bytes>;
 
@@ -148,14 +150,7 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let state = state.clone();
-                async move {
-                    let res = if legacy::is_legacy(&req) {
-                        legacy::request(state, remote, req).await
-                    } else {
-                        route(state, remote, req).await.map(Either::Left)
-                    };
-                    Ok::<_, Infallible>(res)
-                }
+                async move { Ok::<_, Infallible>(route(state, remote, req).await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -213,15 +208,12 @@ async fn start_admin(
     Ok(Some(guard))
 }
 
-async fn route(
-    state: Arc<ServerState>,
-    remote: SocketAddr,
-    req: Request<Incoming>,
-) -> Response<Body> {
+async fn route(state: Arc<ServerState>, remote: SocketAddr, req: Request<Incoming>) -> AnyResponse {
     let path = req.uri().path();
-    if path == SOCKET_IO_PATH || path == SOCKET_IO_PATH.trim_end_matches('/') {
-        engine_request(state, remote, req).await
-    } else if !state.config.stats_admin_only && req.method() == Method::GET && path == "/stats" {
+    if path.starts_with(SOCKET_IO_PATH) || path == SOCKET_IO_PATH.trim_end_matches('/') {
+        return engine_request(state, remote, req).await;
+    }
+    let res = if !state.config.stats_admin_only && req.method() == Method::GET && path == "/stats" {
         stats_response(state.stats.to_json().to_string(), "application/json")
     } else if !state.config.stats_admin_only && req.method() == Method::GET && path == "/metrics" {
         stats_response(
@@ -230,7 +222,8 @@ async fn route(
         )
     } else {
         crate::static_files::serve(&state.config.static_mounts, &req).await
-    }
+    };
+    res.map(Either::Left)
 }
 
 /// `/stats` or `/metrics` (docs/stats.md).
@@ -273,15 +266,25 @@ fn is_websocket_upgrade(req: &Request<Incoming>) -> bool {
             .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
-/// Engine.IO's request checks, in the reference server's order: transport,
-/// origin, session id, then the handshake's method and protocol version.
+/// A request for the Socket.IO endpoint, with CORS headers for allowed
+/// origins: protocol 1's URLs (`/socket.io/1/...`, see
+/// `transport::legacy`), else Engine.IO's request checks, in the reference
+/// server's order: transport, origin, session id, then the handshake's
+/// method and protocol version.
 async fn engine_request(
     state: Arc<ServerState>,
     remote: SocketAddr,
     req: Request<Incoming>,
-) -> Response<Body> {
+) -> AnyResponse {
     let cors = cors::check(&state.config.cors_origins, req.headers());
-    let mut res = engine_dispatch(&state, remote, req, &cors).await;
+    let mut res = if legacy::is_legacy(&req) {
+        // Socket.IO 0.7-0.9: its own URLs below /socket.io/.
+        legacy::dispatch(&state, remote, req, &cors).await
+    } else {
+        engine_dispatch(&state, remote, req, &cors)
+            .await
+            .map(Either::Left)
+    };
     cors.apply(res.headers_mut());
     res
 }

@@ -17,7 +17,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::{htmlfile, polling, websocket};
 use crate::config::{LegacyConfig, SOCKET_IO_PATH};
-use crate::cors::{self, Cors};
+use crate::cors::Cors;
 use crate::protocol::engineio::Packet;
 use crate::protocol::legacy::{self, Handshake};
 use crate::server::{Body, ServerState, StreamingBody, handshake_info, query_pairs};
@@ -88,19 +88,8 @@ fn text(status: StatusCode, body: impl Into<Bytes>, content_type: &'static str) 
     res
 }
 
-/// Answer one protocol-1 request, with CORS headers for allowed origins.
-pub async fn request(
-    state: Arc<ServerState>,
-    remote: SocketAddr,
-    req: Request<Incoming>,
-) -> AnyResponse {
-    let cors = cors::check(&state.config.cors_origins, req.headers());
-    let mut res = dispatch(&state, remote, req, &cors).await;
-    cors.apply(res.headers_mut());
-    res
-}
-
-async fn dispatch(
+/// Answer one protocol-1 request (`crate::server` adds the CORS headers).
+pub async fn dispatch(
     state: &Arc<ServerState>,
     remote: SocketAddr,
     req: Request<Incoming>,

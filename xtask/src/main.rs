@@ -2,7 +2,9 @@
 //!
 //! * `cargo xtask build-wasm` — the handler components (workspace members under
 //!   `examples/` and `tests/handlers/`: chat, conformance, ...), release,
-//!   for wasm32-wasip2.
+//!   for wasm32-wasip2; and the JavaScript and Python chat handlers
+//!   (`examples/chat-js`, `examples/chat-py`) with their SDKs' build scripts
+//!   (ComponentizeJS from npm, componentize-py from PyPI), when changed.
 //! * `cargo xtask demo [ARGS...]` — builds chat.wasm and the host (release) and
 //!   serves the chat page on http://127.0.0.1:8000 (ARGS go to `sio-host run`).
 //! * `cargo xtask test` — builds the handlers (release) and the host (debug), then
@@ -21,7 +23,9 @@ const WASM_TARGET: &str = "wasm32-wasip2";
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("build-wasm") => handlers().and_then(|h| build_wasm(&h)),
+        Some("build-wasm") => handlers()
+            .and_then(|h| build_wasm(&h))
+            .and_then(|()| build_script_handlers()),
         Some("demo") => demo(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("-h" | "--help" | "help") => {
@@ -49,7 +53,8 @@ fn usage() {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         build-wasm      build the handler components (examples/*, tests/handlers/*) for {WASM_TARGET}, release\n  \
+         build-wasm      build the handler components (examples/*, tests/handlers/*) for {WASM_TARGET}, release,\n                  \
+         and the JavaScript and Python ones (examples/chat-js, examples/chat-py)\n  \
          demo [ARGS...]  build chat.wasm + the host (release) and serve the chat page on\n                  \
          http://127.0.0.1:8000; ARGS are passed to `sio-host run`\n  \
          test            build handlers (release) + host (debug), run `cargo test --workspace`\n                  \
@@ -131,13 +136,18 @@ fn mtime(p: &Path) -> Option<SystemTime> {
     p.metadata().and_then(|m| m.modified()).ok()
 }
 
-/// `npm ci` when node_modules is missing or older than package(-lock).json.
+/// `npm ci` at the top (the Node test dependencies) when needed.
 fn ensure_node_modules() -> Result {
-    let root = root();
-    let lock = root.join("package-lock.json");
-    let manifest = root.join("package.json");
+    npm_ci(&root(), "the Node test dependencies")
+}
+
+/// `npm ci` in `dir` when its node_modules is missing or older than its
+/// package(-lock).json.
+fn npm_ci(dir: &Path, what: &str) -> Result {
+    let lock = dir.join("package-lock.json");
+    let manifest = dir.join("package.json");
     // npm writes its own copy of the lock file last when it installs.
-    let installed = root.join("node_modules/.package-lock.json");
+    let installed = dir.join("node_modules/.package-lock.json");
     let stale = match mtime(&installed) {
         None => true,
         Some(t) => [&lock, &manifest]
@@ -148,9 +158,9 @@ fn ensure_node_modules() -> Result {
     if !stale {
         return Ok(());
     }
-    step("installing the Node test dependencies (npm ci)");
+    step(&format!("installing {what} (npm ci in {})", dir.display()));
     let mut c = Command::new("npm");
-    c.args(["ci", "--no-audit", "--no-fund"]).current_dir(&root);
+    c.args(["ci", "--no-audit", "--no-fund"]).current_dir(dir);
     run(c)
 }
 
@@ -229,6 +239,107 @@ fn build_wasm<S: AsRef<str>>(packages: &[S]) -> Result {
         }
     }
     Ok(())
+}
+
+/// A handler written in another language, built by its SDK's build script
+/// into `target/wasm32-wasip2/release/<name>.wasm` beside the Rust ones.
+struct ScriptHandler {
+    /// The component's file stem.
+    name: &'static str,
+    /// The handler's entry file; its folder holds its sources.
+    entry: &'static str,
+    /// The SDK folder: the build script and, for JavaScript, its npm packages.
+    sdk: &'static str,
+    /// The interpreter running the SDK's build script.
+    interpreter: &'static str,
+    /// The build script, in `sdk`.
+    script: &'static str,
+}
+
+/// The JavaScript (ComponentizeJS) and Python (componentize-py) handlers.
+const SCRIPT_HANDLERS: [ScriptHandler; 2] = [
+    ScriptHandler {
+        name: "chat_js",
+        entry: "examples/chat-js/chat.js",
+        sdk: "guest-sdk-js",
+        interpreter: "node",
+        script: "build.mjs",
+    },
+    ScriptHandler {
+        name: "chat_py",
+        entry: "examples/chat-py/chat.py",
+        sdk: "guest-sdk-py",
+        interpreter: "python3",
+        script: "build.py",
+    },
+];
+
+fn script_handler_wasm(h: &ScriptHandler) -> PathBuf {
+    root().join(format!("target/{WASM_TARGET}/release/{}.wasm", h.name))
+}
+
+/// The newest modification time of the files under `dir` (installed
+/// packages and caches left out).
+fn newest_under(dir: &Path) -> Option<SystemTime> {
+    let mut newest = mtime(dir);
+    for entry in std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok()) {
+        let name = entry.file_name();
+        if matches!(name.to_str(), Some("node_modules" | "__pycache__")) {
+            continue;
+        }
+        let path = entry.path();
+        let t = if path.is_dir() {
+            newest_under(&path)
+        } else {
+            mtime(&path)
+        };
+        newest = newest.max(t);
+    }
+    newest
+}
+
+/// Builds the JavaScript and Python handlers, each only when its sources,
+/// its SDK or wit/ changed since its component was written (componentizing
+/// takes 10-20 s each).
+fn build_script_handlers() -> Result {
+    let root = root();
+    for h in &SCRIPT_HANDLERS {
+        let sdk = root.join(h.sdk);
+        if h.interpreter == "node" {
+            npm_ci(&sdk, &format!("the {} build tools", h.sdk))?;
+        }
+        let out = script_handler_wasm(h);
+        let entry = root.join(h.entry);
+        let folder = entry.parent().unwrap_or(&root);
+        let sources = [newest_under(folder), newest_under(&sdk), newest_under(&root.join("wit"))];
+        let built = mtime(&out);
+        if built.is_some() && sources.iter().all(|t| *t < built) {
+            eprintln!("{}: up to date", out.display());
+            continue;
+        }
+        step(&format!("building handler {} ({})", h.name, h.entry));
+        let mut c = Command::new(h.interpreter);
+        c.current_dir(&root)
+            .arg(sdk.join(h.script))
+            .arg(&entry)
+            .arg("-o")
+            .arg(&out);
+        run(c)?;
+    }
+    Ok(())
+}
+
+/// Compiles the JavaScript and Python components once with `host_bin`
+/// (`sio-host check`), filling wasmtime's compilation cache before the tests
+/// start servers with them in parallel (a cache hit when nothing changed).
+fn warm_compilation_cache(host_bin: &Path) -> Result {
+    step("compiling the JavaScript and Python handlers into wasmtime's cache");
+    let mut c = Command::new(host_bin);
+    c.current_dir(root()).arg("check");
+    for h in &SCRIPT_HANDLERS {
+        c.arg(script_handler_wasm(h));
+    }
+    run(c)
 }
 
 fn build_host(release: bool) -> Result {
@@ -397,10 +508,12 @@ fn test(extra: &[String]) -> Result {
     let started = Instant::now();
     ensure_node_modules()?;
     build_wasm(&handlers()?)?;
+    build_script_handlers()?;
     build_host(false)?;
 
     let root = root();
     let host_bin = root.join("target/debug/sio-host");
+    warm_compilation_cache(&host_bin)?;
     let wasm_dir = root.join(format!("target/{WASM_TARGET}/release"));
     let with_env = |c: &mut Command| {
         if env::var_os("SIO_HOST_BIN").is_none() {

@@ -1,5 +1,5 @@
 // Hot reload under load: 200 clients (socket.io-client 4.x and 2.x, each half
-// websocket, half long-polling) emit numbered events continuously to the counting handler
+// websocket, half long-polling, and 0.9 over websocket) emit numbered events continuously to the counting handler
 // while its component is swapped 20 times between two builds that answer
 // differently (counter-a tags its answers "a", counter-b "b"), with broken
 // builds slipped in between (one whose state type does not fit, one cut
@@ -16,6 +16,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { closeClients, connect, hostBin, sleep, startServer, wasm } from "./helpers.mjs";
 import { closeClientsV2, connectV2 } from "./helpers-v2.mjs";
+import { closeClientsV0, connectV0, loadV0 } from "./helpers-v0.mjs";
 
 const run = promisify(execFile);
 
@@ -29,6 +30,8 @@ describe("hot reload under 200 clients", () => {
   let file;
   let adminFile;
   let server;
+  // socket.io-client 0.9, loaded for this server (helpers-v0.mjs).
+  let ioV0;
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "sio-reload-node-"));
@@ -36,11 +39,13 @@ describe("hot reload under 200 clients", () => {
     adminFile = path.join(dir, "admin.json");
     install(wasm("counter_a"));
     server = await startServer(["--admin-file", adminFile, `/=${file}`], { label: "node-reload" });
+    ioV0 = loadV0(server.url);
   });
 
   after(async () => {
     closeClients();
     closeClientsV2();
+    closeClientsV0();
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -69,12 +74,19 @@ describe("hot reload under 200 clients", () => {
       const batch = [];
       for (let j = i; j < Math.min(i + 20, CLIENTS); j++) {
         const transports = j % 2 === 0 ? ["websocket"] : ["polling"];
-        const v2 = j % 4 >= 2;
-        const connecting = v2 ? connectV2(server.url, { transports }) : connect(server.url, { transports });
+        // Every tenth a 0.9 client (websocket, what it uses in Node).
+        const v0 = j % 10 === 9;
+        const v2 = !v0 && j % 4 >= 2;
+        const connecting = v0
+          ? connectV0(ioV0, server.url, "", { "force new connection": true })
+          : v2
+            ? connectV2(server.url, { transports })
+            : connect(server.url, { transports });
         batch.push(
           connecting.then((socket) => {
-            const kind = `${v2 ? "2.x" : "4.x"} ${transports[0]}`;
-            const c = { socket, v2, kind, sent: 0, answers: [], disconnects: 0, errors: [] };
+            const kind = v0 ? "0.9 websocket" : `${v2 ? "2.x" : "4.x"} ${transports[0]}`;
+            const connected = () => (v0 ? socket.socket.connected : socket.connected);
+            const c = { socket, v2, kind, connected, sent: 0, answers: [], disconnects: 0, errors: [] };
             socket.on("disconnect", (reason) => {
               c.disconnects++;
               c.errors.push(`disconnect: ${reason}`);
@@ -95,7 +107,7 @@ describe("hot reload under 200 clients", () => {
         const seq = ++c.sent;
         inflight.push(
           new Promise((resolve) => {
-            // 2.x has no ack timeout of its own.
+            // 2.x and 0.9 have no ack timeout of their own.
             const timer = setTimeout(() => {
               c.errors.push(`seq ${seq}: no answer within 30 s`);
               resolve();
@@ -146,7 +158,7 @@ describe("hot reload under 200 clients", () => {
     assert.equal(swaps, SWAPS);
 
     // No client was disconnected or saw an error or timeout.
-    const troubled = clients.filter((c) => c.errors.length > 0 || !c.socket.connected);
+    const troubled = clients.filter((c) => c.errors.length > 0 || !c.connected());
     assert.deepEqual(
       troubled.map((c) => c.errors.slice(0, 3)),
       [],

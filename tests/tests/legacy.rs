@@ -295,6 +295,12 @@ async fn handshake_answers_and_odd_cases() {
     .await;
     assert_eq!((res.status, res.text()), (200, String::new()));
     assert_eq!(client.poll().await, ["7:::1+0"]);
+
+    // The stats count these sessions as their own generation.
+    let stats = get(&addr, "/stats").await.json();
+    let legacy = stats["connections"]["by_generation"]["legacy"].as_u64().unwrap();
+    assert!(legacy >= 4, "{stats:#}");
+    assert_eq!(stats["connections"]["by_generation"]["eio4"], 0);
 }
 
 #[tokio::test]

@@ -203,6 +203,14 @@ struct State {
     close_done: bool,
 }
 
+impl State {
+    /// A protocol-1 streaming transport (websocket, flashsocket, htmlfile)
+    /// has the queue: the server sends heartbeats.
+    fn is_streaming(&self) -> bool {
+        self.legacy_transport.is_some() && self.transport == TransportKind::Websocket
+    }
+}
+
 pub struct Session {
     pub sid: Arc<str>,
     pub generation: Generation,
@@ -600,7 +608,7 @@ impl Session {
     /// transport (websocket, flashsocket, htmlfile) of a protocol-1 session.
     fn attached(&self) -> bool {
         let st = self.state();
-        st.polling || (st.legacy_transport.is_some() && st.transport == TransportKind::Websocket)
+        st.polling || st.is_streaming()
     }
 
     /// A websocket sent the upgrade probe.
@@ -727,26 +735,24 @@ impl Session {
     async fn legacy_timers(session: &std::sync::Weak<Session>) {
         loop {
             let Some(s) = session.upgrade() else { return };
-            let legacy = s.server.config.legacy.clone();
-            let streaming = {
-                let st = s.state();
-                st.legacy_transport.is_some() && st.transport == TransportKind::Websocket
-            };
-            if streaming {
+            let cfg = &s.server.config.legacy;
+            let (interval, timeout) = (cfg.heartbeat_interval, cfg.heartbeat_timeout);
+            let close_timeout = cfg.close_timeout;
+            if s.state().is_streaming() {
                 drop(s);
-                tokio::time::sleep(legacy.heartbeat_interval).await;
+                tokio::time::sleep(interval).await;
                 let Some(s) = session.upgrade() else { return };
                 s.pong.store(false, Ordering::Release);
                 if !s.push(&[Frame::text(legacy::HEARTBEAT)]) {
                     return;
                 }
-                if !s.wait_heard(legacy.heartbeat_timeout).await {
+                if !s.wait_heard(timeout).await {
                     s.close(CloseReason::PingTimeout);
                     return;
                 }
             } else {
                 s.pong.store(false, Ordering::Release);
-                if !s.wait_heard(legacy.close_timeout).await {
+                if !s.wait_heard(close_timeout).await {
                     if s.is_closed() {
                         return;
                     }

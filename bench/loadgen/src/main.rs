@@ -48,6 +48,12 @@ struct Cli {
     /// Server address.
     #[arg(long, default_value = "127.0.0.1:8000")]
     addr: SocketAddr,
+    /// More servers of one cluster (repeatable): client i connects to the
+    /// i-th address round-robin over `--addr` and these, client 0 (the
+    /// broadcast sender) to `--addr`. For cross-node broadcasts through
+    /// `sio-host --redis`.
+    #[arg(long = "also-addr", value_name = "ADDR")]
+    also_addrs: Vec<SocketAddr>,
     /// Engine.IO path.
     #[arg(long, default_value = "/socket.io/")]
     path: String,
@@ -203,11 +209,14 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
     if cli.workload == Workload::Broadcast && cli.transport == Transport::RawWs {
         eprintln!("loadgen: raw-ws broadcast: frames starting with 'B' are fanned out by ws-echo");
     }
-    let target = Target {
-        addr: cli.addr,
-        path: cli.path.clone(),
-        transport: cli.transport,
-    };
+    let targets: Vec<Target> = std::iter::once(cli.addr)
+        .chain(cli.also_addrs.iter().copied())
+        .map(|addr| Target {
+            addr,
+            path: cli.path.clone(),
+            transport: cli.transport,
+        })
+        .collect();
     let (phase_tx, _) = watch::channel(WAIT);
     let shared = Arc::new(Shared {
         epoch: Instant::now(),
@@ -231,7 +240,7 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
     let limit = Arc::new(Semaphore::new(cli.connect_concurrency.max(1)));
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<Result<()>>();
     for i in 0..cli.clients {
-        let target = target.clone();
+        let target = targets[i % targets.len()].clone();
         let shared = shared.clone();
         let limit = limit.clone();
         let ready = ready_tx.clone();

@@ -126,6 +126,15 @@ async function member(url, nick, room) {
 
 const said = (text) => (m) => m?.text === text;
 
+/** A sio-host node of the cluster, serving the chat. */
+const hostNode = (redis, label) => startServer([...chatArgs(), "--redis", redis.url], { label });
+
+/** Closes the clients, then stops the servers and Redis (those started). */
+async function stopAll(...parts) {
+  closeClients();
+  for (const p of parts) await p?.stop();
+}
+
 async function stats(server) {
   const res = await fetch(`${server.url}/stats`);
   return (await res.json()).adapter;
@@ -149,15 +158,10 @@ describe("Redis adapter: two sio-host nodes", { skip }, () => {
   let redis, a, b;
   before(async () => {
     redis = await startRedis();
-    a = await startServer([...chatArgs(), "--redis", redis.url], { label: "redis-node-a" });
-    b = await startServer([...chatArgs(), "--redis", redis.url], { label: "redis-node-b" });
+    a = await hostNode(redis, "redis-node-a");
+    b = await hostNode(redis, "redis-node-b");
   });
-  after(async () => {
-    closeClients();
-    await a?.stop();
-    await b?.stop();
-    await redis?.stop();
-  });
+  after(() => stopAll(a, b, redis));
 
   it("a room broadcast reaches clients on both nodes, and only the room", T, async () => {
     const alice = await member(a.url, "alice", "lobby");
@@ -242,15 +246,10 @@ describe("Redis adapter: sio-host and a Node Socket.IO 4 server in one cluster",
   let redis, host, node;
   before(async () => {
     redis = await startRedis();
-    host = await startServer([...chatArgs(), "--redis", redis.url], { label: "redis-node-interop" });
+    host = await hostNode(redis, "redis-node-interop");
     node = await startNodeServer(redis.url);
   });
-  after(async () => {
-    closeClients();
-    await node?.stop();
-    await host?.stop();
-    await redis?.stop();
-  });
+  after(() => stopAll(node, host, redis));
 
   it("room broadcasts go both ways, binary included", T, async () => {
     const onHost = await member(host.url, "hal", "room1");

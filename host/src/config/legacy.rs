@@ -228,6 +228,26 @@ mod tests {
     }
 
     #[test]
+    fn the_legacy_table_of_sio_toml() {
+        let file: super::super::FileConfig = toml::from_str(
+            r#"
+            [legacy]
+            heartbeat-interval = 10000
+            close-timeout = 30000
+            transports = ["websocket", "flashsocket"]
+            flash-policy-port = 10843
+            "#,
+        )
+        .unwrap();
+        let c = LegacyConfig::resolve(LegacyOverrides::default(), file.legacy.unwrap()).unwrap();
+        assert_eq!(c.heartbeat_interval, Duration::from_secs(10));
+        assert_eq!(c.close_timeout, Duration::from_secs(30));
+        assert_eq!(c.transports, ["websocket", "flashsocket"]);
+        assert_eq!(c.flash_policy_port, Some(10843));
+        assert!(toml::from_str::<super::super::FileConfig>("[legacy]\nheartbeat = 1\n").is_err());
+    }
+
+    #[test]
     fn handshake_seconds_round_up() {
         assert_eq!(LegacyConfig::handshake_secs(Duration::from_millis(1)), 1);
         assert_eq!(LegacyConfig::handshake_secs(Duration::from_millis(1500)), 2);

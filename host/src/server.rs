@@ -317,7 +317,12 @@ async fn engine_dispatch(
     // JSONP polling (`j=N`): scripts for GETs, forms for POSTs.
     let jsonp = param("j").map(str::to_owned);
     if let Some(sid) = param("sid") {
-        let Some(session) = state.sessions.get(sid) else {
+        // A protocol-1 session is reached only through its own URLs.
+        let engine_session = state
+            .sessions
+            .get(sid)
+            .filter(|s| s.generation != Generation::Legacy);
+        let Some(session) = engine_session else {
             return engine_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownSid);
         };
         return match transport {

@@ -296,9 +296,20 @@ async fn handshake_answers_and_odd_cases() {
     assert_eq!((res.status, res.text()), (200, String::new()));
     assert_eq!(client.poll().await, ["7:::1+0"]);
 
+    // A protocol-1 session id means nothing to Engine.IO requests.
+    let other = Legacy::connect(&addr).await;
+    let res = get(
+        &addr,
+        &format!("/socket.io/?EIO=4&transport=polling&sid={}", other.sid),
+    )
+    .await;
+    assert_eio_error(&res, 1, "Session ID unknown");
+
     // The stats count these sessions as their own generation.
     let stats = get(&addr, "/stats").await.json();
-    let legacy = stats["connections"]["by_generation"]["legacy"].as_u64().unwrap();
+    let legacy = stats["connections"]["by_generation"]["legacy"]
+        .as_u64()
+        .unwrap();
     assert!(legacy >= 4, "{stats:#}");
     assert_eq!(stats["connections"]["by_generation"]["eio4"], 0);
 }

@@ -95,6 +95,12 @@ impl Namespace {
         } else if b.event.is_empty() || socketio::is_reserved_event(&b.event) {
             tracing::warn!(endpoint = %self.name, event = %b.event, "redis adapter: ignoring a broadcast of a reserved event");
             false
+        } else if b.args_json.len() > self.max_payload
+            || b.attachments.iter().map(Bytes::len).sum::<usize>() > self.max_payload
+        {
+            // The limit a guest's own emit has (`check_args`).
+            tracing::warn!(endpoint = %self.name, event = %b.event, "redis adapter: ignoring a broadcast over --max-payload");
+            false
         } else {
             true
         }

@@ -480,6 +480,7 @@ fn mib(n: usize) -> usize {
 /// static = ["examples/chat/static", "/vendor=node_modules/socket.io-client/dist"]
 /// watch = true              # like --watch
 /// stats-admin-only = true   # like --stats-admin-only
+/// redis = "redis://127.0.0.1:6379/"   # like --redis: join a cluster (docs/scale-out.md)
 /// admin = true              # the local admin endpoint (sio-host reload)
 /// admin-listen = "127.0.0.1:0"
 /// admin-file = "run/admin.json"

@@ -18,6 +18,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 import { Server } from "socket.io";
 import { chatArgs, closeClients, connect, sleep, startServer, waitFor } from "./helpers.mjs";
+import { closeClientsV2, connectV2, emitWithAckV2 } from "./helpers-v2.mjs";
 
 const REDIS_SERVER = process.env.REDIS_SERVER || "/usr/bin/redis-server";
 const skip =
@@ -132,6 +133,7 @@ const hostNode = (redis, label) => startServer([...chatArgs(), "--redis", redis.
 /** Closes the clients, then stops the servers and Redis (those started). */
 async function stopAll(...parts) {
   closeClients();
+  closeClientsV2();
   for (const p of parts) await p?.stop();
 }
 
@@ -268,12 +270,16 @@ describe("Redis adapter: sio-host and a Node Socket.IO 4 server in one cluster",
     onNode.emit("say", "from node", "room1");
     assert.deepEqual((await fromNode)[0], { nick: "node", text: "from node" });
 
-    // Node's io.to(room).except(id) with a binary argument.
-    const bin = waitFor(onHost, "blob", () => true);
+    // Node's io.to(room).except(id) with a binary argument, to a 4.x and a
+    // 2.x (Engine.IO 3) client of sio-host.
+    const v2 = await connectV2(host.url, { transports: ["websocket"] });
+    assert.deepEqual(await emitWithAckV2(v2, "join", "room1"), [{ ok: true }]);
+    const bins = [onHost, v2].map((s) => waitFor(s, "blob", () => true));
     node.io.to("room1").except(onNode.id).emit("blob", { n: 1 }, Buffer.from([9, 8, 7]));
-    const [meta, bytes] = await bin;
-    assert.deepEqual(meta, { n: 1 });
-    assert.deepEqual([...Buffer.from(bytes)], [9, 8, 7]);
+    for (const [meta, bytes] of await Promise.all(bins)) {
+      assert.deepEqual(meta, { n: 1 });
+      assert.deepEqual([...Buffer.from(bytes)], [9, 8, 7]);
+    }
 
     // sio-host's binary `file` (to everyone else) reaches the Node client.
     const file = waitFor(onNode, "file", (info) => info?.name === "x");

@@ -206,6 +206,27 @@ describe("Redis adapter: two sio-host nodes", { skip }, () => {
     assert.ok((await stats(b)).received >= 3);
   });
 
+  it("malformed messages on the cluster's channels are counted and ignored", T, async () => {
+    const alice = await member(a.url, "alice3", "m");
+    const bob = await member(b.url, "bob3", "m");
+    const before = (await stats(b)).malformed;
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    try {
+      await raw.publish("socket.io#/#", Buffer.from([0x93, 0xc1, 0x00]));
+      await raw.publish("socket.io#/#m#", Buffer.from("not msgpack"));
+      await raw.publish("socket.io-request#/#", "{\"type\":\"nope\"}");
+    } finally {
+      await raw.quit();
+    }
+    await untilDelivered(
+      (i) => alice.emit("say", `still fine ${i}`, "m"),
+      (i, ms) => waitFor(bob, "said", said(`still fine ${i}`), ms),
+    );
+    assert.ok((await stats(b)).malformed >= before + 3, "three malformed messages counted");
+    assert.match(b.logs(), /redis adapter: ignoring a message/);
+  });
+
   it("Redis restarting leaves every client connected and delivery resumes", T, async () => {
     const alice = await member(a.url, "alice2", "r");
     const bob = await member(b.url, "bob2", "r");

@@ -304,3 +304,17 @@ fn route(msg: &redis::Msg, routes: &Routes, uid: &str, stats: &Stats) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn logged_urls_hide_the_password() {
+        assert_eq!(
+            redacted("redis://user:secret@10.0.0.5:6379/0"),
+            "redis://***@10.0.0.5:6379/0"
+        );
+        assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
+}

@@ -21,7 +21,7 @@ use crate::cors::Cors;
 use crate::protocol::engineio::Packet;
 use crate::protocol::legacy::{self, Handshake};
 use crate::server::{Body, ServerState, StreamingBody, handshake_info, query_pairs};
-use crate::session::{Generation, Session, TransportKind};
+use crate::session::{Frame, Generation, HandshakeInfo, Session, TransportKind};
 use crate::wire;
 
 /// A response of the Socket.IO endpoint: whole, or streamed (htmlfile).
@@ -131,18 +131,7 @@ pub async fn dispatch(
                 };
             }
             let info = handshake_info(remote, query.clone(), req.headers());
-            let session = Session::open_legacy(state, info);
-            let cfg = &state.config.legacy;
-            let handshake = Handshake {
-                sid: &session.sid,
-                heartbeat_timeout_secs: LegacyConfig::handshake_secs(cfg.heartbeat_timeout),
-                close_timeout_secs: LegacyConfig::handshake_secs(cfg.close_timeout),
-                transports: &cfg.transports,
-            };
-            match jsonp {
-                Some(i) => text(StatusCode::OK, handshake.to_jsonp(i), wire::JAVASCRIPT),
-                None => text(StatusCode::OK, handshake.to_body(), wire::TEXT),
-            }
+            handshake(state, info, jsonp)
         }
         Route::Transport { transport, sid } => {
             let session = state
@@ -209,20 +198,41 @@ pub async fn dispatch(
                         }
                         res.map(Either::Left)
                     }
-                    None => {
-                        let format = wire::PollingFormat {
-                            binary: false,
-                            jsonp,
-                        };
-                        let frames = [crate::session::Frame::text(legacy::CLIENT_NOT_HANDSHAKEN)];
-                        let payload = wire::polling_payload(Generation::Legacy, &format, &frames);
-                        text(StatusCode::OK, payload.body, payload.content_type)
-                    }
+                    None => not_handshaken(jsonp),
                 },
                 _ => text(StatusCode::METHOD_NOT_ALLOWED, "", wire::TEXT),
             }
         }
     }
+}
+
+/// Open a session and answer `sid:heartbeat:close:transports` (or its
+/// JSONP form for `?jsonp=N`).
+fn handshake(state: &Arc<ServerState>, info: HandshakeInfo, jsonp: Option<u64>) -> AnyResponse {
+    let session = Session::open_legacy(state, info);
+    let cfg = &state.config.legacy;
+    let handshake = Handshake {
+        sid: &session.sid,
+        heartbeat_timeout_secs: LegacyConfig::handshake_secs(cfg.heartbeat_timeout),
+        close_timeout_secs: LegacyConfig::handshake_secs(cfg.close_timeout),
+        transports: &cfg.transports,
+    };
+    match jsonp {
+        Some(i) => text(StatusCode::OK, handshake.to_jsonp(i), wire::JAVASCRIPT),
+        None => text(StatusCode::OK, handshake.to_body(), wire::TEXT),
+    }
+}
+
+/// A poll for a session the server does not know: `7:::1+0` (the client
+/// handshakes again), as a script for jsonp-polling (`jsonp`: its index).
+fn not_handshaken(jsonp: Option<String>) -> AnyResponse {
+    let format = wire::PollingFormat {
+        binary: false,
+        jsonp,
+    };
+    let frames = [Frame::text(legacy::CLIENT_NOT_HANDSHAKEN)];
+    let payload = wire::polling_payload(Generation::Legacy, &format, &frames);
+    text(StatusCode::OK, payload.body, payload.content_type)
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { fresh } from "./fresh-bytes.mjs";
 
 const bin = resolve(process.argv[2] ?? "target/release/sio-host");
 const wasmDir = resolve(process.argv[3] ?? "target/wasm32-wasip2/release");
@@ -45,24 +46,6 @@ const file = join(dir, "counter.wasm");
 const adminFile = join(dir, "admin.json");
 const a = readFileSync(join(wasmDir, "counter_a.wasm"));
 const b = readFileSync(join(wasmDir, "counter_b.wasm"));
-
-function leb(n) {
-  const out = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n) byte |= 0x80;
-    out.push(byte);
-  } while (n);
-  return Buffer.from(out);
-}
-
-/** `bytes` plus a custom section: same code, bytes never seen by the cache. */
-function fresh(bytes, tag) {
-  const name = Buffer.from("sio-bench");
-  const body = Buffer.concat([leb(name.length), name, Buffer.from(tag)]);
-  return Buffer.concat([bytes, Buffer.from([0]), leb(body.length), body]);
-}
 
 function install(bytes) {
   writeFileSync(`${file}.tmp`, bytes);

@@ -311,7 +311,11 @@ fn build_script_handlers() -> Result {
         let out = script_handler_wasm(h);
         let entry = root.join(h.entry);
         let folder = entry.parent().unwrap_or(&root);
-        let sources = [newest_under(folder), newest_under(&sdk), newest_under(&root.join("wit"))];
+        let sources = [
+            newest_under(folder),
+            newest_under(&sdk),
+            newest_under(&root.join("wit")),
+        ];
         let built = mtime(&out);
         if built.is_some() && sources.iter().all(|t| *t < built) {
             eprintln!("{}: up to date", out.display());

@@ -246,6 +246,14 @@ pub fn engine_error(status: StatusCode, code: ErrorCode) -> Response<Body> {
     res
 }
 
+/// The first value of a query parameter.
+pub fn query_param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 pub fn query_pairs(req: &Request<Incoming>) -> Vec<(String, String)> {
     req.uri()
         .query()
@@ -299,12 +307,7 @@ async fn engine_dispatch(
         return cors.preflight(req.headers());
     }
     let query = query_pairs(&req);
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let param = |name: &str| query_param(&query, name);
     let transport = match param("transport") {
         Some("polling") => TransportKind::Polling,
         Some("websocket") => TransportKind::Websocket,

@@ -11,7 +11,7 @@ import { mkdirSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, chatArgs, startServer, chromiumSkip, launchChromium } from "./helpers.mjs";
+import { artifactsDir, chatArgs, startServer, chromiumSkip, launchChromium, pageErrors } from "./helpers.mjs";
 import { expectLine, pickNick, say, waitConnected } from "./chat-page.mjs";
 
 const skip = chromiumSkip;
@@ -52,7 +52,7 @@ describe("socket.io-client 2.x in headless Chromium", () => {
 
   /** Watches a page: script errors, and how it reached /socket.io/. */
   function watch(page) {
-    const errors = [];
+    const errors = pageErrors(page);
     const used = { xhr: 0, jsonpScripts: 0, jsonpForms: 0, websocket: 0, eio: new Set() };
     page.on("request", (r) => {
       const url = r.url();
@@ -66,10 +66,6 @@ describe("socket.io-client 2.x in headless Chromium", () => {
     });
     page.on("websocket", (ws) => {
       if (ws.url().includes("/socket.io/")) used.websocket++;
-    });
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !/favicon/.test(m.location()?.url ?? "")) errors.push(m.text());
     });
     return { errors, used };
   }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, chatArgs, startServer, chromiumSkip, launchChromium } from "./helpers.mjs";
+import { artifactsDir, chatArgs, startServer, chromiumSkip, launchChromium, pageErrors } from "./helpers.mjs";
 import { expectLine, pickNick, say, waitConnected } from "./chat-page.mjs";
 
 const skip = chromiumSkip;
@@ -32,7 +32,7 @@ describe("chat page in headless Chromium", () => {
 
   async function openChat(query = "") {
     const page = await browser.newPage();
-    const errors = [];
+    const errors = pageErrors(page);
     // Which Engine.IO transports the page really used.
     const used = { polling: 0, websocket: 0 };
     page.on("request", (r) => {
@@ -40,11 +40,6 @@ describe("chat page in headless Chromium", () => {
     });
     page.on("websocket", (ws) => {
       if (ws.url().includes("/socket.io/")) used.websocket++;
-    });
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      // A missing favicon is not the page's fault.
-      if (m.type() === "error" && !/favicon/.test(m.location()?.url ?? "")) errors.push(m.text());
     });
     const res = await page.goto(`${server.url}/${query}`);
     assert.equal(res.status(), 200, "the page is served");

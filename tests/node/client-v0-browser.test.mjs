@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { chromiumSkip, launchChromium, startServer, wasm } from "./helpers.mjs";
+import { chromiumSkip, launchChromium, pageErrors, startServer, wasm } from "./helpers.mjs";
 
 const skip = chromiumSkip;
 const T = { timeout: 60_000, skip };
@@ -44,7 +44,7 @@ describe("socket.io-client 0.9 in headless Chromium", () => {
    * /socket.io/ and its script errors. */
   async function openPage() {
     const page = await browser.newPage();
-    const errors = [];
+    const errors = pageErrors(page);
     const used = { xhr: 0, scripts: 0, forms: 0, websocket: 0, paths: new Set() };
     page.on("request", (r) => {
       const url = new URL(r.url());
@@ -57,10 +57,6 @@ describe("socket.io-client 0.9 in headless Chromium", () => {
     });
     page.on("websocket", (ws) => {
       if (ws.url().includes("/socket.io/1/")) used.websocket++;
-    });
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !/favicon/.test(m.location()?.url ?? "")) errors.push(m.text());
     });
     await page.goto(`${server.url}/vendor0/socket.io.js`);
     await page.setContent("<!doctype html><title>0.9</title><body></body>");

@@ -271,6 +271,17 @@ export const chromiumSkip =
     ? `${CHROMIUM} is missing (apt-get install -y chromium); skipped outside CI`
     : false;
 
+/** Collects a playwright page's script errors and console errors (a missing
+ * favicon is not the page's fault) into the returned array. */
+export function pageErrors(page) {
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/favicon/.test(m.location()?.url ?? "")) errors.push(m.text());
+  });
+  return errors;
+}
+
 /** Headless Chromium with the flags this machine needs and a fresh profile,
  * removed by the returned (playwright) context's `close()`. */
 export async function launchChromium() {

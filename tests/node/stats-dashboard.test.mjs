@@ -9,7 +9,16 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, closeClients, connect, startServer, wasm, chromiumSkip, launchChromium } from "./helpers.mjs";
+import {
+  artifactsDir,
+  closeClients,
+  connect,
+  startServer,
+  wasm,
+  chromiumSkip,
+  launchChromium,
+  pageErrors,
+} from "./helpers.mjs";
 
 const skip = chromiumSkip;
 
@@ -47,11 +56,7 @@ describe("stats dashboard in headless Chromium", () => {
     }, 50);
 
     const page = await browser.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !/favicon/.test(m.location()?.url ?? "")) errors.push(m.text());
-    });
+    const errors = pageErrors(page);
     const res = await page.goto(`${server.url}/dashboard/`);
     assert.equal(res.status(), 200, "the page is served");
 

@@ -20,7 +20,7 @@ use crate::config::{LegacyConfig, SOCKET_IO_PATH};
 use crate::cors::Cors;
 use crate::protocol::engineio::Packet;
 use crate::protocol::legacy::{self, Handshake};
-use crate::server::{Body, ServerState, StreamingBody, handshake_info, query_pairs};
+use crate::server::{Body, ServerState, StreamingBody, handshake_info, query_pairs, query_param};
 use crate::session::{Frame, Generation, HandshakeInfo, Session, TransportKind};
 use crate::wire;
 
@@ -101,12 +101,7 @@ pub async fn dispatch(
     let path = req.uri().path().to_owned();
     let rest = path.strip_prefix(SOCKET_IO_PATH).unwrap_or("");
     let query = query_pairs(&req);
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let param = |name: &str| query_param(&query, name);
     match route(rest) {
         Route::Welcome => text(StatusCode::OK, legacy::WELCOME, wire::TEXT),
         Route::Unsupported => text(

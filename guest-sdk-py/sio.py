@@ -37,6 +37,7 @@ import json
 import traceback
 
 from componentize_py_types import Err
+from sio_args import decode, encode  # noqa: F401 (part of the SDK's API)
 from wit_world.imports import config as _config
 from wit_world.imports import host as _host
 from wit_world.imports import stats as _stats
@@ -84,47 +85,6 @@ def room(name, except_=None):
 def all_except(conn):
     """Every connection of this endpoint but one."""
     return _types.Target_AllExcept(conn)
-
-
-# ---------------------------------------------------------------- arguments
-
-_BINARY = (bytes, bytearray, memoryview)
-
-
-def encode(args):
-    """``args`` (a sequence) → (JSON text, attachments), binaries as placeholders."""
-    attachments = []
-
-    def walk(v):
-        if isinstance(v, _BINARY):
-            attachments.append(bytes(v))
-            return {"_placeholder": True, "num": len(attachments) - 1}
-        if isinstance(v, (list, tuple)):
-            return [walk(x) for x in v]
-        if isinstance(v, dict):
-            return {k: walk(x) for k, x in v.items()}
-        return v
-
-    return json.dumps([walk(a) for a in args], ensure_ascii=False, separators=(",", ":")), attachments
-
-
-def decode(args_json, attachments):
-    """JSON array text + attachments → the arguments, placeholders replaced."""
-    args = json.loads(args_json)
-    if not attachments:
-        return args
-
-    def walk(v):
-        if isinstance(v, list):
-            return [walk(x) for x in v]
-        if isinstance(v, dict):
-            num = v.get("num")
-            if v.get("_placeholder") is True and type(num) is int and 0 <= num < len(attachments):
-                return attachments[num]
-            return {k: walk(x) for k, x in v.items()}
-        return v
-
-    return walk(args)
 
 
 # -------------------------------------------------------------------- acting

@@ -413,7 +413,13 @@ impl Namespace {
     ) -> Result<u64, HostError> {
         self.socket_mut(to)?;
         let token = self.next_token;
-        self.emit_packet(&Target::Conn(to), event, args_json, attachments, Some(token))?;
+        self.emit_packet(
+            &Target::Conn(to),
+            event,
+            args_json,
+            attachments,
+            Some(token),
+        )?;
         self.next_token += 1;
         self.socket_mut(to)?.server_acks.insert(token);
         if timeout_ms > 0
@@ -434,7 +440,8 @@ impl Namespace {
         args_json: &str,
         attachments: Vec<Vec<u8>>,
     ) -> Result<(), HostError> {
-        self.check_outbound()?;
+        // Not counted against the per-call limit: acks are bounded by the
+        // ack ids the client asked for, and a flood must not cost the reply.
         self.check_args(args_json, &attachments)?;
         let name = self.name.clone();
         let socket = self.socket_mut(conn)?;
@@ -445,7 +452,6 @@ impl Namespace {
         let packet = socketio::encode_ack(&name, ack_id, args_json, attachments.len());
         let frames = wire::message_frames(socket.session.generation, packet, &attachments);
         socket.push(&frames);
-        self.sent_one();
         Ok(())
     }
 

@@ -147,6 +147,9 @@ impl Reloader {
         let default_limits = GuestLimits {
             call_deadline: config.call_deadline,
             max_memory: config.max_memory,
+            fuel: config.fuel,
+            max_outbound_per_call: config.max_outbound_per_call,
+            checkpoint_interval: config.checkpoint_interval,
         };
         let mut entries = BTreeMap::new();
         let mut handles = HashMap::new();
@@ -429,8 +432,16 @@ fn settings_for(e: &EndpointConfig, defaults: &GuestLimits) -> EndpointSettings 
         limits: GuestLimits {
             call_deadline: e.call_deadline.unwrap_or(defaults.call_deadline),
             max_memory: e.max_memory.unwrap_or(defaults.max_memory),
+            fuel: e.fuel.or(defaults.fuel),
+            max_outbound_per_call: e
+                .max_outbound_per_call
+                .unwrap_or(defaults.max_outbound_per_call),
+            checkpoint_interval: e
+                .checkpoint_interval
+                .unwrap_or(defaults.checkpoint_interval),
         },
         values: e.values.clone().into(),
+        wasi: e.wasi.clone(),
     }
 }
 
@@ -450,13 +461,7 @@ pub struct Checked {
 /// snapshot of its initial state restored into a second instance.
 pub fn check(runtime: &Runtime, path: &Path) -> Result<Checked> {
     let prepared = runtime.prepare(path)?;
-    let settings = EndpointSettings {
-        limits: GuestLimits {
-            call_deadline: Duration::from_millis(1000),
-            max_memory: 128 << 20,
-        },
-        values: Arc::from(Vec::new()),
-    };
+    let settings = EndpointSettings::default();
     let ns = || Namespace::new("/".into(), 1_000_000);
     let mut live = runtime.instantiate(&prepared, ns(), &settings)?;
     let mut state_bytes = None;

@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::namespace::Namespace;
+use crate::config::WasiGrants;
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -50,13 +51,33 @@ pub const STATE_EXPORT: &str = "sio:realtime/state@0.1.0";
 /// measured in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// Limits applied to every guest call of an endpoint.
+/// Limits applied to every guest call of an endpoint (docs/architecture.md,
+/// "Sandbox and limits").
 #[derive(Debug, Clone)]
 pub struct GuestLimits {
     /// Wall-clock budget of one export call.
     pub call_deadline: Duration,
     /// Linear memory a guest may grow to, in bytes.
     pub max_memory: usize,
+    /// Fuel one call may burn; None: unmetered.
+    pub fuel: Option<u64>,
+    /// Messages one call may send before host calls return `limit-exceeded`.
+    pub max_outbound_per_call: u32,
+    /// Least time between two state checkpoints; zero: none between reloads.
+    pub checkpoint_interval: Duration,
+}
+
+impl Default for GuestLimits {
+    /// The server's defaults (see `crate::config`).
+    fn default() -> Self {
+        GuestLimits {
+            call_deadline: Duration::from_millis(1000),
+            max_memory: 128 << 20,
+            fuel: None,
+            max_outbound_per_call: 10_000,
+            checkpoint_interval: Duration::from_millis(1000),
+        }
+    }
 }
 
 impl GuestLimits {
@@ -66,13 +87,62 @@ impl GuestLimits {
     }
 }
 
-/// What an endpoint's instances are given: limits and configuration values.
-/// Replaced as a whole when a reload reads a changed `sio.toml` entry.
-#[derive(Debug, Clone)]
+/// What an endpoint's instances are given: limits, configuration values and
+/// WASI grants. Replaced as a whole when a reload reads a changed `sio.toml`
+/// entry.
+#[derive(Debug, Clone, Default)]
 pub struct EndpointSettings {
     pub limits: GuestLimits,
     /// `sio:realtime/config` values, sorted by key.
     pub values: Arc<[(String, String)]>,
+    /// Environment and directories WASI may reach (none by default).
+    pub wasi: WasiGrants,
+}
+
+/// The store's resource limiter: wasmtime's [`StoreLimits`], remembering
+/// whether it refused a memory growth so a failed call can be told apart
+/// as "out of memory" (a Rust guest aborts with a plain `unreachable` trap
+/// when its allocator gets no memory).
+pub(crate) struct GuestLimiter {
+    limits: StoreLimits,
+    /// A `memory.grow` was refused since the actor last cleared this.
+    pub memory_refused: bool,
+}
+
+impl ResourceLimiter for GuestLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        if !allowed {
+            self.memory_refused = true;
+        }
+        Ok(allowed)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
 }
 
 /// The `T` of an endpoint's `Store`: WASI state, resource limits, the
@@ -80,7 +150,7 @@ pub struct EndpointSettings {
 pub struct GuestState {
     wasi: WasiCtx,
     table: ResourceTable,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limiter: GuestLimiter,
     pub(crate) values: Arc<[(String, String)]>,
     pub(crate) ns: Namespace,
 }
@@ -158,13 +228,24 @@ impl WasiView for GuestState {
 pub struct Runtime {
     engine: Engine,
     linker: Arc<Linker<GuestState>>,
+    /// Whether the engine meters fuel (a process-wide setting of wasmtime).
+    fuel: bool,
 }
 
 impl Runtime {
+    /// A runtime without fuel metering.
     pub fn new() -> Result<Self> {
+        Self::with_fuel(false)
+    }
+
+    /// `fuel`: compile with fuel metering, so endpoints may have a fuel
+    /// limit. It costs guest code some speed, hence only when configured;
+    /// an endpoint given fuel by a later reload needs a restart.
+    pub fn with_fuel(fuel: bool) -> Result<Self> {
         let mut config = wasmtime::Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
+        config.consume_fuel(fuel);
         match wasmtime::Cache::new(wasmtime::CacheConfig::new()) {
             Ok(cache) => {
                 config.cache(Some(cache));
@@ -193,6 +274,7 @@ impl Runtime {
         Ok(Runtime {
             engine,
             linker: Arc::new(linker),
+            fuel,
         })
     }
 
@@ -296,7 +378,7 @@ impl Runtime {
         ns: Namespace,
         settings: &EndpointSettings,
     ) -> Result<Live> {
-        let mut store = self.store(ns, settings);
+        let mut store = self.store(ns, settings)?;
         let source = prepared.source.display();
         let instance = prepared
             .pre
@@ -321,25 +403,78 @@ impl Runtime {
     }
 
     /// A fresh store for one endpoint instance. Guests get no filesystem,
-    /// environment or network: only stderr, for their panic messages.
-    pub(crate) fn store(&self, ns: Namespace, settings: &EndpointSettings) -> Store<GuestState> {
+    /// environment or network beyond what `settings.wasi` grants: stderr
+    /// (for their panic messages), clocks and random numbers only.
+    pub(crate) fn store(
+        &self,
+        ns: Namespace,
+        settings: &EndpointSettings,
+    ) -> Result<Store<GuestState>> {
         let limits = &settings.limits;
-        let wasi = WasiCtxBuilder::new().inherit_stderr().build();
+        let wasi = wasi_ctx(&settings.wasi)?;
         let state = GuestState {
             wasi,
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limits.max_memory)
-                .instances(16)
-                .build(),
+            limiter: GuestLimiter {
+                limits: StoreLimitsBuilder::new()
+                    .memory_size(limits.max_memory)
+                    .instances(16)
+                    .build(),
+                memory_refused: false,
+            },
             values: settings.values.clone(),
             ns,
         };
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
+        store.limiter(|s| &mut s.limiter);
         store.epoch_deadline_trap();
         // Instantiation runs guest code too (initializers): give it a budget.
-        store.set_epoch_deadline(limits.deadline_ticks());
-        store
+        self.arm(&mut store, limits);
+        Ok(store)
     }
+
+    /// Give the next guest call its budget: the deadline, and fuel when the
+    /// engine meters it.
+    pub(crate) fn arm(&self, store: &mut Store<GuestState>, limits: &GuestLimits) {
+        store.set_epoch_deadline(limits.deadline_ticks());
+        let state = store.data_mut();
+        state.limiter.memory_refused = false;
+        state.ns.begin_call(limits.max_outbound_per_call);
+        if self.fuel {
+            // Without a limit of its own an endpoint runs unmetered in effect.
+            let fuel = limits.fuel.unwrap_or(u64::MAX);
+            if let Err(e) = store.set_fuel(fuel) {
+                tracing::warn!("setting a call's fuel failed: {e:#}");
+            }
+        }
+    }
+
+    /// Whether the engine meters fuel.
+    pub fn meters_fuel(&self) -> bool {
+        self.fuel
+    }
+}
+
+/// WASI for one instance: stderr, clocks and random always; environment
+/// variables and directories only as granted; never the network.
+fn wasi_ctx(grants: &WasiGrants) -> Result<WasiCtx> {
+    let mut b = WasiCtxBuilder::new();
+    b.inherit_stderr()
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false);
+    for (k, v) in &grants.env {
+        b.env(k, v);
+    }
+    for d in &grants.dirs {
+        let perms = if d.writable {
+            FsPerms::ReadWrite
+        } else {
+            FsPerms::ReadOnly
+        };
+        b.preopened_dir(&d.host, &d.guest, perms).map_err(|e| {
+            anyhow::Error::from(e).context(format!("opening wasi dir {}", d.host.display()))
+        })?;
+    }
+    Ok(b.build())
 }

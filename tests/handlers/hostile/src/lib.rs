@@ -1,21 +1,111 @@
-//! A deliberately misbehaving handler for the fault-containment tests.
+//! A deliberately misbehaving handler for the fault-containment and sandbox
+//! tests (tests/tests/faults.rs, tests/tests/sandbox.rs).
 //!
-//! Events: `spin` loops forever (the call deadline must stop it), `panic`
-//! panics (a trap), `count` acks with how many `count` events this instance
-//! has seen (it restarts from 0 when the instance is rebuilt after a
-//! failure), `echo` acks its arguments back, `stats` acks the server's
-//! counters (`sio:realtime/stats`).
+//! Every connection joins the room `chat` on connect. Events:
+//!
+//! * hostile: `spin` loops forever (the call deadline stops it), `panic`
+//!   panics, `trap` executes `unreachable`, `hog` allocates until the memory
+//!   limit refuses, `burn` loops for a bounded but huge number of steps
+//!   (fuel stops it), `garbage` passes invalid values to every host call and
+//!   acks `{case: host-error}`, `flood` [n] emits `n` events to its sender
+//!   in one call and acks `[sent, refused, first refusal]`, `ambient` acks
+//!   what WASI lets it reach (filesystem, environment, network).
+//! * ordinary: `say` [..] re-emits its arguments as `said` to everyone else
+//!   in `chat`; `subscribe` joins `firehose`; `firehose` [n, size] emits `n`
+//!   events of `size` bytes to `firehose`; `count` acks how many `count`
+//!   events this instance has seen (0 again after a rebuild: no state
+//!   export); `echo` acks its arguments; `stats` acks the server's counters.
 
-use sio_guest::{Ack, Args, Conn, Handler};
+use sio_guest::{Ack, Args, Conn, ConnInfo, HostError, Target, serde_json::json};
 
 #[derive(Default)]
 struct Hostile {
     counted: u64,
 }
 
-impl Handler for Hostile {
-    fn on_event(&mut self, _conn: Conn, event: &str, args: Args, ack: Option<Ack>) {
-        match event {
+/// The `host-error` names of `/stats`.
+fn error_name(e: HostError) -> &'static str {
+    match e {
+        HostError::UnknownConn => "unknown_conn",
+        HostError::InvalidJson => "invalid_json",
+        HostError::TooLarge => "too_large",
+        HostError::InvalidName => "invalid_name",
+        HostError::UnknownAck => "unknown_ack",
+        HostError::LimitExceeded => "limit_exceeded",
+    }
+}
+
+fn verdict(r: Result<(), HostError>) -> &'static str {
+    match r {
+        Ok(()) => "ok",
+        Err(e) => error_name(e),
+    }
+}
+
+/// Every host call with something wrong in it; the host must refuse each
+/// with the right error and carry on.
+fn garbage(conn: Conn) -> sio_guest::serde_json::Value {
+    let nobody = Conn::new(u64::MAX - 7);
+    let huge = format!("[\"{}\"]", "x".repeat(1_100_000));
+    let many: Vec<Vec<u8>> = vec![Vec::new(); 5_000];
+    let emit = |to: Target, event: &str, args: &str, att: &[Vec<u8>]| {
+        verdict(sio_guest::emit_raw(to, event, args, att))
+    };
+    json!({
+        "emit_unknown_conn": emit(nobody.target(), "x", "[]", &[]),
+        "emit_not_json": emit(conn.target(), "x", "{nope", &[]),
+        "emit_not_array": emit(conn.target(), "x", "{\"a\":1}", &[]),
+        "emit_trailing": emit(conn.target(), "x", "[1] [2]", &[]),
+        "emit_bare_word": emit(conn.target(), "x", "[nope]", &[]),
+        "emit_huge_args": emit(conn.target(), "x", &huge, &[]),
+        "emit_huge_event": emit(conn.target(), &"e".repeat(1_100_000), "[]", &[]),
+        "emit_many_attachments": emit(conn.target(), "x", "[]", &many),
+        "emit_empty_event": emit(conn.target(), "", "[]", &[]),
+        "emit_reserved_event": emit(conn.target(), "connect", "[]", &[]),
+        "emit_empty_room": emit(Target::room(""), "x", "[]", &[]),
+        "emit_long_room": emit(Target::room("r".repeat(300)), "x", "[]", &[]),
+        "send_huge": verdict(sio_guest::send(conn, &"y".repeat(1_100_000))),
+        "ack_unknown": verdict(Ack::new(conn, 424_242).reply_raw("[]", &[])),
+        "join_empty": verdict(conn.join("")),
+        "join_long": verdict(conn.join(&"r".repeat(300))),
+        "leave_unknown_conn": verdict(nobody.leave("chat")),
+        "disconnect_unknown_conn": verdict(nobody.disconnect()),
+        "emit_with_ack_unknown_conn": match sio_guest::emit_with_ack_raw(nobody, "x", "[]", &[], 10) {
+            Ok(_) => "ok",
+            Err(e) => error_name(e),
+        },
+    })
+}
+
+/// What the sandbox lets a guest reach, as text.
+fn ambient() -> sio_guest::serde_json::Value {
+    let root = match std::fs::read_dir("/") {
+        Ok(entries) => format!("listed {} entries", entries.count()),
+        Err(e) => format!("error: {e}"),
+    };
+    let data = match std::fs::read_to_string("/data/hello.txt") {
+        Ok(text) => text,
+        Err(e) => format!("error: {e}"),
+    };
+    let write = match std::fs::write("/data/written.txt", "x") {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("error: {e}"),
+    };
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let net = match std::net::TcpStream::connect("127.0.0.1:1") {
+        Ok(_) => "connected".to_string(),
+        Err(e) => format!("error: {e}"),
+    };
+    json!({ "root": root, "data": data, "write": write, "env": env, "net": net })
+}
+
+impl sio_guest::Handler for Hostile {
+    fn on_connect(&mut self, info: &ConnInfo) -> Result<(), String> {
+        info.conn().join("chat").map_err(|e| e.to_string())
+    }
+
+    fn on_event(&mut self, conn: Conn, event: &str, args: Args, ack: Option<Ack>) {
+        let reply = match event {
             "spin" => {
                 let mut x: u64 = 0;
                 loop {
@@ -23,25 +113,80 @@ impl Handler for Hostile {
                 }
             }
             "panic" => panic!("hostile handler panics on purpose"),
-            // The server's counters (sio:realtime/stats), acked back.
-            "stats" => {
-                if let Some(ack) = ack {
-                    let _ = ack.reply(&(sio_guest::stats::get(),));
+            "trap" => trap(),
+            "hog" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(std::hint::black_box(vec![1u8; 1 << 20]));
                 }
             }
+            "burn" => {
+                let mut x: u64 = 0;
+                for i in 0..u64::MAX {
+                    x = std::hint::black_box(x ^ i);
+                }
+                json!([x])
+            }
+            "garbage" => json!([garbage(conn)]),
+            "flood" => {
+                let n = args.get::<u64>(0).unwrap_or(1_000_000);
+                let (mut sent, mut refused, mut first) = (0u64, 0u64, None);
+                for i in 0..n {
+                    match conn.emit("flood", &(i,)) {
+                        Ok(()) => sent += 1,
+                        Err(e) => {
+                            refused += 1;
+                            first.get_or_insert(error_name(e));
+                        }
+                    }
+                }
+                json!([sent, refused, first])
+            }
+            "ambient" => json!([ambient()]),
+            "say" => {
+                let _ =
+                    sio_guest::emit_raw(Target::room_except("chat", conn), "said", args.raw(), &[]);
+                return;
+            }
+            "subscribe" => json!([verdict(conn.join("firehose"))]),
+            "firehose" => {
+                let (n, size): (u64, usize) = args.parse().unwrap_or((1, 1));
+                let blob = "f".repeat(size);
+                let mut refused = 0u64;
+                for i in 0..n {
+                    if sio_guest::emit(Target::room("firehose"), "fire", &(i, &blob)).is_err() {
+                        refused += 1;
+                    }
+                }
+                json!([refused])
+            }
+            "stats" => json!([sio_guest::stats::get()]),
             "count" => {
                 self.counted += 1;
-                if let Some(ack) = ack {
-                    let _ = ack.reply(&(self.counted,));
-                }
+                json!([self.counted])
             }
             _ => {
                 if let Some(ack) = ack {
                     let _ = ack.reply_raw(args.raw(), args.attachments());
                 }
+                return;
             }
+        };
+        if let Some(ack) = ack {
+            let _ = ack.reply(&reply);
         }
     }
+}
+
+/// A plain wasm trap (`unreachable`), not a Rust panic.
+#[cfg(target_arch = "wasm32")]
+fn trap() -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn trap() -> ! {
+    std::process::abort()
 }
 
 sio_guest::handler!(Hostile);

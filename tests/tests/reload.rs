@@ -280,7 +280,8 @@ async fn a_rebuild_after_a_trap_restores_the_last_reloads_state() {
     let dir = TempDir::new("trap");
     let file = dir.path("counter.wasm");
     install(&wasm("counter_a"), &file);
-    let s = server(&dir, &[], &[("/", &file)]);
+    // No checkpoints between reloads (tests/tests/sandbox.rs has those).
+    let s = server(&dir, &["--checkpoint-interval", "0"], &[("/", &file)]);
     let mut c = Client::connect(&s.addr(), "/").await;
     for _ in 0..3 {
         c.count().await;

@@ -200,6 +200,7 @@ async fn a_scripted_workload_is_counted_exactly() {
                 "ping_timeout": 0,
                 "parse_error": 1,
                 "connect_timeout": 0,
+                "slow_consumer": 0,
             },
         }),
         "{st:#}"

@@ -674,6 +674,60 @@ mod tests {
     }
 
     #[test]
+    fn config_file_sandbox_limits_and_wasi_grants() {
+        let f = FileConfig::parse(
+            r#"
+            [server]
+            fuel = 1000
+            max-outbound-per-call = 50
+            checkpoint-interval = 0
+            max-outbound-queue = 65536
+
+            [endpoints."/"]
+            component = "a.wasm"
+            fuel = 5
+            max-outbound-per-call = 7
+            checkpoint-interval = 250
+
+            [endpoints."/".wasi]
+            env = { LANG = "C" }
+            dirs = [{ host = "data", guest = "/data", writable = true }]
+            "#,
+        )
+        .unwrap();
+        let server = f.server.as_ref().unwrap();
+        assert_eq!(
+            (server.fuel, server.max_outbound_per_call),
+            (Some(1000), Some(50))
+        );
+        assert_eq!(
+            (server.checkpoint_interval, server.max_outbound_queue),
+            (Some(0), Some(65536))
+        );
+        let e = &f.endpoints(Path::new("conf/sio.toml")).unwrap()[0];
+        assert_eq!(e.fuel, Some(5));
+        assert_eq!(e.max_outbound_per_call, Some(7));
+        assert_eq!(e.checkpoint_interval, Some(Duration::from_millis(250)));
+        assert_eq!(e.wasi.env.get("LANG").map(String::as_str), Some("C"));
+        assert_eq!(
+            e.wasi.dirs,
+            [DirGrant {
+                host: PathBuf::from("conf/data"),
+                guest: "/data".into(),
+                writable: true,
+            }]
+        );
+        // Nothing is granted unless asked for.
+        let bare = FileConfig::parse("[endpoints.\"/\"]\ncomponent = \"a.wasm\"").unwrap();
+        let e = &bare.endpoints(Path::new("sio.toml")).unwrap()[0];
+        assert_eq!(e.wasi, WasiGrants::default());
+        assert!(
+            FileConfig::parse("[endpoints.\"/\"]\ncomponent = \"a\"\nwasi = { net = true }")
+                .is_err()
+        );
+    }
+
+    #[test]
     fn config_file_errors_say_what_is_wrong() {
         let err = |text: &str| {
             let f = match FileConfig::parse(text) {

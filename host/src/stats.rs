@@ -149,6 +149,8 @@ pub struct EndpointStats {
     pub connects_refused: AtomicU64,
     /// Instances rebuilt after a failed call.
     pub rebuilds: AtomicU64,
+    /// Commands waiting in the endpoint's queue (a gauge).
+    pub queued: AtomicI64,
     /// Host calls refused, by `host-error` (in the order of [`HOST_ERRORS`]).
     pub host_errors: [AtomicU64; HOST_ERRORS.len()],
     /// The server's handler-call rate, shared by every endpoint.
@@ -415,6 +417,7 @@ impl Stats {
             connects: AtomicU64::new(0),
             connects_refused: AtomicU64::new(0),
             rebuilds: AtomicU64::new(0),
+            queued: AtomicI64::new(0),
             host_errors: Default::default(),
             calls_rate: self.rate_calls.clone(),
             started: self.started,
@@ -543,6 +546,7 @@ impl Stats {
                     "connects": c,
                     "connects_refused": r,
                     "rebuilds": rebuilt,
+                    "queue_depth": ep.queued.load(Relaxed).max(0),
                     "host_errors": refusals,
                     "exports": exports,
                 }),
@@ -798,6 +802,20 @@ impl Stats {
         }
         metric(
             &mut o,
+            "endpoint_queue_depth",
+            "gauge",
+            "Commands waiting for an endpoint's handler.",
+        );
+        for ep in &endpoints {
+            let _ = writeln!(
+                o,
+                "sio_endpoint_queue_depth{{endpoint=\"{}\"}} {}",
+                escape(&ep.name),
+                ep.queued.load(Relaxed).max(0)
+            );
+        }
+        metric(
+            &mut o,
             "host_call_refusals_total",
             "counter",
             "Host calls refused to handlers, by endpoint and host-error.",
@@ -892,6 +910,41 @@ mod tests {
         assert_eq!(r.sum(68, RATE_WINDOW_SECS), 0);
         r.add(65, 4);
         assert_eq!(r.sum(66, 1), 4);
+    }
+
+    #[test]
+    fn limits_rebuilds_and_refusals() {
+        let s = Stats::default();
+        let ep = s.endpoint("/x");
+        ep.record("on-event", Duration::from_micros(10), CallOutcome::Memory);
+        ep.record("on-event", Duration::from_micros(10), CallOutcome::Fuel);
+        ep.record("snapshot", Duration::from_micros(10), CallOutcome::Ok);
+        ep.rebuilds.fetch_add(2, Relaxed);
+        ep.host_errors[5].fetch_add(3, Relaxed);
+        let j = s.to_json();
+        let x = &j["handlers"]["endpoints"]["/x"];
+        assert_eq!(x["exports"]["on-event"]["memory"], 1);
+        assert_eq!(x["exports"]["on-event"]["fuel"], 1);
+        assert_eq!(x["exports"]["snapshot"]["calls"], 1);
+        assert_eq!(x["rebuilds"], 2);
+        assert_eq!(x["host_errors"]["limit_exceeded"], 3);
+        assert_eq!(x["host_errors"]["unknown_conn"], 0);
+        assert_eq!(
+            (&j["handlers"]["memory"], &j["handlers"]["fuel"]),
+            (&json!(1), &json!(1))
+        );
+        assert_eq!(j["handlers"]["host_errors"], 3);
+        assert_eq!(j["sessions"]["closed_by_reason"]["slow_consumer"], 0);
+        let text = s.to_prometheus();
+        assert!(
+            text.contains(
+                "sio_host_call_refusals_total{endpoint=\"/x\",error=\"limit_exceeded\"} 3"
+            )
+        );
+        assert!(text.contains("sio_handler_rebuilds_total{endpoint=\"/x\"} 2"));
+        assert!(text.contains(
+            "sio_handler_failures_total{endpoint=\"/x\",export=\"on-event\",kind=\"fuel\"} 1"
+        ));
     }
 
     #[test]

@@ -319,6 +319,7 @@ async fn garbage_passed_to_host_calls_is_refused_one_by_one() {
         "{st:#}"
     );
     assert_eq!(ep["rebuilds"], 0);
+    assert_eq!(ep["queue_depth"], 0);
     assert_eq!(st["handlers"]["traps"], 0);
 }
 

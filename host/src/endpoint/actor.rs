@@ -105,11 +105,16 @@ pub struct Swapped {
 pub struct EndpointHandle {
     pub name: Arc<str>,
     tx: Sender<Command>,
+    /// Counts the commands waiting (`queue_depth` in /stats).
+    stats: Arc<EndpointStats>,
 }
 
 impl EndpointHandle {
     pub fn send(&self, command: Command) {
+        // Counted first: the actor may take it off the queue at once.
+        self.stats.queued.fetch_add(1, Ordering::Relaxed);
         if self.tx.send(command).is_err() {
+            self.stats.queued.fetch_sub(1, Ordering::Relaxed);
             tracing::error!(endpoint = %self.name, "endpoint actor is gone; command dropped");
         }
     }
@@ -128,9 +133,14 @@ pub fn spawn(
     let stats = server_stats.endpoint(name);
     let name: Arc<str> = name.into();
     let (tx, rx) = std::sync::mpsc::channel();
+    let handle = EndpointHandle {
+        name: name.clone(),
+        tx,
+        stats: stats.clone(),
+    };
     let mut ns = Namespace::new(name.clone(), max_payload);
     ns.queue = Some(SelfQueue {
-        tx: tx.clone(),
+        endpoint: handle.clone(),
         rt: tokio::runtime::Handle::current(),
     });
     ns.server_stats = Some(server_stats);
@@ -149,7 +159,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name(format!("sio-endpoint{name}"))
         .spawn(move || actor.run(rx))?;
-    Ok(EndpointHandle { name, tx })
+    Ok(handle)
 }
 
 struct EndpointActor {
@@ -181,6 +191,7 @@ impl EndpointActor {
             };
             match command {
                 Ok(command) => {
+                    self.stats.queued.fetch_sub(1, Ordering::Relaxed);
                     self.handle(command);
                     if self.checkpoint_due_in() == Some(Duration::ZERO) {
                         self.checkpoint();

@@ -107,7 +107,7 @@ impl<'a> Encoded<'a> {
 /// Handle to post commands to this endpoint's own queue from a timer.
 #[derive(Clone)]
 pub(crate) struct SelfQueue {
-    pub tx: std::sync::mpsc::Sender<Command>,
+    pub endpoint: super::actor::EndpointHandle,
     pub rt: tokio::runtime::Handle,
 }
 
@@ -427,7 +427,7 @@ impl Namespace {
         {
             q.rt.spawn(async move {
                 tokio::time::sleep(Duration::from_millis(timeout_ms.into())).await;
-                let _ = q.tx.send(Command::AckTimeout { conn: to, token });
+                q.endpoint.send(Command::AckTimeout { conn: to, token });
             });
         }
         Ok(token)

@@ -75,6 +75,29 @@ for (const handler of CHAT_HANDLERS) describe(`chat handler (${handler.lang}) wi
     assert.equal(res?.ok, true, JSON.stringify(res));
   });
 
+  it("answers bad arguments with the reason, the same in every language", T, async () => {
+    const s = await connect(server.url);
+    const ask = (...args) => s.timeout(5000).emitWithAck(...args);
+    const refused = (error) => ({ ok: false, error });
+    await user("taken");
+    assert.deepEqual(await ask("nick", 42), refused("nickname must be a string"));
+    assert.deepEqual(await ask("nick", "   "), refused("nickname must not be empty"));
+    assert.deepEqual(await ask("nick", "x".repeat(33)), refused("nickname must be at most 32 characters"));
+    // Characters, not UTF-16 units or bytes: 33 emoji are too many, 32 fit.
+    assert.deepEqual(await ask("nick", "😀".repeat(33)), refused("nickname must be at most 32 characters"));
+    assert.deepEqual(await ask("nick", " taken "), refused("nickname is taken"));
+    assert.deepEqual(await ask("file", 1, Buffer.from([1])), refused("file name must be a string"));
+    assert.deepEqual(await ask("file", "f.bin", "not bytes"), refused("file data must be binary"));
+    assert.deepEqual(await ask("no-such-event", 1), refused("unknown event"));
+    assert.deepEqual(await ask("join", ["r"]), refused("room must be a string"));
+    const joined = waitFor(s, "joined", (j) => j?.nick === "😀".repeat(32));
+    assert.deepEqual(await ask("nick", ` ${"😀".repeat(32)}\t`), { ok: true }, "trimmed, 32 characters");
+    await joined;
+    assert.deepEqual(await ask("say", 5), refused("text must be a string"));
+    assert.deepEqual(await ask("say", "hi", 7), refused("room must be a string"));
+    assert.deepEqual(await ask("say", "hi", null), { ok: true }, "a null room is everyone");
+  });
+
   it("refuses to broadcast before a nickname is picked", T, async () => {
     const watcher = await user("watcher");
     const heard = record(watcher, "said");

@@ -41,6 +41,10 @@ const MIN_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Most messages sent in one pipeline.
 const BATCH: usize = 256;
+/// Messages waiting for the publisher beyond which the backlog is dropped
+/// (and counted lost): a Redis that stalls instead of refusing must not
+/// make the queue grow without bound.
+const MAX_BACKLOG: usize = 100_000;
 
 /// A message for the cluster.
 pub struct Publish {
@@ -145,6 +149,17 @@ async fn publish_loop(
     let mut lost_in_outage = 0u64;
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
+        if rx.len() > MAX_BACKLOG {
+            let mut shed = 0u64;
+            while rx.try_recv().is_ok() {
+                shed += 1;
+            }
+            stats.adapter.lost.fetch_add(shed, Relaxed);
+            tracing::warn!(
+                lost = shed,
+                "redis adapter: Redis is not keeping up; dropped {shed} waiting messages"
+            );
+        }
         let mut pipe = redis::pipe();
         for p in &batch {
             pipe.publish(&p.channel, &p.payload).ignore();

@@ -786,33 +786,31 @@ impl Stats {
                 }
             }
         }
-        metric(
-            &mut o,
-            "handler_rebuilds_total",
-            "counter",
-            "Handler instances rebuilt after a failed call, by endpoint.",
-        );
-        for ep in &endpoints {
-            let _ = writeln!(
-                o,
-                "sio_handler_rebuilds_total{{endpoint=\"{}\"}} {}",
-                escape(&ep.name),
-                ep.rebuilds.load(Relaxed)
-            );
-        }
-        metric(
-            &mut o,
-            "endpoint_queue_depth",
-            "gauge",
-            "Commands waiting for an endpoint's handler.",
-        );
-        for ep in &endpoints {
-            let _ = writeln!(
-                o,
-                "sio_endpoint_queue_depth{{endpoint=\"{}\"}} {}",
-                escape(&ep.name),
-                ep.queued.load(Relaxed).max(0)
-            );
+        // One value per endpoint.
+        let per_endpoint: [(&str, &str, &str, EndpointValue); 2] = [
+            (
+                "handler_rebuilds_total",
+                "counter",
+                "Handler instances rebuilt after a failed call, by endpoint.",
+                |ep| ep.rebuilds.load(Relaxed),
+            ),
+            (
+                "endpoint_queue_depth",
+                "gauge",
+                "Commands waiting for an endpoint's handler.",
+                |ep| ep.queued.load(Relaxed).max(0) as u64,
+            ),
+        ];
+        for (name, kind, help, value) in per_endpoint {
+            metric(&mut o, name, kind, help);
+            for ep in &endpoints {
+                let _ = writeln!(
+                    o,
+                    "sio_{name}{{endpoint=\"{}\"}} {}",
+                    escape(&ep.name),
+                    value(ep)
+                );
+            }
         }
         metric(
             &mut o,
@@ -887,6 +885,9 @@ impl Stats {
         o
     }
 }
+
+/// Reads one value of an endpoint's counters (for `/metrics`).
+type EndpointValue = fn(&EndpointStats) -> u64;
 
 /// A Prometheus label value: backslash, quote and newline escaped.
 fn escape(s: &str) -> String {

@@ -8,13 +8,13 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use sio_e2e::{STEP, Server, Ws, assert_echo, get, wasm, ws_url};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use sio_e2e::{Polling, STEP, Server, Ws, assert_echo, assert_eio_error, get, wasm, ws_url};
 use tokio_tungstenite::tungstenite::Message;
 
 /// The conformance handler on `/` (the bystanders' other endpoint) and the
@@ -463,6 +463,38 @@ async fn a_client_that_never_reads_is_disconnected_as_a_slow_consumer() {
     assert_eq!(st["sessions"]["closed"], 1, "only the stalled one: {st:#}");
     assert!(s.logs().contains("slow consumer"), "{}", s.logs());
     // The pusher is fine.
+    echo_amid_chat(&mut pusher, "pusher").await;
+}
+
+#[tokio::test]
+async fn a_polling_client_that_stops_polling_is_disconnected_as_a_slow_consumer() {
+    let s = server(&["--max-outbound-queue", "262144"]);
+    let addr = s.addr();
+    let idle = Polling::open(&addr).await;
+    idle.send(&["40", "40/hostile,"]).await;
+    idle.recv(2).await;
+    idle.send(&[r#"42/hostile,1["subscribe"]"#]).await;
+    // From here on it never polls again.
+    let bystanders = Bystanders::join(&addr).await;
+    let mut pusher = client(&addr).await;
+    let (_, _, _bystanders) = bystanders
+        .during("slow polling consumer", async {
+            for round in 1..=50u64 {
+                call(&mut pusher, round, r#"["firehose",100,16384]"#).await;
+                if stats(&addr).await["slow_consumer_disconnects"] == 1 {
+                    return;
+                }
+            }
+            panic!("the idle polling client was never disconnected");
+        })
+        .await;
+    let st = stats_until(&addr, "the close", |st| {
+        st["sessions"]["closed_by_reason"]["slow_consumer"] == 1
+    })
+    .await;
+    assert_eq!(st["sessions"]["closed"], 1, "{st:#}");
+    // Its session is gone: the next poll is refused.
+    assert_eio_error(&idle.get().await, 1, "Session ID unknown");
     echo_amid_chat(&mut pusher, "pusher").await;
 }
 

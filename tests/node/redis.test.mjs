@@ -302,6 +302,15 @@ describe("Redis adapter: sio-host and a Node Socket.IO 4 server in one cluster",
       assert.deepEqual([...Buffer.from(bytes)], [9, 8, 7]);
     }
 
+    // .except(a sio-host socket's id) skips that socket only.
+    const skipped = [];
+    onHost.on("skip", () => skipped.push("onHost"));
+    const v2Got = waitFor(v2, "skip", () => true);
+    node.io.to("room1").except(onHost.id).emit("skip", 1);
+    await v2Got;
+    await sleep(300);
+    assert.deepEqual(skipped, []);
+
     // sio-host's binary `file` (to everyone else) reaches the Node client.
     const file = waitFor(onNode, "file", (info) => info?.name === "x");
     onHost.emit("file", "x", Buffer.from([1, 2, 3]));

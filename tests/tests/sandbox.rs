@@ -498,6 +498,34 @@ async fn a_polling_client_that_stops_polling_is_disconnected_as_a_slow_consumer(
     echo_amid_chat(&mut pusher, "pusher").await;
 }
 
+#[tokio::test]
+async fn a_handler_writing_without_end_to_stderr_is_cut_off() {
+    let s = server(&[]);
+    let addr = s.addr();
+    let bystanders = Bystanders::join(&addr).await;
+    let mut h = client(&addr).await;
+    let ((ack, _), _, _bystanders) = bystanders
+        .during("stderr flood", call(&mut h, 1, r#"["shout"]"#))
+        .await;
+    assert_eq!(ack, json!(["shouted"]));
+    let logs = logs_until(&s, "the rest of it is dropped").await;
+    let passed = logs.bytes().filter(|b| *b == b'Z').count();
+    assert!(
+        passed <= 64 * 1024,
+        "{passed} bytes of 10 MiB reached the log"
+    );
+    // The next call gets its allowance again.
+    call(&mut h, 2, r#"["shout"]"#).await;
+    let deadline = Instant::now() + STEP;
+    while s.logs().matches("the rest of it is dropped").count() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the second call's output was not cut"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A fresh directory under the system's temp dir, removed on drop.
 struct TempDir(PathBuf);
 

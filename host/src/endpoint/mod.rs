@@ -4,6 +4,7 @@
 //! packet text.
 
 mod actor;
+mod guest_stderr;
 mod namespace;
 pub mod reload;
 pub mod runtime;

@@ -14,6 +14,7 @@ use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use super::guest_stderr::GuestStderr;
 use super::namespace::Namespace;
 use crate::config::WasiGrants;
 
@@ -151,6 +152,8 @@ pub struct GuestState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(crate) limiter: GuestLimiter,
+    /// The instance's stderr, whose per-call allowance `arm` renews.
+    stderr: GuestStderr,
     pub(crate) values: Arc<[(String, String)]>,
     pub(crate) ns: Namespace,
 }
@@ -411,9 +414,11 @@ impl Runtime {
         settings: &EndpointSettings,
     ) -> Result<Store<GuestState>> {
         let limits = &settings.limits;
-        let wasi = wasi_ctx(&settings.wasi)?;
+        let stderr = GuestStderr::new();
+        let wasi = wasi_ctx(&settings.wasi, stderr.clone())?;
         let state = GuestState {
             wasi,
+            stderr,
             table: ResourceTable::new(),
             limiter: GuestLimiter {
                 limits: StoreLimitsBuilder::new()
@@ -439,6 +444,7 @@ impl Runtime {
         store.set_epoch_deadline(limits.deadline_ticks());
         let state = store.data_mut();
         state.limiter.memory_refused = false;
+        state.stderr.begin_call();
         state.ns.begin_call(limits.max_outbound_per_call);
         if self.fuel {
             // Without a limit of its own an endpoint runs unmetered in effect.
@@ -455,11 +461,12 @@ impl Runtime {
     }
 }
 
-/// WASI for one instance: stderr, clocks and random always; environment
-/// variables and directories only as granted; never the network.
-fn wasi_ctx(grants: &WasiGrants) -> Result<WasiCtx> {
+/// WASI for one instance: stderr (to the server's, a bounded amount per
+/// call), clocks and random always; environment variables and directories
+/// only as granted; never the network.
+fn wasi_ctx(grants: &WasiGrants, stderr: GuestStderr) -> Result<WasiCtx> {
     let mut b = WasiCtxBuilder::new();
-    b.inherit_stderr()
+    b.stderr(stderr)
         .allow_tcp(false)
         .allow_udp(false)
         .allow_ip_name_lookup(false);

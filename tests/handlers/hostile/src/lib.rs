@@ -9,7 +9,8 @@
 //!   (fuel stops it), `garbage` passes invalid values to every host call and
 //!   acks `{case: host-error}`, `flood` [n] emits `n` events to its sender
 //!   in one call and acks `[sent, refused, first refusal]`, `ambient` acks
-//!   what WASI lets it reach (filesystem, environment, network).
+//!   what WASI lets it reach (filesystem, environment, network), `shout`
+//!   writes 10 MiB to stderr.
 //! * ordinary: `say` [..] re-emits its arguments as `said` to everyone else
 //!   in `chat`; `subscribe` joins `firehose`; `firehose` [n, size] emits `n`
 //!   events of `size` bytes to `firehose`; `count` acks how many `count`
@@ -143,6 +144,13 @@ impl sio_guest::Handler for Hostile {
                 json!([sent, refused, first])
             }
             "ambient" => json!([ambient()]),
+            "shout" => {
+                let line = "Z".repeat(1023);
+                for _ in 0..10_000 {
+                    eprintln!("{line}");
+                }
+                json!(["shouted"])
+            }
             "say" => {
                 let _ =
                     sio_guest::emit_raw(Target::room_except("chat", conn), "said", args.raw(), &[]);

@@ -328,6 +328,14 @@ impl Reloader {
         let config = self.current_entry(namespace, &st.config)?;
         let runtime = self.runtime.clone();
         let settings = settings_for(&config, &self.default_limits);
+        if settings.limits.fuel.is_some() && !self.runtime.meters_fuel() {
+            // Fuel metering is compiled in for the whole process, or not.
+            tracing::warn!(
+                endpoint = %namespace,
+                "a fuel limit needs a restart: this server was started without fuel \
+                 metering, so the limit is not applied (the call deadline still is)"
+            );
+        }
         let placeholder = Namespace::new(namespace.into(), self.max_payload);
         let (skip_fp, path) = (
             (trigger == Trigger::Watch && config == st.config).then_some(st.fingerprint),
@@ -442,6 +450,7 @@ fn settings_for(e: &EndpointConfig, defaults: &GuestLimits) -> EndpointSettings 
         },
         values: e.values.clone().into(),
         wasi: e.wasi.clone(),
+        http_allow: e.http_allow.clone().into(),
     }
 }
 

@@ -149,11 +149,15 @@ export class Conn {
 
 // ------------------------------------------------------------------- serving
 
+/** What a thrown value says: its message, and where (SpiderMonkey's stack
+ * holds the frames only). */
+const described = (e) => (e?.stack ? `${e}\n${e.stack}` : String(e));
+
 function guarded(what, f) {
   try {
     f();
   } catch (e) {
-    log.error(`${what} failed: ${e?.stack ?? e}`);
+    log.error(`${what} failed: ${described(e)}`);
   }
 }
 
@@ -182,7 +186,7 @@ export function serve(handler) {
         handler.onConnect?.({ ...info, id: conn.id, conn, auth });
       } catch (e) {
         if (e instanceof Refuse) throw e.message;
-        log.error(`onConnect failed: ${e?.stack ?? e}`);
+        log.error(`onConnect failed: ${described(e)}`);
         throw "handler error";
       }
     },

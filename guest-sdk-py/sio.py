@@ -56,12 +56,16 @@ class Refuse(Exception):
     """Raised by ``on_connect`` to refuse a client with a reason."""
 
 
+def _code(err):
+    """The contract's name of a host-error (``HostError.UNKNOWN_CONN`` → "unknown-conn")."""
+    return getattr(err.value, "name", str(err.value)).lower().replace("_", "-")
+
+
 def _call(what, f, *args):
     try:
         return f(*args)
     except Err as e:
-        code = getattr(e.value, "name", str(e.value)).lower().replace("_", "-")
-        raise HostError(code, what) from None
+        raise HostError(_code(e), what) from None
 
 
 # ------------------------------------------------------------------ targets
@@ -272,7 +276,7 @@ def serve(handler):
                     try:
                         _host.ack(conn, ack_id, json_text, bins)
                     except Err as e:
-                        log.warn(f"ack of {event} refused: {e.value}")
+                        log.warn(f"ack of {event} refused: {_code(e)}")
 
             _guarded(f"on_event {event}", lambda: handler.on_event(Conn(conn), event, decode(args_json, attachments), ack))
 

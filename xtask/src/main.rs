@@ -256,23 +256,36 @@ struct ScriptHandler {
     script: &'static str,
 }
 
-/// The JavaScript (ComponentizeJS) and Python (componentize-py) handlers.
-const SCRIPT_HANDLERS: [ScriptHandler; 2] = [
-    ScriptHandler {
-        name: "chat_js",
-        entry: "examples/chat-js/chat.js",
-        sdk: "guest-sdk-js",
-        interpreter: "node",
-        script: "build.mjs",
-    },
-    ScriptHandler {
-        name: "chat_py",
-        entry: "examples/chat-py/chat.py",
-        sdk: "guest-sdk-py",
-        interpreter: "python3",
-        script: "build.py",
-    },
+/// The JavaScript (ComponentizeJS) and Python (componentize-py) handlers:
+/// the chat examples and the SDK probes of tests/node/sdk-probe.test.mjs.
+const SCRIPT_HANDLERS: [ScriptHandler; 4] = [
+    ScriptHandler::js("chat_js", "examples/chat-js/chat.js"),
+    ScriptHandler::py("chat_py", "examples/chat-py/chat.py"),
+    ScriptHandler::js("sdk_probe_js", "tests/handlers/sdk-probe-js/probe.js"),
+    ScriptHandler::py("sdk_probe_py", "tests/handlers/sdk-probe-py/probe.py"),
 ];
+
+impl ScriptHandler {
+    const fn js(name: &'static str, entry: &'static str) -> Self {
+        ScriptHandler {
+            name,
+            entry,
+            sdk: "guest-sdk-js",
+            interpreter: "node",
+            script: "build.mjs",
+        }
+    }
+
+    const fn py(name: &'static str, entry: &'static str) -> Self {
+        ScriptHandler {
+            name,
+            entry,
+            sdk: "guest-sdk-py",
+            interpreter: "python3",
+            script: "build.py",
+        }
+    }
+}
 
 fn script_handler_wasm(h: &ScriptHandler) -> PathBuf {
     root().join(format!("target/{WASM_TARGET}/release/{}.wasm", h.name))
@@ -303,11 +316,9 @@ fn newest_under(dir: &Path) -> Option<SystemTime> {
 /// takes 10-20 s each).
 fn build_script_handlers() -> Result {
     let root = root();
+    npm_ci(&root.join("guest-sdk-js"), "the JavaScript build tools")?;
     for h in &SCRIPT_HANDLERS {
         let sdk = root.join(h.sdk);
-        if h.interpreter == "node" {
-            npm_ci(&sdk, &format!("the {} build tools", h.sdk))?;
-        }
         let out = script_handler_wasm(h);
         let entry = root.join(h.entry);
         let folder = entry.parent().unwrap_or(&root);
@@ -338,6 +349,8 @@ fn build_script_handlers() -> Result {
 /// start servers with them in parallel (a cache hit when nothing changed).
 fn warm_compilation_cache(host_bin: &Path) -> Result {
     step("compiling the JavaScript and Python handlers into wasmtime's cache");
+    // One process compiles them one after another: the tests would start
+    // several servers compiling the same bytes at once.
     let mut c = Command::new(host_bin);
     c.current_dir(root()).arg("check");
     for h in &SCRIPT_HANDLERS {

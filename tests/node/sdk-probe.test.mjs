@@ -1,0 +1,137 @@
+// The JavaScript and Python SDKs beyond what the chat uses, one suite for
+// both: the probe handlers (tests/handlers/sdk-probe-js, sdk-probe-py)
+// answer one SDK feature per event. Connection info, refusals (deliberate
+// and by a crash), binary echo, a handler that throws and goes on serving,
+// config values from sio.toml, stats, send, a refused second ack, server →
+// client acks answered and timed out, a host refusal as an exception, and a
+// server-side disconnect.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, afterEach, before, describe, it } from "node:test";
+import { closeClients, connect, connectError, once, sleep, startServer, wasm } from "./helpers.mjs";
+
+const T = { timeout: 20_000 };
+const PROBES = [
+  { lang: "JavaScript", wasm: "sdk_probe_js" },
+  { lang: "Python", wasm: "sdk_probe_py" },
+];
+
+for (const probe of PROBES) describe(`${probe.lang} SDK (${probe.wasm})`, () => {
+  let dir;
+  let server;
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "sio-sdk-probe-"));
+    const toml = path.join(dir, "sio.toml");
+    writeFileSync(
+      toml,
+      `[endpoints."/"]\ncomponent = ${JSON.stringify(wasm(probe.wasm))}\nconfig = { greeting = "hi", tick-ms = 50 }\n`,
+    );
+    server = await startServer(["--config", toml, "--no-admin"], { label: `node-${probe.wasm}` });
+  });
+  after(async () => {
+    closeClients();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => closeClients());
+
+  /** Waits until the server's log matches `re` (the guest's logs land there). */
+  async function logged(re) {
+    for (let i = 0; i < 50 && !re.test(server.logs()); i++) await sleep(100);
+    assert.match(server.logs(), re);
+  }
+
+  it("hands the handler the connection's info", T, async () => {
+    let hello;
+    await connect(server.url, { transports: ["websocket"], query: { room: "x" } }, (s) => {
+      hello = once(s, "hello");
+    });
+    const [info] = await hello;
+    assert.deepEqual({ ...info, query: { room: info.query.room } }, {
+      protocol: "eio4",
+      transport: "websocket",
+      endpoint: "/",
+      query: { room: "x" },
+    });
+  });
+
+  it("refuses with the handler's reason; a crash refuses with `handler error`", T, async () => {
+    assert.equal((await connectError(server.url, { auth: { refuse: "go away" } })).message, "go away");
+    assert.equal((await connectError(server.url, { auth: { crash: true } })).message, "handler error");
+    await logged(/crashed on purpose/);
+    await connect(server.url); // and goes on serving
+  });
+
+  it("echoes binary in place, with and without an ack", T, async () => {
+    const s = await connect(server.url);
+    const args = ["a", { deep: [Buffer.from([1, 2, 3])] }, Buffer.from("😀")];
+    const [a, b, c] = await new Promise((resolve) => s.emit("echo", ...args, (...r) => resolve(r)));
+    assert.equal(a, "a");
+    assert.ok(Buffer.from(b.deep[0]).equals(Buffer.from([1, 2, 3])));
+    assert.equal(Buffer.from(c).toString(), "😀");
+    const echoed = once(s, "echo");
+    s.emit("echo", 1, null, "two");
+    assert.deepEqual(await echoed, [1, null, "two"]);
+  });
+
+  it("logs what a handler throws and serves the next event", T, async () => {
+    const s = await connect(server.url);
+    s.emit("throw");
+    await logged(/thrown on purpose/);
+    assert.equal(await s.timeout(5000).emitWithAck("echo", "still here"), "still here");
+  });
+
+  it("reads config values from sio.toml and the stats document", T, async () => {
+    const s = await connect(server.url);
+    const [one, all] = await new Promise((resolve) => s.emit("config", "greeting", (...r) => resolve(r)));
+    assert.equal(one, "hi");
+    assert.deepEqual(all, { greeting: "hi", "tick-ms": "50" });
+    assert.equal(await s.timeout(5000).emitWithAck("config", "missing").catch(() => "no ack"), null);
+    assert.equal(await s.timeout(5000).emitWithAck("stats"), "object");
+  });
+
+  it("sends a plain message, and logs a second ack that the host refuses", T, async () => {
+    const s = await connect(server.url);
+    const message = once(s, "message");
+    s.emit("send", "plain words");
+    assert.deepEqual(await message, ["plain words"]);
+    assert.equal(await s.timeout(5000).emitWithAck("ack-twice"), "first");
+    await logged(/ack of ack-twice refused: unknown-ack/i);
+  });
+
+  it("asks the client: the answer, or a timeout, comes back to the handler", T, async () => {
+    const s = await connect(server.url);
+    let question;
+    s.once("question", (...args) => {
+      question = args.slice(0, -1);
+      args.at(-1)("yes", Buffer.from([7]));
+    });
+    const answer = once(s, "answer");
+    assert.equal(await s.timeout(5000).emitWithAck("ask", "well?", 2), 1);
+    const [reply] = await answer;
+    assert.deepEqual(question, ["well?", 2]);
+    assert.equal(reply[0], "yes");
+    assert.ok(Buffer.from(reply[1]).equals(Buffer.from([7])));
+
+    s.once("question", () => {}); // never answered
+    const timedOut = once(s, "answer", 8000);
+    await s.timeout(5000).emitWithAck("ask", "again?");
+    assert.deepEqual(await timedOut, ["timeout"]);
+  });
+
+  it("turns a refused host call into an exception with the contract's code", T, async () => {
+    const s = await connect(server.url);
+    const res = await new Promise((resolve) => s.emit("bad-room", (...r) => resolve(r)));
+    assert.deepEqual(res, ["HostError", "invalid-name"]);
+  });
+
+  it("disconnects a client", T, async () => {
+    const s = await connect(server.url);
+    const gone = once(s, "disconnect");
+    s.emit("kick");
+    assert.equal((await gone)[0], "io server disconnect");
+  });
+});

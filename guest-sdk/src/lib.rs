@@ -136,6 +136,7 @@
 
 mod api;
 mod args;
+mod asynchronous;
 pub mod config;
 pub mod log;
 pub mod stats;
@@ -174,11 +175,32 @@ pub mod stateful_bindings {
     });
 }
 
+/// The `async-endpoint` world: `endpoint` plus the `async-host` import and
+/// the `completions` export. Its other imports and types are those of
+/// [`bindings`].
+#[doc(hidden)]
+#[allow(missing_docs, clippy::all)]
+pub mod async_bindings {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "async-endpoint",
+        pub_export_macro: true,
+        export_macro_name: "__export_async_endpoint",
+        with: {
+            "sio:realtime/types@0.1.0": crate::bindings::sio::realtime::types,
+            "sio:realtime/host@0.1.0": crate::bindings::sio::realtime::host,
+            "sio:realtime/config@0.1.0": crate::bindings::sio::realtime::config,
+            "sio:realtime/stats@0.1.0": crate::bindings::sio::realtime::stats,
+        },
+    });
+}
+
 pub use api::{
     Ack, Conn, ack, broadcast, broadcast_except, disconnect, emit, emit_binary, emit_raw,
     emit_with_ack, emit_with_ack_raw, join, leave, send,
 };
 pub use args::{Args, Placeholder, to_args_json};
+pub use asynchronous::{cancel_timer, hold, http, release, set_timer};
 pub use bindings::sio::realtime::types::{ConnId, ConnInfo, HostError, LogLevel, Protocol, Target};
 /// Re-exported for handlers: `sio_guest::serde_json::json!`.
 pub use serde_json;
@@ -226,6 +248,18 @@ pub trait Handler: Default + 'static {
     /// before any other call. Rebuild what `#[serde(skip)]` left out here.
     /// Host calls made here reach no connection.
     fn on_restore(&mut self) {}
+
+    /// With `handler!(T, async)`: the timer [`set_timer`] armed with
+    /// `token` is due.
+    fn on_timer(&mut self, token: u64) {
+        let _ = token;
+    }
+
+    /// With `handler!(T, async)`: the outcome of [`http::fetch`]`(token, ..)`:
+    /// the response, or why there is none.
+    fn on_fetch(&mut self, token: u64, response: Result<http::Response, String>) {
+        let _ = (token, response);
+    }
 }
 
 /// Exports a [`Handler`] type as the component's world, once per crate, at
@@ -237,6 +271,13 @@ pub trait Handler: Default + 'static {
 ///   world: `MyHandler` must also be `serde::Serialize` and
 ///   `serde::Deserialize`; a hot reload hands its value, as JSON, to the new
 ///   version (see the crate docs and docs/reload.md).
+///
+/// * `sio_guest::handler!(MyHandler, async);` — the `async-endpoint`
+///   world: timers, hold/release and HTTP ([`set_timer`], [`hold`],
+///   [`http::fetch`]) complete in [`Handler::on_timer`] and
+///   [`Handler::on_fetch`] (docs/async.md).
+///   (State hand-off together with `async` is not offered yet: the SDK
+///   would need the `stateful-async-endpoint` bindings beside these.)
 ///
 /// One `MyHandler::default()` is created on first use and kept for the life
 /// of the component instance; each export borrows it mutably for the call.
@@ -283,6 +324,45 @@ macro_rules! handler {
                 __SioGuestExports with_types_in $crate::__private::bindings
             );
         };
+    };
+    ($ty:ty, async) => {
+        const _: () = {
+            $crate::__handler_exports!(
+                $ty,
+                $crate::__private::Guest,
+                $crate::__private::AsyncGuest
+            );
+            $crate::__completions_export!($crate::__private::CompletionsGuest);
+
+            #[cfg(target_arch = "wasm32")]
+            $crate::__private::export_async!(
+                __SioGuestExports with_types_in $crate::__private::async_bindings
+            );
+            #[cfg(not(target_arch = "wasm32"))]
+            $crate::__private::export!(
+                __SioGuestExports with_types_in $crate::__private::bindings
+            );
+        };
+    };
+}
+
+/// `handler!(T, async)`'s `completions` export; not a public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __completions_export {
+    ($guest:path) => {
+        impl $guest for __SioGuestExports {
+            fn on_timer(token: u64) {
+                __sio_guest_with(|h| $crate::Handler::on_timer(h, token))
+            }
+
+            fn on_fetch(
+                token: u64,
+                response: ::core::result::Result<$crate::http::Response, ::std::string::String>,
+            ) {
+                __sio_guest_with(|h| $crate::Handler::on_fetch(h, token, response))
+            }
+        }
     };
 }
 
@@ -346,6 +426,10 @@ macro_rules! __handler_exports {
 /// Glue for [`handler!`] and [`testing`]; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::async_bindings;
+    pub use crate::async_bindings::__export_async_endpoint as export_async;
+    pub use crate::async_bindings::Guest as AsyncGuest;
+    pub use crate::async_bindings::exports::sio::realtime::completions::Guest as CompletionsGuest;
     pub use crate::bindings;
     pub use crate::bindings::__export_endpoint as export;
     pub use crate::bindings::Guest;

@@ -24,3 +24,11 @@ pub(crate) use crate::bindings::sio::realtime::stats::json as stats_json;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use crate::testing::host::stats_json;
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use crate::async_bindings::sio::realtime::async_host::{
+    cancel_timer, hold, http_fetch, release, set_timer,
+};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use crate::testing::host::{cancel_timer, hold, http_fetch, release, set_timer};

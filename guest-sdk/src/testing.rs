@@ -123,6 +123,37 @@ pub enum HostCall {
         /// Message.
         message: String,
     },
+    /// `async-host.set-timer`.
+    SetTimer {
+        /// The guest's token.
+        token: u64,
+        /// Delay in ms.
+        delay_ms: u32,
+        /// The connection it is tied to.
+        conn: Option<ConnId>,
+    },
+    /// `async-host.cancel-timer`.
+    CancelTimer {
+        /// The guest's token.
+        token: u64,
+    },
+    /// `async-host.hold`.
+    Hold {
+        /// The held connection.
+        conn: ConnId,
+    },
+    /// `async-host.release`.
+    Release {
+        /// The released connection.
+        conn: ConnId,
+    },
+    /// `async-host.http-fetch`.
+    HttpFetch {
+        /// The guest's token.
+        token: u64,
+        /// Method and URL, e.g. `GET http://127.0.0.1:9000/x`.
+        request: String,
+    },
 }
 
 #[derive(Default)]
@@ -509,6 +540,44 @@ pub(crate) mod host {
                 state.connected.remove(&conn);
                 state.pending_acks.retain(|(c, _)| *c != conn);
                 HostCall::Disconnect { conn }
+            },
+        )
+    }
+
+    pub(crate) fn set_timer(
+        token: u64,
+        delay_ms: u32,
+        conn: Option<ConnId>,
+    ) -> Result<(), HostError> {
+        call(
+            |state| conn.map_or(Ok(()), |c| known(state, c)),
+            |_| HostCall::SetTimer {
+                token,
+                delay_ms,
+                conn,
+            },
+        )
+    }
+
+    pub(crate) fn cancel_timer(token: u64) -> bool {
+        with_state(|state| state.calls.push(HostCall::CancelTimer { token }));
+        true
+    }
+
+    pub(crate) fn hold(conn: ConnId) -> Result<(), HostError> {
+        call(|state| known(state, conn), |_| HostCall::Hold { conn })
+    }
+
+    pub(crate) fn release(conn: ConnId) -> Result<(), HostError> {
+        call(|state| known(state, conn), |_| HostCall::Release { conn })
+    }
+
+    pub(crate) fn http_fetch(token: u64, request: &crate::http::Request) -> Result<(), HostError> {
+        call(
+            |_| Ok(()),
+            |_| HostCall::HttpFetch {
+                token,
+                request: format!("{} {}", request.method, request.url),
             },
         )
     }

@@ -39,6 +39,9 @@ pub struct EndpointConfig {
     /// What WASI may reach beyond stderr, clocks and random: nothing unless
     /// `sio.toml` grants it.
     pub wasi: WasiGrants,
+    /// Hosts (`name` or `name:port`) the handler's `http-fetch` may reach:
+    /// none unless `sio.toml` allows them (docs/async.md).
+    pub http_allow: Vec<String>,
 }
 
 /// The ambient authority an endpoint's WASI gets, granted in `sio.toml`
@@ -106,6 +109,7 @@ impl EndpointConfig {
             checkpoint_interval: None,
             values: Vec::new(),
             wasi: WasiGrants::default(),
+            http_allow: Vec::new(),
         })
     }
 }
@@ -491,6 +495,8 @@ fn mib(n: usize) -> usize {
 /// max-memory = 64
 /// config = { greeting = "hello", rooms = 3 }
 ///
+/// http-allow = ["127.0.0.1:9000", "api.example.com"]  # http-fetch (docs/async.md)
+///
 /// [endpoints."/".wasi]      # nothing unless granted
 /// env = { LANG = "C" }
 /// dirs = [{ host = "data", guest = "/data", writable = false }]
@@ -544,6 +550,8 @@ pub struct EndpointSection {
     pub config: BTreeMap<String, toml::Value>,
     #[serde(default)]
     pub wasi: WasiGrants,
+    #[serde(default)]
+    pub http_allow: Vec<String>,
 }
 
 impl FileConfig {
@@ -591,6 +599,7 @@ impl FileConfig {
                             })
                             .collect(),
                     },
+                    http_allow: e.http_allow.clone(),
                 })
             })
             .collect()

@@ -31,7 +31,8 @@ use wasmtime::Store;
 
 use super::namespace::{Namespace, SelfQueue, Socket};
 use super::runtime::{
-    ConnInfo, Endpoint, EndpointSettings, GuestState, Live, Prepared, Protocol, Runtime,
+    CompletionsExport, ConnInfo, Endpoint, EndpointSettings, GuestState, HttpResponse, Live,
+    Prepared, Protocol, Runtime,
 };
 use crate::session::{ConnId, Generation, Session};
 use crate::stats::{CallOutcome, EndpointStats, Stats};
@@ -69,6 +70,17 @@ pub enum Command {
     AckTimeout {
         conn: ConnId,
         token: u64,
+    },
+    /// A timer set through `async-host.set-timer` is due (`timers.rs`);
+    /// `serial` tells a stale one from the armed one.
+    Timer {
+        token: u64,
+        serial: u64,
+    },
+    /// The outcome of an `async-host.http-fetch` (`fetch.rs`).
+    Fetched {
+        token: u64,
+        response: Result<HttpResponse, String>,
     },
     /// Swap in a new version (see [`Swap`]).
     Swap(Box<Swap>),
@@ -246,7 +258,77 @@ impl EndpointActor {
         &mut self.live.store.data_mut().ns
     }
 
+    /// Run one command, then what it set free: the backlogs of the
+    /// connections the guest released, in order, and the `on-disconnect`s
+    /// of those it disconnected.
     fn handle(&mut self, command: Command) {
+        self.run_command(command);
+        loop {
+            self.flush_departed();
+            let released = std::mem::take(&mut self.ns().released);
+            if released.is_empty() {
+                break;
+            }
+            for conn in released {
+                self.drain_backlog(conn);
+            }
+        }
+    }
+
+    /// Hand a released connection's waiting events to the guest, in
+    /// arrival order, until the backlog is empty or the guest holds the
+    /// connection again (the rest keep waiting, ahead of newer ones).
+    fn drain_backlog(&mut self, conn: ConnId) {
+        loop {
+            let Some(socket) = self.ns().sockets.get_mut(&conn) else {
+                return;
+            };
+            if socket.parked {
+                return;
+            }
+            let Some(command) = socket.backlog.pop_front() else {
+                return;
+            };
+            self.run_command(command);
+            self.flush_departed();
+        }
+    }
+
+    /// Whether `conn` is held by the guest; if so `command` (one of its
+    /// events or messages) joins its backlog instead of running.
+    fn park_if_held(&mut self, conn: ConnId, command: Command) -> Option<Command> {
+        match self.ns().sockets.get_mut(&conn) {
+            Some(socket) if socket.parked => {
+                socket.backlog.push_back(command);
+                None
+            }
+            _ => Some(command),
+        }
+    }
+
+    /// Release every held connection (their backlogs run next): after a
+    /// rebuild, or a reload to a build without `completions`, nobody may
+    /// remember to release them.
+    fn release_all(&mut self) {
+        let ns = self.ns();
+        let held: Vec<ConnId> = ns
+            .sockets
+            .iter_mut()
+            .filter_map(|(conn, s)| std::mem::take(&mut s.parked).then_some(*conn))
+            .collect();
+        ns.released.extend(held);
+    }
+
+    fn run_command(&mut self, command: Command) {
+        let command = match command {
+            Command::Event { conn, .. } | Command::Message { conn, .. } => {
+                match self.park_if_held(conn, command) {
+                    Some(command) => command,
+                    None => return,
+                }
+            }
+            other => other,
+        };
         match command {
             Command::Connect {
                 conn,
@@ -334,8 +416,35 @@ impl EndpointActor {
                 let _ = done.send(result);
             }
             Command::Cluster(inbound) => self.ns().on_cluster(inbound),
+            Command::Timer { token, serial } => {
+                if self.ns().timers.take_due(token, serial) {
+                    self.complete("on-timer", |c, s| c.call_on_timer(s, token));
+                }
+            }
+            Command::Fetched { token, response } => {
+                let ns = self.ns();
+                ns.fetches_in_flight = ns.fetches_in_flight.saturating_sub(1);
+                self.complete("on-fetch", |c, s| {
+                    c.call_on_fetch(s, token, response.as_ref().map_err(String::as_str))
+                });
+            }
         }
-        self.flush_departed();
+    }
+
+    /// Deliver a completion (`on-timer`, `on-fetch`) to the running
+    /// instance; one without `completions` (after a reload to an older
+    /// build) cannot hear it and it is dropped.
+    fn complete(
+        &mut self,
+        export: &'static str,
+        f: impl FnOnce(&CompletionsExport, &mut Store<GuestState>) -> wasmtime::Result<()>,
+    ) {
+        let Some(completions) = self.live.completions.clone() else {
+            let endpoint = self.ns().name.clone();
+            tracing::debug!(endpoint = %endpoint, export, "the running build has no completions export; dropped");
+            return;
+        };
+        self.call(export, 0, |_, s| f(&completions, s));
     }
 
     fn connect(&mut self, conn: ConnId, session: Arc<Session>, auth: Option<String>) {
@@ -491,6 +600,9 @@ impl EndpointActor {
         let ns = self.ns().take();
         live.store.data_mut().ns = ns;
         self.live = live;
+        // The fresh instance may not know what it held; its pending timers
+        // and fetches still reach it.
+        self.release_all();
     }
 
     /// Hand the running instance's state to `live` and make it the running
@@ -544,6 +656,12 @@ impl EndpointActor {
         self.live = live;
         self.prepared = prepared;
         self.settings = settings;
+        if self.live.completions.is_none() {
+            // A build without `completions` can neither hear timers nor
+            // release what the previous one held.
+            self.ns().timers.clear();
+            self.release_all();
+        }
         self.last_snapshot = if self.live.state.is_some() {
             snapshot
         } else {

@@ -4,10 +4,13 @@
 //! packet text.
 
 mod actor;
+mod async_host;
+mod fetch;
 mod guest_stderr;
 mod namespace;
 pub mod reload;
 pub mod runtime;
+mod timers;
 pub mod watch;
 
 pub use actor::{Command, EndpointHandle, Swapped, spawn};

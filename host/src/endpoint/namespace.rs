@@ -7,7 +7,7 @@
 //! validated here; a bad value is an error result for the guest, never a
 //! panic of the host.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use bytes::Bytes;
 
 use super::actor::Command;
 use super::runtime::{GuestState, HostError, LogLevel, Target};
+use super::timers::Timers;
 use crate::adapter::LocalAdapter;
 use crate::protocol::socketio;
 use crate::session::{ConnId, Frame, Generation, Session};
@@ -47,6 +48,11 @@ pub(crate) struct Socket {
     /// Ack ids of other nodes' broadcasts-with-ack awaiting the client
     /// (`cluster.rs`).
     pub remote_acks: HashMap<u64, cluster::RemoteAck>,
+    /// The guest holds this connection (`async-host.hold`): its events and
+    /// messages wait in `backlog` until it releases it (docs/async.md).
+    pub parked: bool,
+    /// Events and messages that arrived while parked, in arrival order.
+    pub backlog: VecDeque<Command>,
 }
 
 impl Socket {
@@ -59,6 +65,8 @@ impl Socket {
             client_acks: HashSet::new(),
             server_acks: HashSet::new(),
             remote_acks: HashMap::new(),
+            parked: false,
+            backlog: VecDeque::new(),
         }
     }
 
@@ -129,6 +137,13 @@ pub struct Namespace {
     outbound_left: u32,
     /// The other nodes (`--redis`), once attached (see `cluster.rs`).
     cluster: Option<crate::adapter::redis::ClusterLink>,
+    /// Pending `async-host` timers; they move with the namespace.
+    pub(crate) timers: Timers,
+    /// Connections the guest released during the current call; the actor
+    /// hands their backlogs to the guest once the call has returned.
+    pub(crate) released: Vec<ConnId>,
+    /// `http-fetch` requests whose outcome has not arrived yet.
+    pub(crate) fetches_in_flight: usize,
 }
 
 impl Namespace {
@@ -145,6 +160,9 @@ impl Namespace {
             endpoint_stats: None,
             outbound_left: u32::MAX,
             cluster: None,
+            timers: Timers::default(),
+            released: Vec::new(),
+            fetches_in_flight: 0,
         }
     }
 
@@ -169,7 +187,7 @@ impl Namespace {
     }
 
     /// Pass a host call's verdict through, counting a refusal.
-    fn verdict<T>(&self, result: Result<T, HostError>) -> Result<T, HostError> {
+    pub(crate) fn verdict<T>(&self, result: Result<T, HostError>) -> Result<T, HostError> {
         if let (Err(e), Some(stats)) = (&result, &self.endpoint_stats) {
             let i = match e {
                 HostError::UnknownConn => 0,
@@ -204,6 +222,7 @@ impl Namespace {
         for room in &socket.rooms {
             self.rooms.leave(room, conn);
         }
+        self.timers.cancel_for(conn);
         Some(socket)
     }
 
@@ -250,7 +269,7 @@ impl Namespace {
         }
     }
 
-    fn socket_mut(&mut self, conn: ConnId) -> Result<&mut Socket, HostError> {
+    pub(crate) fn socket_mut(&mut self, conn: ConnId) -> Result<&mut Socket, HostError> {
         self.sockets.get_mut(&conn).ok_or(HostError::UnknownConn)
     }
 

@@ -38,7 +38,27 @@ pub(crate) mod stateful {
     });
 }
 
+/// The `async-endpoint` world, for its `async-host` import and
+/// `completions` export (docs/async.md): the world's other parts are the
+/// `endpoint` bindings above.
+pub(crate) mod asynchronous {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "async-endpoint",
+        with: {
+            "sio:realtime/types": super::sio::realtime::types,
+            "sio:realtime/host": super::sio::realtime::host,
+            "sio:realtime/config": super::sio::realtime::config,
+            "sio:realtime/stats": super::sio::realtime::stats,
+        },
+    });
+}
+
 pub use self::sio::realtime::types::{HostError, LogLevel, Protocol, Target};
+pub(crate) use asynchronous::exports::sio::realtime::completions::{
+    Guest as CompletionsExport, GuestIndices as CompletionsIndices,
+};
+pub use asynchronous::sio::realtime::async_host::{HttpRequest, HttpResponse};
 pub(crate) use stateful::exports::sio::realtime::state::{
     Guest as StateExport, GuestIndices as StateIndices,
 };
@@ -47,6 +67,8 @@ pub(crate) use stateful::exports::sio::realtime::state::{
 pub const CONTRACT: &str = "sio:realtime@0.1.0";
 /// The `state` interface's export name.
 pub const STATE_EXPORT: &str = "sio:realtime/state@0.1.0";
+/// The `completions` interface's export name (the `async-endpoint` world).
+pub const COMPLETIONS_EXPORT: &str = "sio:realtime/completions@0.1.0";
 
 /// How often the epoch ticker advances the engine's epoch. Call deadlines are
 /// measured in these ticks.
@@ -98,6 +120,8 @@ pub struct EndpointSettings {
     pub values: Arc<[(String, String)]>,
     /// Environment and directories WASI may reach (none by default).
     pub wasi: WasiGrants,
+    /// Hosts `http-fetch` may reach (`http-allow`; none by default).
+    pub http_allow: Arc<[String]>,
 }
 
 /// The store's resource limiter: wasmtime's [`StoreLimits`], remembering
@@ -155,6 +179,8 @@ pub struct GuestState {
     /// The instance's stderr, whose per-call allowance `arm` renews.
     stderr: GuestStderr,
     pub(crate) values: Arc<[(String, String)]>,
+    /// Hosts `http-fetch` may reach (`EndpointSettings::http_allow`).
+    pub(crate) http_allow: Arc<[String]>,
     pub(crate) ns: Namespace,
 }
 
@@ -187,6 +213,9 @@ pub struct Prepared {
     pub(crate) pre: EndpointPre<GuestState>,
     /// Present when the component exports `sio:realtime/state`.
     pub(crate) state: Option<Arc<StateIndices>>,
+    /// Present when the component exports `sio:realtime/completions` (the
+    /// `async-endpoint` world).
+    pub(crate) completions: Option<Arc<CompletionsIndices>>,
     /// The file it came from, for logs.
     pub source: Arc<Path>,
     /// A fingerprint of the bytes, to skip reloading an unchanged file.
@@ -200,6 +229,12 @@ impl Prepared {
     pub fn has_state(&self) -> bool {
         self.state.is_some()
     }
+
+    /// Whether the component takes asynchronous completions (timers,
+    /// fetches): the `async-endpoint` world.
+    pub fn is_async(&self) -> bool {
+        self.completions.is_some()
+    }
 }
 
 /// One instance of an endpoint's component in its own store.
@@ -207,6 +242,7 @@ pub(crate) struct Live {
     pub store: Store<GuestState>,
     pub bindings: Endpoint,
     pub state: Option<StateExport>,
+    pub completions: Option<CompletionsExport>,
 }
 
 /// A cheap, stable fingerprint of a file's bytes (not a security hash).
@@ -261,6 +297,10 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         Endpoint::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+        asynchronous::sio::realtime::async_host::add_to_linker::<_, HasSelf<_>>(
+            &mut linker,
+            |state| state,
+        )?;
 
         // The epoch ticker is what turns a guest's endless loop into a trap.
         let ticker = engine.weak();
@@ -335,6 +375,20 @@ impl Runtime {
         } else {
             None
         };
+        let completions = if component
+            .get_export_index(None, COMPLETIONS_EXPORT)
+            .is_some()
+        {
+            let indices = CompletionsIndices::new(&pre).map_err(|e| {
+                anyhow::Error::from(e).context(format!(
+                    "{} exports {COMPLETIONS_EXPORT} with the wrong functions",
+                    path.display()
+                ))
+            })?;
+            Some(Arc::new(indices))
+        } else {
+            None
+        };
         let pre = EndpointPre::new(pre).map_err(|e| {
             anyhow::Error::from(e).context(format!(
                 "{} does not export the {CONTRACT} `endpoint` world",
@@ -344,6 +398,7 @@ impl Runtime {
         Ok(Prepared {
             pre,
             state,
+            completions,
             source: path.into(),
             fingerprint: fingerprint(bytes),
             compile_time: started.elapsed(),
@@ -398,10 +453,19 @@ impl Runtime {
             })?),
             None => None,
         };
+        let completions = match &prepared.completions {
+            Some(indices) => Some(indices.load(&mut store, &instance).map_err(|e| {
+                anyhow::Error::from(e).context(format!(
+                    "{source} exports {COMPLETIONS_EXPORT} with the wrong types"
+                ))
+            })?),
+            None => None,
+        };
         Ok(Live {
             store,
             bindings,
             state,
+            completions,
         })
     }
 
@@ -428,6 +492,7 @@ impl Runtime {
                 memory_refused: false,
             },
             values: settings.values.clone(),
+            http_allow: settings.http_allow.clone(),
             ns,
         };
         let mut store = Store::new(&self.engine, state);

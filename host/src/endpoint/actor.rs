@@ -657,9 +657,13 @@ impl EndpointActor {
         self.prepared = prepared;
         self.settings = settings;
         if self.live.completions.is_none() {
-            // A build without `completions` can neither hear timers nor
-            // release what the previous one held.
+            // A build without `completions` cannot hear timers.
             self.ns().timers.clear();
+        }
+        if self.live.completions.is_none() || state_bytes.is_none() {
+            // Only a build that took the old one's state over can know
+            // which connections it held; otherwise none stays parked for
+            // good.
             self.release_all();
         }
         self.last_snapshot = if self.live.state.is_some() {

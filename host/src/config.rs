@@ -396,11 +396,14 @@ impl Config {
             // Parsing only; Redis need not be up (the adapter keeps trying).
             redis::Client::open(url.as_str()).with_context(|| format!("bad Redis URL {url:?}"))?;
         }
-        if self.endpoints.is_empty() {
+        // Pages alone are a use too: a page served from another origin than
+        // its Socket.IO server (examples/crosssite).
+        if self.endpoints.is_empty() && self.static_mounts.is_empty() {
             bail!(
                 "no endpoint given: name a handler, e.g. `sio-host run chat.wasm` or \
                  `sio-host run /=chat.wasm /admin=admin.wasm`, or list them in a sio.toml \
-                 (`[endpoints.\"/\"]` with `component = \"chat.wasm\"`; see docs/reload.md)"
+                 (`[endpoints.\"/\"]` with `component = \"chat.wasm\"`; see docs/reload.md); \
+                 only `--static` mounts serve pages without one"
             );
         }
         for e in &self.endpoints {

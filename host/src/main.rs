@@ -424,9 +424,14 @@ fn check(files: &[PathBuf]) -> anyhow::Result<()> {
                     }
                     None => "no state hand-off (no sio:realtime/state export)".into(),
                 };
+                let world = if c.prepared.is_async() {
+                    "async-endpoint (timers, hold/release, http-fetch)"
+                } else {
+                    "endpoint"
+                };
                 let _ = writeln!(
                     out,
-                    "{}: ok: {} endpoint, {state}; prepared in {} ms",
+                    "{}: ok: {} {world}, {state}; prepared in {} ms",
                     file.display(),
                     sio_host::endpoint::runtime::CONTRACT,
                     c.prepared.compile_time.as_millis()

@@ -67,13 +67,15 @@ fn generation_index(g: Generation) -> usize {
 
 /// The guest exports the actor calls, in the order of [`EndpointStats`]'s
 /// arrays. Anything else is counted as `other`.
-pub const EXPORTS: [&str; 7] = [
+pub const EXPORTS: [&str; 9] = [
     "on-connect",
     "on-event",
     "on-message",
     "on-ack",
     "on-disconnect",
     "snapshot",
+    "on-timer",
+    "on-fetch",
     "other",
 ];
 

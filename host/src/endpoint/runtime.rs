@@ -363,32 +363,10 @@ impl Runtime {
                 path.display()
             ))
         })?;
-        let has_state = component.get_export_index(None, STATE_EXPORT).is_some();
-        let state = if has_state {
-            let indices = StateIndices::new(&pre).map_err(|e| {
-                anyhow::Error::from(e).context(format!(
-                    "{} exports {STATE_EXPORT} with the wrong functions",
-                    path.display()
-                ))
-            })?;
-            Some(Arc::new(indices))
-        } else {
-            None
-        };
-        let completions = if component
-            .get_export_index(None, COMPLETIONS_EXPORT)
-            .is_some()
-        {
-            let indices = CompletionsIndices::new(&pre).map_err(|e| {
-                anyhow::Error::from(e).context(format!(
-                    "{} exports {COMPLETIONS_EXPORT} with the wrong functions",
-                    path.display()
-                ))
-            })?;
-            Some(Arc::new(indices))
-        } else {
-            None
-        };
+        let state = optional_export(&component, STATE_EXPORT, path, || StateIndices::new(&pre))?;
+        let completions = optional_export(&component, COMPLETIONS_EXPORT, path, || {
+            CompletionsIndices::new(&pre)
+        })?;
         let pre = EndpointPre::new(pre).map_err(|e| {
             anyhow::Error::from(e).context(format!(
                 "{} does not export the {CONTRACT} `endpoint` world",
@@ -524,6 +502,27 @@ impl Runtime {
     pub fn meters_fuel(&self) -> bool {
         self.fuel
     }
+}
+
+/// The indices of an optional interface export (`state`, `completions`):
+/// None when the component does not export `name`, an error naming it when
+/// it does with the wrong functions.
+fn optional_export<I>(
+    component: &Component,
+    name: &str,
+    path: &Path,
+    indices: impl FnOnce() -> wasmtime::Result<I>,
+) -> Result<Option<Arc<I>>> {
+    if component.get_export_index(None, name).is_none() {
+        return Ok(None);
+    }
+    let indices = indices().map_err(|e| {
+        anyhow::Error::from(e).context(format!(
+            "{} exports {name} with the wrong functions",
+            path.display()
+        ))
+    })?;
+    Ok(Some(Arc::new(indices)))
 }
 
 /// WASI for one instance: stderr (to the server's, a bounded amount per

@@ -182,6 +182,26 @@ async fn a_connection_that_leaves_while_held_costs_nobody_else() {
     assert_eq!(b.until(|p| p == timer(41)).await, vec![timer(41)]);
 }
 
+#[tokio::test]
+async fn a_rebuild_after_a_failed_call_keeps_timers_and_releases_held_connections() {
+    let s = probe_server(&[]);
+    let mut a = Client::connect(&s.addr()).await;
+    let mut b = Client::connect(&s.addr()).await;
+    assert_eq!(b.call("set", &[json!(60), json!(800)]).await, json!(["ok"]));
+    assert_eq!(
+        a.call("release-later", &[json!(61), json!(600_000)]).await,
+        json!(["ok"])
+    );
+    let id = a.emit("seq", &[json!(1)]).await;
+    // B's call traps: the instance is rebuilt from scratch. It cannot know
+    // that A was held, so A's waiting event runs instead of waiting forever.
+    b.emit("panic", &[]).await;
+    assert_eq!(a.until(|p| ack_args(p, id).is_some()).await.len(), 1);
+    // The host's timer fires into the rebuilt instance.
+    assert_eq!(b.until(|p| p == timer(60)).await, vec![timer(60)]);
+    assert!(s.logs().contains("asked to panic"), "{}", s.logs());
+}
+
 /// A path for the admin file, unique per test.
 fn admin_file(tag: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);

@@ -10,6 +10,7 @@
 //! * `release-later(token, ms)`: hold the sender, release it when timer
 //!   `token` fires.
 //! * `seq(n)`: acked `[n]` (ordering probes).
+//! * `panic()`: the call traps (the instance is rebuilt).
 //! * `ask(ms)`: `emit-with-ack("question")` to the sender with timeout `ms`.
 //! * `fetch(url)`: `http-fetch`; the outcome is emitted as `fetched`.
 //!
@@ -58,6 +59,7 @@ impl Handler for Probe {
                 )
             }
             "seq" => args.get::<Value>(0).unwrap_or(Value::Null),
+            "panic" => panic!("async-probe: asked to panic"),
             "ask" => {
                 let ms = args.get::<u32>(0).unwrap_or(0);
                 match conn.emit_with_ack("question", &("?",), ms) {

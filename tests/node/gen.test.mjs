@@ -11,7 +11,15 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
-import { closeClients, connect, startServer, wasm } from "./helpers.mjs";
+import {
+  chromiumSkip,
+  closeClients,
+  connect,
+  launchChromium,
+  pageErrors,
+  startServer,
+  wasm,
+} from "./helpers.mjs";
 
 const T = { timeout: 30_000 };
 
@@ -107,5 +115,52 @@ describe("gen example (async handler) with socket.io-client", () => {
     const reply = await a.timeout(10_000).emitWithAck("fetch", "http://127.0.0.1:1/");
     assert.match(reply.error, /host 127\.0\.0\.1:1 is not allowed/);
     assert.equal(await a.timeout(5000).emitWithAck("ping", "after"), "after");
+  });
+});
+
+describe("gen example page in headless Chromium", () => {
+  const skip = chromiumSkip;
+  let server;
+  let browser;
+  before(async () => {
+    if (skip) return;
+    server = await startServer(
+      [
+        "--static", "examples/gen/static",
+        "--static", "/vendor=node_modules/socket.io-client/dist",
+        wasm("gen"),
+      ],
+      { label: "node-gen-page" },
+    );
+    browser = await launchChromium();
+  });
+  after(async () => {
+    closeClients();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("the page's pings wait behind its slow query, in order; another client is served meanwhile", { timeout: 60_000, skip }, async () => {
+    const page = await browser.newPage();
+    const errors = pageErrors(page);
+    // A long query: the other client is answered well before it ends.
+    await page.goto(`${server.url}/?delay=5000`);
+    await page.waitForSelector("#status.connected");
+    await page.click("#query");
+    await page.click("#ping");
+    await page.click("#ping");
+    await page.waitForFunction(() => document.querySelectorAll("#log li.sent").length === 3);
+
+    const b = await connect(server.url);
+    assert.equal(await b.timeout(5000).emitWithAck("ping", "b"), "b");
+    assert.equal(await b.timeout(5000).emitWithAck("pending"), 1, "the page's query is pending");
+    const answered = () => page.$$eval("#log li:not(.sent)", (lis) => lis.map((li) => li.dataset.text));
+    assert.deepEqual(await answered(), [], "nothing of the page's has been answered yet");
+
+    await page.waitForFunction(() => document.querySelectorAll("#log li:not(.sent)").length === 3, null, {
+      timeout: 30_000,
+    });
+    assert.deepEqual(await answered(), ["← query #1", "← ping #2", "← ping #3"]);
+    assert.deepEqual(errors, []);
   });
 });

@@ -7,6 +7,10 @@
 //!   (ComponentizeJS from npm, componentize-py from PyPI), when changed.
 //! * `cargo xtask demo [ARGS...]` — builds chat.wasm and the host (release) and
 //!   serves the chat page on http://127.0.0.1:8000 (ARGS go to `sio-host run`).
+//! * `cargo xtask example NAME [ARGS...]` — the same for any example with an
+//!   `examples/NAME/sio.toml` (`demo` is `example chat`): builds its handler
+//!   and the host (release), serves its page (a second server on another port
+//!   when it has a `page.toml`, for crosssite).
 //! * `cargo xtask test` — builds the handlers (release) and the host (debug), then
 //!   runs `cargo test --workspace` and `node --test tests/node/`; fails if either
 //!   fails, and ends with the summary lines of both runners.
@@ -26,7 +30,11 @@ fn main() -> ExitCode {
         Some("build-wasm") => handlers()
             .and_then(|h| build_wasm(&h))
             .and_then(|()| build_script_handlers()),
-        Some("demo") => demo(&args[1..]),
+        Some("demo") => example(Some("chat"), &args[1..]),
+        Some("example") => example(
+            args.get(1).map(String::as_str),
+            args.get(2..).unwrap_or_default(),
+        ),
         Some("test") => test(&args[1..]),
         Some("-h" | "--help" | "help") => {
             usage();
@@ -57,6 +65,8 @@ fn usage() {
          and the JavaScript and Python ones (examples/chat-js, examples/chat-py)\n  \
          demo [ARGS...]  build chat.wasm + the host (release) and serve the chat page on\n                  \
          http://127.0.0.1:8000; ARGS are passed to `sio-host run`\n  \
+         example NAME [ARGS...]  the same for examples/NAME (its sio.toml): ackping,\n                  \
+         crosssite, multiplexed, rpcping, transports, ...\n  \
          test            build handlers (release) + host (debug), run `cargo test --workspace`\n                  \
          and `node --test tests/node/`, print both runners' summaries"
     );
@@ -372,38 +382,74 @@ fn build_host(release: bool) -> Result {
     run(c)
 }
 
-// ------------------------------------------------------------------ demo
+// ------------------------------------------------------------------ examples
 
-fn demo(extra: &[String]) -> Result {
+/// The examples `cargo xtask example` runs: folders under `examples/` with a
+/// `sio.toml` (the chat, TornadIO2's ackping, crosssite, multiplexed,
+/// rpcping, transports, ...).
+fn examples() -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(root().join("examples")) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("sio.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `cargo xtask example NAME [ARGS...]`: builds the example's handler (the
+/// crate named after it) and the host (release), then runs `sio-host run
+/// --config examples/NAME/sio.toml ARGS...`. An example with a `page.toml`
+/// (crosssite) gets a second server for its page, on another origin.
+fn example(name: Option<&str>, extra: &[String]) -> Result {
+    let known = examples();
+    let Some(name) = name.filter(|n| known.iter().any(|k| k == n)) else {
+        return Err(format!(
+            "name an example: `cargo xtask example <{}>`",
+            known.join("|")
+        ));
+    };
     ensure_node_modules()?;
-    build_wasm(&["chat"])?;
+    build_wasm(&[name])?;
     build_host(true)?;
     let root = root();
-    let mut c = Command::new(root.join("target/release/sio-host"));
+    let host = root.join("target/release/sio-host");
+    let dir = format!("examples/{name}");
+    let page_config = format!("{dir}/page.toml");
+    let mut page_server = None;
+    if root.join(&page_config).is_file() {
+        let mut c = Command::new(&host);
+        c.current_dir(&root).args(["run", "--config", &page_config]);
+        step(&format!("serving the {name} page ({page_config})"));
+        eprintln!("$ {}", show(&c));
+        page_server = Some(
+            c.spawn()
+                .map_err(|e| format!("cannot start the page server: {e}"))?,
+        );
+    }
+    let mut c = Command::new(&host);
     c.current_dir(&root)
-        .arg("run")
-        .arg(format!("target/{WASM_TARGET}/release/chat.wasm"))
-        .args([
-            "--static",
-            "examples/chat/static",
-            "--static",
-            "/vendor=node_modules/socket.io-client/dist",
-            "--static",
-            "/vendor2=node_modules/socket.io-client-v2/dist",
-        ])
+        .args(["run", "--config", &format!("{dir}/sio.toml")])
         .args(extra);
-    step("serving the chat demo (Ctrl-C to stop)");
-    eprintln!("$ {}", show(&c));
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        let e = c.exec();
-        Err(format!("cannot start sio-host: {e}"))
-    }
-    #[cfg(not(unix))]
-    {
-        run(c)
-    }
+    step(&format!("serving the {name} example (Ctrl-C to stop)"));
+    let Some(mut page_server) = page_server else {
+        eprintln!("$ {}", show(&c));
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            let e = c.exec();
+            return Err(format!("cannot start sio-host: {e}"));
+        }
+        #[cfg(not(unix))]
+        return run(c);
+    };
+    let served = run(c);
+    let _ = page_server.kill();
+    let _ = page_server.wait();
+    served
 }
 
 // ------------------------------------------------------------------ test

@@ -829,6 +829,18 @@ mod tests {
     }
 
     #[test]
+    fn static_mounts_alone_serve_pages_but_nothing_at_all_is_refused() {
+        let pages = Config::resolve(Overrides {
+            static_mounts: vec![StaticMount::parse("examples/chat/static").unwrap()],
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert!(pages.endpoints.is_empty());
+        let nothing = Config::resolve(Overrides::default()).unwrap_err();
+        assert!(format!("{nothing:#}").contains("no endpoint given"), "{nothing:#}");
+    }
+
+    #[test]
     fn static_specs() {
         let m = StaticMount::parse("examples/chat/static").unwrap();
         assert_eq!(m.prefix, "/");

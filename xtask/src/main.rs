@@ -671,6 +671,22 @@ mod tests {
     }
 
     #[test]
+    fn examples_found() {
+        let e = examples();
+        for name in [
+            "chat",
+            "ackping",
+            "crosssite",
+            "multiplexed",
+            "rpcping",
+            "transports",
+        ] {
+            assert!(e.iter().any(|n| n == name), "{name}: {e:?}");
+        }
+        assert!(example(Some("no-such-example"), &[]).is_err());
+    }
+
+    #[test]
     fn cargo_lines() {
         let (lines, c) = cargo_summary(&s(&[
             "running 2 tests",

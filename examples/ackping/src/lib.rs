@@ -9,7 +9,7 @@
 //! The page (`static/index.html`) pings every few seconds and shows the
 //! round trip and the client-to-server time.
 
-use examples_common::now_ms;
+use examples_common::stamps;
 use sio_guest::{Ack, Args, Conn, Handler};
 
 #[derive(Default)]
@@ -21,10 +21,7 @@ impl Handler for AckPing {
             sio_guest::info!("{conn}: {event} ignored (ackping answers `ping` with an ack)");
             return;
         };
-        // The client's stamp goes back as it came, whatever its type.
-        let client = args.get_raw(0).map_or("null", |raw| raw.get());
-        let reply = format!("[{client},{}]", now_ms());
-        if let Err(error) = ack.reply_raw(&reply, &[]) {
+        if let Err(error) = ack.reply(&stamps(&args)) {
             sio_guest::warn!("{conn}: ping ack failed: {error}");
         }
     }
@@ -34,6 +31,7 @@ sio_guest::handler!(AckPing);
 
 #[cfg(test)]
 mod tests {
+    use examples_common::{calls_but_logs, now_ms};
     use sio_guest::testing::{Harness, HostCall, conn_info};
 
     use super::*;
@@ -43,13 +41,9 @@ mod tests {
         let mut h = Harness::<AckPing>::new();
         h.connect(conn_info(1)).unwrap();
         let before = now_ms();
-        h.event(1, "ping", "[1234]", Some(7));
+        h.event(1, "ping", "[1234.5]", Some(7));
         h.event(1, "ping", "[1]", None);
-        let calls: Vec<_> = h
-            .take_calls()
-            .into_iter()
-            .filter(|c| !matches!(c, HostCall::Log { .. }))
-            .collect();
+        let calls = calls_but_logs(&h);
         let [
             HostCall::Ack {
                 conn: 1,
@@ -61,8 +55,8 @@ mod tests {
         else {
             panic!("one ack expected: {calls:?}");
         };
-        let (client, server): (u64, u64) = serde_json::from_str(args).unwrap();
-        assert_eq!(client, 1234);
+        let (client, server): (f64, u64) = serde_json::from_str(args).unwrap();
+        assert_eq!(client, 1234.5);
         assert!(server >= before, "{server} < {before}");
     }
 }

@@ -6,6 +6,9 @@
 //! Their pages share `static/sio-client.js` (served under `/common/`).
 
 use serde::Serialize;
+use sio_guest::serde_json::Value;
+#[cfg(not(target_arch = "wasm32"))]
+use sio_guest::testing::{Harness, HostCall};
 use sio_guest::{Ack, Args, Target};
 
 /// Sends a plain message; a refusal is logged.
@@ -31,6 +34,23 @@ pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The stamps a ping is answered with: the client's (the ping's first
+/// argument as it came, whatever its type; null when missing) and the
+/// server's clock.
+pub fn stamps(args: &Args) -> (Value, u64) {
+    (args.get::<Value>(0).unwrap_or(Value::Null), now_ms())
+}
+
+/// The host calls a handler made in a [`Harness`], its logs left out (for
+/// the examples' unit tests).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn calls_but_logs<H: sio_guest::Handler>(h: &Harness<H>) -> Vec<HostCall> {
+    h.take_calls()
+        .into_iter()
+        .filter(|call| !matches!(call, HostCall::Log { .. }))
+        .collect()
 }
 
 /// The text of a plain message sent as an event: socket.io-client 2.x and

@@ -89,3 +89,10 @@ export function showStatus(socket, element) {
   socket.on("connect", () => set(true));
   socket.on("disconnect", () => set(false));
 }
+
+/** Shows a ping's answer in `element`: the round trip and the
+ * client-to-server time (ms), then `extra`; `data-count` counts answers. */
+export function showPong(element, clientStamp, serverStamp, extra = "") {
+  element.textContent = `Ping: ${Date.now() - clientStamp} ms. C2S: ${serverStamp - clientStamp} ms.${extra}`;
+  element.dataset.count = Number(element.dataset.count) + 1;
+}

@@ -8,7 +8,7 @@
 //! The page (`static/index.html`) pings every few seconds and shows the
 //! round trip, the client-to-server time and the text the server got.
 
-use examples_common::now_ms;
+use examples_common::stamps;
 use sio_guest::{Ack, Args, Conn, Handler};
 
 #[derive(Default)]
@@ -22,9 +22,8 @@ impl Handler for RpcPing {
         }
         let text = args.get::<String>(1).unwrap_or_default();
         sio_guest::debug!("{conn}: got {text:?}");
-        let client = args.get_raw(0).map_or("null", |raw| raw.get());
-        let pong = format!("[{client},{},{}]", now_ms(), serde_json::json!(text));
-        if let Err(error) = conn.emit_raw("pong", &pong, &[]) {
+        let (client, server) = stamps(&args);
+        if let Err(error) = conn.emit("pong", &(client, server, text)) {
             sio_guest::warn!("{conn}: pong failed: {error}");
         }
     }
@@ -34,6 +33,7 @@ sio_guest::handler!(RpcPing);
 
 #[cfg(test)]
 mod tests {
+    use examples_common::calls_but_logs;
     use sio_guest::Target;
     use sio_guest::testing::{Harness, HostCall, conn_info};
 
@@ -45,11 +45,7 @@ mod tests {
         h.connect(conn_info(1)).unwrap();
         h.connect(conn_info(2)).unwrap();
         h.event(1, "ping", r#"[99,"Hey Server"]"#, None);
-        let calls: Vec<_> = h
-            .take_calls()
-            .into_iter()
-            .filter(|c| !matches!(c, HostCall::Log { .. }))
-            .collect();
+        let calls = calls_but_logs(&h);
         let [
             HostCall::Emit {
                 to: Target::Conn(1),

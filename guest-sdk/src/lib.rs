@@ -114,6 +114,15 @@
 //! the reload and the running version keeps serving. `handler!(T)` exports
 //! no `state`: a reload starts it from `T::default()`. See docs/reload.md.
 //!
+//! # Asynchronous work
+//!
+//! `handler!(T, async)` (the `async-endpoint` world) adds timers
+//! ([`set_timer`], [`cancel_timer`]), outbound HTTP ([`http::fetch`]) and
+//! holding a connection ([`hold`], [`release`], `conn.hold()`): while held,
+//! its later events wait in the host, in order, and other connections go
+//! on. The work completes in [`Handler::on_timer`] and [`Handler::on_fetch`]
+//! with the token the handler chose. See docs/async.md and `examples/gen`.
+//!
 //! # Configuration values
 //!
 //! [`config::get`] and [`config::values`] read the endpoint's

@@ -39,9 +39,10 @@ pub struct EndpointConfig {
     /// What WASI may reach beyond stderr, clocks and random: nothing unless
     /// `sio.toml` grants it.
     pub wasi: WasiGrants,
-    /// Hosts (`name` or `name:port`) the handler's `http-fetch` may reach:
-    /// none unless `sio.toml` allows them (docs/async.md).
-    pub http_allow: Vec<String>,
+    /// Hosts (`name` or `name:port`) the handler's `http-fetch` may reach
+    /// (docs/async.md); None: the server's list (`--http-allow`, none by
+    /// default).
+    pub http_allow: Option<Vec<String>>,
 }
 
 /// The ambient authority an endpoint's WASI gets, granted in `sio.toml`
@@ -109,7 +110,7 @@ impl EndpointConfig {
             checkpoint_interval: None,
             values: Vec::new(),
             wasi: WasiGrants::default(),
-            http_allow: Vec::new(),
+            http_allow: None,
         })
     }
 }
@@ -170,6 +171,9 @@ pub struct Config {
     pub max_outbound_queue: usize,
     /// Origins allowed cross-origin; empty means same-origin only.
     pub cors_origins: Vec<String>,
+    /// Hosts `http-fetch` may reach for endpoints without a list of their
+    /// own (docs/async.md); empty: none.
+    pub http_allow: Vec<String>,
     pub static_mounts: Vec<StaticMount>,
     pub endpoints: Vec<EndpointConfig>,
     /// Reload an endpoint when its component file changes.
@@ -249,6 +253,8 @@ pub struct Overrides {
     pub checkpoint_interval: Option<Duration>,
     pub max_outbound_queue: Option<usize>,
     pub cors_origins: Vec<String>,
+    /// `--http-allow` (repeatable).
+    pub http_allow: Vec<String>,
     pub static_mounts: Vec<StaticMount>,
     pub watch: bool,
     pub stats_admin_only: bool,
@@ -358,11 +364,8 @@ impl Config {
             max_outbound_queue: o
                 .max_outbound_queue
                 .unwrap_or(server.max_outbound_queue.unwrap_or(16 << 20)),
-            cors_origins: if o.cors_origins.is_empty() {
-                server.cors_origins.clone()
-            } else {
-                o.cors_origins
-            },
+            cors_origins: flag_or_file(o.cors_origins, &server.cors_origins),
+            http_allow: flag_or_file(o.http_allow, &server.http_allow),
             static_mounts,
             endpoints,
             watch: o.watch || server.watch.unwrap_or(false),
@@ -484,6 +487,7 @@ fn mib(n: usize) -> usize {
 /// checkpoint-interval = 1000      # ms between state snapshots (0: off)
 /// max-outbound-queue = 16777216   # bytes queued for one client before it is dropped
 /// cors-origins = ["https://example.com"]
+/// http-allow = ["127.0.0.1:9000"]  # http-fetch default of every endpoint (docs/async.md)
 /// static = ["examples/chat/static", "/vendor=node_modules/socket.io-client/dist"]
 /// watch = true              # like --watch
 /// stats-admin-only = true   # like --stats-admin-only
@@ -531,6 +535,8 @@ pub struct ServerSection {
     #[serde(default)]
     pub cors_origins: Vec<String>,
     #[serde(default)]
+    pub http_allow: Vec<String>,
+    #[serde(default)]
     pub r#static: Vec<String>,
     pub watch: Option<bool>,
     pub stats_admin_only: Option<bool>,
@@ -553,8 +559,7 @@ pub struct EndpointSection {
     pub config: BTreeMap<String, toml::Value>,
     #[serde(default)]
     pub wasi: WasiGrants,
-    #[serde(default)]
-    pub http_allow: Vec<String>,
+    pub http_allow: Option<Vec<String>>,
 }
 
 impl FileConfig {
@@ -607,6 +612,12 @@ impl FileConfig {
             })
             .collect()
     }
+}
+
+/// A list given on the command line replaces the file's; none given: the
+/// file's.
+fn flag_or_file(flag: Vec<String>, file: &[String]) -> Vec<String> {
+    if flag.is_empty() { file.to_vec() } else { flag }
 }
 
 /// A config value as the handler gets it: strings as they are, numbers and
@@ -683,6 +694,38 @@ mod tests {
         assert_eq!(e[1].component, Path::new("/abs/chat.wasm"));
         assert_eq!(e[1].call_deadline, Some(Duration::from_millis(200)));
         assert_eq!(e[1].max_memory, Some(64 << 20));
+    }
+
+    #[test]
+    fn http_allow_per_endpoint_over_the_servers_list() {
+        let f = FileConfig::parse(
+            r#"
+            [server]
+            http-allow = ["server.example"]
+
+            [endpoints."/"]
+            component = "a.wasm"
+
+            [endpoints."/own"]
+            component = "a.wasm"
+            http-allow = ["127.0.0.1:9000"]
+
+            [endpoints."/none"]
+            component = "a.wasm"
+            http-allow = []
+            "#,
+        )
+        .unwrap();
+        assert_eq!(f.server.as_ref().unwrap().http_allow, ["server.example"]);
+        let e = f.endpoints(Path::new("sio.toml")).unwrap();
+        let lists: Vec<_> = e.iter().map(|e| e.http_allow.clone()).collect();
+        assert_eq!(
+            lists,
+            [None, Some(vec![]), Some(vec!["127.0.0.1:9000".to_string()])]
+        );
+        // A flag's list replaces the file's.
+        assert_eq!(flag_or_file(vec![], &["f".into()]), ["f"]);
+        assert_eq!(flag_or_file(vec!["c".into()], &["f".into()]), ["c"]);
     }
 
     #[test]
@@ -837,7 +880,10 @@ mod tests {
         .unwrap();
         assert!(pages.endpoints.is_empty());
         let nothing = Config::resolve(Overrides::default()).unwrap_err();
-        assert!(format!("{nothing:#}").contains("no endpoint given"), "{nothing:#}");
+        assert!(
+            format!("{nothing:#}").contains("no endpoint given"),
+            "{nothing:#}"
+        );
     }
 
     #[test]

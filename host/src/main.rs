@@ -141,6 +141,12 @@ struct RunArgs {
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     cors_origins: Vec<String>,
 
+    /// A host (`NAME` or `NAME:PORT`) async handlers' http-fetch may reach
+    /// (repeatable), for endpoints without their own `http-allow` in
+    /// sio.toml. None given: none (docs/async.md).
+    #[arg(long = "http-allow", value_name = "HOST")]
+    http_allow: Vec<String>,
+
     /// Serve a directory over HTTP: `DIR` (at `/`) or `/PREFIX=DIR` (repeatable).
     #[arg(long = "static", value_name = "[PREFIX=]DIR")]
     static_mounts: Vec<String>,
@@ -253,6 +259,7 @@ impl RunArgs {
             checkpoint_interval: self.checkpoint_interval.map(ms),
             max_outbound_queue: self.max_outbound_queue,
             cors_origins: self.cors_origins,
+            http_allow: self.http_allow,
             static_mounts,
             watch: self.watch,
             stats_admin_only: self.stats_admin_only,

@@ -327,6 +327,20 @@ async fn http_fetch_reaches_allowed_hosts_only() {
 }
 
 #[tokio::test]
+async fn http_fetch_allowed_by_the_flag_for_endpoints_without_a_list() {
+    let port = http_server("flagged").await;
+    let allow = format!("127.0.0.1:{port}");
+    let s = probe_server(&["--http-allow", &allow]);
+    let mut c = Client::connect(&s.addr()).await;
+    let url = format!("http://{allow}/");
+    assert_eq!(c.call("fetch", &[json!(url)]).await, json!(["ok"]));
+    assert_eq!(
+        c.packet().await,
+        r#"42["fetched",1,{"body":"flagged","status":200}]"#
+    );
+}
+
+#[tokio::test]
 async fn http_fetch_is_denied_by_default() {
     let port = http_server("never").await;
     let s = probe_server(&[]);

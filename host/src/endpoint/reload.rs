@@ -130,6 +130,8 @@ pub struct Reloader {
     runtime: Runtime,
     max_payload: usize,
     default_limits: GuestLimits,
+    /// `http-allow` of endpoints without their own (`Config::http_allow`).
+    default_http_allow: Vec<String>,
     source: EndpointSource,
     entries: BTreeMap<String, Entry>,
     stats: Arc<Stats>,
@@ -168,7 +170,7 @@ impl Reloader {
                     )
                 })?;
             let (fp, has_state) = (prepared.fingerprint, prepared.has_state());
-            let settings = settings_for(e, &default_limits);
+            let settings = settings_for(e, &default_limits, &config.http_allow);
             let handle = actor::spawn(
                 &runtime,
                 &e.namespace,
@@ -213,6 +215,7 @@ impl Reloader {
             runtime,
             max_payload: config.max_payload,
             default_limits,
+            default_http_allow: config.http_allow.clone(),
             source: config.source.clone(),
             entries,
             stats,
@@ -327,7 +330,7 @@ impl Reloader {
     ) -> Result<Option<Reloaded>, String> {
         let config = self.current_entry(namespace, &st.config)?;
         let runtime = self.runtime.clone();
-        let settings = settings_for(&config, &self.default_limits);
+        let settings = settings_for(&config, &self.default_limits, &self.default_http_allow);
         if settings.limits.fuel.is_some() && !self.runtime.meters_fuel() {
             // Fuel metering is compiled in for the whole process, or not.
             tracing::warn!(
@@ -435,7 +438,11 @@ impl Reloader {
     }
 }
 
-fn settings_for(e: &EndpointConfig, defaults: &GuestLimits) -> EndpointSettings {
+fn settings_for(
+    e: &EndpointConfig,
+    defaults: &GuestLimits,
+    default_http_allow: &[String],
+) -> EndpointSettings {
     EndpointSettings {
         limits: GuestLimits {
             call_deadline: e.call_deadline.unwrap_or(defaults.call_deadline),
@@ -450,7 +457,7 @@ fn settings_for(e: &EndpointConfig, defaults: &GuestLimits) -> EndpointSettings 
         },
         values: e.values.clone().into(),
         wasi: e.wasi.clone(),
-        http_allow: e.http_allow.clone().into(),
+        http_allow: e.http_allow.as_deref().unwrap_or(default_http_allow).into(),
     }
 }
 

@@ -207,9 +207,15 @@ impl EndpointActor {
                     self.handle(command);
                     if self.checkpoint_due_in() == Some(Duration::ZERO) {
                         self.checkpoint();
+                        self.settle();
                     }
                 }
-                Err(RecvTimeoutError::Timeout) => self.checkpoint(),
+                Err(RecvTimeoutError::Timeout) => {
+                    self.checkpoint();
+                    // A checkpoint that trapped rebuilt the instance,
+                    // which releases held connections.
+                    self.settle();
+                }
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
@@ -258,11 +264,16 @@ impl EndpointActor {
         &mut self.live.store.data_mut().ns
     }
 
-    /// Run one command, then what it set free: the backlogs of the
-    /// connections the guest released, in order, and the `on-disconnect`s
-    /// of those it disconnected.
+    /// Run one command, then what it set free.
     fn handle(&mut self, command: Command) {
         self.run_command(command);
+        self.settle();
+    }
+
+    /// Run what the last call set free: the `on-disconnect`s of the
+    /// connections the guest disconnected and the backlogs of those it
+    /// released (or a rebuild released), until nothing is left.
+    fn settle(&mut self) {
         loop {
             self.flush_departed();
             let released = std::mem::take(&mut self.ns().released);

@@ -127,6 +127,7 @@ describe("gen example page in headless Chromium", () => {
     server = await startServer(
       [
         "--static", "examples/gen/static",
+        "--static", "/common=examples/common/static",
         "--static", "/vendor=node_modules/socket.io-client/dist",
         wasm("gen"),
       ],

@@ -304,5 +304,21 @@ describe("TornadIO2's examples in headless Chromium", () => {
         await page.close();
       });
     }
+
+    // Offered by the page for the browsers that had them; Chromium has
+    // neither Flash nor ActiveXObject: the page says so (their wire is
+    // covered by tests/tests/legacy.rs).
+    for (const transport of ["flashsocket", "htmlfile"]) {
+      it(`socket.io-client 0.9 over ${transport}: offered by the page, not runnable in Chromium, and the page says so`, T, async () => {
+        const { page, errors, used } = await open(`${server.url}/?client=0.9&transport=${transport}`);
+        await page.click("#connect");
+        await expectText(page, "#log", new RegExp(`^Cannot connect over ${transport} in this browser\\.$`), {
+          item: true,
+          errors,
+        });
+        assert.equal(used.websockets, 0);
+        await page.close();
+      });
+    }
   });
 });

@@ -96,3 +96,13 @@ export function showPong(element, clientStamp, serverStamp, extra = "") {
   element.textContent = `Ping: ${Date.now() - clientStamp} ms. C2S: ${serverStamp - clientStamp} ms.${extra}`;
   element.dataset.count = Number(element.dataset.count) + 1;
 }
+
+/** A page's usual start: its options (see `options`), the client loaded,
+ * one socket on the server, its state shown in #status. */
+export async function start(offered, server) {
+  const chosen = options(offered, server);
+  await loadClient(chosen.client);
+  const socket = open(chosen.client, chosen.server, chosen.transport);
+  showStatus(socket, document.getElementById("status"));
+  return { ...chosen, socket };
+}

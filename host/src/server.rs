@@ -384,13 +384,20 @@ async fn engine_dispatch(
 
 pub fn handshake_info(
     remote: SocketAddr,
-    query: Vec<(String, String)>,
+    mut query: Vec<(String, String)>,
     headers: &hyper::HeaderMap,
 ) -> HandshakeInfo {
-    let headers = headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-        .collect();
+    // Kept for the session's life: no spare capacity (a collected Vec
+    // doubles as it grows, and every idle connection would hold the slack).
+    let mut pairs = Vec::with_capacity(headers.len());
+    pairs.extend(
+        headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string()))),
+    );
+    pairs.shrink_to_fit();
+    query.shrink_to_fit();
+    let headers = pairs;
     HandshakeInfo {
         remote_addr: remote,
         query,

@@ -22,8 +22,12 @@ use crate::server::{Body, ServerState, engine_error, handshake_info_for};
 use crate::session::{CloseReason, Drained, Frame, Generation, Session, TransportKind};
 use crate::wire;
 
-/// Bytes read from a websocket at a time (socketioxide uses the same).
-const WS_READ_BUFFER: usize = 4096;
+/// Bytes read from a websocket at a time, and the read buffer's starting
+/// size. tungstenite zero-fills it, so every connection holds it resident
+/// even when idle. A frame longer than this gets room for all of it when its
+/// header arrives, so the size only limits how many small frames one read
+/// takes in (about 30 short events); socketioxide uses 4 KiB.
+const WS_READ_BUFFER: usize = 2048;
 
 /// tungstenite's write buffer: it writes to the socket once this much is
 /// buffered (its default).
@@ -54,7 +58,7 @@ pub fn accept(
             None => {
                 let session = Session::open(&state, generation, TransportKind::Websocket, info);
                 session.after_open();
-                run(ws, session, base64).await;
+                spawn_run(ws, session, base64);
             }
         }
     })
@@ -74,7 +78,7 @@ pub fn accept_legacy(
         match session {
             Some(session) => {
                 session.attach_legacy(TransportKind::Websocket, name);
-                run(ws, session, false).await;
+                spawn_run(ws, session, false);
             }
             None => {
                 let _ = ws.send(Message::text(legacy::CLIENT_NOT_HANDSHAKEN)).await;
@@ -167,7 +171,7 @@ async fn upgrade_session(mut ws: Ws, session: Arc<Session>, base64: bool) {
                 Ok(Packet::Upgrade) => {
                     session.finish_upgrade();
                     tracing::debug!(sid = %session.sid, "upgraded to websocket");
-                    return run(ws, session, base64).await;
+                    return spawn_run(ws, session, base64);
                 }
                 // A client may ping the probe transport while waiting.
                 Ok(Packet::Ping(data)) => {
@@ -211,6 +215,14 @@ async fn write_frames(
     ws.flush().await
 }
 
+/// Hand the websocket to a task of its own that runs it for the rest of the
+/// session. The handshake's task ends here: its future is sized for the
+/// handshake and the upgrade probe (about twice `run`'s, bench/RESULTS.md
+/// "Fix 2"), and an idle connection should hold only what `run` needs.
+fn spawn_run(ws: Ws, session: Arc<Session>, base64: bool) {
+    tokio::spawn(run(ws, session, base64));
+}
+
 /// The session's transport from now on: read packets, write queued frames.
 async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
     let generation = session.generation;
@@ -247,7 +259,10 @@ async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
                     // A client that stops reading blocks this write; the
                     // session's queue keeps filling until it overflows and
                     // the session closes, which ends the wait.
-                    let write = write_frames(&mut ws, &session, generation, base64, frames);
+                    // The write and the closes below are boxed: this future
+                    // is sized for its largest state and every idle
+                    // connection holds it (1,144 -> 896 bytes).
+                    let write = Box::pin(write_frames(&mut ws, &session, generation, base64, frames));
                     let written = tokio::select! {
                         r = write => r,
                         _ = session.closed() => Ok(()),
@@ -264,11 +279,12 @@ async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
                     };
                     // The client is not reading: the close frame may never
                     // get out, so it gets a moment, then the socket is dropped.
-                    let _ = tokio::time::timeout(CLOSE_GRACE, ws.close(Some(frame))).await;
+                    let close = tokio::time::timeout(CLOSE_GRACE, ws.close(Some(frame)));
+                    let _ = Box::pin(close).await;
                     return;
                 }
                 Drained::Closed(_) | Drained::Noop => {
-                    let _ = ws.close(None).await;
+                    let _ = Box::pin(ws.close(None)).await;
                     return;
                 }
             },

@@ -18,7 +18,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import vm from "node:vm";
 
-import { repoRoot } from "./helpers.mjs";
+import { repoRoot, waitFor } from "./helpers.mjs";
 
 const packageDir = path.join(repoRoot, "node_modules", "socket.io-client-v0");
 export const distPath = path.join(packageDir, "dist", "socket.io.js");
@@ -90,22 +90,9 @@ export function plain(value) {
 }
 
 /** Resolves with the (plain) args of the first `event` on a 0.9 emitter for
- * which `pred` holds; rejects after `ms`. (The 0.9 EventEmitter has no `off`.) */
+ * which `pred` holds; rejects after `ms`. */
 export function waitForV0(emitter, event, pred = () => true, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.removeListener(event, handler);
-      reject(new Error(`no matching "${event}" event within ${ms} ms`));
-    }, ms);
-    function handler(...args) {
-      const values = plain(args);
-      if (!pred(...values)) return;
-      clearTimeout(timer);
-      emitter.removeListener(event, handler);
-      resolve(values);
-    }
-    emitter.on(event, handler);
-  });
+  return waitFor(emitter, event, (...args) => pred(...plain(args)), ms).then(plain);
 }
 
 /** The ack of `socket.emit(event, ...args, cb)` (an `id+` data ack), as an array. */

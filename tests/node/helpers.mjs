@@ -180,17 +180,18 @@ export function once(emitter, event, ms = 5000) {
   });
 }
 
-/** Resolves with the args of the first `event` for which `pred(...args)` holds. */
+/** Resolves with the args of the first `event` for which `pred(...args)` holds.
+ * (`removeListener`, not `off`: socket.io-client 0.9's emitter has only that.) */
 export function waitFor(emitter, event, pred, ms = 5000) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      emitter.off(event, handler);
+      emitter.removeListener(event, handler);
       reject(new Error(`no matching "${event}" event within ${ms} ms`));
     }, ms);
     function handler(...args) {
       if (!pred(...args)) return;
       clearTimeout(timer);
-      emitter.off(event, handler);
+      emitter.removeListener(event, handler);
       resolve(args);
     }
     emitter.on(event, handler);

@@ -6,6 +6,7 @@
 //! its lifecycle. Transports feed it decoded Engine.IO packets and drain its
 //! queue; the Socket.IO layer above it lives in [`crate::socket`].
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -185,6 +186,71 @@ pub enum Drained {
     Closed(CloseReason),
 }
 
+thread_local! {
+    /// The wakes put off by the [`WakeBatch`] open on this thread, if any.
+    static WAKE_BATCH: RefCell<Option<Vec<Arc<Notify>>>> = const { RefCell::new(None) };
+}
+
+/// While alive, frames queued from this thread wake their transports only
+/// when it is dropped, once per session.
+///
+/// The endpoint actor opens one around each run of queued commands. Waking
+/// a transport means waking a tokio worker, and a worker woken in the middle
+/// of the actor's run takes the core from it (on a busy or one-core machine)
+/// to send one frame, then the next frame wakes it again: two context
+/// switches per event. Woken once at the end, the worker finds every
+/// session's frames ready and sends them in one go. A run is at most
+/// `MAX_RUN` commands (actor.rs), so the delay this adds is bounded.
+#[must_use = "the wakes are given when the batch is dropped"]
+pub struct WakeBatch {
+    /// Only the outermost batch on a thread gives the wakes.
+    outermost: bool,
+}
+
+impl WakeBatch {
+    pub fn open() -> Self {
+        let outermost = WAKE_BATCH.with(|b| {
+            let mut b = b.borrow_mut();
+            let outermost = b.is_none();
+            if outermost {
+                *b = Some(Vec::new());
+            }
+            outermost
+        });
+        WakeBatch { outermost }
+    }
+
+    /// Wake `notify`'s waiters now, or when this thread's batch closes.
+    fn wake(notify: &Arc<Notify>) {
+        let deferred = WAKE_BATCH.with(|b| match b.borrow_mut().as_mut() {
+            Some(wakes) => {
+                // A session's frames usually come together (an ack, a
+                // broadcast's run): skip the repeat.
+                if !wakes.last().is_some_and(|last| Arc::ptr_eq(last, notify)) {
+                    wakes.push(notify.clone());
+                }
+                true
+            }
+            None => false,
+        });
+        if !deferred {
+            notify.notify_waiters();
+        }
+    }
+}
+
+impl Drop for WakeBatch {
+    fn drop(&mut self) {
+        if !self.outermost {
+            return;
+        }
+        let wakes = WAKE_BATCH.with(|b| b.borrow_mut().take());
+        for notify in wakes.into_iter().flatten() {
+            notify.notify_waiters();
+        }
+    }
+}
+
 struct State {
     outbox: VecDeque<Frame>,
     transport: TransportKind,
@@ -220,7 +286,9 @@ pub struct Session {
     pub info: HandshakeInfo,
     pub server: Arc<ServerState>,
     state: Mutex<State>,
-    wake: Notify,
+    /// Wakes the transports waiting on the queue or the state. In an `Arc`
+    /// so a [`WakeBatch`] can hold it past `push`.
+    wake: Arc<Notify>,
     /// Set by a pong (Engine.IO 4) or by any packet (Engine.IO 3); the
     /// heartbeat clears it before each wait.
     pong: AtomicBool,
@@ -310,7 +378,7 @@ impl Session {
                 closed: None,
                 close_done: false,
             }),
-            wake: Notify::new(),
+            wake: Arc::new(Notify::new()),
             pong: AtomicBool::new(false),
             pong_wake: Notify::new(),
             sockets: Mutex::new(SocketLayer::default()),
@@ -398,7 +466,7 @@ impl Session {
             st.queued_bytes += bytes;
         }
         self.server.stats.queued(frames.len() as i64);
-        self.wake.notify_waiters();
+        WakeBatch::wake(&self.wake);
         true
     }
 

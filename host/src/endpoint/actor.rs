@@ -177,9 +177,11 @@ pub fn spawn(
     Ok(handle)
 }
 
-/// The most commands run before the frames they queued are sent (see
-/// `WakeBatch`): bounds the delay batching adds to the first of them.
+/// The most commands, and the longest time, run before the frames they
+/// queued are sent (see `WakeBatch`): bounds the delay batching adds to the
+/// first of them, also when the handler is slow.
 const MAX_RUN: usize = 64;
+const MAX_RUN_TIME: Duration = Duration::from_millis(1);
 
 struct EndpointActor {
     runtime: Runtime,
@@ -215,7 +217,7 @@ impl EndpointActor {
                 Ok(command) => {
                     // This command, then those already waiting behind it.
                     let mut next = Some(command);
-                    let mut ran = 0;
+                    let (mut ran, run_started) = (0, Instant::now());
                     while let Some(command) = next.take() {
                         self.stats.queued.fetch_sub(1, Ordering::Relaxed);
                         self.handle(command);
@@ -224,7 +226,7 @@ impl EndpointActor {
                             self.settle();
                         }
                         ran += 1;
-                        if ran < MAX_RUN {
+                        if ran < MAX_RUN && run_started.elapsed() < MAX_RUN_TIME {
                             next = rx.try_recv().ok();
                         }
                     }

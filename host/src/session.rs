@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -293,7 +293,32 @@ pub struct Session {
     /// heartbeat clears it before each wait.
     pong: AtomicBool,
     pong_wake: Notify,
+    /// The client's events, acks and messages not yet run by their handlers
+    /// (each an [`InFlight`]); reads pause at [`MAX_IN_FLIGHT`].
+    in_flight: AtomicUsize,
+    /// Wakes a paused reader once `in_flight` is down to half.
+    in_flight_wake: Arc<Notify>,
     pub(crate) sockets: Mutex<SocketLayer>,
+}
+
+/// How many of one client's events may wait for handlers before the server
+/// stops reading from it (until half have run). A client flooding events at
+/// a slow handler then waits on its own socket, instead of queueing ahead of
+/// every other client of that endpoint, and its backlog's memory is bounded.
+pub const MAX_IN_FLIGHT: usize = 128;
+
+/// One of a client's events (or acks, or protocol-1 messages) on its way to
+/// a handler: counted in its session until dropped, after its handler call
+/// (or when it is discarded).
+pub struct InFlight(Arc<Session>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let before = self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        if before == MAX_IN_FLIGHT / 2 + 1 {
+            WakeBatch::wake(&self.0.in_flight_wake);
+        }
+    }
 }
 
 impl Drop for Session {
@@ -381,6 +406,8 @@ impl Session {
             wake: Arc::new(Notify::new()),
             pong: AtomicBool::new(false),
             pong_wake: Notify::new(),
+            in_flight: AtomicUsize::new(0),
+            in_flight_wake: Arc::new(Notify::new()),
             sockets: Mutex::new(SocketLayer::default()),
         });
         server.stats.session_opened(transport, generation);
@@ -499,6 +526,32 @@ impl Session {
         }
     }
 
+    /// Count one of the client's events on its way to a handler.
+    pub fn in_flight(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(self.clone())
+    }
+
+    /// Whether reading from the client should pause: [`MAX_IN_FLIGHT`] of
+    /// its events wait for handlers.
+    pub fn reads_paused(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) >= MAX_IN_FLIGHT
+    }
+
+    /// Resolves once half of the waiting events have run, or the session
+    /// closed.
+    pub async fn reads_resumed(&self) {
+        loop {
+            let notified = self.in_flight_wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.in_flight.load(Ordering::Acquire) <= MAX_IN_FLIGHT / 2 || self.is_closed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     /// Resolves once the session is closed (or closing).
     pub async fn closed(&self) {
         loop {
@@ -531,6 +584,7 @@ impl Session {
         self.server.stats.session_closed(reason);
         self.wake.notify_waiters();
         self.pong_wake.notify_waiters();
+        self.in_flight_wake.notify_waiters();
         self.server.sessions.remove(&self.sid);
         let sockets = std::mem::take(&mut *self.socket_layer());
         sockets.disconnect_all(reason.socketio_reason());

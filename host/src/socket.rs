@@ -141,7 +141,11 @@ impl SocketLayer {
                 nsp, json: text, ..
             } => {
                 if let Some(j) = self.joined.get(&nsp) {
-                    j.endpoint.send(Command::Message { conn: j.conn, text });
+                    j.endpoint.send(Command::Message {
+                        conn: j.conn,
+                        text,
+                        ticket: session.in_flight(),
+                    });
                 }
             }
             other => {
@@ -198,7 +202,7 @@ impl SocketLayer {
                     });
                     Ok(())
                 } else {
-                    self.dispatch(message, Vec::new())
+                    self.dispatch(session, message, Vec::new())
                 }
             }
         }
@@ -214,7 +218,7 @@ impl SocketLayer {
         if pending.received.len() == pending.expected
             && let Some(done) = self.pending.take()
         {
-            return self.dispatch(done.message, done.received);
+            return self.dispatch(session, done.message, done.received);
         }
         Ok(())
     }
@@ -265,7 +269,12 @@ impl SocketLayer {
         });
     }
 
-    fn dispatch(&mut self, message: Message, attachments: Vec<Bytes>) -> Result<(), CloseReason> {
+    fn dispatch(
+        &mut self,
+        session: &Arc<Session>,
+        message: Message,
+        attachments: Vec<Bytes>,
+    ) -> Result<(), CloseReason> {
         match message {
             Message::Event {
                 nsp,
@@ -281,6 +290,7 @@ impl SocketLayer {
                     args,
                     attachments,
                     ack,
+                    ticket: session.in_flight(),
                 });
             }
             Message::Ack { nsp, id, args, .. } => {
@@ -290,6 +300,7 @@ impl SocketLayer {
                     id,
                     args,
                     attachments,
+                    ticket: session.in_flight(),
                 });
             }
             Message::Connect { .. } | Message::Disconnect { .. } => {}

@@ -190,6 +190,66 @@ impl Chatted {
     }
 }
 
+/// A client that sends events faster than its handler runs them waits on
+/// its own socket: past `MAX_IN_FLIGHT` (128) waiting events the server
+/// stops reading from it, so the endpoint's queue stays bounded and the
+/// bystanders' events are not queued behind the whole flood. Every one of
+/// the flooder's events still runs, in order.
+#[tokio::test]
+async fn a_client_flooding_a_slow_handler_waits_on_its_own_socket() {
+    const EVENTS: u64 = 1_000;
+    let s = server(&[]);
+    let addr = s.addr();
+    let bystanders = Bystanders::join(&addr).await;
+    let mut flooder = client(&addr).await;
+    let flood = async {
+        // 1,000 events of 2 ms of handler work each, sent at once.
+        for id in 0..EVENTS {
+            flooder.send(&format!(r#"42/hostile,{id}["slow",2]"#)).await;
+        }
+        let mut next = 0;
+        while next < EVENTS {
+            let text = flooder.recv_skip_pings().await.text();
+            if text.starts_with("42/hostile,") {
+                continue; // the bystanders' chat reaches the flooder too
+            }
+            assert_eq!(
+                text,
+                format!(r#"43/hostile,{next}["done"]"#),
+                "acks in order"
+            );
+            next += 1;
+        }
+    };
+    let watch = async {
+        let mut deepest = 0;
+        loop {
+            let st = stats(&addr).await;
+            let ep = &st["handlers"]["endpoints"]["/hostile"];
+            deepest = deepest.max(ep["queue_depth"].as_u64().unwrap_or(0));
+            if hostile_export(&st, "on-event")["calls"]
+                .as_u64()
+                .unwrap_or(0)
+                >= EVENTS
+            {
+                return deepest;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let ((_, deepest), chatted, _bystanders) = bystanders
+        .during("flooding client", async { tokio::join!(flood, watch) })
+        .await;
+    eprintln!("[sandbox] flooding client: deepest endpoint queue {deepest}");
+    // 128 from the flooder, plus what the bystanders and the reader's last
+    // frame add; without the pause the queue held most of the 1,000.
+    assert!(
+        deepest <= 160,
+        "the endpoint's queue stayed bounded, deepest {deepest}"
+    );
+    assert!(chatted.rounds >= 10);
+}
+
 /// A hostile call fails alone: the sender stays connected and is served by
 /// the rebuilt instance, and `/stats` counts the failure of `kind`.
 async fn one_failing_call(extra: &[&str], event: &str, kind: &str, log: &str) {

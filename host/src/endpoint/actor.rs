@@ -34,7 +34,7 @@ use super::runtime::{
     CompletionsExport, ConnInfo, Endpoint, EndpointSettings, GuestState, HttpResponse, Live,
     Prepared, Protocol, Runtime,
 };
-use crate::session::{ConnId, Generation, Session, WakeBatch};
+use crate::session::{ConnId, Generation, InFlight, Session, WakeBatch};
 use crate::stats::{CallOutcome, EndpointStats, Stats};
 use crate::wire;
 
@@ -45,23 +45,29 @@ pub enum Command {
         session: Arc<Session>,
         auth: Option<String>,
     },
+    /// A client's event. Its `ticket` (as an ack's and a message's) counts
+    /// it against the client's [`crate::session::MAX_IN_FLIGHT`] until it is
+    /// dropped, after the handler call.
     Event {
         conn: ConnId,
         name: String,
         args: String,
         attachments: Vec<Bytes>,
         ack: Option<u64>,
+        ticket: InFlight,
     },
     Ack {
         conn: ConnId,
         id: u64,
         args: String,
         attachments: Vec<Bytes>,
+        ticket: InFlight,
     },
     /// A plain message (protocol 1's message and json packets).
     Message {
         conn: ConnId,
         text: String,
+        ticket: InFlight,
     },
     Disconnect {
         conn: ConnId,
@@ -373,6 +379,7 @@ impl EndpointActor {
                 args,
                 attachments,
                 ack,
+                ticket: _ticket,
             } => {
                 let Some(socket) = self.ns().sockets.get_mut(&conn) else {
                     return;
@@ -390,6 +397,7 @@ impl EndpointActor {
                 id,
                 args,
                 attachments,
+                ticket: _ticket,
             } => {
                 let known = self
                     .ns()
@@ -419,7 +427,11 @@ impl EndpointActor {
                     });
                 }
             }
-            Command::Message { conn, text } => {
+            Command::Message {
+                conn,
+                text,
+                ticket: _ticket,
+            } => {
                 if self.ns().sockets.contains_key(&conn) {
                     self.call("on-message", conn, |b, s| b.call_on_message(s, conn, &text));
                 }

@@ -141,6 +141,11 @@ pub async fn post(session: &Arc<Session>, req: Request<Incoming>, jsonp: bool) -
     for packet in packets {
         session.on_packet(packet);
     }
+    // A client flooding events at a slow handler gets its answer once half
+    // of them have run: it sends the next POST only after this one.
+    if session.reads_paused() {
+        session.reads_resumed().await;
+    }
     text_response(
         StatusCode::OK,
         wire::post_answer(session.generation),

@@ -227,8 +227,12 @@ fn spawn_run(ws: Ws, session: Arc<Session>, base64: bool) {
 async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
     let generation = session.generation;
     loop {
+        // Reads pause while many of this client's events wait for handlers
+        // (`MAX_IN_FLIGHT`); its queue still drains meanwhile.
+        let paused = session.reads_paused();
         tokio::select! {
-            incoming = ws.next() => match count_in(&session, incoming) {
+            _ = session.reads_resumed(), if paused => {}
+            incoming = ws.next(), if !paused => match count_in(&session, incoming) {
                 Some(Ok(Message::Text(text))) => match wire::decode_text(generation, text.as_str()) {
                     Ok(packet) => session.on_packet(packet),
                     Err(e) => {

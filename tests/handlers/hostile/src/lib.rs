@@ -15,7 +15,8 @@
 //!   in `chat`; `subscribe` joins `firehose`; `firehose` [n, size] emits `n`
 //!   events of `size` bytes to `firehose`; `count` acks how many `count`
 //!   events this instance has seen (0 again after a rebuild: no state
-//!   export); `echo` acks its arguments; `stats` acks the server's counters.
+//!   export); `echo` acks its arguments; `stats` acks the server's counters;
+//!   `slow` [ms] is busy for `ms` milliseconds, then acks `["done"]`.
 
 use sio_guest::{Ack, Args, Conn, ConnInfo, HostError, Target, serde_json::json};
 
@@ -167,6 +168,15 @@ impl sio_guest::Handler for Hostile {
                     }
                 }
                 json!([refused])
+            }
+            "slow" => {
+                // Busy for the given milliseconds: a handler doing real work.
+                let ms = args.get::<u64>(0).unwrap_or(1);
+                let until = std::time::Instant::now() + std::time::Duration::from_millis(ms);
+                while std::time::Instant::now() < until {
+                    std::hint::spin_loop();
+                }
+                json!(["done"])
             }
             "stats" => json!([sio_guest::stats::get()]),
             "count" => {

@@ -671,30 +671,41 @@ impl Session {
     /// `transport` says who is asking: a poll that is no longer the active
     /// transport is answered with what the upgrade dance owes it.
     pub async fn drain(&self, transport: TransportKind) -> Drained {
+        // A transport woken by `push` finds its frames here without
+        // registering as a waiter first (one lock instead of three).
+        if let Some(drained) = self.try_drain(transport) {
+            return drained;
+        }
         loop {
             let notified = self.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            {
-                let mut st = self.state();
-                if let Some(reason) = st.closed {
-                    // Deliver what was queued before the close first.
-                    if st.transport == transport && !st.outbox.is_empty() {
-                        return self.drained(&mut st);
-                    }
-                    return Drained::Closed(reason);
-                }
-                if transport == TransportKind::Polling
-                    && (st.upgrading || st.transport != TransportKind::Polling)
-                {
-                    return Drained::Noop;
-                }
-                if st.transport == transport && !st.outbox.is_empty() {
-                    return self.drained(&mut st);
-                }
+            if let Some(drained) = self.try_drain(transport) {
+                return drained;
             }
             notified.await;
         }
+    }
+
+    /// What [`Self::drain`] returns, if it need not wait.
+    fn try_drain(&self, transport: TransportKind) -> Option<Drained> {
+        let mut st = self.state();
+        if let Some(reason) = st.closed {
+            // Deliver what was queued before the close first.
+            if st.transport == transport && !st.outbox.is_empty() {
+                return Some(self.drained(&mut st));
+            }
+            return Some(Drained::Closed(reason));
+        }
+        if transport == TransportKind::Polling
+            && (st.upgrading || st.transport != TransportKind::Polling)
+        {
+            return Some(Drained::Noop);
+        }
+        if st.transport == transport && !st.outbox.is_empty() {
+            return Some(self.drained(&mut st));
+        }
+        None
     }
 
     /// Take the whole queue for a transport, counting it out.

@@ -268,6 +268,9 @@ async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
                     // connection holds it (1,144 -> 896 bytes).
                     let write = Box::pin(write_frames(&mut ws, &session, generation, base64, frames));
                     let written = tokio::select! {
+                        // The write first: when it completes at once, the
+                        // close watch is never set up.
+                        biased;
                         r = write => r,
                         _ = session.closed() => Ok(()),
                     };

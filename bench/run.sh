@@ -20,6 +20,8 @@
 #   BCAST_WINDOW   broadcasts in flight       [4; 1 makes the latency one fan-out's]
 #   IDLE_CLIENTS   idle connections           [50000, capped by ulimit -n]
 #   IDLE_HOLD      seconds held before RSS    [5]
+#   REPEAT         rounds; the servers take turns each round, and the
+#                  tables show each one's median run and the spread [1]
 #   SERVER_CPU / LOADGEN_CPU  cores to pin    [1 / 0]
 #   SIO_HOST_BIN   use this sio-host binary instead of building target/release/sio-host
 #   SIO_HOST_REV   what to call that binary in RESULTS.md (default: the checkout's commit)
@@ -35,7 +37,7 @@ BENCH=$ROOT/bench
 
 # The command as given: the parameters set in the environment, then the script.
 COMMAND=""
-for v in SERVERS WORKLOADS ECHO_TRANSPORTS ECHO_CLIENTS DURATION WARMUP PAYLOAD BCAST_CLIENTS BCAST_WINDOW IDLE_CLIENTS IDLE_HOLD SERVER_CPU LOADGEN_CPU SIO_HOST_BIN; do
+for v in SERVERS WORKLOADS ECHO_TRANSPORTS ECHO_CLIENTS DURATION WARMUP PAYLOAD BCAST_CLIENTS BCAST_WINDOW IDLE_CLIENTS IDLE_HOLD REPEAT SERVER_CPU LOADGEN_CPU SIO_HOST_BIN; do
   if [ -n "${!v:-}" ]; then COMMAND+="$v=\"${!v}\" "; fi
 done
 COMMAND+="bench/run.sh"
@@ -51,6 +53,7 @@ BCAST_CLIENTS=${BCAST_CLIENTS:-10000}
 BCAST_WINDOW=${BCAST_WINDOW:-4}
 IDLE_CLIENTS=${IDLE_CLIENTS:-50000}
 IDLE_HOLD=${IDLE_HOLD:-5}
+REPEAT=${REPEAT:-1}
 SERVER_CPU=${SERVER_CPU:-1}
 LOADGEN_CPU=${LOADGEN_CPU:-0}
 WRITE=${WRITE:-1}
@@ -154,9 +157,12 @@ run() { # server workload transport clients [extra loadgen args]
 
 ws_transport() { if [ "$1" = ws ]; then echo raw-ws; else echo websocket; fi; }
 
-[ -n "${REPORT_ONLY:-}" ] && SERVERS="" # nothing to run
-for server in $SERVERS; do
-  for workload in $WORKLOADS; do
+[ -n "${REPORT_ONLY:-}" ] && REPEAT=0 # nothing to run
+# Each round runs every workload on every server in turn, so that a drift
+# in the machine's speed reaches all servers alike.
+for round in $(seq "$REPEAT"); do
+for workload in $WORKLOADS; do
+  for server in $SERVERS; do
     case $workload in
       echo)
         for transport in $ECHO_TRANSPORTS; do
@@ -176,6 +182,7 @@ for server in $SERVERS; do
         ;;
     esac
   done
+done
 done
 
 # ---------------------------------------------------------------- report

@@ -168,7 +168,11 @@ function targets() {
     const per = iS.server_rss_per_conn_bytes / 1024;
     const growth = iS.server_rss_delta_per_conn_bytes ?? iS.server_rss_per_conn_bytes;
     const at50k = ((iS.server_rss_before_kib ?? 0) / 1024 + (growth * 50000) / 1048576).toFixed(0);
-    lines.push(`| idle RSS per connection at ${int(iS.clients)} connections (target: 50,000 in ≤ 400 MiB) | ≤ 8 KiB | ${per.toFixed(1)} KiB (≈ ${int(Number(at50k))} MiB at 50,000 by the growth per connection) | ${per <= 8 ? "met" : `missed: ${(per / 8).toFixed(1)}× the budget`} |`);
+    // The target is the 50,000 connections' RSS; where the machine cannot
+    // hold that many, the RSS before plus 50,000 times the growth per
+    // connection measured (8 KiB each is the issue's rule of thumb).
+    const verdict = Number(at50k) <= 400 ? "met" : `missed: ${(Number(at50k) / 400).toFixed(2)}× the budget`;
+    lines.push(`| idle: 50,000 connections in ≤ 400 MiB RSS (≤ 8 KiB each), measured at ${int(iS.clients)} | ≤ 400 MiB | ≈ ${int(Number(at50k))} MiB at 50,000 (RSS before + 50,000 × the growth per connection, ${(growth / 1024).toFixed(2)} KiB); RSS / connections ${per.toFixed(2)} KiB | ${verdict} |`);
   }
   if (!lines.length) return;
   p("### Issue 9's targets in this run");

@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -295,9 +295,11 @@ pub struct Session {
     pong_wake: Notify,
     /// The client's events, acks and messages not yet run by their handlers
     /// (each an [`InFlight`]); reads pause at [`MAX_IN_FLIGHT`].
-    in_flight: AtomicUsize,
-    /// Wakes a paused reader once `in_flight` is down to half.
-    in_flight_wake: Arc<Notify>,
+    in_flight: AtomicU32,
+    /// Wakes a paused reader once `in_flight` is down to half. Inline, not
+    /// in an `Arc` like `wake`: it fires rarely, so it is never batched,
+    /// and every idle connection would carry the allocation.
+    in_flight_wake: Notify,
     pub(crate) sockets: Mutex<SocketLayer>,
 }
 
@@ -305,7 +307,7 @@ pub struct Session {
 /// stops reading from it (until half have run). A client flooding events at
 /// a slow handler then waits on its own socket, instead of queueing ahead of
 /// every other client of that endpoint, and its backlog's memory is bounded.
-pub const MAX_IN_FLIGHT: usize = 128;
+pub const MAX_IN_FLIGHT: u32 = 128;
 
 /// One of a client's events (or acks, or protocol-1 messages) on its way to
 /// a handler: counted in its session until dropped, after its handler call
@@ -316,7 +318,7 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         let before = self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
         if before == MAX_IN_FLIGHT / 2 + 1 {
-            WakeBatch::wake(&self.0.in_flight_wake);
+            self.0.in_flight_wake.notify_waiters();
         }
     }
 }
@@ -406,8 +408,8 @@ impl Session {
             wake: Arc::new(Notify::new()),
             pong: AtomicBool::new(false),
             pong_wake: Notify::new(),
-            in_flight: AtomicUsize::new(0),
-            in_flight_wake: Arc::new(Notify::new()),
+            in_flight: AtomicU32::new(0),
+            in_flight_wake: Notify::new(),
             sockets: Mutex::new(SocketLayer::default()),
         });
         server.stats.session_opened(transport, generation);

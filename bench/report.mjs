@@ -35,7 +35,7 @@ const runs = [...groups.values()].map((rs) => {
   if (ok.length < 2) return ok[0] ?? rs[0];
   const sorted = [...ok].sort((a, b) => a[metric] - b[metric]);
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  const fmt = (x) => Math.round(metric === "server_rss_per_conn_bytes" ? x / 102.4 / 10 : x).toLocaleString("en-US");
+  const fmt = (x) => (metric === "server_rss_per_conn_bytes" ? (x / 1024).toFixed(2) : Math.round(x).toLocaleString("en-US"));
   const unit = metric === "server_rss_per_conn_bytes" ? " KiB" : "";
   return {
     ...median,
@@ -136,14 +136,21 @@ function targets() {
   const verdict = (r, want, ...rows) =>
     (r >= want ? "met" : `missed: ${r.toFixed(2)}× where ${want.toFixed(1)}× is wanted`) +
     (rows.some((x) => x && contended(x)) ? " (contended run: see the CPU line)" : "");
+  // With rounds, the ratio in each round too (the servers ran in turns).
+  const rounds = (workload, transport, metric, theirs = "socketioxide") => {
+    const mine = all.filter((r) => r.server === "sio-host" && r.workload === workload && r.transport === transport);
+    const ref = all.filter((r) => r.server === theirs && r.workload === workload && (r.transport === transport || theirs === "ws"));
+    if (mine.length < 2 || mine.length !== ref.length) return "";
+    return `; by round ${mine.map((r, i) => (r[metric] / ref[i][metric]).toFixed(2)).join(", ")}`;
+  };
   const eS = find("sio-host", "echo", "websocket");
   const eX = find("socketioxide", "echo", "websocket");
   const eW = find("ws", "echo", "raw-ws");
   if (eS?.acks_per_s && eX?.acks_per_s) {
-    lines.push(`| echo acks/s, sio-host vs socketioxide (websocket) | ≥ 1.0× | ${ratio(eS.acks_per_s, eX.acks_per_s)} | ${verdict(eS.acks_per_s / eX.acks_per_s, 1, eS, eX)} |`);
+    lines.push(`| echo acks/s, sio-host vs socketioxide (websocket) | ≥ 1.0× | ${ratio(eS.acks_per_s, eX.acks_per_s)}${rounds("echo", "websocket", "acks_per_s")} | ${verdict(eS.acks_per_s / eX.acks_per_s, 1, eS, eX)} |`);
   }
   if (eS?.acks_per_s && eW?.acks_per_s) {
-    lines.push(`| echo acks/s, sio-host vs bare websocket | ≥ 0.7× | ${ratio(eS.acks_per_s, eW.acks_per_s)} | ${verdict(eS.acks_per_s / eW.acks_per_s, 0.7, eS, eW)} |`);
+    lines.push(`| echo acks/s, sio-host vs bare websocket | ≥ 0.7× | ${ratio(eS.acks_per_s, eW.acks_per_s)}${rounds("echo", "websocket", "acks_per_s", "ws")} | ${verdict(eS.acks_per_s / eW.acks_per_s, 0.7, eS, eW)} |`);
   }
   if (eS?.server_cpu_us_per_op && eX?.server_cpu_us_per_op) {
     const r = eX.server_cpu_us_per_op / eS.server_cpu_us_per_op;
@@ -157,7 +164,7 @@ function targets() {
   const bX = find("socketioxide", "broadcast");
   if (bS?.deliveries_per_s && bX?.deliveries_per_s) {
     const r = bS.deliveries_per_s / bX.deliveries_per_s;
-    lines.push(`| broadcast deliveries/s to ${int(bS.clients)} clients (target: 10,000), sio-host vs socketioxide | ≥ 1.0× | ${ratio(bS.deliveries_per_s, bX.deliveries_per_s)} | ${verdict(r, 1, bS, bX)} |`);
+    lines.push(`| broadcast deliveries/s to ${int(bS.clients)} clients (target: 10,000), sio-host vs socketioxide | ≥ 1.0× | ${ratio(bS.deliveries_per_s, bX.deliveries_per_s)}${rounds("broadcast", "websocket", "deliveries_per_s")} | ${verdict(r, 1, bS, bX)} |`);
   }
   if (bS?.server_cpu_us_per_op && bX?.server_cpu_us_per_op) {
     const r = bX.server_cpu_us_per_op / bS.server_cpu_us_per_op;

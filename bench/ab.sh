@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# A/B echo runs for comparing builds: each server command in turn, ROUNDS
+# times, pinned like run.sh (server on core 1, loadgen on core 0). Prints
+# acks/s and the server's user and system CPU per ack, read from
+# /proc/PID/stat over 5 s of load. Turns, not one long run each, because the
+# machine's speed drifts by more than some differences measured.
+#
+#   bench/ab.sh ROUNDS NAME='COMMAND' [NAME='COMMAND' ...]
+#
+# `{port}` in a command is replaced by the port it must listen on, e.g.
+#
+#   E=bench/target/wasm32-wasip2/release/echo.wasm
+#   bench/ab.sh 3 \
+#     before="/tmp/sio-before run --listen 127.0.0.1:{port} $E" \
+#     after="target/release/sio-host run --listen 127.0.0.1:{port} $E" \
+#     socketioxide="bench/target/release/socketioxide-echo {port}"
+#
+# Needs the loadgen built (bench/run.sh builds it). CLIENTS [100] sets the
+# echo clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LOADGEN=bench/target/release/loadgen
+CLIENTS=${CLIENTS:-100}
+rounds=$1
+shift
+port=${PORT:-19700}
+tick=$(getconf CLK_TCK)
+
+one() { # name command
+  local name=$1 cmd=${2//\{port\}/$port}
+  # shellcheck disable=SC2086 # the command is split on purpose
+  RUST_LOG=warn taskset -c 1 $cmd >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.05
+  done
+  local out
+  out=$(mktemp)
+  taskset -c 0 "$LOADGEN" --workload echo --transport websocket --addr "127.0.0.1:$port" \
+    -n "$CLIENTS" --server-pid "$pid" --label "$name" --warmup 1 --duration 9 >"$out" 2>/dev/null &
+  local lg=$!
+  sleep 3
+  read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+  sleep 5
+  read -r u2 s2 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+  wait "$lg" || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local acks
+  acks=$(grep -o '"acks_per_s":[0-9.]*' "$out" | cut -d: -f2)
+  rm -f "$out"
+  awk -v n="$name" -v a="${acks:-0}" -v u=$((u2 - u1)) -v s=$((s2 - s1)) -v t="$tick" 'BEGIN {
+    per = a > 0 ? 1e6 / (a * 5 * t) : 0
+    printf "%-14s %9.0f acks/s   user %5.2f µs/ack   sys %5.2f µs/ack   total %5.2f\n", n, a, u * per, s * per, (u + s) * per
+  }'
+  port=$((port + 1))
+  sleep 1
+}
+
+for round in $(seq "$rounds"); do
+  echo "round $round"
+  for spec in "$@"; do
+    one "${spec%%=*}" "${spec#*=}"
+  done
+done

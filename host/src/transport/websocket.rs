@@ -4,6 +4,10 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+
+use futures_util::task::AtomicWaker;
 
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
@@ -189,6 +193,62 @@ async fn upgrade_session(mut ws: Ws, session: Arc<Session>, base64: bool) {
 }
 
 /// Count a message's bytes in (crate::stats) on its way through.
+/// Polls the websocket's read side only when there may be something to
+/// read: first, after a message, and after the socket woke it. `run`'s loop
+/// goes round once per batch of frames written, and polling the read side
+/// each time (registering wakers, checking readiness) was about 8% of the
+/// server's CPU when broadcasting (bench/RESULTS.md, Fix 3).
+struct ReadWaker {
+    /// The read side may make progress: poll it.
+    woken: AtomicBool,
+    /// The task to wake when the socket is readable.
+    task: AtomicWaker,
+}
+
+impl Default for ReadWaker {
+    fn default() -> Self {
+        ReadWaker {
+            woken: AtomicBool::new(true),
+            task: AtomicWaker::new(),
+        }
+    }
+}
+
+impl Wake for ReadWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
+impl ReadWaker {
+    /// `ws.next()`, skipped (pending) while the socket has not woken it
+    /// since it last had nothing to read.
+    fn next<'a>(
+        self: &'a Arc<Self>,
+        ws: &'a mut Ws,
+    ) -> impl Future<Output = Option<Result<Message, tokio_tungstenite::tungstenite::Error>>> + 'a
+    {
+        std::future::poll_fn(move |cx| {
+            self.task.register(cx.waker());
+            if !self.woken.swap(false, Ordering::AcqRel) {
+                return Poll::Pending;
+            }
+            let waker = Waker::from(self.clone());
+            let polled = ws.poll_next_unpin(&mut Context::from_waker(&waker));
+            if polled.is_ready() {
+                // More may be buffered already.
+                self.woken.store(true, Ordering::Release);
+            }
+            polled
+        })
+    }
+}
+
 fn count_in<T>(
     session: &Session,
     incoming: Option<Result<Message, T>>,
@@ -226,13 +286,14 @@ fn spawn_run(ws: Ws, session: Arc<Session>, base64: bool) {
 /// The session's transport from now on: read packets, write queued frames.
 async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
     let generation = session.generation;
+    let reader = Arc::new(ReadWaker::default());
     loop {
         // Reads pause while many of this client's events wait for handlers
         // (`MAX_IN_FLIGHT`); its queue still drains meanwhile.
         let paused = session.reads_paused();
         tokio::select! {
             _ = session.reads_resumed(), if paused => {}
-            incoming = ws.next(), if !paused => match count_in(&session, incoming) {
+            incoming = reader.next(&mut ws), if !paused => match count_in(&session, incoming) {
                 Some(Ok(Message::Text(text))) => match wire::decode_text(generation, text.as_str()) {
                     Ok(packet) => session.on_packet(packet),
                     Err(e) => {

@@ -250,6 +250,37 @@ async fn a_client_flooding_a_slow_handler_waits_on_its_own_socket() {
     assert!(chatted.rounds >= 10);
 }
 
+/// The same over polling: a POST carrying 300 slow events is answered only
+/// once at most 64 of them still wait, so a polling client (which sends its
+/// next POST after the answer) keeps no more than that and one POST queued.
+#[tokio::test]
+async fn a_polling_client_flooding_a_slow_handler_gets_its_answer_late() {
+    const EVENTS: u64 = 300;
+    let s = server(&[]);
+    let addr = s.addr();
+    let p = Polling::open(&addr).await;
+    p.send(&["40/hostile,"]).await;
+    let joined = p.recv(1).await;
+    assert!(joined[0].starts_with("40/hostile,"), "{joined:?}");
+    let events: Vec<String> = (0..EVENTS)
+        .map(|id| format!(r#"42/hostile,{id}["slow",2]"#))
+        .collect();
+    p.send(&events.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    let st = stats(&addr).await;
+    let ran = hostile_export(&st, "on-event")["calls"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(
+        ran >= EVENTS - 64,
+        "the POST was answered when {ran} of {EVENTS} events had run"
+    );
+    let acks = p.recv(EVENTS as usize).await;
+    for (id, ack) in acks.iter().enumerate() {
+        assert_eq!(ack, &format!(r#"43/hostile,{id}["done"]"#), "acks in order");
+    }
+}
+
 /// A hostile call fails alone: the sender stays connected and is served by
 /// the rebuilt instance, and `/stats` counts the failure of `kind`.
 async fn one_failing_call(extra: &[&str], event: &str, kind: &str, log: &str) {

@@ -207,6 +207,15 @@ export function record(emitter, event) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves once `cond()` holds, checking every 10 ms; throws after `ms`. */
+export async function waitUntil(cond, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await sleep(10);
+  }
+}
+
 const clients = new Set();
 
 /**

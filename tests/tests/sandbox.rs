@@ -190,6 +190,15 @@ impl Chatted {
     }
 }
 
+/// Event `id` on `/hostile`: 2 ms of handler work, acked `["done"]`.
+fn slow_event(id: u64) -> String {
+    format!(r#"42/hostile,{id}["slow",2]"#)
+}
+
+fn slow_ack(id: u64) -> String {
+    format!(r#"43/hostile,{id}["done"]"#)
+}
+
 /// A client that sends events faster than its handler runs them waits on
 /// its own socket: past `MAX_IN_FLIGHT` (128) waiting events the server
 /// stops reading from it, so the endpoint's queue stays bounded and the
@@ -205,7 +214,7 @@ async fn a_client_flooding_a_slow_handler_waits_on_its_own_socket() {
     let flood = async {
         // 1,000 events of 2 ms of handler work each, sent at once.
         for id in 0..EVENTS {
-            flooder.send(&format!(r#"42/hostile,{id}["slow",2]"#)).await;
+            flooder.send(&slow_event(id)).await;
         }
         let mut next = 0;
         while next < EVENTS {
@@ -213,11 +222,7 @@ async fn a_client_flooding_a_slow_handler_waits_on_its_own_socket() {
             if text.starts_with("42/hostile,") {
                 continue; // the bystanders' chat reaches the flooder too
             }
-            assert_eq!(
-                text,
-                format!(r#"43/hostile,{next}["done"]"#),
-                "acks in order"
-            );
+            assert_eq!(text, slow_ack(next), "acks in order");
             next += 1;
         }
     };
@@ -262,9 +267,7 @@ async fn a_polling_client_flooding_a_slow_handler_gets_its_answer_late() {
     p.send(&["40/hostile,"]).await;
     let joined = p.recv(1).await;
     assert!(joined[0].starts_with("40/hostile,"), "{joined:?}");
-    let events: Vec<String> = (0..EVENTS)
-        .map(|id| format!(r#"42/hostile,{id}["slow",2]"#))
-        .collect();
+    let events: Vec<String> = (0..EVENTS).map(slow_event).collect();
     p.send(&events.iter().map(String::as_str).collect::<Vec<_>>())
         .await;
     let st = stats(&addr).await;
@@ -276,8 +279,8 @@ async fn a_polling_client_flooding_a_slow_handler_gets_its_answer_late() {
         "the POST was answered when {ran} of {EVENTS} events had run"
     );
     let acks = p.recv(EVENTS as usize).await;
-    for (id, ack) in acks.iter().enumerate() {
-        assert_eq!(ack, &format!(r#"43/hostile,{id}["done"]"#), "acks in order");
+    for (id, ack) in (0..).zip(&acks) {
+        assert_eq!(ack, &slow_ack(id), "acks in order");
     }
 }
 

@@ -169,6 +169,10 @@ pub struct Config {
     /// Bytes a session's outbound queue may hold before its client counts as
     /// a slow consumer and is disconnected.
     pub max_outbound_queue: usize,
+    /// Events (and acks, and protocol-1 messages) one client may have
+    /// waiting for handlers before the server stops reading from it, until
+    /// half of them have run (docs/architecture.md, "Sandbox and limits").
+    pub max_pending_events: u32,
     /// Origins allowed cross-origin; empty means same-origin only.
     pub cors_origins: Vec<String>,
     /// Hosts `http-fetch` may reach for endpoints without a list of their
@@ -252,6 +256,7 @@ pub struct Overrides {
     pub max_outbound_per_call: Option<u32>,
     pub checkpoint_interval: Option<Duration>,
     pub max_outbound_queue: Option<usize>,
+    pub max_pending_events: Option<u32>,
     pub cors_origins: Vec<String>,
     /// `--http-allow` (repeatable).
     pub http_allow: Vec<String>,
@@ -364,6 +369,9 @@ impl Config {
             max_outbound_queue: o
                 .max_outbound_queue
                 .unwrap_or(server.max_outbound_queue.unwrap_or(16 << 20)),
+            max_pending_events: o
+                .max_pending_events
+                .unwrap_or(server.max_pending_events.unwrap_or(128)),
             cors_origins: flag_or_file(o.cors_origins, &server.cors_origins),
             http_allow: flag_or_file(o.http_allow, &server.http_allow),
             static_mounts,
@@ -464,6 +472,10 @@ impl Config {
         if self.max_outbound_queue == 0 {
             bail!("--max-outbound-queue must be above 0");
         }
+        if self.max_pending_events < 2 {
+            // Reading resumes at half: 1 would pause and resume on every event.
+            bail!("--max-pending-events must be at least 2");
+        }
         Ok(())
     }
 }
@@ -486,6 +498,7 @@ fn mib(n: usize) -> usize {
 /// max-outbound-per-call = 10000   # messages one call may send
 /// checkpoint-interval = 1000      # ms between state snapshots (0: off)
 /// max-outbound-queue = 16777216   # bytes queued for one client before it is dropped
+/// max-pending-events = 128        # a client's events waiting for handlers before its reads pause
 /// cors-origins = ["https://example.com"]
 /// http-allow = ["127.0.0.1:9000"]  # http-fetch default of every endpoint (docs/async.md)
 /// static = ["examples/chat/static", "/vendor=node_modules/socket.io-client/dist"]
@@ -532,6 +545,7 @@ pub struct ServerSection {
     pub max_outbound_per_call: Option<u32>,
     pub checkpoint_interval: Option<u64>,
     pub max_outbound_queue: Option<usize>,
+    pub max_pending_events: Option<u32>,
     #[serde(default)]
     pub cors_origins: Vec<String>,
     #[serde(default)]
@@ -737,6 +751,7 @@ mod tests {
             max-outbound-per-call = 50
             checkpoint-interval = 0
             max-outbound-queue = 65536
+            max-pending-events = 32
 
             [endpoints."/"]
             component = "a.wasm"
@@ -759,6 +774,7 @@ mod tests {
             (server.checkpoint_interval, server.max_outbound_queue),
             (Some(0), Some(65536))
         );
+        assert_eq!(server.max_pending_events, Some(32));
         let e = &f.endpoints(Path::new("conf/sio.toml")).unwrap()[0];
         assert_eq!(e.fuel, Some(5));
         assert_eq!(e.max_outbound_per_call, Some(7));

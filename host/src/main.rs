@@ -136,6 +136,11 @@ struct RunArgs {
     #[arg(long, value_name = "BYTES")]
     max_outbound_queue: Option<usize>,
 
+    /// Events one client may have waiting for handlers before the server
+    /// stops reading from it (until half have run) [default: 128].
+    #[arg(long, value_name = "N")]
+    max_pending_events: Option<u32>,
+
     /// An origin allowed to connect cross-origin (repeatable). None given:
     /// same-origin only. Requests without an Origin header always pass.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
@@ -258,6 +263,7 @@ impl RunArgs {
             max_outbound_per_call: self.max_outbound_per_call,
             checkpoint_interval: self.checkpoint_interval.map(ms),
             max_outbound_queue: self.max_outbound_queue,
+            max_pending_events: self.max_pending_events,
             cors_origins: self.cors_origins,
             http_allow: self.http_allow,
             static_mounts,

@@ -294,7 +294,7 @@ pub struct Session {
     pong: AtomicBool,
     pong_wake: Notify,
     /// The client's events, acks and messages not yet run by their handlers
-    /// (each an [`InFlight`]); reads pause at [`MAX_IN_FLIGHT`].
+    /// (each an [`InFlight`]); reads pause at `--max-pending-events`.
     in_flight: AtomicU32,
     /// Wakes a paused reader once `in_flight` is down to half. Inline, not
     /// in an `Arc` like `wake`: it fires rarely, so it is never batched,
@@ -303,21 +303,19 @@ pub struct Session {
     pub(crate) sockets: Mutex<SocketLayer>,
 }
 
-/// How many of one client's events may wait for handlers before the server
-/// stops reading from it (until half have run). A client flooding events at
-/// a slow handler then waits on its own socket, instead of queueing ahead of
-/// every other client of that endpoint, and its backlog's memory is bounded.
-pub const MAX_IN_FLIGHT: u32 = 128;
-
 /// One of a client's events (or acks, or protocol-1 messages) on its way to
 /// a handler: counted in its session until dropped, after its handler call
-/// (or when it is discarded).
+/// (or when it is discarded). At `--max-pending-events` (128) of them the
+/// server stops reading from the client until half have run: a client
+/// flooding events at a slow handler waits on its own socket instead of
+/// queueing ahead of every other client of that endpoint, and its backlog's
+/// memory is bounded.
 pub struct InFlight(Arc<Session>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         let before = self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
-        if before == MAX_IN_FLIGHT / 2 + 1 {
+        if before == self.0.server.config.max_pending_events / 2 + 1 {
             self.0.in_flight_wake.notify_waiters();
         }
     }
@@ -534,10 +532,10 @@ impl Session {
         InFlight(self.clone())
     }
 
-    /// Whether reading from the client should pause: [`MAX_IN_FLIGHT`] of
-    /// its events wait for handlers.
+    /// Whether reading from the client should pause: `--max-pending-events`
+    /// of its events wait for handlers.
     pub fn reads_paused(&self) -> bool {
-        self.in_flight.load(Ordering::Acquire) >= MAX_IN_FLIGHT
+        self.in_flight.load(Ordering::Acquire) >= self.server.config.max_pending_events
     }
 
     /// Resolves once half of the waiting events have run, or the session
@@ -547,7 +545,8 @@ impl Session {
             let notified = self.in_flight_wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if self.in_flight.load(Ordering::Acquire) <= MAX_IN_FLIGHT / 2 || self.is_closed() {
+            let resume_at = self.server.config.max_pending_events / 2;
+            if self.in_flight.load(Ordering::Acquire) <= resume_at || self.is_closed() {
                 return;
             }
             notified.await;

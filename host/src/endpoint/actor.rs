@@ -46,8 +46,8 @@ pub enum Command {
         auth: Option<String>,
     },
     /// A client's event. Its `ticket` (as an ack's and a message's) counts
-    /// it against the client's [`crate::session::MAX_IN_FLIGHT`] until it is
-    /// dropped, after the handler call.
+    /// it against the client's `--max-pending-events` until it is dropped,
+    /// after the handler call ([`InFlight`]).
     Event {
         conn: ConnId,
         name: String,

@@ -289,7 +289,7 @@ async fn run(mut ws: Ws, session: Arc<Session>, base64: bool) {
     let reader = Arc::new(ReadWaker::default());
     loop {
         // Reads pause while many of this client's events wait for handlers
-        // (`MAX_IN_FLIGHT`); its queue still drains meanwhile.
+        // (`--max-pending-events`); its queue still drains meanwhile.
         let paused = session.reads_paused();
         tokio::select! {
             _ = session.reads_resumed(), if paused => {}

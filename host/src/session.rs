@@ -200,7 +200,8 @@ thread_local! {
 /// to send one frame, then the next frame wakes it again: two context
 /// switches per event. Woken once at the end, the worker finds every
 /// session's frames ready and sends them in one go. A run is at most
-/// `MAX_RUN` commands (actor.rs), so the delay this adds is bounded.
+/// `MAX_RUN` commands or `MAX_RUN_TIME` (actor.rs), so the delay this adds
+/// is bounded.
 #[must_use = "the wakes are given when the batch is dropped"]
 pub struct WakeBatch {
     /// Only the outermost batch on a thread gives the wakes.
@@ -248,6 +249,21 @@ impl Drop for WakeBatch {
         for notify in wakes.into_iter().flatten() {
             notify.notify_waiters();
         }
+    }
+}
+
+/// `ready()`'s value once it has one, checked again whenever `notify`
+/// fires. The waiter is registered before each check, so a notification
+/// between the check and the wait is not lost.
+async fn wait_for<T>(notify: &Notify, mut ready: impl FnMut() -> Option<T>) -> T {
+    loop {
+        let notified = notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if let Some(value) = ready() {
+            return value;
+        }
+        notified.await;
     }
 }
 
@@ -541,29 +557,16 @@ impl Session {
     /// Resolves once half of the waiting events have run, or the session
     /// closed.
     pub async fn reads_resumed(&self) {
-        loop {
-            let notified = self.in_flight_wake.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let resume_at = self.server.config.max_pending_events / 2;
-            if self.in_flight.load(Ordering::Acquire) <= resume_at || self.is_closed() {
-                return;
-            }
-            notified.await;
-        }
+        let resume_at = self.server.config.max_pending_events / 2;
+        wait_for(&self.in_flight_wake, || {
+            (self.in_flight.load(Ordering::Acquire) <= resume_at || self.is_closed()).then_some(())
+        })
+        .await
     }
 
     /// Resolves once the session is closed (or closing).
     pub async fn closed(&self) {
-        loop {
-            let notified = self.wake.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.is_closed() {
-                return;
-            }
-            notified.await;
-        }
+        wait_for(&self.wake, || self.is_closed().then_some(())).await
     }
 
     pub fn push_packet(&self, p: &Packet) -> bool {
@@ -677,15 +680,7 @@ impl Session {
         if let Some(drained) = self.try_drain(transport) {
             return drained;
         }
-        loop {
-            let notified = self.wake.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Some(drained) = self.try_drain(transport) {
-                return drained;
-            }
-            notified.await;
-        }
+        wait_for(&self.wake, || self.try_drain(transport)).await
     }
 
     /// What [`Self::drain`] returns, if it need not wait.
@@ -785,20 +780,15 @@ impl Session {
     /// Wait until the client is heard from (see [`Session::heard`]); false
     /// when it was not within `timeout` or the session closed.
     async fn wait_heard(&self, timeout: std::time::Duration) -> bool {
-        let wait = async {
-            loop {
-                let notified = self.pong_wake.notified();
-                tokio::pin!(notified);
-                notified.as_mut().enable();
-                if self.pong.load(Ordering::Acquire) {
-                    return true;
-                }
-                if self.is_closed() {
-                    return false;
-                }
-                notified.await;
+        let wait = wait_for(&self.pong_wake, || {
+            if self.pong.load(Ordering::Acquire) {
+                Some(true)
+            } else if self.is_closed() {
+                Some(false)
+            } else {
+                None
             }
-        };
+        });
         tokio::time::timeout(timeout, wait).await.unwrap_or(false)
     }
 

@@ -229,7 +229,6 @@ impl EndpointActor {
                         self.handle(command);
                         if self.checkpoint_due_in() == Some(Duration::ZERO) {
                             self.checkpoint();
-                            self.settle();
                         }
                         ran += 1;
                         if ran < MAX_RUN && run_started.elapsed() < MAX_RUN_TIME {
@@ -237,12 +236,7 @@ impl EndpointActor {
                         }
                     }
                 }
-                Err(RecvTimeoutError::Timeout) => {
-                    self.checkpoint();
-                    // A checkpoint that trapped rebuilt the instance,
-                    // which releases held connections.
-                    self.settle();
-                }
+                Err(RecvTimeoutError::Timeout) => self.checkpoint(),
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
@@ -259,8 +253,8 @@ impl EndpointActor {
     }
 
     /// Snapshot the running instance's state (`sio:realtime/state`) as what
-    /// a rebuild after a trap restores. A refusal keeps the previous one; a
-    /// trap rebuilds from it.
+    /// a rebuild after a trap restores, then run what that set free. A
+    /// refusal keeps the previous one; a trap rebuilds from it.
     fn checkpoint(&mut self) {
         self.changed_since_checkpoint = false;
         self.last_checkpoint = Instant::now();
@@ -285,6 +279,8 @@ impl EndpointActor {
                 self.rebuild();
             }
         }
+        // What the call set free; a rebuild releases held connections.
+        self.settle();
     }
 
     fn ns(&mut self) -> &mut Namespace {

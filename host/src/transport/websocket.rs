@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
 use futures_util::task::AtomicWaker;
-
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
@@ -192,7 +191,6 @@ async fn upgrade_session(mut ws: Ws, session: Arc<Session>, base64: bool) {
     let _ = ws.close(None).await;
 }
 
-/// Count a message's bytes in (crate::stats) on its way through.
 /// Polls the websocket's read side only when there may be something to
 /// read: first, after a message, and after the socket woke it. `run`'s loop
 /// goes round once per batch of frames written, and polling the read side
@@ -249,6 +247,7 @@ impl ReadWaker {
     }
 }
 
+/// Count a message's bytes in (crate::stats) on its way through.
 fn count_in<T>(
     session: &Session,
     incoming: Option<Result<Message, T>>,

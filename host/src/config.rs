@@ -270,6 +270,13 @@ pub struct Overrides {
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
+
+/// Defaults of every endpoint's guest limits (flags, `[server]` in sio.toml;
+/// also `GuestLimits::default`).
+pub(crate) const DEFAULT_CALL_DEADLINE_MS: u64 = 1_000;
+pub(crate) const DEFAULT_MAX_MEMORY_MIB: usize = 128;
+pub(crate) const DEFAULT_MAX_OUTBOUND_PER_CALL: u32 = 10_000;
+pub(crate) const DEFAULT_CHECKPOINT_INTERVAL_MS: u64 = 1_000;
 pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:0";
 
 impl Config {
@@ -355,17 +362,19 @@ impl Config {
                 .unwrap_or(server.max_payload.unwrap_or(1_000_000)),
             call_deadline: o
                 .call_deadline
-                .unwrap_or(ms(server.call_deadline.unwrap_or(1_000))),
+                .unwrap_or(ms(server.call_deadline.unwrap_or(DEFAULT_CALL_DEADLINE_MS))),
             max_memory: o
                 .max_memory
-                .unwrap_or(mib(server.max_memory.unwrap_or(128))),
+                .unwrap_or(mib(server.max_memory.unwrap_or(DEFAULT_MAX_MEMORY_MIB))),
             fuel: o.fuel.or(server.fuel),
-            max_outbound_per_call: o
-                .max_outbound_per_call
-                .unwrap_or(server.max_outbound_per_call.unwrap_or(10_000)),
-            checkpoint_interval: o
+            max_outbound_per_call: o.max_outbound_per_call.unwrap_or(
+                server
+                    .max_outbound_per_call
+                    .unwrap_or(DEFAULT_MAX_OUTBOUND_PER_CALL),
+            ),
+            checkpoint_interval: o.checkpoint_interval.unwrap_or(ms(server
                 .checkpoint_interval
-                .unwrap_or(ms(server.checkpoint_interval.unwrap_or(1_000))),
+                .unwrap_or(DEFAULT_CHECKPOINT_INTERVAL_MS))),
             max_outbound_queue: o
                 .max_outbound_queue
                 .unwrap_or(server.max_outbound_queue.unwrap_or(16 << 20)),

@@ -16,7 +16,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::guest_stderr::GuestStderr;
 use super::namespace::Namespace;
-use crate::config::WasiGrants;
+use crate::config::{self, WasiGrants};
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -94,11 +94,11 @@ impl Default for GuestLimits {
     /// The server's defaults (see `crate::config`).
     fn default() -> Self {
         GuestLimits {
-            call_deadline: Duration::from_millis(1000),
-            max_memory: 128 << 20,
+            call_deadline: Duration::from_millis(config::DEFAULT_CALL_DEADLINE_MS),
+            max_memory: config::DEFAULT_MAX_MEMORY_MIB << 20,
             fuel: None,
-            max_outbound_per_call: 10_000,
-            checkpoint_interval: Duration::from_millis(1000),
+            max_outbound_per_call: config::DEFAULT_MAX_OUTBOUND_PER_CALL,
+            checkpoint_interval: Duration::from_millis(config::DEFAULT_CHECKPOINT_INTERVAL_MS),
         }
     }
 }

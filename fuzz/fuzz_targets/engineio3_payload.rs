@@ -8,9 +8,9 @@
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use sio_host::protocol::engineio::{Packet, WsFrame};
-use sio_host::protocol::engineio3::{self, Part, PartBuf};
-use sio_host::protocol::jsonp;
+use sio_protocol::engineio::{Packet, WsFrame};
+use sio_protocol::engineio3::{self, Part, PartBuf};
+use sio_protocol::jsonp;
 
 /// Both payload forms of `packets` decode back to them.
 fn round_trips(packets: &[Packet]) {

@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use sio_host::protocol::engineio::{self, Packet, WsFrame};
+use sio_protocol::engineio::{self, Packet, WsFrame};
 
 fuzz_target!(|data: &[u8]| {
     // A websocket binary frame is always a binary message, sent back as is.

@@ -9,8 +9,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sio_host::protocol::legacy::{self, AckRequest, ErrorAdvice, ErrorReason, LegacyPacket};
-use sio_host::protocol::socketio::{self, Message};
+use sio_protocol::sio1::{self, AckRequest, ErrorAdvice, ErrorReason, Sio1Packet};
+use sio_protocol::socketio::{self, Message};
 
 /// The value of a JSON string literal (what `push_js_string` writes), read
 /// by a decoder independent of the codec's: `None` if it is not one.
@@ -73,32 +73,32 @@ fn is_json_object(json: &str) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     // Byte-level inputs: a JSONP POST body, the first bytes on a socket.
-    if let Ok(payload) = legacy::decode_jsonp_form(data) {
-        let _ = legacy::decode_payload(&payload);
+    if let Ok(payload) = sio1::decode_jsonp_form(data) {
+        let _ = sio1::decode_payload(&payload);
     }
-    let _ = legacy::is_policy_file_request(data);
+    let _ = sio1::is_policy_file_request(data);
 
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
 
     // One packet.
-    let _ = legacy::split_frame(text);
-    if let Ok(packet) = legacy::decode(text) {
+    let _ = sio1::split_frame(text);
+    if let Ok(packet) = sio1::decode(text) {
         assert!(packet.nsp().starts_with('/'));
         assert!(!packet.nsp().contains(':'));
         match &packet {
-            LegacyPacket::Event { name, args, .. } => {
+            Sio1Packet::Event { name, args, .. } => {
                 assert!(!socketio::is_reserved_event(name));
                 assert!(socketio::args_inner(args).is_ok(), "{args}");
             }
-            LegacyPacket::Ack { args, .. } => {
+            Sio1Packet::Ack { args, .. } => {
                 assert!(socketio::args_inner(args).is_ok(), "{args}");
             }
-            LegacyPacket::Json { json, .. } => {
+            Sio1Packet::Json { json, .. } => {
                 assert!(socketio::args_inner(&format!("[{json}]")).is_ok(), "{json}");
             }
-            LegacyPacket::Connect {
+            Sio1Packet::Connect {
                 nsp,
                 query: Some(query),
             } => {
@@ -107,9 +107,9 @@ fuzz_target!(|data: &[u8]| {
             }
             _ => {}
         }
-        let canonical = legacy::encode(&packet);
+        let canonical = sio1::encode(&packet);
         assert_eq!(
-            legacy::decode(&canonical),
+            sio1::decode(&canonical),
             Ok(packet.clone()),
             "{canonical}"
         );
@@ -126,33 +126,33 @@ fuzz_target!(|data: &[u8]| {
         }
         if let Some(auto) = packet.auto_ack() {
             assert!(matches!(
-                legacy::decode(&auto),
-                Ok(LegacyPacket::Ack { .. })
+                sio1::decode(&auto),
+                Ok(Sio1Packet::Ack { .. })
             ));
         }
     }
 
     // A payload: whatever decodes re-encodes to the same packets (one packet
     // is written unframed, so it must not look framed or be empty).
-    if let Ok(packets) = legacy::decode_payload(text) {
-        let body = legacy::encode_payload(&packets);
+    if let Ok(packets) = sio1::decode_payload(text) {
+        let body = sio1::encode_payload(&packets);
         let single_ambiguous = packets.len() == 1
-            && (packets[0].is_empty() || packets[0].starts_with(legacy::FRAME_MARKER));
+            && (packets[0].is_empty() || packets[0].starts_with(sio1::FRAME_MARKER));
         if !single_ambiguous {
-            assert_eq!(legacy::decode_payload(&body), Ok(packets));
+            assert_eq!(sio1::decode_payload(&body), Ok(packets));
         }
     }
 
     // Any texts framed together come back apart, whatever their characters.
     let parts: Vec<&str> = text.split('\n').collect();
     if parts.len() >= 2 {
-        let body = legacy::encode_payload(&parts);
-        assert_eq!(legacy::decode_payload(&body), Ok(parts));
+        let body = sio1::encode_payload(&parts);
+        assert_eq!(sio1::decode_payload(&body), Ok(parts));
     }
 
     // JavaScript string escaping.
     let n = data.len() as u64;
-    let jsonp = legacy::encode_jsonp(n, text);
+    let jsonp = sio1::encode_jsonp(n, text);
     let prefix = format!("io.j[{n}](");
     let literal = jsonp
         .strip_prefix(prefix.as_str())
@@ -162,7 +162,7 @@ fuzz_target!(|data: &[u8]| {
     for bad in ['<', '\u{2028}', '\u{2029}', '\n', '\r'] {
         assert!(!literal.contains(bad));
     }
-    let chunk = legacy::encode_htmlfile_chunk(text);
+    let chunk = sio1::encode_htmlfile_chunk(text);
     let literal = chunk
         .strip_prefix("<script>_(")
         .and_then(|s| s.strip_suffix(");</script>"))
@@ -171,7 +171,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(!literal.contains('<'));
 
     // A query string becomes a JSON object.
-    let query = sio_host::protocol::query_to_json(text);
+    let query = sio_protocol::query_to_json(text);
     assert!(is_json_object(&query), "{query}");
 
     // Encoders take any text without panicking.
@@ -180,22 +180,22 @@ fuzz_target!(|data: &[u8]| {
         1 => Some(AckRequest::Auto(n)),
         _ => Some(AckRequest::Data(n)),
     };
-    let _ = legacy::encode_event(text, ack, text, text);
-    let _ = legacy::encode_ack(text, n, text);
-    let _ = legacy::encode_message(text, ack, text);
-    let _ = legacy::encode_json(text, ack, text);
-    let _ = legacy::encode_connect(text);
-    let _ = legacy::encode_disconnect(text);
-    let _ = legacy::encode_error(
+    let _ = sio1::encode_event(text, ack, text, text);
+    let _ = sio1::encode_ack(text, n, text);
+    let _ = sio1::encode_message(text, ack, text);
+    let _ = sio1::encode_json(text, ack, text);
+    let _ = sio1::encode_connect(text);
+    let _ = sio1::encode_disconnect(text);
+    let _ = sio1::encode_error(
         text,
         ErrorReason::from_code(&(n % 4).to_string()),
         ErrorAdvice::from_code(&(n % 2).to_string()),
     );
-    let _ = legacy::encode_jsonp_error(n, text);
-    let _ = legacy::encode_flash_policy(&[(text, text)]);
-    let _ = legacy::jsonp_index(text);
+    let _ = sio1::encode_jsonp_error(n, text);
+    let _ = sio1::encode_flash_policy(&[(text, text)]);
+    let _ = sio1::jsonp_index(text);
     let transports = [text];
-    let _ = legacy::Handshake {
+    let _ = sio1::Handshake {
         sid: text,
         heartbeat_timeout_secs: n,
         close_timeout_secs: n,

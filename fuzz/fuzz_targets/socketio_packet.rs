@@ -7,8 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sio_host::protocol::socketio::{self, Message};
-use sio_host::protocol::socketio4;
+use sio_protocol::socketio::{self, Message};
+use sio_protocol::socketio4;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -73,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
             (_, again) => assert_eq!(again, Ok(message.clone()), "{canonical}"),
         }
     }
-    let _ = sio_host::protocol::query_to_json(text);
+    let _ = sio_protocol::query_to_json(text);
     let (path, _) = socketio4::split_query(text);
     assert!(path.len() <= text.len());
 

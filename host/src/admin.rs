@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 use crate::endpoint::{Reloader, Trigger};
-use crate::server::Body;
+use crate::http::Body;
 
 /// The admin file's content.
 #[derive(Debug, Clone, Serialize, Deserialize)]

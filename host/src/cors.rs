@@ -10,7 +10,7 @@
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Response, StatusCode};
 
-use crate::server::Body;
+use crate::http::Body;
 
 pub enum Cors {
     /// No Origin header, or the request's own host.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use sio_host::admin;
-use sio_host::config::{Config, EndpointConfig, LegacyOverrides, Overrides, StaticMount};
+use sio_host::config::{Config, EndpointConfig, Overrides, Sio1Overrides, StaticMount};
 
 #[derive(Parser)]
 #[command(
@@ -188,12 +188,12 @@ struct RunArgs {
     admin_file: Option<PathBuf>,
 
     #[command(flatten)]
-    legacy: LegacyArgs,
+    legacy: Sio1Args,
 }
 
 /// Socket.IO protocol 1 (socket.io-client 0.7-0.9, TornadIO2's clients).
 #[derive(Args)]
-struct LegacyArgs {
+struct Sio1Args {
     /// Milliseconds between the server's heartbeats to 0.9 clients on
     /// websocket, flashsocket and htmlfile [default: 25000].
     #[arg(long, value_name = "MS")]
@@ -240,7 +240,7 @@ impl RunArgs {
             .map(|s| StaticMount::parse(s))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let ms = Duration::from_millis;
-        let legacy = LegacyOverrides {
+        let legacy = Sio1Overrides {
             heartbeat_interval: self.legacy.legacy_heartbeat_interval.map(ms),
             heartbeat_timeout: self.legacy.legacy_heartbeat_timeout.map(ms),
             close_timeout: self.legacy.legacy_close_timeout.map(ms),
@@ -250,7 +250,7 @@ impl RunArgs {
         };
         Config::resolve(Overrides {
             config_file: self.config,
-            legacy,
+            sio1: legacy,
             endpoints,
             listen: self.listen,
             ping_interval: self.ping_interval.map(ms),

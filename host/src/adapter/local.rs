@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::session::ConnId;
+use sio_protocol::ConnId;
 
 #[derive(Default, Debug)]
 pub struct LocalAdapter {

@@ -1,6 +1,6 @@
 //! The Redis adapter (`--redis URL`): this node's link to a cluster of
 //! sio-host nodes and Node Socket.IO servers sharing one Redis, in the format
-//! of npm `@socket.io/redis-adapter` 8.3 (see `redis_codec`).
+//! of npm `@socket.io/redis-adapter` 8.3 (see `sio_protocol::redis_adapter`).
 //!
 //! Two tokio tasks own the Redis connections; the endpoint actors never wait
 //! on Redis:
@@ -12,8 +12,9 @@
 //!   `adapter.lost`, and a log line per outage): at-most-once, as with the
 //!   Node adapter.
 //! - the *subscriber* PSUBSCRIBEs every endpoint's broadcast channels and
-//!   SUBSCRIBEs its request channel, decodes what arrives and posts it to the
-//!   endpoint's actor as a [`Command::Cluster`]: room membership lives in the
+//!   SUBSCRIBEs its request channel, decodes what arrives and hands it to
+//!   the namespace's [`ClusterSink`] (the endpoint, which posts it to its
+//!   actor): room membership lives in the
 //!   namespace on the actor's thread, so fan-out to local sockets happens
 //!   there, without a lock and without calling the guest.
 //!
@@ -29,8 +30,8 @@ use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use super::redis_codec::{self as codec, Broadcast, Request};
-use crate::endpoint::{Command, EndpointHandle};
+use sio_protocol::redis_adapter::{self as codec, Broadcast, Request};
+
 use crate::stats::Stats;
 
 /// How long connecting or one round trip may take before Redis counts as
@@ -68,7 +69,15 @@ impl ClusterLink {
     }
 }
 
-/// What the cluster asks of an endpoint (see [`Command::Cluster`]).
+/// Where the cluster delivers what it has for one namespace. The endpoint
+/// implements it (it posts to its actor's queue); this is all the adapter
+/// knows of an endpoint. Must not block: it runs on the subscriber task.
+pub trait ClusterSink: Send + Sync {
+    /// Hand one message to the namespace.
+    fn deliver(&self, inbound: Inbound);
+}
+
+/// What the cluster asks of a namespace (see [`ClusterSink`]).
 pub enum Inbound {
     /// Publish through this link from now on.
     Attach(ClusterLink),
@@ -80,22 +89,22 @@ pub enum Inbound {
 
 /// Where the subscriber sends what arrives on each channel or pattern.
 struct Routes {
-    /// Broadcast pattern → endpoint.
-    broadcasts: HashMap<String, EndpointHandle>,
-    /// Request channel → endpoint.
-    requests: HashMap<String, EndpointHandle>,
+    /// Broadcast pattern → namespace.
+    broadcasts: HashMap<String, Arc<dyn ClusterSink>>,
+    /// Request channel → namespace.
+    requests: HashMap<String, Arc<dyn ClusterSink>>,
 }
 
-/// Connect every endpoint to the cluster at `url`: attach a [`ClusterLink`]
-/// to each and start the publisher and subscriber. Redis need not be up
-/// yet; both tasks keep trying. Needs a tokio runtime.
+/// Connect every namespace (name, sink) to the cluster at `url`: attach a
+/// [`ClusterLink`] to each and start the publisher and subscriber. Redis
+/// need not be up yet; both tasks keep trying. Needs a tokio runtime.
 pub fn start(
     url: &str,
-    endpoints: &HashMap<String, EndpointHandle>,
+    namespaces: impl IntoIterator<Item = (String, Arc<dyn ClusterSink>)>,
     stats: Arc<Stats>,
 ) -> Result<()> {
     let client = redis::Client::open(url).with_context(|| format!("bad Redis URL {url:?}"))?;
-    let uid: Arc<str> = crate::server::random_id()[..12].into();
+    let uid: Arc<str> = sio_protocol::ids::random_id()[..12].into();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let link = ClusterLink {
         uid: uid.clone(),
@@ -105,14 +114,12 @@ pub fn start(
         broadcasts: HashMap::new(),
         requests: HashMap::new(),
     };
-    for (nsp, handle) in endpoints {
-        handle.send(Command::Cluster(Inbound::Attach(link.clone())));
+    for (nsp, sink) in namespaces {
+        sink.deliver(Inbound::Attach(link.clone()));
         routes
             .broadcasts
-            .insert(codec::broadcast_pattern(nsp), handle.clone());
-        routes
-            .requests
-            .insert(codec::request_channel(nsp), handle.clone());
+            .insert(codec::broadcast_pattern(&nsp), sink.clone());
+        routes.requests.insert(codec::request_channel(&nsp), sink);
     }
     stats.adapter.redis.store(true, Relaxed);
     tracing::info!(uid = %uid, "redis adapter: node joining the cluster at {}", redacted(url));
@@ -308,7 +315,7 @@ fn route(msg: &redis::Msg, routes: &Routes, uid: &str, stats: &Stats) {
     match inbound {
         Ok((endpoint, inbound)) => {
             stats.adapter.received.fetch_add(1, Relaxed);
-            endpoint.send(Command::Cluster(inbound));
+            endpoint.deliver(inbound);
         }
         Err(e) => {
             stats.adapter.malformed.fetch_add(1, Relaxed);

@@ -29,20 +29,22 @@ use anyhow::Result;
 use bytes::Bytes;
 use wasmtime::Store;
 
-use super::namespace::{Namespace, SelfQueue, Socket};
+use super::namespace::{Conn, Namespace, SelfQueue};
 use super::runtime::{
     CompletionsExport, ConnInfo, Endpoint, EndpointSettings, GuestState, HttpResponse, Live,
     Prepared, Protocol, Runtime,
 };
-use crate::session::{ConnId, Generation, InFlight, Session, WakeBatch};
+use sio_protocol::{ConnId, Generation, wire};
+
+use crate::adapter::redis::{ClusterSink, Inbound};
+use crate::outbox::{InFlight, Outbox, WakeBatch};
 use crate::stats::{CallOutcome, EndpointStats, Stats};
-use crate::wire;
 
 /// What the rest of the host asks of an endpoint.
 pub enum Command {
     Connect {
         conn: ConnId,
-        session: Arc<Session>,
+        outbox: Arc<dyn Outbox>,
         auth: Option<String>,
     },
     /// A client's event. Its `ticket` (as an ack's and a message's) counts
@@ -93,7 +95,7 @@ pub enum Command {
     /// From the other nodes (`--redis`): a broadcast for local sockets, a
     /// request, or the link to publish through. Handled by the namespace
     /// without calling the guest (`namespace/cluster.rs`).
-    Cluster(crate::adapter::redis::Inbound),
+    Cluster(Inbound),
 }
 
 /// A new version, compiled and instantiated off the actor, to swap in
@@ -125,6 +127,13 @@ pub struct EndpointHandle {
     tx: Sender<Command>,
     /// Counts the commands waiting (`queue_depth` in /stats).
     stats: Arc<EndpointStats>,
+}
+
+/// The cluster delivers to an endpoint through its queue.
+impl ClusterSink for EndpointHandle {
+    fn deliver(&self, inbound: Inbound) {
+        self.send(Command::Cluster(inbound));
+    }
 }
 
 impl EndpointHandle {
@@ -314,7 +323,7 @@ impl EndpointActor {
     /// connection again (the rest keep waiting, ahead of newer ones).
     fn drain_backlog(&mut self, conn: ConnId) {
         loop {
-            let Some(socket) = self.ns().sockets.get_mut(&conn) else {
+            let Some(socket) = self.ns().conns.get_mut(&conn) else {
                 return;
             };
             if socket.parked {
@@ -331,7 +340,7 @@ impl EndpointActor {
     /// Whether `conn` is held by the guest; if so `command` (one of its
     /// events or messages) joins its backlog instead of running.
     fn park_if_held(&mut self, conn: ConnId, command: Command) -> Option<Command> {
-        match self.ns().sockets.get_mut(&conn) {
+        match self.ns().conns.get_mut(&conn) {
             Some(socket) if socket.parked => {
                 socket.backlog.push_back(command);
                 None
@@ -346,7 +355,7 @@ impl EndpointActor {
     fn release_all(&mut self) {
         let ns = self.ns();
         let held: Vec<ConnId> = ns
-            .sockets
+            .conns
             .iter_mut()
             .filter_map(|(conn, s)| std::mem::take(&mut s.parked).then_some(*conn))
             .collect();
@@ -364,11 +373,7 @@ impl EndpointActor {
             other => other,
         };
         match command {
-            Command::Connect {
-                conn,
-                session,
-                auth,
-            } => self.connect(conn, session, auth),
+            Command::Connect { conn, outbox, auth } => self.connect(conn, outbox, auth),
             Command::Event {
                 conn,
                 name,
@@ -377,7 +382,7 @@ impl EndpointActor {
                 ack,
                 ticket: _ticket,
             } => {
-                let Some(socket) = self.ns().sockets.get_mut(&conn) else {
+                let Some(socket) = self.ns().conns.get_mut(&conn) else {
                     return;
                 };
                 if let Some(id) = ack {
@@ -397,7 +402,7 @@ impl EndpointActor {
             } => {
                 let known = self
                     .ns()
-                    .sockets
+                    .conns
                     .get_mut(&conn)
                     .is_some_and(|s| s.server_acks.remove(&id));
                 if !known {
@@ -414,7 +419,7 @@ impl EndpointActor {
             Command::AckTimeout { conn, token } => {
                 let pending = self
                     .ns()
-                    .sockets
+                    .conns
                     .get_mut(&conn)
                     .is_some_and(|s| s.server_acks.remove(&token));
                 if pending {
@@ -428,12 +433,12 @@ impl EndpointActor {
                 text,
                 ticket: _ticket,
             } => {
-                if self.ns().sockets.contains_key(&conn) {
+                if self.ns().conns.contains_key(&conn) {
                     self.call("on-message", conn, |b, s| b.call_on_message(s, conn, &text));
                 }
             }
             Command::Disconnect { conn, reason } => {
-                if let Some(socket) = self.ns().remove_socket(conn) {
+                if let Some(socket) = self.ns().remove_conn(conn) {
                     self.departed(conn, socket, &reason);
                 }
             }
@@ -487,48 +492,48 @@ impl EndpointActor {
         self.call(export, 0, |_, s| f(&completions, s));
     }
 
-    fn connect(&mut self, conn: ConnId, session: Arc<Session>, auth: Option<String>) {
-        let socket = Socket::new(session.clone());
+    fn connect(&mut self, conn: ConnId, outbox: Arc<dyn Outbox>, auth: Option<String>) {
+        let socket = Conn::new(outbox.clone());
         let sid = socket.sid.clone();
         let endpoint = self.ns().name.clone();
-        self.ns().insert_socket(conn, socket);
+        self.ns().insert_conn(conn, socket);
         let info = ConnInfo {
             id: conn,
             sid: sid.to_string(),
             endpoint: endpoint.to_string(),
-            protocol: match session.generation {
+            protocol: match outbox.generation() {
                 Generation::Eio4 => Protocol::Eio4,
                 Generation::Eio3 => Protocol::Eio3,
-                Generation::Legacy => Protocol::Legacy,
+                Generation::Sio1 => Protocol::Legacy,
             },
-            transport: session.transport_name().to_string(),
-            remote_addr: session.info.remote_addr.to_string(),
-            query: session.info.query.clone(),
-            headers: session.info.headers.clone(),
+            transport: outbox.transport_name().to_string(),
+            remote_addr: outbox.handshake().remote_addr.to_string(),
+            query: outbox.handshake().query.clone(),
+            headers: outbox.handshake().headers.clone(),
             auth,
         };
         let verdict = self
             .call("on-connect", conn, |b, s| b.call_on_connect(s, &info))
             .unwrap_or_else(|| Err("handler failed".to_string()));
         let stats = self.stats.clone();
-        match (verdict, self.ns().sockets.get_mut(&conn)) {
+        match (verdict, self.ns().conns.get_mut(&conn)) {
             (Ok(()), Some(socket)) => {
                 stats.connects.fetch_add(1, Ordering::Relaxed);
-                let mut frames = wire::connect_frames(session.generation, &endpoint, &sid);
+                let mut frames = wire::connect_frames(outbox.generation(), &endpoint, &sid);
                 frames.extend(socket.held.take().unwrap_or_default());
-                session.push(&frames);
+                outbox.push(&frames);
                 tracing::debug!(endpoint = %endpoint, conn, sid = %sid, "connected");
             }
             (verdict, _) => {
                 let reason = verdict.err().unwrap_or_else(|| "disconnected".into());
                 self.stats.connects_refused.fetch_add(1, Ordering::Relaxed);
-                self.ns().remove_socket(conn);
-                session.push(&wire::connect_error_frames(
-                    session.generation,
+                self.ns().remove_conn(conn);
+                outbox.push(&wire::connect_error_frames(
+                    outbox.generation(),
                     &endpoint,
                     &reason,
                 ));
-                session.socket_layer().forget(&endpoint, conn);
+                outbox.forget(&endpoint, conn);
                 tracing::debug!(endpoint = %endpoint, conn, reason = %reason, "connect refused");
             }
         }
@@ -536,7 +541,7 @@ impl EndpointActor {
 
     /// A connection left: its pending emit-with-acks resolve empty, then the
     /// handler hears `on-disconnect`.
-    fn departed(&mut self, conn: ConnId, socket: Socket, reason: &str) {
+    fn departed(&mut self, conn: ConnId, socket: Conn, reason: &str) {
         for token in socket.server_acks {
             self.call("on-ack", conn, |b, s| {
                 b.call_on_ack(s, conn, token, None, &[])

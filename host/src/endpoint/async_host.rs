@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::fetch;
 use super::runtime::asynchronous::sio::realtime::async_host::Host;
 use super::runtime::{GuestState, HostError, HttpRequest};
-use crate::session::ConnId;
+use sio_protocol::ConnId;
 
 /// The longest URL a guest may pass.
 const MAX_URL: usize = 8 * 1024;
@@ -26,7 +26,7 @@ impl Host for GuestState {
     ) -> Result<(), HostError> {
         let ns = &mut self.ns;
         let result = match conn {
-            Some(c) if !ns.sockets.contains_key(&c) => Err(HostError::UnknownConn),
+            Some(c) if !ns.conns.contains_key(&c) => Err(HostError::UnknownConn),
             _ => ns
                 .timers
                 .set(
@@ -45,13 +45,13 @@ impl Host for GuestState {
     }
 
     fn hold(&mut self, conn: ConnId) -> Result<(), HostError> {
-        let result = self.ns.socket_mut(conn).map(|s| s.parked = true);
+        let result = self.ns.conn_mut(conn).map(|s| s.parked = true);
         self.ns.verdict(result)
     }
 
     fn release(&mut self, conn: ConnId) -> Result<(), HostError> {
         let ns = &mut self.ns;
-        let result = ns.socket_mut(conn).map(|s| std::mem::take(&mut s.parked));
+        let result = ns.conn_mut(conn).map(|s| std::mem::take(&mut s.parked));
         if let Ok(true) = result {
             ns.released.push(conn);
         }

@@ -16,7 +16,7 @@ use tokio::task::AbortHandle;
 
 use super::actor::Command;
 use super::namespace::SelfQueue;
-use crate::session::ConnId;
+use sio_protocol::ConnId;
 
 /// Pending timers one endpoint may have; more are refused
 /// (`limit-exceeded`): each costs a tokio task.

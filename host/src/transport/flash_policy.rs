@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::protocol::legacy;
+use sio_protocol::sio1;
 
 /// How long a client may take to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,9 +24,7 @@ pub async fn start(addr: SocketAddr) -> Result<SocketAddr> {
         .with_context(|| format!("binding the flash policy server on {addr}"))?;
     let local = listener.local_addr()?;
     // The reference's default: every domain, every port.
-    let policy: Arc<[u8]> = legacy::encode_flash_policy(&[("*", "*")])
-        .into_bytes()
-        .into();
+    let policy: Arc<[u8]> = sio1::encode_flash_policy(&[("*", "*")]).into_bytes().into();
     tokio::spawn(async move {
         loop {
             match listener.accept().await {
@@ -46,10 +44,10 @@ pub async fn start(addr: SocketAddr) -> Result<SocketAddr> {
 /// Read the request (up to its NUL, or as many bytes as it has), answer a
 /// policy request, close.
 async fn answer(mut stream: TcpStream, policy: Arc<[u8]>) {
-    let mut buf = [0u8; legacy::POLICY_FILE_REQUEST.len() + 1];
+    let mut buf = [0u8; sio1::POLICY_FILE_REQUEST.len() + 1];
     let mut got = 0;
     let read = async {
-        while got < legacy::POLICY_FILE_REQUEST.len() {
+        while got < sio1::POLICY_FILE_REQUEST.len() {
             match stream.read(&mut buf[got..]).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => got += n,
@@ -59,7 +57,7 @@ async fn answer(mut stream: TcpStream, policy: Arc<[u8]>) {
     if tokio::time::timeout(READ_TIMEOUT, read).await.is_err() {
         return;
     }
-    if legacy::is_policy_file_request(&buf[..got]) {
+    if sio1::is_policy_file_request(&buf[..got]) {
         let _ = stream.write_all(&policy).await;
     } else {
         tracing::debug!("flash policy server: not a policy request; closed");

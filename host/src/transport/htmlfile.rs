@@ -13,9 +13,10 @@ use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::header::{self, HeaderValue};
 use hyper::{Response, StatusCode};
 
-use crate::protocol::legacy;
-use crate::server::{Body, StreamingBody};
-use crate::session::{CloseReason, Drained, Frame, Session, TransportKind};
+use sio_protocol::{CloseReason, Frame, TransportKind, sio1};
+
+use crate::http::{Body, StreamingBody};
+use crate::session::{Drained, Session};
 
 const CONTENT_TYPE: &str = "text/html; charset=UTF-8";
 
@@ -31,9 +32,7 @@ impl Drop for Attached {
 /// The `<script>` chunk carrying a batch of packets.
 fn chunk(frames: &[Frame]) -> Bytes {
     let packets: Vec<&str> = frames.iter().filter_map(Frame::as_text).collect();
-    Bytes::from(legacy::encode_htmlfile_chunk(&legacy::encode_payload(
-        &packets,
-    )))
+    Bytes::from(sio1::encode_htmlfile_chunk(&sio1::encode_payload(&packets)))
 }
 
 fn with_headers<B>(body: B) -> Response<B> {
@@ -52,14 +51,14 @@ pub fn stream(session: Arc<Session>) -> Response<StreamingBody> {
     let chunks = stream::unfold(first, |state| async move {
         let (attached, first) = state?;
         let data = if first {
-            Bytes::from_static(legacy::HTMLFILE_PREAMBLE.as_bytes())
+            Bytes::from_static(sio1::HTMLFILE_PREAMBLE.as_bytes())
         } else {
             match attached.0.drain(TransportKind::Websocket).await {
                 Drained::Frames(frames) => chunk(&frames),
                 Drained::Closed(_) | Drained::Noop => return None,
             }
         };
-        attached.0.server.stats.bytes_out(data.len());
+        attached.0.ctx.stats.bytes_out(data.len());
         Some((
             Ok::<_, Infallible>(hyper::body::Frame::data(data)),
             Some((attached, false)),
@@ -71,10 +70,8 @@ pub fn stream(session: Arc<Session>) -> Response<StreamingBody> {
 /// The answer for a session the server does not know: the preamble and
 /// `7:::1+0` (the client handshakes again), and the end of the document.
 pub fn not_handshaken() -> Response<Body> {
-    let mut body = String::from(legacy::HTMLFILE_PREAMBLE);
-    body.push_str(&legacy::encode_htmlfile_chunk(
-        legacy::CLIENT_NOT_HANDSHAKEN,
-    ));
+    let mut body = String::from(sio1::HTMLFILE_PREAMBLE);
+    body.push_str(&sio1::encode_htmlfile_chunk(sio1::CLIENT_NOT_HANDSHAKEN));
     let mut res = with_headers(Full::new(Bytes::from(body)));
     *res.status_mut() = StatusCode::OK;
     res

@@ -1,11 +1,11 @@
 //! Transports: move Engine.IO packets between a socket and a session. They
-//! frame and unframe, nothing more; packets are decoded by `protocol` and
+//! frame and unframe, nothing more; packets are decoded by `sio_protocol` and
 //! acted on by `session`. Socket.IO protocol 1 (0.7-0.9 clients) uses the
 //! same polling and websocket transports, plus htmlfile and the Flash policy
-//! server; `legacy` routes its URLs.
+//! server; `sio1` routes its URLs.
 
 pub mod flash_policy;
 pub mod htmlfile;
-pub mod legacy;
 pub mod polling;
+pub mod sio1;
 pub mod websocket;

@@ -11,10 +11,12 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
-use crate::protocol::engineio::ErrorCode;
-use crate::server::{Body, engine_error};
-use crate::session::{CloseReason, Drained, Session, TransportKind};
-use crate::wire::{self, PollingFormat, PostKind};
+use sio_protocol::engineio::ErrorCode;
+use sio_protocol::wire::{self, PollingFormat, PostKind};
+use sio_protocol::{CloseReason, TransportKind};
+
+use crate::http::{Body, engine_error};
+use crate::session::{Drained, Session};
 
 /// Clears the session's "a poll is waiting" mark however the poll ends,
 /// including when hyper drops the future because the client went away.
@@ -72,12 +74,12 @@ pub async fn poll(session: &Arc<Session>, jsonp: Option<&str>) -> Response<Body>
                 Drained::Noop | Drained::Closed(CloseReason::ClientClose) => wire::noop(generation),
                 _ => wire::close(generation),
             };
-            session.server.stats.packets_out(1);
+            session.ctx.stats.packets_out(1);
             vec![frame]
         }
     };
     let payload = wire::polling_payload(session.generation, &format, &frames);
-    session.server.stats.bytes_out(payload.body.len());
+    session.ctx.stats.bytes_out(payload.body.len());
     text_response(StatusCode::OK, payload.body, payload.content_type)
 }
 
@@ -104,7 +106,7 @@ fn post_kind(req: &Request<Incoming>, jsonp: bool) -> PostKind {
 /// the request has a `j` parameter, so the body is a form.
 pub async fn post(session: &Arc<Session>, req: Request<Incoming>, jsonp: bool) -> Response<Body> {
     let kind = post_kind(&req, jsonp);
-    let max = session.server.config.max_payload;
+    let max = session.ctx.settings.max_payload;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -126,7 +128,7 @@ pub async fn post(session: &Arc<Session>, req: Request<Incoming>, jsonp: bool) -
             return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
         }
     };
-    session.server.stats.bytes_in(body.len());
+    session.ctx.stats.bytes_in(body.len());
     let packets = match wire::decode_post(session.generation, kind, &body) {
         Ok(p) => p,
         Err(e) => {

@@ -19,11 +19,11 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
-use crate::protocol::engineio::{ErrorCode, Packet};
-use crate::protocol::legacy;
-use crate::server::{Body, ServerState, engine_error, handshake_info_for};
-use crate::session::{CloseReason, Drained, Frame, Generation, Session, TransportKind};
-use crate::wire;
+use sio_protocol::engineio::{ErrorCode, Packet};
+use sio_protocol::{CloseReason, Frame, Generation, TransportKind, sio1, wire};
+
+use crate::http::{Body, engine_error, handshake_info_for};
+use crate::session::{Drained, Session, SessionContext};
 
 /// Bytes read from a websocket at a time, and the read buffer's starting
 /// size. tungstenite zero-fills it, so every connection holds it resident
@@ -46,7 +46,7 @@ type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 /// session of `generation` starts.
 pub fn accept(
     req: Request<Incoming>,
-    state: Arc<ServerState>,
+    ctx: Arc<SessionContext>,
     existing: Option<Arc<Session>>,
     generation: Generation,
     remote: SocketAddr,
@@ -54,12 +54,12 @@ pub fn accept(
     let info = handshake_info_for(remote, &req);
     // A client without binary support asks for base64 text frames instead.
     let base64 = info.query.iter().any(|(k, v)| k == "b64" && !v.is_empty());
-    let max = state.config.max_payload;
+    let max = ctx.settings.max_payload;
     upgrade(req, max, remote, move |ws| async move {
         match existing {
             Some(session) => upgrade_session(ws, session, base64).await,
             None => {
-                let session = Session::open(&state, generation, TransportKind::Websocket, info);
+                let session = Session::open(&ctx, generation, TransportKind::Websocket, info);
                 session.after_open();
                 spawn_run(ws, session, base64);
             }
@@ -70,7 +70,7 @@ pub fn accept(
 /// A protocol-1 websocket or flashsocket (`name`) for a handshaken session:
 /// it takes the session's queue at once. For a session the server does not
 /// know, the client gets `7:::1+0` and the socket closes.
-pub fn accept_legacy(
+pub fn accept_sio1(
     req: Request<Incoming>,
     max: usize,
     session: Option<Arc<Session>>,
@@ -80,11 +80,11 @@ pub fn accept_legacy(
     upgrade(req, max, remote, move |mut ws| async move {
         match session {
             Some(session) => {
-                session.attach_legacy(TransportKind::Websocket, name);
+                session.attach_sio1(TransportKind::Websocket, name);
                 spawn_run(ws, session, false);
             }
             None => {
-                let _ = ws.send(Message::text(legacy::CLIENT_NOT_HANDSHAKEN)).await;
+                let _ = ws.send(Message::text(sio1::CLIENT_NOT_HANDSHAKEN)).await;
                 let _ = ws.close(None).await;
             }
         }
@@ -253,7 +253,7 @@ fn count_in<T>(
     incoming: Option<Result<Message, T>>,
 ) -> Option<Result<Message, T>> {
     if let Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) = &incoming {
-        session.server.stats.bytes_in(m.len());
+        session.ctx.stats.bytes_in(m.len());
     }
     incoming
 }
@@ -268,7 +268,7 @@ async fn write_frames(
 ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
     for frame in frames {
         let message = to_message(generation, base64, frame);
-        session.server.stats.bytes_out(message.len());
+        session.ctx.stats.bytes_out(message.len());
         ws.feed(message).await?;
     }
     ws.flush().await

@@ -12,10 +12,10 @@ use serde_json::{Map, Value as Json, json};
 
 use super::{Encoded, Namespace, Target};
 use crate::adapter::redis::Inbound;
-use crate::adapter::redis_codec::{self as codec, Broadcast, Request, Selector};
-use crate::protocol::socketio;
-use crate::session::ConnId;
-use crate::wire;
+use sio_protocol::ConnId;
+use sio_protocol::redis_adapter::{self as codec, Broadcast, Request, Selector};
+use sio_protocol::socketio;
+use sio_protocol::wire;
 
 /// Broadcast acks from other nodes one connection may owe at once; past it a
 /// broadcast-with-ack still reaches the client, without asking for an ack
@@ -37,7 +37,7 @@ impl Namespace {
         let Some(link) = &self.cluster else {
             return;
         };
-        let sid_of = |conn: &ConnId| self.sockets.get(conn).map(|s| s.sid.to_string());
+        let sid_of = |conn: &ConnId| self.conns.get(conn).map(|s| s.sid.to_string());
         let (room, except) = match to {
             Target::Conn(_) => return,
             Target::Room(room) => (Some(room.as_str()), None),
@@ -77,8 +77,8 @@ impl Namespace {
                         || socketio::encode_event(&name, &b.event, &b.args_json, count, None);
                     let mut encoded = Encoded::new(&packet, &b.attachments);
                     for conn in conns {
-                        if let Some(socket) = self.sockets.get_mut(&conn) {
-                            socket.push(encoded.frames(socket.session.generation));
+                        if let Some(socket) = self.conns.get_mut(&conn) {
+                            socket.push(encoded.frames(socket.outbox.generation()));
                         }
                     }
                 }
@@ -116,7 +116,7 @@ impl Namespace {
             .collect();
         if to.rooms.is_empty() {
             return self
-                .sockets
+                .conns
                 .keys()
                 .copied()
                 .filter(|conn| !excluded.contains(conn))
@@ -154,7 +154,7 @@ impl Namespace {
                 let sids: Vec<Json> = self
                     .selected(&to)
                     .iter()
-                    .filter_map(|conn| self.sockets.get(conn))
+                    .filter_map(|conn| self.conns.get(conn))
                     .map(|s| Json::from(&*s.sid))
                     .collect();
                 let reply = codec::encode_response(&request_id, Some(("sockets", sids.into())));
@@ -201,7 +201,7 @@ impl Namespace {
                 let sockets: Vec<Json> = self
                     .selected(&to)
                     .iter()
-                    .filter_map(|conn| self.sockets.get(conn))
+                    .filter_map(|conn| self.conns.get(conn))
                     .map(|s| {
                         let pairs = |list: &[(String, String)]| -> Map<String, Json> {
                             list.iter()
@@ -211,9 +211,9 @@ impl Namespace {
                         json!({
                             "id": &*s.sid,
                             "handshake": {
-                                "headers": pairs(&s.session.info.headers),
-                                "query": pairs(&s.session.info.query),
-                                "address": s.session.info.remote_addr.ip().to_string(),
+                                "headers": pairs(&s.outbox.handshake().headers),
+                                "query": pairs(&s.outbox.handshake().query),
+                                "address": s.outbox.handshake().remote_addr.ip().to_string(),
                             },
                             "rooms": s.rooms.iter().collect::<Vec<_>>(),
                             "data": {},
@@ -259,13 +259,13 @@ impl Namespace {
         let mut asked = 0;
         for conn in self.selected(&b.to) {
             let token = self.next_token;
-            let Some(socket) = self.sockets.get_mut(&conn) else {
+            let Some(socket) = self.conns.get_mut(&conn) else {
                 continue;
             };
             let id = (socket.remote_acks.len() < MAX_REMOTE_ACKS).then_some(token);
             let packet = socketio::encode_event(&name, &b.event, &b.args_json, count, id);
             socket.push(&wire::message_frames(
-                socket.session.generation,
+                socket.outbox.generation(),
                 packet,
                 &b.attachments,
             ));
@@ -294,7 +294,7 @@ impl Namespace {
         attachments: &[Bytes],
     ) -> bool {
         let Some(waiting) = self
-            .sockets
+            .conns
             .get_mut(&conn)
             .and_then(|s| s.remote_acks.remove(&id))
         else {

@@ -16,10 +16,11 @@ use bytes::Bytes;
 use super::actor::Command;
 use super::runtime::{GuestState, HostError, LogLevel, Target};
 use super::timers::Timers;
+use sio_protocol::{ConnId, Frame, Generation, Sid, socketio, wire};
+
 use crate::adapter::LocalAdapter;
-use crate::protocol::socketio;
-use crate::session::{ConnId, Frame, Generation, Session};
-use crate::wire;
+use crate::adapter::redis::ClusterLink;
+use crate::outbox::Outbox;
 
 mod cluster;
 
@@ -33,10 +34,11 @@ const MAX_ATTACHMENTS: usize = 1_000;
 const MAX_LOG_LINE: usize = 16 * 1024;
 
 /// One connection of this endpoint.
-pub(crate) struct Socket {
-    pub session: Arc<Session>,
+pub(crate) struct Conn {
+    /// The client's session, as far as an endpoint may see it.
+    pub outbox: Arc<dyn Outbox>,
     /// The Socket.IO id the client sees.
-    pub sid: Arc<str>,
+    pub sid: Sid,
     /// Frames emitted while `on-connect` runs wait here until the CONNECT
     /// reply has gone out (or are dropped if the connect is refused).
     pub held: Option<Vec<Frame>>,
@@ -55,11 +57,11 @@ pub(crate) struct Socket {
     pub backlog: VecDeque<Command>,
 }
 
-impl Socket {
-    pub fn new(session: Arc<Session>) -> Socket {
-        Socket {
-            session,
-            sid: crate::server::random_id().into(),
+impl Conn {
+    pub fn new(outbox: Arc<dyn Outbox>) -> Conn {
+        Conn {
+            outbox,
+            sid: Sid::random(),
             held: Some(Vec::new()),
             rooms: HashSet::new(),
             client_acks: HashSet::new(),
@@ -74,7 +76,7 @@ impl Socket {
         match &mut self.held {
             Some(held) => held.extend_from_slice(frames),
             None => {
-                self.session.push(frames);
+                self.outbox.push(frames);
             }
         }
     }
@@ -86,7 +88,7 @@ struct Encoded<'a> {
     attachments: &'a [Bytes],
     eio4: Option<Vec<Frame>>,
     eio3: Option<Vec<Frame>>,
-    legacy: Option<Vec<Frame>>,
+    sio1: Option<Vec<Frame>>,
 }
 
 impl<'a> Encoded<'a> {
@@ -96,7 +98,7 @@ impl<'a> Encoded<'a> {
             attachments,
             eio4: None,
             eio3: None,
-            legacy: None,
+            sio1: None,
         }
     }
 
@@ -104,7 +106,7 @@ impl<'a> Encoded<'a> {
         let slot = match generation {
             Generation::Eio4 => &mut self.eio4,
             Generation::Eio3 => &mut self.eio3,
-            Generation::Legacy => &mut self.legacy,
+            Generation::Sio1 => &mut self.sio1,
         };
         slot.get_or_insert_with(|| {
             wire::message_frames(generation, (self.packet)(), self.attachments)
@@ -121,7 +123,7 @@ pub(crate) struct SelfQueue {
 
 pub struct Namespace {
     pub name: Arc<str>,
-    pub(crate) sockets: HashMap<ConnId, Socket>,
+    pub(crate) conns: HashMap<ConnId, Conn>,
     rooms: LocalAdapter,
     next_token: u64,
     /// Connections the guest disconnected during the current call; the actor
@@ -136,7 +138,7 @@ pub struct Namespace {
     /// Messages the running call may still send (`GuestLimits`).
     outbound_left: u32,
     /// The other nodes (`--redis`), once attached (see `cluster.rs`).
-    cluster: Option<crate::adapter::redis::ClusterLink>,
+    cluster: Option<ClusterLink>,
     /// Pending `async-host` timers; they move with the namespace.
     pub(crate) timers: Timers,
     /// Connections the guest released during the current call; the actor
@@ -150,7 +152,7 @@ impl Namespace {
     pub fn new(name: Arc<str>, max_payload: usize) -> Namespace {
         Namespace {
             name,
-            sockets: HashMap::new(),
+            conns: HashMap::new(),
             rooms: LocalAdapter::default(),
             next_token: 1,
             departed: Vec::new(),
@@ -211,14 +213,14 @@ impl Namespace {
 
     /// A new connection. Like a Socket.IO socket it is in the room named by
     /// its id, so `to(id)` and `except(id)` from other nodes find it.
-    pub(crate) fn insert_socket(&mut self, conn: ConnId, mut socket: Socket) {
+    pub(crate) fn insert_conn(&mut self, conn: ConnId, mut socket: Conn) {
         socket.rooms.insert(socket.sid.to_string());
         self.rooms.join(&socket.sid, conn);
-        self.sockets.insert(conn, socket);
+        self.conns.insert(conn, socket);
     }
 
-    pub(crate) fn remove_socket(&mut self, conn: ConnId) -> Option<Socket> {
-        let socket = self.sockets.remove(&conn)?;
+    pub(crate) fn remove_conn(&mut self, conn: ConnId) -> Option<Conn> {
+        let socket = self.conns.remove(&conn)?;
         for room in &socket.rooms {
             self.rooms.leave(room, conn);
         }
@@ -269,22 +271,22 @@ impl Namespace {
         }
     }
 
-    pub(crate) fn socket_mut(&mut self, conn: ConnId) -> Result<&mut Socket, HostError> {
-        self.sockets.get_mut(&conn).ok_or(HostError::UnknownConn)
+    pub(crate) fn conn_mut(&mut self, conn: ConnId) -> Result<&mut Conn, HostError> {
+        self.conns.get_mut(&conn).ok_or(HostError::UnknownConn)
     }
 
     /// Send one packet to every receiver of `to`, encoding it once per wire
     /// generation.
     fn deliver(&mut self, to: &Target, mut encoded: Encoded<'_>) -> Result<(), HostError> {
-        let mut one = |socket: &mut Socket| {
-            let frames = encoded.frames(socket.session.generation);
+        let mut one = |socket: &mut Conn| {
+            let frames = encoded.frames(socket.outbox.generation());
             socket.push(frames);
         };
         match to {
-            Target::Conn(conn) => one(self.sockets.get_mut(conn).ok_or(HostError::UnknownConn)?),
+            Target::Conn(conn) => one(self.conns.get_mut(conn).ok_or(HostError::UnknownConn)?),
             Target::Room(room) => {
                 for conn in self.rooms.members(room) {
-                    if let Some(s) = self.sockets.get_mut(&conn) {
+                    if let Some(s) = self.conns.get_mut(&conn) {
                         one(s);
                     }
                 }
@@ -292,15 +294,15 @@ impl Namespace {
             Target::RoomExcept((room, except)) => {
                 for conn in self.rooms.members(room) {
                     if conn != *except
-                        && let Some(s) = self.sockets.get_mut(&conn)
+                        && let Some(s) = self.conns.get_mut(&conn)
                     {
                         one(s);
                     }
                 }
             }
-            Target::All => self.sockets.values_mut().for_each(one),
+            Target::All => self.conns.values_mut().for_each(one),
             Target::AllExcept(except) => self
-                .sockets
+                .conns
                 .iter_mut()
                 .filter(|(conn, _)| *conn != except)
                 .for_each(|(_, s)| one(s)),
@@ -430,7 +432,7 @@ impl Namespace {
         attachments: Vec<Vec<u8>>,
         timeout_ms: u32,
     ) -> Result<u64, HostError> {
-        self.socket_mut(to)?;
+        self.conn_mut(to)?;
         let token = self.next_token;
         self.emit_packet(
             &Target::Conn(to),
@@ -440,7 +442,7 @@ impl Namespace {
             Some(token),
         )?;
         self.next_token += 1;
-        self.socket_mut(to)?.server_acks.insert(token);
+        self.conn_mut(to)?.server_acks.insert(token);
         if timeout_ms > 0
             && let Some(q) = self.queue.clone()
         {
@@ -463,20 +465,20 @@ impl Namespace {
         // ack ids the client asked for, and a flood must not cost the reply.
         self.check_args(args_json, &attachments)?;
         let name = self.name.clone();
-        let socket = self.socket_mut(conn)?;
+        let socket = self.conn_mut(conn)?;
         if !socket.client_acks.remove(&ack_id) {
             return Err(HostError::UnknownAck);
         }
         let attachments: Vec<Bytes> = attachments.into_iter().map(Bytes::from).collect();
         let packet = socketio::encode_ack(&name, ack_id, args_json, attachments.len());
-        let frames = wire::message_frames(socket.session.generation, packet, &attachments);
+        let frames = wire::message_frames(socket.outbox.generation(), packet, &attachments);
         socket.push(&frames);
         Ok(())
     }
 
     fn join(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
         Namespace::check_room(&room)?;
-        let socket = self.socket_mut(conn)?;
+        let socket = self.conn_mut(conn)?;
         if socket.rooms.len() >= MAX_ROOMS_PER_CONN && !socket.rooms.contains(&room) {
             return Err(HostError::LimitExceeded);
         }
@@ -487,20 +489,20 @@ impl Namespace {
 
     fn leave(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
         Namespace::check_room(&room)?;
-        self.socket_mut(conn)?.rooms.remove(&room);
+        self.conn_mut(conn)?.rooms.remove(&room);
         self.rooms.leave(&room, conn);
         Ok(())
     }
 
     fn disconnect(&mut self, conn: ConnId) -> Result<(), HostError> {
-        let mut socket = self.remove_socket(conn).ok_or(HostError::UnknownConn)?;
+        let mut socket = self.remove_conn(conn).ok_or(HostError::UnknownConn)?;
         let packet = socketio::encode_disconnect(&self.name);
         socket.push(&wire::message_frames(
-            socket.session.generation,
+            socket.outbox.generation(),
             packet,
             &[],
         ));
-        socket.session.socket_layer().forget(&self.name, conn);
+        socket.outbox.forget(&self.name, conn);
         self.departed.push((conn, "server namespace disconnect"));
         Ok(())
     }

@@ -10,8 +10,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-mod legacy;
-pub use legacy::{LEGACY_TRANSPORTS, LegacyConfig, LegacyOverrides, LegacySection};
+mod sio1;
+pub use sio1::{SIO1_TRANSPORTS, Sio1Config, Sio1Overrides, Sio1Section};
 
 /// Where the Socket.IO endpoint is mounted.
 pub const SOCKET_IO_PATH: &str = "/socket.io/";
@@ -192,7 +192,7 @@ pub struct Config {
     /// Where the endpoints came from, to read them again on a reload.
     pub source: EndpointSource,
     /// Socket.IO protocol 1 (0.7-0.9 clients).
-    pub legacy: LegacyConfig,
+    pub sio1: Sio1Config,
 }
 
 /// The local admin endpoint: HTTP on a loopback address, every request
@@ -243,7 +243,7 @@ fn merge_endpoints(endpoints: &mut Vec<EndpointConfig>, cli: &[EndpointConfig]) 
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub config_file: Option<PathBuf>,
-    pub legacy: LegacyOverrides,
+    pub sio1: Sio1Overrides,
     pub endpoints: Vec<EndpointConfig>,
     pub listen: Option<SocketAddr>,
     pub ping_interval: Option<Duration>,
@@ -390,7 +390,7 @@ impl Config {
             redis: o.redis.or(server.redis.clone()),
             admin,
             source,
-            legacy: LegacyConfig::resolve(o.legacy, file.legacy.clone().unwrap_or_default())?,
+            sio1: Sio1Config::resolve(o.sio1, file.legacy.clone().unwrap_or_default())?,
         };
         config.validate()?;
         Ok(config)
@@ -536,8 +536,9 @@ pub struct FileConfig {
     pub server: Option<ServerSection>,
     #[serde(default)]
     pub endpoints: BTreeMap<String, EndpointSection>,
-    /// Socket.IO protocol 1's settings (see [`LegacySection`]).
-    pub legacy: Option<LegacySection>,
+    /// Socket.IO protocol 1's settings (see [`Sio1Section`]); the table is
+    /// `[legacy]` in sio.toml, as the flags are `--legacy-*`.
+    pub legacy: Option<Sio1Section>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

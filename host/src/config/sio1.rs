@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 use serde::Deserialize;
 
 /// The five transports of protocol 1, in the 0.9 client's order.
-pub const LEGACY_TRANSPORTS: [&str; 5] = [
+pub const SIO1_TRANSPORTS: [&str; 5] = [
     "websocket",
     "flashsocket",
     "htmlfile",
@@ -24,7 +24,7 @@ pub const DEFAULT_LEGACY_TRANSPORTS: [&str; 4] =
     ["websocket", "htmlfile", "xhr-polling", "jsonp-polling"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LegacyConfig {
+pub struct Sio1Config {
     /// Between the server's `2::` on websocket, flashsocket and htmlfile.
     pub heartbeat_interval: Duration,
     /// Advertised at the handshake (whole seconds, rounded up): how long the
@@ -37,7 +37,7 @@ pub struct LegacyConfig {
     /// How long a poll with nothing to carry waits before it is answered
     /// `8::`; must stay under the close timeout.
     pub polling_duration: Duration,
-    /// The transports offered, names from [`LEGACY_TRANSPORTS`].
+    /// The transports offered, names from [`SIO1_TRANSPORTS`].
     pub transports: Vec<&'static str>,
     /// The Flash socket policy server's port (0: any free one); None: off.
     /// Only with flashsocket among the transports.
@@ -46,7 +46,7 @@ pub struct LegacyConfig {
 
 /// What the command line gave (None/empty: not given).
 #[derive(Debug, Clone, Default)]
-pub struct LegacyOverrides {
+pub struct Sio1Overrides {
     pub heartbeat_interval: Option<Duration>,
     pub heartbeat_timeout: Option<Duration>,
     pub close_timeout: Option<Duration>,
@@ -68,7 +68,7 @@ pub struct LegacyOverrides {
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct LegacySection {
+pub struct Sio1Section {
     pub heartbeat_interval: Option<u64>,
     pub heartbeat_timeout: Option<u64>,
     pub close_timeout: Option<u64>,
@@ -77,11 +77,11 @@ pub struct LegacySection {
     pub flash_policy_port: Option<u16>,
 }
 
-impl LegacyConfig {
+impl Sio1Config {
     /// Flags over the file over the defaults, validated.
-    pub fn resolve(o: LegacyOverrides, file: LegacySection) -> Result<LegacyConfig> {
+    pub fn resolve(o: Sio1Overrides, file: Sio1Section) -> Result<Sio1Config> {
         let ms = Duration::from_millis;
-        let d = LegacyConfig::default();
+        let d = Sio1Config::default();
         let millis = |d: Duration| d.as_millis() as u64;
         let names = if o.transports.is_empty() {
             file.transports
@@ -91,17 +91,17 @@ impl LegacyConfig {
         };
         let mut transports = Vec::with_capacity(names.len());
         for name in names.iter().flat_map(|n| n.split(',')).map(str::trim) {
-            let Some(known) = LEGACY_TRANSPORTS.iter().find(|t| **t == name) else {
+            let Some(known) = SIO1_TRANSPORTS.iter().find(|t| **t == name) else {
                 bail!(
                     "unknown legacy transport {name:?} (known: {})",
-                    LEGACY_TRANSPORTS.join(", ")
+                    SIO1_TRANSPORTS.join(", ")
                 );
             };
             if !transports.contains(known) {
                 transports.push(*known);
             }
         }
-        let config = LegacyConfig {
+        let config = Sio1Config {
             heartbeat_interval: o.heartbeat_interval.unwrap_or(ms(file
                 .heartbeat_interval
                 .unwrap_or(millis(d.heartbeat_interval)))),
@@ -161,11 +161,11 @@ impl LegacyConfig {
     }
 }
 
-impl Default for LegacyConfig {
+impl Default for Sio1Config {
     /// The socket.io 0.9 server's timers, with the polling duration under
     /// the close timeout.
-    fn default() -> LegacyConfig {
-        LegacyConfig {
+    fn default() -> Sio1Config {
+        Sio1Config {
             heartbeat_interval: Duration::from_secs(25),
             heartbeat_timeout: Duration::from_secs(60),
             close_timeout: Duration::from_secs(60),
@@ -182,16 +182,16 @@ mod tests {
 
     #[test]
     fn defaults_and_overrides() {
-        let d = LegacyConfig::default();
+        let d = Sio1Config::default();
         assert_eq!(d.heartbeat_timeout, Duration::from_secs(60));
         assert_eq!(d.transports, DEFAULT_LEGACY_TRANSPORTS.to_vec());
-        let c = LegacyConfig::resolve(
-            LegacyOverrides {
+        let c = Sio1Config::resolve(
+            Sio1Overrides {
                 transports: vec!["xhr-polling,websocket".into(), "flashsocket".into()],
                 flash_policy_port: Some(0),
                 ..Default::default()
             },
-            LegacySection {
+            Sio1Section {
                 close_timeout: Some(30_000),
                 ..Default::default()
             },
@@ -203,23 +203,23 @@ mod tests {
 
     #[test]
     fn refusals() {
-        let bad = |o: LegacyOverrides| LegacyConfig::resolve(o, LegacySection::default());
+        let bad = |o: Sio1Overrides| Sio1Config::resolve(o, Sio1Section::default());
         assert!(
-            bad(LegacyOverrides {
+            bad(Sio1Overrides {
                 transports: vec!["carrier-pigeon".into()],
                 ..Default::default()
             })
             .is_err()
         );
         assert!(
-            bad(LegacyOverrides {
+            bad(Sio1Overrides {
                 flash_policy_port: Some(843),
                 ..Default::default()
             })
             .is_err()
         );
         assert!(
-            bad(LegacyOverrides {
+            bad(Sio1Overrides {
                 polling_duration: Some(Duration::from_secs(90)),
                 ..Default::default()
             })
@@ -239,7 +239,7 @@ mod tests {
             "#,
         )
         .unwrap();
-        let c = LegacyConfig::resolve(LegacyOverrides::default(), file.legacy.unwrap()).unwrap();
+        let c = Sio1Config::resolve(Sio1Overrides::default(), file.legacy.unwrap()).unwrap();
         assert_eq!(c.heartbeat_interval, Duration::from_secs(10));
         assert_eq!(c.close_timeout, Duration::from_secs(30));
         assert_eq!(c.transports, ["websocket", "flashsocket"]);
@@ -249,8 +249,8 @@ mod tests {
 
     #[test]
     fn handshake_seconds_round_up() {
-        assert_eq!(LegacyConfig::handshake_secs(Duration::from_millis(1)), 1);
-        assert_eq!(LegacyConfig::handshake_secs(Duration::from_millis(1500)), 2);
-        assert_eq!(LegacyConfig::handshake_secs(Duration::from_secs(60)), 60);
+        assert_eq!(Sio1Config::handshake_secs(Duration::from_millis(1)), 1);
+        assert_eq!(Sio1Config::handshake_secs(Duration::from_millis(1500)), 2);
+        assert_eq!(Sio1Config::handshake_secs(Duration::from_secs(60)), 60);
     }
 }

@@ -114,11 +114,14 @@ pub fn part(packet: &Packet) -> PartBuf<'_> {
 /// A [`Part`] whose text is owned (see [`part`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartBuf<'a> {
+    /// A text packet, type character included, owned.
     Text(String),
+    /// The data of a binary message (without its type byte), borrowed.
     Binary(&'a [u8]),
 }
 
 impl PartBuf<'_> {
+    /// The borrowed [`Part`] the payload encoders take.
     pub fn as_part(&self) -> Part<'_> {
         match self {
             PartBuf::Text(text) => Part::Text(text),

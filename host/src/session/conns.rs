@@ -1,6 +1,7 @@
-//! The Socket.IO layer of one session: which namespaces the client joined,
-//! binary packets waiting for their attachments, and routing each decoded
-//! message to the endpoint actor that serves its namespace.
+//! The Socket.IO side of one session, its conns: which namespaces the
+//! client joined (one conn each), binary packets waiting for their
+//! attachments, and routing each decoded message to the endpoint actor
+//! that serves its namespace.
 //!
 //! Messages for one session reach an actor in the order they arrived, which
 //! is what keeps a connection's events in order through the handler.
@@ -10,11 +11,11 @@ use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 
+use sio_protocol::socketio::Message;
+use sio_protocol::{CloseReason, ConnId, Frame, sio1, wire};
+
+use super::Session;
 use crate::endpoint::{Command, EndpointHandle};
-use crate::protocol::legacy::{self, LegacyPacket};
-use crate::protocol::socketio::Message;
-use crate::session::{CloseReason, ConnId, Frame, Session};
-use crate::wire;
 
 /// One namespace the client joined.
 struct Joined {
@@ -60,13 +61,14 @@ impl JoinedList {
     }
 }
 
+/// A session's conns (see the module doc).
 #[derive(Default)]
-pub struct SocketLayer {
+pub(super) struct Conns {
     joined: JoinedList,
     pending: Option<PendingBinary>,
 }
 
-impl SocketLayer {
+impl Conns {
     /// Whether the client is in at least one namespace (the connect
     /// timeout closes sessions that are not).
     pub fn has_joined(&self) -> bool {
@@ -89,19 +91,15 @@ impl SocketLayer {
     /// A protocol-1 packet from the client. Err closes the session.
     ///
     /// What has a place in the shared model goes through
-    /// [`SocketLayer::on_message`]; message and json packets go to the
+    /// [`Conns::on_message`]; message and json packets go to the
     /// endpoint's `on-message`; packets with a plain id are acknowledged
     /// (`6::<endpoint>:<id>`) once handed on. Packets for an endpoint the
     /// client has not joined are dropped and logged, as TornadIO2 does (the
     /// reference server delivers them anyway).
-    pub fn on_legacy_text(
-        &mut self,
-        session: &Arc<Session>,
-        text: &str,
-    ) -> Result<(), CloseReason> {
-        let packet = match legacy::decode(text) {
+    pub fn on_sio1_text(&mut self, session: &Arc<Session>, text: &str) -> Result<(), CloseReason> {
+        let packet = match sio1::decode(text) {
             Ok(packet) => packet,
-            Err(legacy::DecodeError::ReservedEvent(name)) => {
+            Err(sio1::DecodeError::ReservedEvent(name)) => {
                 // The reference drops these (`disconnect` is its blacklist).
                 tracing::debug!(sid = %session.sid, event = %name, "reserved event name dropped");
                 return Ok(());
@@ -112,22 +110,22 @@ impl SocketLayer {
             }
         };
         match &packet {
-            LegacyPacket::Heartbeat | LegacyPacket::Noop | LegacyPacket::Error { .. } => {
+            sio1::Packet::Heartbeat | sio1::Packet::Noop | sio1::Packet::Error { .. } => {
                 return Ok(());
             }
             // `0::` ends the whole session; every endpoint hears it as the
             // client's own disconnect.
-            LegacyPacket::Disconnect { nsp } if nsp == "/" => {
+            sio1::Packet::Disconnect { nsp } if nsp == "/" => {
                 std::mem::take(self).disconnect_all("client namespace disconnect");
                 return Err(CloseReason::ClientClose);
             }
             // The root endpoint is joined when the transport opens.
-            LegacyPacket::Connect { nsp, .. } if nsp == "/" => return Ok(()),
-            LegacyPacket::Connect { .. } | LegacyPacket::Disconnect { .. } => {}
-            LegacyPacket::Message { nsp, .. }
-            | LegacyPacket::Json { nsp, .. }
-            | LegacyPacket::Event { nsp, .. }
-            | LegacyPacket::Ack { nsp, .. } => {
+            sio1::Packet::Connect { nsp, .. } if nsp == "/" => return Ok(()),
+            sio1::Packet::Connect { .. } | sio1::Packet::Disconnect { .. } => {}
+            sio1::Packet::Message { nsp, .. }
+            | sio1::Packet::Json { nsp, .. }
+            | sio1::Packet::Event { nsp, .. }
+            | sio1::Packet::Ack { nsp, .. } => {
                 if !self.joined.contains_key(nsp) {
                     tracing::debug!(sid = %session.sid, nsp = %nsp, "packet for an endpoint not joined; dropped");
                     return Ok(());
@@ -136,8 +134,8 @@ impl SocketLayer {
         }
         let auto_ack = packet.auto_ack();
         match packet {
-            LegacyPacket::Message { nsp, text, .. }
-            | LegacyPacket::Json {
+            sio1::Packet::Message { nsp, text, .. }
+            | sio1::Packet::Json {
                 nsp, json: text, ..
             } => {
                 if let Some(j) = self.joined.get(&nsp) {
@@ -228,7 +226,7 @@ impl SocketLayer {
     /// would reach every namespace of a 2.x client as an error.
     /// Returns whether it did.
     pub fn connect_default(&mut self, session: &Arc<Session>) -> bool {
-        let served = session.server.endpoints.contains_key("/");
+        let served = session.ctx.endpoints.contains_key("/");
         if served {
             self.connect(session, "/".to_owned(), None);
         }
@@ -236,12 +234,9 @@ impl SocketLayer {
     }
 
     fn connect(&mut self, session: &Arc<Session>, nsp: String, auth: Option<String>) {
-        let server = &session.server;
-        let Some(endpoint) = server.endpoints.get(&nsp) else {
-            server
-                .stats
-                .unknown_namespace
-                .fetch_add(1, Ordering::Relaxed);
+        let ctx = &session.ctx;
+        let Some(endpoint) = ctx.endpoints.get(&nsp) else {
+            ctx.stats.unknown_namespace.fetch_add(1, Ordering::Relaxed);
             session.push(&wire::connect_error_frames(
                 session.generation,
                 &nsp,
@@ -254,7 +249,7 @@ impl SocketLayer {
             // server ignores it, and so do we.
             return;
         }
-        let conn = server.next_conn.fetch_add(1, Ordering::Relaxed);
+        let conn = ctx.next_conn.fetch_add(1, Ordering::Relaxed);
         self.joined.insert(
             nsp.clone(),
             Joined {
@@ -264,7 +259,7 @@ impl SocketLayer {
         );
         endpoint.send(Command::Connect {
             conn,
-            session: session.clone(),
+            outbox: session.clone(),
             auth,
         });
     }

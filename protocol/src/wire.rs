@@ -17,26 +17,26 @@
 //! | CONNECT_ERROR | `4{"message":".."}` | `4".."` |
 //! | namespace query | part of the name | the CONNECT's auth |
 //!
-//! Socket.IO protocol 1 (0.7-0.9 clients, [`Generation::Legacy`]) has no
+//! Socket.IO protocol 1 (0.7-0.9 clients, [`Generation::Sio1`]) has no
 //! Engine.IO layer: a frame is one protocol-1 packet (`5::/chat:{..}`), a
 //! websocket message carries one, a polling body frames several as
 //! `\u{fffd}<len>\u{fffd}<packet>`, and inbound text reaches the session as
 //! an Engine.IO message holding the packet text. Outbound Socket.IO packets
-//! are translated packet by packet ([`legacy_frame`]); binary attachments
+//! are translated packet by packet ([`sio1_frame`]); binary attachments
 //! cannot travel (docs/protocol.md).
 
 use base64::Engine as _;
 use bytes::Bytes;
 
-use crate::protocol::engineio::{self, DecodeError, Packet};
-use crate::protocol::socketio::{self, Message};
-use crate::protocol::{engineio3, jsonp, legacy, socketio4};
-use crate::session::{Frame, Generation};
+use crate::engineio::{self, DecodeError, Packet};
+use crate::model::{Frame, Generation};
+use crate::socketio::{self, Message};
+use crate::{engineio3, jsonp, sio1, socketio4};
 
 /// The noop packet: what ends a poll with nothing to carry.
 pub fn noop(generation: Generation) -> Frame {
     match generation {
-        Generation::Legacy => Frame::text(legacy::NOOP),
+        Generation::Sio1 => Frame::text(sio1::NOOP),
         Generation::Eio4 | Generation::Eio3 => Frame::packet(&Packet::Noop),
     }
 }
@@ -44,7 +44,7 @@ pub fn noop(generation: Generation) -> Frame {
 /// The close packet (protocol 1: `0::`, the session is over).
 pub fn close(generation: Generation) -> Frame {
     match generation {
-        Generation::Legacy => Frame::text(legacy::encode_disconnect("/")),
+        Generation::Sio1 => Frame::text(sio1::encode_disconnect("/")),
         Generation::Eio4 | Generation::Eio3 => Frame::packet(&Packet::Close),
     }
 }
@@ -54,7 +54,7 @@ pub fn close(generation: Generation) -> Frame {
 /// no error format to follow); None: Engine.IO's error JSON.
 pub fn post_refusal(generation: Generation, reason: &str) -> Option<String> {
     match generation {
-        Generation::Legacy => Some(format!("malformed payload: {reason}")),
+        Generation::Sio1 => Some(format!("malformed payload: {reason}")),
         Generation::Eio4 | Generation::Eio3 => None,
     }
 }
@@ -62,7 +62,7 @@ pub fn post_refusal(generation: Generation, reason: &str) -> Option<String> {
 /// The body of the answer to a polling POST.
 pub fn post_answer(generation: Generation) -> &'static str {
     match generation {
-        Generation::Legacy => legacy::POST_ANSWER,
+        Generation::Sio1 => sio1::POST_ANSWER,
         Generation::Eio4 | Generation::Eio3 => "ok",
     }
 }
@@ -72,8 +72,8 @@ pub fn post_answer(generation: Generation) -> &'static str {
 /// The frames carrying one Socket.IO packet: an Engine.IO message holding
 /// the packet text, then one binary message per attachment.
 pub fn message_frames(generation: Generation, packet: String, attachments: &[Bytes]) -> Vec<Frame> {
-    if generation == Generation::Legacy {
-        return legacy_frame(&packet, attachments).into_iter().collect();
+    if generation == Generation::Sio1 {
+        return sio1_frame(&packet, attachments).into_iter().collect();
     }
     let mut text = String::with_capacity(packet.len() + 1);
     text.push('4');
@@ -87,7 +87,7 @@ pub fn message_frames(generation: Generation, packet: String, attachments: &[Byt
                 .iter()
                 .map(|a| Frame::binary(engineio3::binary_frame(a))),
         ),
-        Generation::Legacy => {}
+        Generation::Sio1 => {}
     }
     frames
 }
@@ -97,7 +97,7 @@ pub fn message_frames(generation: Generation, packet: String, attachments: &[Byt
 /// other events `5::..` (an ack id as a data ack, `id+`), acks `6::..`,
 /// disconnects `0::..`. Packets with binary attachments have no protocol-1
 /// form and are not sent (logged).
-fn legacy_frame(packet: &str, attachments: &[Bytes]) -> Option<Frame> {
+fn sio1_frame(packet: &str, attachments: &[Bytes]) -> Option<Frame> {
     let message = match socketio::decode(packet) {
         Ok(m) => m,
         Err(e) => {
@@ -113,8 +113,8 @@ fn legacy_frame(packet: &str, attachments: &[Bytes]) -> Option<Frame> {
             tracing::debug!("binary packet not sent to a protocol-1 client (no binary there)");
             return None;
         }
-        Message::Connect { nsp, .. } => legacy::encode_connect(&nsp),
-        Message::Disconnect { nsp } => legacy::encode_disconnect(&nsp),
+        Message::Connect { nsp, .. } => sio1::encode_connect(&nsp),
+        Message::Disconnect { nsp } => sio1::encode_disconnect(&nsp),
         Message::Event {
             nsp,
             name,
@@ -122,10 +122,10 @@ fn legacy_frame(packet: &str, attachments: &[Bytes]) -> Option<Frame> {
             ack,
             ..
         } => match (ack, name.as_str(), single_string(&args)) {
-            (None, "message", Some(text)) => legacy::encode_message(&nsp, None, &text),
-            _ => legacy::encode_event(&nsp, ack.map(legacy::AckRequest::Data), &name, &args),
+            (None, "message", Some(text)) => sio1::encode_message(&nsp, None, &text),
+            _ => sio1::encode_event(&nsp, ack.map(sio1::AckRequest::Data), &name, &args),
         },
-        Message::Ack { nsp, id, args, .. } => legacy::encode_ack(&nsp, id, &args),
+        Message::Ack { nsp, id, args, .. } => sio1::encode_ack(&nsp, id, &args),
     };
     Some(Frame::text(text))
 }
@@ -145,7 +145,7 @@ pub fn connect_frames(generation: Generation, nsp: &str, sid: &str) -> Vec<Frame
         Generation::Eio4 => socketio::encode_connect(nsp, sid),
         Generation::Eio3 => socketio4::encode_connect(nsp),
         // `1::` / `1::/chat`: the client has no Socket.IO id.
-        Generation::Legacy => return vec![Frame::text(legacy::encode_connect(nsp))],
+        Generation::Sio1 => return vec![Frame::text(sio1::encode_connect(nsp))],
     };
     message_frames(generation, packet, &[])
 }
@@ -158,9 +158,9 @@ pub fn connect_error_frames(generation: Generation, nsp: &str, message: &str) ->
     let packet = match generation {
         Generation::Eio4 => socketio::encode_connect_error(nsp, message),
         Generation::Eio3 => socketio4::encode_connect_error(nsp, message),
-        Generation::Legacy => {
-            let unauthorized = Some(legacy::ErrorReason::Unauthorized);
-            let mut frames = vec![Frame::text(legacy::encode_error(nsp, unauthorized, None))];
+        Generation::Sio1 => {
+            let unauthorized = Some(sio1::ErrorReason::Unauthorized);
+            let mut frames = vec![Frame::text(sio1::encode_error(nsp, unauthorized, None))];
             if nsp == "/" {
                 frames.push(close(generation));
             }
@@ -180,7 +180,7 @@ pub fn base64_frame(generation: Generation, frame: &Frame) -> Frame {
     let mut out = String::with_capacity(2 + frame.len().div_ceil(3) * 4);
     match generation {
         // Protocol 1 frames are all text.
-        Generation::Legacy => return frame.clone(),
+        Generation::Sio1 => return frame.clone(),
         Generation::Eio4 => {
             out.push('b');
             base64::engine::general_purpose::STANDARD.encode_string(frame.bytes(), &mut out);
@@ -250,14 +250,14 @@ pub fn polling_payload(
             }
             engineio3::encode_payload(&parts)
         }
-        Generation::Legacy => {
+        Generation::Sio1 => {
             let packets: Vec<&str> = frames.iter().filter_map(Frame::as_text).collect();
-            let payload = legacy::encode_payload(&packets);
+            let payload = sio1::encode_payload(&packets);
             return match &format.jsonp {
                 // `io.j[N]("..");` with `N` from the request's `i`.
                 Some(i) => Payload {
-                    body: Bytes::from(legacy::encode_jsonp(
-                        legacy::jsonp_index(i).unwrap_or(0),
+                    body: Bytes::from(sio1::encode_jsonp(
+                        sio1::jsonp_index(i).unwrap_or(0),
                         &payload,
                     )),
                     content_type: JAVASCRIPT,
@@ -305,7 +305,7 @@ pub fn decode_text(generation: Generation, text: &str) -> Result<Packet, DecodeE
     match generation {
         Generation::Eio4 => Packet::decode_text(text),
         Generation::Eio3 => engineio3::decode_packet(text),
-        Generation::Legacy => Ok(Packet::Message(text.to_owned())),
+        Generation::Sio1 => Ok(Packet::Message(text.to_owned())),
     }
 }
 
@@ -316,7 +316,7 @@ pub fn decode_binary(generation: Generation, data: Bytes) -> Result<Packet, Deco
         Generation::Eio3 => engineio3::decode_binary_frame(&data),
         // Protocol 1 has no binary; a binary message holding text is taken
         // as text.
-        Generation::Legacy => match String::from_utf8(data.to_vec()) {
+        Generation::Sio1 => match String::from_utf8(data.to_vec()) {
             Ok(text) => Ok(Packet::Message(text)),
             Err(_) => Err(DecodeError::InvalidUtf8),
         },
@@ -347,12 +347,12 @@ pub fn decode_post(
         // Each protocol-1 packet travels on as an Engine.IO message.
         // Each packet is checked here, so that a bad one is refused with the
         // POST that carried it (the session layer decodes it again).
-        Generation::Legacy => {
-            let packets = legacy::decode_payload(text).map_err(|e| e.to_string())?;
+        Generation::Sio1 => {
+            let packets = sio1::decode_payload(text).map_err(|e| e.to_string())?;
             packets
                 .into_iter()
-                .map(|p| match legacy::decode(p) {
-                    Ok(_) | Err(legacy::DecodeError::ReservedEvent(_)) => {
+                .map(|p| match sio1::decode(p) {
+                    Ok(_) | Err(sio1::DecodeError::ReservedEvent(_)) => {
                         Ok(Packet::Message(p.to_owned()))
                     }
                     Err(e) => Err(format!("{e} in {:?}", truncated(p))),
@@ -362,8 +362,8 @@ pub fn decode_post(
     };
     match (kind, generation) {
         // Protocol 1's form: `d`, a JSON string literal (or the payload).
-        (PostKind::Form, Generation::Legacy) => {
-            text_payload(&legacy::decode_jsonp_form(body).map_err(|e| e.to_string())?)
+        (PostKind::Form, Generation::Sio1) => {
+            text_payload(&sio1::decode_jsonp_form(body).map_err(|e| e.to_string())?)
         }
         (PostKind::Form, _) => {
             let payload = jsonp::form_payload(body).ok_or("JSONP form without one field d")?;
@@ -394,9 +394,9 @@ pub fn decode_message(
     match generation {
         Generation::Eio4 => socketio::decode(text),
         Generation::Eio3 => socketio4::decode(text),
-        // Protocol-1 packets are decoded by `socket::SocketLayer::on_legacy_text`;
+        // Protocol-1 packets are decoded by `socket::SocketLayer::on_sio1_text`;
         // what has a place in the model is the same here.
-        Generation::Legacy => legacy::decode(text)
+        Generation::Sio1 => sio1::decode(text)
             .ok()
             .and_then(|p| p.to_message())
             .ok_or(socketio::DecodeError::InvalidPayload(
@@ -651,8 +651,8 @@ mod tests {
     }
 
     #[test]
-    fn legacy_frames_translate_socketio_packets() {
-        let one = |packet: &str| message_frames(Generation::Legacy, packet.into(), &[]);
+    fn sio1_frames_translate_socketio_packets() {
+        let one = |packet: &str| message_frames(Generation::Sio1, packet.into(), &[]);
         assert_eq!(
             one(r#"2/chat,["said",{"a":1}]"#),
             vec![Frame::text(r#"5::/chat:{"name":"said","args":[{"a":1}]}"#)]
@@ -671,42 +671,42 @@ mod tests {
         // No binary in protocol 1: not sent.
         assert!(
             message_frames(
-                Generation::Legacy,
+                Generation::Sio1,
                 BIN_EVENT.into(),
                 &[Bytes::from_static(&[1])]
             )
             .is_empty()
         );
         assert_eq!(
-            connect_frames(Generation::Legacy, "/chat", "x"),
+            connect_frames(Generation::Sio1, "/chat", "x"),
             vec![Frame::text("1::/chat")]
         );
         assert_eq!(
-            connect_error_frames(Generation::Legacy, "/", "no"),
+            connect_error_frames(Generation::Sio1, "/", "no"),
             vec![Frame::text("7:::2"), Frame::text("0::")]
         );
     }
 
     #[test]
-    fn legacy_payloads_both_ways() {
+    fn sio1_payloads_both_ways() {
         let frames = [Frame::text("3:::😀"), Frame::text("1::/chat")];
         assert_eq!(
-            body(&polling_payload(Generation::Legacy, &xhr(), &frames)),
+            body(&polling_payload(Generation::Sio1, &xhr(), &frames)),
             "\u{fffd}6\u{fffd}3:::😀\u{fffd}8\u{fffd}1::/chat"
         );
         assert_eq!(
-            body(&polling_payload(Generation::Legacy, &xhr(), &frames[1..])),
+            body(&polling_payload(Generation::Sio1, &xhr(), &frames[1..])),
             "1::/chat"
         );
         let jsonp = PollingFormat {
             binary: false,
             jsonp: Some("3".into()),
         };
-        let p = polling_payload(Generation::Legacy, &jsonp, &[Frame::text("3:::</script>")]);
+        let p = polling_payload(Generation::Sio1, &jsonp, &[Frame::text("3:::</script>")]);
         assert_eq!(body(&p), r#"io.j[3]("3:::\u003c/script>");"#);
         assert_eq!(p.content_type, JAVASCRIPT);
         let post = decode_post(
-            Generation::Legacy,
+            Generation::Sio1,
             PostKind::Text,
             "\u{fffd}3\u{fffd}2::\u{fffd}6\u{fffd}3:::世界".as_bytes(),
         );
@@ -718,20 +718,20 @@ mod tests {
             ])
         );
         let form = decode_post(
-            Generation::Legacy,
+            Generation::Sio1,
             PostKind::Form,
             b"d=%223%3A%3A%3Aa%5Cnb%22",
         );
         assert_eq!(form, Ok(vec![Packet::Message("3:::a\nb".into())]));
         assert!(
             decode_post(
-                Generation::Legacy,
+                Generation::Sio1,
                 PostKind::Text,
                 "\u{fffd}9\u{fffd}2::".as_bytes()
             )
             .is_err()
         );
-        assert_eq!(noop(Generation::Legacy), Frame::text("8::"));
-        assert_eq!(close(Generation::Legacy), Frame::text("0::"));
+        assert_eq!(noop(Generation::Sio1), Frame::text("8::"));
+        assert_eq!(close(Generation::Sio1), Frame::text("0::"));
     }
 }

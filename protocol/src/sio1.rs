@@ -3,8 +3,8 @@
 //!
 //! Owns, as pure functions over text and bytes:
 //! - packets `type:id[+]:endpoint[:data]` (nine types), decoded into
-//!   [`LegacyPacket`] and mapped onto the shared [`Message`] model where they
-//!   fit ([`LegacyPacket::to_message`]); encoders for everything a server
+//!   [`Packet`] and mapped onto the shared [`Message`] model where they
+//!   fit ([`Packet::to_message`]); encoders for everything a server
 //!   sends;
 //! - the multi-packet framing `\u{fffd}<length>\u{fffd}<packet>...`, lengths
 //!   in UTF-16 code units as the JavaScript client counts them;
@@ -208,7 +208,7 @@ impl ErrorAdvice {
 /// One protocol-1 packet, decoded and validated. Endpoints are in the shared
 /// model's form: `"/"` for the root endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LegacyPacket {
+pub enum Packet {
     /// `0::/chat`: leave an endpoint; `0::` closes the whole session.
     Disconnect { nsp: String },
     /// `1::/chat`: join an endpoint. `query` is the query string the client
@@ -253,50 +253,50 @@ pub enum LegacyPacket {
     Noop,
 }
 
-impl LegacyPacket {
+impl Packet {
     /// The packet's type.
     pub fn packet_type(&self) -> PacketType {
         match self {
-            LegacyPacket::Disconnect { .. } => PacketType::Disconnect,
-            LegacyPacket::Connect { .. } => PacketType::Connect,
-            LegacyPacket::Heartbeat => PacketType::Heartbeat,
-            LegacyPacket::Message { .. } => PacketType::Message,
-            LegacyPacket::Json { .. } => PacketType::Json,
-            LegacyPacket::Event { .. } => PacketType::Event,
-            LegacyPacket::Ack { .. } => PacketType::Ack,
-            LegacyPacket::Error { .. } => PacketType::Error,
-            LegacyPacket::Noop => PacketType::Noop,
+            Packet::Disconnect { .. } => PacketType::Disconnect,
+            Packet::Connect { .. } => PacketType::Connect,
+            Packet::Heartbeat => PacketType::Heartbeat,
+            Packet::Message { .. } => PacketType::Message,
+            Packet::Json { .. } => PacketType::Json,
+            Packet::Event { .. } => PacketType::Event,
+            Packet::Ack { .. } => PacketType::Ack,
+            Packet::Error { .. } => PacketType::Error,
+            Packet::Noop => PacketType::Noop,
         }
     }
 
     /// The endpoint the packet is for (`"/"` for heartbeats and noops).
     pub fn nsp(&self) -> &str {
         match self {
-            LegacyPacket::Disconnect { nsp }
-            | LegacyPacket::Connect { nsp, .. }
-            | LegacyPacket::Message { nsp, .. }
-            | LegacyPacket::Json { nsp, .. }
-            | LegacyPacket::Event { nsp, .. }
-            | LegacyPacket::Ack { nsp, .. }
-            | LegacyPacket::Error { nsp, .. } => nsp,
-            LegacyPacket::Heartbeat | LegacyPacket::Noop => "/",
+            Packet::Disconnect { nsp }
+            | Packet::Connect { nsp, .. }
+            | Packet::Message { nsp, .. }
+            | Packet::Json { nsp, .. }
+            | Packet::Event { nsp, .. }
+            | Packet::Ack { nsp, .. }
+            | Packet::Error { nsp, .. } => nsp,
+            Packet::Heartbeat | Packet::Noop => "/",
         }
     }
 
     /// The packet in the shared model, for the packets that have a place
     /// there: connect (its query as a JSON object in `auth`, see
     /// [`query_to_json`]), disconnect, event (`ack` set only for an `id+`
-    /// data ack; a plain `id` is answered by [`LegacyPacket::auto_ack`]) and
+    /// data ack; a plain `id` is answered by [`Packet::auto_ack`]) and
     /// ack. `None` for heartbeat, message, json, error and noop: messages go
     /// to `on-message` as they are, the others never reach a handler.
     pub fn to_message(&self) -> Option<Message> {
         Some(match self {
-            LegacyPacket::Connect { nsp, query } => Message::Connect {
+            Packet::Connect { nsp, query } => Message::Connect {
                 nsp: nsp.clone(),
                 auth: query.as_deref().map(query_to_json),
             },
-            LegacyPacket::Disconnect { nsp } => Message::Disconnect { nsp: nsp.clone() },
-            LegacyPacket::Event {
+            Packet::Disconnect { nsp } => Message::Disconnect { nsp: nsp.clone() },
+            Packet::Event {
                 nsp,
                 ack,
                 name,
@@ -311,17 +311,17 @@ impl LegacyPacket {
                     Some(AckRequest::Auto(_)) | None => None,
                 },
             },
-            LegacyPacket::Ack { nsp, id, args } => Message::Ack {
+            Packet::Ack { nsp, id, args } => Message::Ack {
                 nsp: nsp.clone(),
                 id: *id,
                 args: args.clone(),
                 attachments: 0,
             },
-            LegacyPacket::Heartbeat
-            | LegacyPacket::Message { .. }
-            | LegacyPacket::Json { .. }
-            | LegacyPacket::Error { .. }
-            | LegacyPacket::Noop => return None,
+            Packet::Heartbeat
+            | Packet::Message { .. }
+            | Packet::Json { .. }
+            | Packet::Error { .. }
+            | Packet::Noop => return None,
         })
     }
 
@@ -331,17 +331,17 @@ impl LegacyPacket {
     /// data, so an `id+` there is acknowledged without data too).
     pub fn auto_ack(&self) -> Option<String> {
         match self {
-            LegacyPacket::Message {
+            Packet::Message {
                 nsp,
                 ack: Some(ack),
                 ..
             }
-            | LegacyPacket::Json {
+            | Packet::Json {
                 nsp,
                 ack: Some(ack),
                 ..
             } => Some(encode_ack(nsp, ack.id(), "")),
-            LegacyPacket::Event {
+            Packet::Event {
                 nsp,
                 ack: Some(AckRequest::Auto(id)),
                 ..
@@ -478,13 +478,13 @@ pub fn split_frame(text: &str) -> Result<Frame<'_>, DecodeError> {
 /// - ids on connect, disconnect, heartbeat, ack, error and noop packets are
 ///   ignored (the reference would auto-acknowledge them; no client sends
 ///   them).
-pub fn decode(text: &str) -> Result<LegacyPacket, DecodeError> {
+pub fn decode(text: &str) -> Result<Packet, DecodeError> {
     let frame = split_frame(text)?;
     let nsp = |endpoint: &str| endpoint_to_nsp(endpoint);
     Ok(match frame.packet_type {
-        PacketType::Heartbeat => LegacyPacket::Heartbeat,
-        PacketType::Noop => LegacyPacket::Noop,
-        PacketType::Disconnect => LegacyPacket::Disconnect {
+        PacketType::Heartbeat => Packet::Heartbeat,
+        PacketType::Noop => Packet::Noop,
+        PacketType::Disconnect => Packet::Disconnect {
             nsp: nsp(frame.endpoint)?,
         },
         PacketType::Connect => {
@@ -498,12 +498,12 @@ pub fn decode(text: &str) -> Result<LegacyPacket, DecodeError> {
                 .or(in_endpoint)
                 .filter(|q| !q.is_empty())
                 .map(str::to_owned);
-            LegacyPacket::Connect {
+            Packet::Connect {
                 nsp: nsp(endpoint)?,
                 query,
             }
         }
-        PacketType::Message => LegacyPacket::Message {
+        PacketType::Message => Packet::Message {
             nsp: nsp(frame.endpoint)?,
             ack: frame.ack,
             text: frame.data.unwrap_or("").to_owned(),
@@ -512,7 +512,7 @@ pub fn decode(text: &str) -> Result<LegacyPacket, DecodeError> {
             let data = frame.data.unwrap_or("");
             serde_json::from_str::<serde::de::IgnoredAny>(data)
                 .map_err(|_| DecodeError::InvalidJson)?;
-            LegacyPacket::Json {
+            Packet::Json {
                 nsp: nsp(frame.endpoint)?,
                 ack: frame.ack,
                 json: data.to_owned(),
@@ -521,7 +521,7 @@ pub fn decode(text: &str) -> Result<LegacyPacket, DecodeError> {
         PacketType::Event => {
             let nsp = nsp(frame.endpoint)?;
             let (name, args) = decode_event_data(frame.data.unwrap_or(""))?;
-            LegacyPacket::Event {
+            Packet::Event {
                 nsp,
                 ack: frame.ack,
                 name,
@@ -540,7 +540,7 @@ pub fn decode(text: &str) -> Result<LegacyPacket, DecodeError> {
                 None | Some("") => "[]".to_owned(),
                 Some(args) => bracket(args_inner(args, ACK_SHAPE)?),
             };
-            LegacyPacket::Ack { nsp, id, args }
+            Packet::Ack { nsp, id, args }
         }
         PacketType::Error => {
             let data = frame.data.unwrap_or("");
@@ -548,7 +548,7 @@ pub fn decode(text: &str) -> Result<LegacyPacket, DecodeError> {
                 Some((reason, advice)) => (reason, Some(advice.to_owned())),
                 None => (data, None),
             };
-            LegacyPacket::Error {
+            Packet::Error {
                 nsp: nsp(frame.endpoint)?,
                 reason: reason.to_owned(),
                 advice,
@@ -559,10 +559,10 @@ pub fn decode(text: &str) -> Result<LegacyPacket, DecodeError> {
 
 /// The wire text of a packet (the inverse of [`decode`]). A connect packet's
 /// query is written in the reference encoder's form, `1::/chat:?a=1`.
-pub fn encode(packet: &LegacyPacket) -> String {
+pub fn encode(packet: &Packet) -> String {
     match packet {
-        LegacyPacket::Disconnect { nsp } => encode_disconnect(nsp),
-        LegacyPacket::Connect { nsp, query } => {
+        Packet::Disconnect { nsp } => encode_disconnect(nsp),
+        Packet::Connect { nsp, query } => {
             let mut out = encode_connect(nsp);
             if let Some(query) = query {
                 out.push_str(":?");
@@ -570,17 +570,17 @@ pub fn encode(packet: &LegacyPacket) -> String {
             }
             out
         }
-        LegacyPacket::Heartbeat => HEARTBEAT.to_owned(),
-        LegacyPacket::Message { nsp, ack, text } => encode_message(nsp, *ack, text),
-        LegacyPacket::Json { nsp, ack, json } => encode_json(nsp, *ack, json),
-        LegacyPacket::Event {
+        Packet::Heartbeat => HEARTBEAT.to_owned(),
+        Packet::Message { nsp, ack, text } => encode_message(nsp, *ack, text),
+        Packet::Json { nsp, ack, json } => encode_json(nsp, *ack, json),
+        Packet::Event {
             nsp,
             ack,
             name,
             args,
         } => encode_event(nsp, *ack, name, args),
-        LegacyPacket::Ack { nsp, id, args } => encode_ack(nsp, *id, args),
-        LegacyPacket::Error {
+        Packet::Ack { nsp, id, args } => encode_ack(nsp, *id, args),
+        Packet::Error {
             nsp,
             reason,
             advice,
@@ -596,7 +596,7 @@ pub fn encode(packet: &LegacyPacket) -> String {
             }
             out
         }
-        LegacyPacket::Noop => NOOP.to_owned(),
+        Packet::Noop => NOOP.to_owned(),
     }
 }
 
@@ -1067,24 +1067,24 @@ fn push_xml_attr(out: &mut String, s: &str) {
 mod tests {
     use super::*;
 
-    fn message(nsp: &str, ack: Option<AckRequest>, text: &str) -> LegacyPacket {
-        LegacyPacket::Message {
+    fn message(nsp: &str, ack: Option<AckRequest>, text: &str) -> Packet {
+        Packet::Message {
             nsp: nsp.into(),
             ack,
             text: text.into(),
         }
     }
 
-    fn json(nsp: &str, ack: Option<AckRequest>, json: &str) -> LegacyPacket {
-        LegacyPacket::Json {
+    fn json(nsp: &str, ack: Option<AckRequest>, json: &str) -> Packet {
+        Packet::Json {
             nsp: nsp.into(),
             ack,
             json: json.into(),
         }
     }
 
-    fn event(nsp: &str, ack: Option<AckRequest>, name: &str, args: &str) -> LegacyPacket {
-        LegacyPacket::Event {
+    fn event(nsp: &str, ack: Option<AckRequest>, name: &str, args: &str) -> Packet {
+        Packet::Event {
             nsp: nsp.into(),
             ack,
             name: name.into(),
@@ -1092,27 +1092,27 @@ mod tests {
         }
     }
 
-    fn ack(nsp: &str, id: u64, args: &str) -> LegacyPacket {
-        LegacyPacket::Ack {
+    fn ack(nsp: &str, id: u64, args: &str) -> Packet {
+        Packet::Ack {
             nsp: nsp.into(),
             id,
             args: args.into(),
         }
     }
 
-    fn connect(nsp: &str, query: Option<&str>) -> LegacyPacket {
-        LegacyPacket::Connect {
+    fn connect(nsp: &str, query: Option<&str>) -> Packet {
+        Packet::Connect {
             nsp: nsp.into(),
             query: query.map(Into::into),
         }
     }
 
-    fn disconnect(nsp: &str) -> LegacyPacket {
-        LegacyPacket::Disconnect { nsp: nsp.into() }
+    fn disconnect(nsp: &str) -> Packet {
+        Packet::Disconnect { nsp: nsp.into() }
     }
 
-    fn error(nsp: &str, reason: &str, advice: Option<&str>) -> LegacyPacket {
-        LegacyPacket::Error {
+    fn error(nsp: &str, reason: &str, advice: Option<&str>) -> Packet {
+        Packet::Error {
             nsp: nsp.into(),
             reason: reason.into(),
             advice: advice.map(Into::into),
@@ -1173,8 +1173,8 @@ mod tests {
 
     #[test]
     fn constants_are_what_they_say() {
-        assert_eq!(decode(HEARTBEAT), Ok(LegacyPacket::Heartbeat));
-        assert_eq!(decode(NOOP), Ok(LegacyPacket::Noop));
+        assert_eq!(decode(HEARTBEAT), Ok(Packet::Heartbeat));
+        assert_eq!(decode(NOOP), Ok(Packet::Noop));
         assert_eq!(
             decode(CLIENT_NOT_HANDSHAKEN),
             Ok(error("/", "1", Some("0")))
@@ -1314,11 +1314,11 @@ mod tests {
 
     #[test]
     fn decode_heartbeat_and_noop() {
-        assert_eq!(decode("2::"), Ok(LegacyPacket::Heartbeat));
-        assert_eq!(decode("2:::"), Ok(LegacyPacket::Heartbeat));
-        assert_eq!(decode("2::/chat:x"), Ok(LegacyPacket::Heartbeat));
-        assert_eq!(decode("8::"), Ok(LegacyPacket::Noop));
-        assert_eq!(decode("8:1::x"), Ok(LegacyPacket::Noop));
+        assert_eq!(decode("2::"), Ok(Packet::Heartbeat));
+        assert_eq!(decode("2:::"), Ok(Packet::Heartbeat));
+        assert_eq!(decode("2::/chat:x"), Ok(Packet::Heartbeat));
+        assert_eq!(decode("8::"), Ok(Packet::Noop));
+        assert_eq!(decode("8:1::x"), Ok(Packet::Noop));
     }
 
     #[test]
@@ -1451,7 +1451,7 @@ mod tests {
     fn decode_event_deep_nesting_without_recursion() {
         let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         let text = format!(r#"5:::{{"name":"a","args":[{nested}]}}"#);
-        let Ok(LegacyPacket::Event { args, .. }) = decode(&text) else {
+        let Ok(Packet::Event { args, .. }) = decode(&text) else {
             panic!("deep arguments rejected");
         };
         assert_eq!(args, format!("[{nested}]"));
@@ -1613,7 +1613,7 @@ mod tests {
             disconnect("/chat"),
             connect("/", None),
             connect("/chat", Some("a=1&b=2:3")),
-            LegacyPacket::Heartbeat,
+            Packet::Heartbeat,
             message("/", None, ""),
             message("/chat", Some(AckRequest::Auto(3)), "a:b\u{fffd}😀"),
             message("/", Some(AckRequest::Data(0)), "x"),
@@ -1629,7 +1629,7 @@ mod tests {
             error("/", "", None),
             error("/", "", Some("")),
             error("/", "some text", Some("more+text")),
-            LegacyPacket::Noop,
+            Packet::Noop,
         ];
         for packet in packets {
             let text = encode(&packet);
@@ -1650,18 +1650,18 @@ mod tests {
         assert_eq!(event("/e", None, "x", "[]").nsp(), "/e");
         assert_eq!(ack("/f", 1, "[]").nsp(), "/f");
         assert_eq!(error("/g", "", None).nsp(), "/g");
-        assert_eq!(LegacyPacket::Heartbeat.nsp(), "/");
-        assert_eq!(LegacyPacket::Noop.nsp(), "/");
+        assert_eq!(Packet::Heartbeat.nsp(), "/");
+        assert_eq!(Packet::Noop.nsp(), "/");
         let types = [
             (disconnect("/"), PacketType::Disconnect),
             (connect("/", None), PacketType::Connect),
-            (LegacyPacket::Heartbeat, PacketType::Heartbeat),
+            (Packet::Heartbeat, PacketType::Heartbeat),
             (message("/", None, ""), PacketType::Message),
             (json("/", None, "1"), PacketType::Json),
             (event("/", None, "x", "[]"), PacketType::Event),
             (ack("/", 1, "[]"), PacketType::Ack),
             (error("/", "", None), PacketType::Error),
-            (LegacyPacket::Noop, PacketType::Noop),
+            (Packet::Noop, PacketType::Noop),
         ];
         for (packet, kind) in types {
             assert_eq!(packet.packet_type(), kind);
@@ -1720,11 +1720,11 @@ mod tests {
             })
         );
         for packet in [
-            LegacyPacket::Heartbeat,
+            Packet::Heartbeat,
             message("/", None, "x"),
             json("/", None, "1"),
             error("/", "1", None),
-            LegacyPacket::Noop,
+            Packet::Noop,
         ] {
             assert_eq!(packet.to_message(), None, "{packet:?}");
         }
@@ -1780,7 +1780,7 @@ mod tests {
         assert_eq!(message("/", None, "x").auto_ack(), None);
         assert_eq!(event("/", None, "x", "[]").auto_ack(), None);
         assert_eq!(ack("/", 1, "[]").auto_ack(), None);
-        assert_eq!(LegacyPacket::Heartbeat.auto_ack(), None);
+        assert_eq!(Packet::Heartbeat.auto_ack(), None);
     }
 
     // ----- framing -----

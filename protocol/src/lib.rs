@@ -1,6 +1,6 @@
-//! Pure codecs: bytes in, messages out. No I/O, no tokio.
-//!
-//! This module owns the wire formats the host speaks and nothing else:
+//! sio-host's wire formats as pure codecs: bytes in, messages out. No I/O,
+//! no tokio, no wasmtime; the host (`sio-host`) and the fuzz targets
+//! (`fuzz/`) build on it.
 //!
 //! - [`engineio`]: Engine.IO protocol v4 packets, websocket frames and
 //!   HTTP long-polling payloads, the handshake JSON and the HTTP error bodies;
@@ -14,22 +14,38 @@
 //!   encoders for what the server sends.
 //! - [`socketio4`]: Socket.IO protocol v4, the few differences from v5
 //!   (namespace queries as auth, CONNECT without a payload, string errors).
-//! - [`legacy`]: Socket.IO protocol 1 (clients 0.7-0.9, TornadIO2): packets,
+//! - [`sio1`]: Socket.IO protocol 1 (clients 0.7-0.9, TornadIO2): packets,
 //!   framing, handshake, JSONP and htmlfile bodies, the Flash policy answer.
+//! - [`model`]: the vocabulary every layer above shares: [`Generation`],
+//!   [`TransportKind`], [`CloseReason`], [`Frame`], [`HandshakeInfo`].
+//! - [`ids`]: [`Sid`], [`ConnId`], [`ids::random_id`].
+//! - [`wire`]: picks the codecs of one [`Generation`]: a Socket.IO packet
+//!   into that generation's frames and polling payloads, and back.
+//! - [`redis_adapter`]: the channels and messages of npm
+//!   `@socket.io/redis-adapter` (msgpack and JSON), for `--redis`.
 //!
 //! Every function here is a pure function over strings and bytes: no sockets,
 //! no clocks, no global state, and no panics on any input (the fuzz targets in
 //! `fuzz/` check that). Each generation's codec produces the same
 //! [`engineio::Packet`] and [`socketio::Message`] values: the framing
-//! differences live in the codecs (and in `crate::wire`, which picks one per
+//! differences live in the codecs (and in [`wire`], which picks one per
 //! session), not in the model.
+
+#![warn(missing_docs)]
 
 pub mod engineio;
 pub mod engineio3;
+pub mod ids;
 pub mod jsonp;
-pub mod legacy;
+pub mod model;
+pub mod redis_adapter;
+pub mod sio1;
 pub mod socketio;
 pub mod socketio4;
+pub mod wire;
+
+pub use ids::{ConnId, Sid};
+pub use model::{CloseReason, Frame, Generation, HandshakeInfo, TransportKind};
 
 /// Append `s` as a JSON string literal (quotes and escapes included).
 pub(crate) fn push_json_string(out: &mut String, s: &str) {

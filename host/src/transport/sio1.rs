@@ -3,8 +3,8 @@
 //! the dispatch of `/socket.io/1/<transport>/<sid>` to the transport that
 //! serves it. The transports themselves are the shared polling and
 //! websocket ones plus [`super::htmlfile`]; what differs on the wire is in
-//! `crate::wire` and `protocol::legacy`. docs/legacy-protocol.md §1, §2, §5
-//! and §8 describe every answer.
+//! `sio_protocol::wire` and `sio_protocol::sio1`. docs/legacy-protocol.md
+//! §1, §2, §5 and §8 describe every answer.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,17 +15,15 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
-use super::{htmlfile, polling, websocket};
-use crate::config::{LegacyConfig, SOCKET_IO_PATH};
-use crate::cors::Cors;
-use crate::protocol::engineio::Packet;
-use crate::protocol::legacy::{self, Handshake};
-use crate::server::{Body, ServerState, StreamingBody, handshake_info, query_pairs, query_param};
-use crate::session::{Frame, Generation, HandshakeInfo, Session, TransportKind};
-use crate::wire;
+use sio_protocol::engineio::Packet;
+use sio_protocol::sio1::{self, Handshake};
+use sio_protocol::{Frame, Generation, HandshakeInfo, TransportKind, wire};
 
-/// A response of the Socket.IO endpoint: whole, or streamed (htmlfile).
-pub type AnyResponse = Response<Either<Body, StreamingBody>>;
+use super::{htmlfile, polling, websocket};
+use crate::config::{SOCKET_IO_PATH, Sio1Config};
+use crate::cors::Cors;
+use crate::http::{AnyResponse, handshake_info, query_pairs, query_param};
+use crate::session::{Session, SessionContext};
 
 /// What a protocol-1 request path asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +52,7 @@ pub fn route(rest: &str) -> Route<'_> {
         return Route::Welcome;
     }
     match protocol.parse::<u64>() {
-        Ok(n) if n == u64::from(legacy::PROTOCOL) => {}
+        Ok(n) if n == u64::from(sio1::PROTOCOL) => {}
         // `Number('0')` is falsy in the reference: no protocol.
         Ok(0) | Err(_) => return Route::Welcome,
         Ok(_) => return Route::Unsupported,
@@ -69,7 +67,7 @@ pub fn route(rest: &str) -> Route<'_> {
 /// Whether a request is protocol 1's: a path below `/socket.io/`, or
 /// `/socket.io/` itself without the Engine.IO parameters newer clients send
 /// (it is answered with the welcome text).
-pub fn is_legacy(req: &Request<Incoming>) -> bool {
+pub fn is_sio1(req: &Request<Incoming>) -> bool {
     let path = req.uri().path();
     match path.strip_prefix(SOCKET_IO_PATH) {
         Some("") => !query_pairs(req)
@@ -88,9 +86,9 @@ fn text(status: StatusCode, body: impl Into<Bytes>, content_type: &'static str) 
     res
 }
 
-/// Answer one protocol-1 request (`crate::server` adds the CORS headers).
+/// Answer one protocol-1 request (the router adds the CORS headers).
 pub async fn dispatch(
-    state: &Arc<ServerState>,
+    ctx: &Arc<SessionContext>,
     remote: SocketAddr,
     req: Request<Incoming>,
     cors: &Cors,
@@ -103,46 +101,46 @@ pub async fn dispatch(
     let query = query_pairs(&req);
     let param = |name: &str| query_param(&query, name);
     match route(rest) {
-        Route::Welcome => text(StatusCode::OK, legacy::WELCOME, wire::TEXT),
+        Route::Welcome => text(StatusCode::OK, sio1::WELCOME, wire::TEXT),
         Route::Unsupported => text(
             StatusCode::INTERNAL_SERVER_ERROR,
-            legacy::PROTOCOL_NOT_SUPPORTED,
+            sio1::PROTOCOL_NOT_SUPPORTED,
             wire::TEXT,
         ),
         Route::Handshake => {
-            let jsonp = param("jsonp").and_then(legacy::jsonp_index);
+            let jsonp = param("jsonp").and_then(sio1::jsonp_index);
             if cors.is_forbidden() {
                 return match jsonp {
                     Some(i) => text(
                         StatusCode::OK,
-                        legacy::encode_jsonp_error(i, legacy::HANDSHAKE_BAD_ORIGIN),
+                        sio1::encode_jsonp_error(i, sio1::HANDSHAKE_BAD_ORIGIN),
                         wire::JAVASCRIPT,
                     ),
                     None => text(
                         StatusCode::FORBIDDEN,
-                        legacy::HANDSHAKE_BAD_ORIGIN,
+                        sio1::HANDSHAKE_BAD_ORIGIN,
                         wire::TEXT,
                     ),
                 };
             }
             let info = handshake_info(remote, query.clone(), req.headers());
-            handshake(state, info, jsonp)
+            handshake(ctx, info, jsonp)
         }
         Route::Transport { transport, sid } => {
-            let session = state
+            let session = ctx
                 .sessions
                 .get(sid)
-                .filter(|s| s.generation == Generation::Legacy);
+                .filter(|s| s.generation == Generation::Sio1);
             if param("disconnect").is_some() {
                 // The client's synchronous disconnect (page unload): as `0::`.
                 if let Some(session) = session {
-                    session.on_packet(Packet::Message(legacy::encode_disconnect("/")));
+                    session.on_packet(Packet::Message(sio1::encode_disconnect("/")));
                 }
                 return text(StatusCode::OK, "", wire::TEXT);
             }
-            let Some(name) = state
-                .config
-                .legacy
+            let Some(name) = ctx
+                .settings
+                .sio1
                 .transports
                 .iter()
                 .copied()
@@ -152,7 +150,7 @@ pub async fn dispatch(
                 return text(StatusCode::NOT_FOUND, "transport not supported", wire::TEXT);
             };
             let jsonp = (name == "jsonp-polling").then(|| {
-                let i = param("i").and_then(legacy::jsonp_index).unwrap_or(0);
+                let i = param("i").and_then(sio1::jsonp_index).unwrap_or(0);
                 i.to_string()
             });
             match (name, req.method().clone()) {
@@ -160,30 +158,30 @@ pub async fn dispatch(
                     if cors.is_forbidden() {
                         return text(
                             StatusCode::FORBIDDEN,
-                            legacy::HANDSHAKE_BAD_ORIGIN,
+                            sio1::HANDSHAKE_BAD_ORIGIN,
                             wire::TEXT,
                         );
                     }
-                    let max = state.config.max_payload;
-                    websocket::accept_legacy(req, max, session, name, remote).map(Either::Left)
+                    let max = ctx.settings.max_payload;
+                    websocket::accept_sio1(req, max, session, name, remote).map(Either::Left)
                 }
                 (_, Method::POST) => match session {
                     Some(session) => polling::post(&session, req, jsonp.is_some())
                         .await
                         .map(Either::Left),
                     // Packets for a session that is gone are dropped.
-                    None => text(StatusCode::OK, legacy::POST_ANSWER, wire::TEXT),
+                    None => text(StatusCode::OK, sio1::POST_ANSWER, wire::TEXT),
                 },
                 ("htmlfile", Method::GET) => match session {
                     Some(session) => {
-                        session.attach_legacy(TransportKind::Websocket, name);
+                        session.attach_sio1(TransportKind::Websocket, name);
                         htmlfile::stream(session).map(Either::Right)
                     }
                     None => htmlfile::not_handshaken().map(Either::Left),
                 },
                 (_, Method::GET) => match session {
                     Some(session) => {
-                        session.attach_legacy(TransportKind::Polling, name);
+                        session.attach_sio1(TransportKind::Polling, name);
                         let mut res = polling::poll(&session, jsonp.as_deref()).await;
                         if jsonp.is_some() {
                             // The script must run even where a filter
@@ -203,13 +201,13 @@ pub async fn dispatch(
 
 /// Open a session and answer `sid:heartbeat:close:transports` (or its
 /// JSONP form for `?jsonp=N`).
-fn handshake(state: &Arc<ServerState>, info: HandshakeInfo, jsonp: Option<u64>) -> AnyResponse {
-    let session = Session::open_legacy(state, info);
-    let cfg = &state.config.legacy;
+fn handshake(ctx: &Arc<SessionContext>, info: HandshakeInfo, jsonp: Option<u64>) -> AnyResponse {
+    let session = Session::open_sio1(ctx, info);
+    let cfg = &ctx.settings.sio1;
     let handshake = Handshake {
         sid: &session.sid,
-        heartbeat_timeout_secs: LegacyConfig::handshake_secs(cfg.heartbeat_timeout),
-        close_timeout_secs: LegacyConfig::handshake_secs(cfg.close_timeout),
+        heartbeat_timeout_secs: Sio1Config::handshake_secs(cfg.heartbeat_timeout),
+        close_timeout_secs: Sio1Config::handshake_secs(cfg.close_timeout),
         transports: &cfg.transports,
     };
     match jsonp {
@@ -225,8 +223,8 @@ fn not_handshaken(jsonp: Option<String>) -> AnyResponse {
         binary: false,
         jsonp,
     };
-    let frames = [Frame::text(legacy::CLIENT_NOT_HANDSHAKEN)];
-    let payload = wire::polling_payload(Generation::Legacy, &format, &frames);
+    let frames = [Frame::text(sio1::CLIENT_NOT_HANDSHAKEN)];
+    let payload = wire::polling_payload(Generation::Sio1, &format, &frames);
     text(StatusCode::OK, payload.body, payload.content_type)
 }
 

@@ -58,7 +58,9 @@ pub enum Packet {
 /// A websocket frame carrying one packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WsFrame {
+    /// A text frame: the packet's text form (`4hello`).
     Text(String),
+    /// A binary frame: a binary message's bytes, as they are.
     Binary(Bytes),
 }
 
@@ -199,10 +201,15 @@ pub fn encode_payload(packets: &[Packet]) -> String {
 /// `{"sid":..,"upgrades":[..],"pingInterval":..,"pingTimeout":..,"maxPayload":..}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Handshake<'a> {
+    /// The session id (`sid`).
     pub sid: &'a str,
+    /// The transports the client may upgrade to (`upgrades`), e.g. `["websocket"]`.
     pub upgrades: &'a [&'a str],
+    /// Milliseconds between the server's pings (`pingInterval`).
     pub ping_interval_ms: u64,
+    /// Milliseconds the client waits for a ping before it gives up (`pingTimeout`).
     pub ping_timeout_ms: u64,
+    /// The largest polling payload, in bytes, the server accepts (`maxPayload`).
     pub max_payload: u64,
 }
 
@@ -239,11 +246,17 @@ impl Handshake<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum ErrorCode {
+    /// 0, "Transport unknown": the `transport` query parameter names none.
     UnknownTransport = 0,
+    /// 1, "Session ID unknown": the `sid` names no open session.
     UnknownSid = 1,
+    /// 2, "Bad handshake method": a handshake that is not a GET.
     BadHandshakeMethod = 2,
+    /// 3, "Bad request": anything else the server refuses.
     BadRequest = 3,
+    /// 4, "Forbidden": refused by the server's checks (HTTP 403).
     Forbidden = 4,
+    /// 5, "Unsupported protocol version": an `EIO` the server does not speak.
     UnsupportedProtocolVersion = 5,
 }
 

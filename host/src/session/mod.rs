@@ -4,176 +4,27 @@
 //! is attached, so nothing is lost between two polls or during an upgrade),
 //! which transport is active, the heartbeat and connect-timeout timers, and
 //! its lifecycle. Transports feed it decoded Engine.IO packets and drain its
-//! queue; the Socket.IO layer above it lives in [`crate::socket`].
+//! queue; its Socket.IO side (the namespaces joined, routing to endpoints)
+//! is [`conns`]. It reads the server only through a [`SessionContext`], and
+//! endpoints reach it only as an [`Outbox`].
 
-use std::cell::RefCell;
+mod conns;
+mod context;
+
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use bytes::Bytes;
 use tokio::sync::Notify;
 
-use crate::protocol::engineio::{self, Packet};
-use crate::protocol::legacy;
-use crate::server::ServerState;
-use crate::socket::SocketLayer;
-use crate::wire;
+use sio_protocol::engineio::{self, Packet};
+use sio_protocol::{
+    CloseReason, ConnId, Frame, Generation, HandshakeInfo, Sid, TransportKind, sio1, wire,
+};
 
-/// Opaque id of one Socket.IO connection to one endpoint.
-pub type ConnId = u64;
-
-/// The wire generation a session speaks. `crate::wire` holds what differs
-/// on the wire; the session differs in its heartbeat and, for Engine.IO 3,
-/// in joining `/` by itself (see [`Session::after_open`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Generation {
-    /// Engine.IO 4 / Socket.IO 5 (socket.io-client 3.x and 4.x). The server
-    /// pings.
-    Eio4,
-    /// Engine.IO 3 / Socket.IO 4 (socket.io-client 2.x). The client pings;
-    /// the server answers and closes a session it has not heard from within
-    /// pingInterval + pingTimeout.
-    Eio3,
-    /// Socket.IO protocol 1 (socket.io-client 0.7-0.9, TornadIO2's clients),
-    /// which has no Engine.IO layer: every frame is one protocol-1 packet
-    /// text, carried through this layer as an Engine.IO message. The server
-    /// sends heartbeats on streaming transports; polling sessions end when
-    /// no request comes within the close timeout (docs/legacy-protocol.md).
-    Legacy,
-}
-
-impl Generation {
-    /// The generation of a handshake's `EIO` parameter.
-    pub fn from_eio(eio: Option<&str>) -> Option<Generation> {
-        match eio? {
-            "4" => Some(Generation::Eio4),
-            "3" => Some(Generation::Eio3),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportKind {
-    Polling,
-    Websocket,
-}
-
-impl TransportKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            TransportKind::Polling => "polling",
-            TransportKind::Websocket => "websocket",
-        }
-    }
-}
-
-/// Why a session ended. Handlers see [`CloseReason::socketio_reason`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloseReason {
-    /// The client sent an Engine.IO close packet.
-    ClientClose,
-    /// The transport went away (socket closed, or a poll overlapped).
-    TransportClose,
-    /// The transport failed (I/O error, oversize frame).
-    TransportError,
-    /// No pong within pingTimeout.
-    PingTimeout,
-    /// The client sent something the decoder refused.
-    ParseError,
-    /// The client joined no namespace within the connect timeout.
-    ConnectTimeout,
-    /// The client did not read: its outbound queue outgrew
-    /// `--max-outbound-queue`.
-    SlowConsumer,
-}
-
-impl CloseReason {
-    /// The reason string Socket.IO servers hand to `disconnect` handlers.
-    pub fn socketio_reason(self) -> &'static str {
-        match self {
-            CloseReason::ClientClose | CloseReason::TransportClose => "transport close",
-            CloseReason::TransportError => "transport error",
-            CloseReason::PingTimeout => "ping timeout",
-            CloseReason::ParseError => "parse error",
-            CloseReason::ConnectTimeout => "connect timeout",
-            CloseReason::SlowConsumer => "slow consumer",
-        }
-    }
-}
-
-/// One outbound unit: a whole websocket frame, or one packet of a polling
-/// payload. Cheap to clone (shared bytes), so a broadcast encodes once and
-/// every receiver's queue holds the same buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Frame {
-    is_text: bool,
-    data: Bytes,
-}
-
-impl Frame {
-    pub fn text(s: impl Into<String>) -> Frame {
-        Frame {
-            is_text: true,
-            data: Bytes::from(s.into()),
-        }
-    }
-
-    pub fn binary(b: Bytes) -> Frame {
-        Frame {
-            is_text: false,
-            data: b,
-        }
-    }
-
-    /// An Engine.IO packet, encoded once.
-    pub fn packet(p: &Packet) -> Frame {
-        match p {
-            Packet::Binary(b) => Frame::binary(b.clone()),
-            other => {
-                let mut s = String::new();
-                other.encode_text(&mut s);
-                Frame::text(s)
-            }
-        }
-    }
-
-    /// The text of a text frame.
-    pub fn as_text(&self) -> Option<&str> {
-        if self.is_text {
-            // Text frames are only built from `String`s (see `Frame::text`).
-            std::str::from_utf8(&self.data).ok()
-        } else {
-            None
-        }
-    }
-
-    pub fn is_text(&self) -> bool {
-        self.is_text
-    }
-
-    pub fn bytes(&self) -> &Bytes {
-        &self.data
-    }
-
-    pub fn len(&self) -> usize {
-        self.data.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
-    }
-}
-
-/// What the handshake request told us about the client.
-#[derive(Debug, Clone)]
-pub struct HandshakeInfo {
-    pub remote_addr: SocketAddr,
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
-}
+use crate::outbox::{InFlight, Outbox, WakeBatch};
+use conns::Conns;
+pub use context::{SessionContext, SessionSettings, Sessions};
 
 /// What a waiting poll (or websocket writer) is handed.
 #[derive(Debug)]
@@ -184,72 +35,6 @@ pub enum Drained {
     /// The session ended: the close packet is owed when the reason is not the
     /// client's own close.
     Closed(CloseReason),
-}
-
-thread_local! {
-    /// The wakes put off by the [`WakeBatch`] open on this thread, if any.
-    static WAKE_BATCH: RefCell<Option<Vec<Arc<Notify>>>> = const { RefCell::new(None) };
-}
-
-/// While alive, frames queued from this thread wake their transports only
-/// when it is dropped, once per session.
-///
-/// The endpoint actor opens one around each run of queued commands. Waking
-/// a transport means waking a tokio worker, and a worker woken in the middle
-/// of the actor's run takes the core from it (on a busy or one-core machine)
-/// to send one frame, then the next frame wakes it again: two context
-/// switches per event. Woken once at the end, the worker finds every
-/// session's frames ready and sends them in one go. A run is at most
-/// `MAX_RUN` commands or `MAX_RUN_TIME` (actor.rs), so the delay this adds
-/// is bounded.
-#[must_use = "the wakes are given when the batch is dropped"]
-pub struct WakeBatch {
-    /// Only the outermost batch on a thread gives the wakes.
-    outermost: bool,
-}
-
-impl WakeBatch {
-    pub fn open() -> Self {
-        let outermost = WAKE_BATCH.with(|b| {
-            let mut b = b.borrow_mut();
-            let outermost = b.is_none();
-            if outermost {
-                *b = Some(Vec::new());
-            }
-            outermost
-        });
-        WakeBatch { outermost }
-    }
-
-    /// Wake `notify`'s waiters now, or when this thread's batch closes.
-    fn wake(notify: &Arc<Notify>) {
-        let deferred = WAKE_BATCH.with(|b| match b.borrow_mut().as_mut() {
-            Some(wakes) => {
-                // A session's frames usually come together (an ack, a
-                // broadcast's run): skip the repeat.
-                if !wakes.last().is_some_and(|last| Arc::ptr_eq(last, notify)) {
-                    wakes.push(notify.clone());
-                }
-                true
-            }
-            None => false,
-        });
-        if !deferred {
-            notify.notify_waiters();
-        }
-    }
-}
-
-impl Drop for WakeBatch {
-    fn drop(&mut self) {
-        if !self.outermost {
-            return;
-        }
-        let wakes = WAKE_BATCH.with(|b| b.borrow_mut().take());
-        for notify in wakes.into_iter().flatten() {
-            notify.notify_waiters();
-        }
-    }
 }
 
 /// `ready()`'s value once it has one, checked again whenever `notify`
@@ -272,7 +57,7 @@ struct State {
     transport: TransportKind,
     /// The protocol-1 transport attached last (`xhr-polling`, `htmlfile`,
     /// ...); None before the first request, and for newer generations.
-    legacy_transport: Option<&'static str>,
+    sio1_transport: Option<&'static str>,
     /// A websocket has sent the probe: pending polls get a noop.
     upgrading: bool,
     /// A GET poll is waiting.
@@ -289,18 +74,22 @@ impl State {
     /// A protocol-1 streaming transport (websocket, flashsocket, htmlfile)
     /// has the queue: the server sends heartbeats.
     fn is_streaming(&self) -> bool {
-        self.legacy_transport.is_some() && self.transport == TransportKind::Websocket
+        self.sio1_transport.is_some() && self.transport == TransportKind::Websocket
     }
 }
 
+/// One client connection, whatever its transport (see the module doc).
 pub struct Session {
-    pub sid: Arc<str>,
+    /// The Engine.IO session id.
+    pub sid: Sid,
     pub generation: Generation,
     /// Polling responses may be binary payloads: an Engine.IO 3 client that
     /// did not ask for `b64` at the handshake (Engine.IO 4 has none).
     pub binary_payloads: bool,
+    /// What the handshake request said.
     pub info: HandshakeInfo,
-    pub server: Arc<ServerState>,
+    /// The server as this session reads it.
+    pub ctx: Arc<SessionContext>,
     state: Mutex<State>,
     /// Wakes the transports waiting on the queue or the state. In an `Arc`
     /// so a [`WakeBatch`] can hold it past `push`.
@@ -316,32 +105,47 @@ pub struct Session {
     /// in an `Arc` like `wake`: it fires rarely, so it is never batched,
     /// and every idle connection would carry the allocation.
     in_flight_wake: Notify,
-    pub(crate) sockets: Mutex<SocketLayer>,
-}
-
-/// One of a client's events (or acks, or protocol-1 messages) on its way to
-/// a handler: counted in its session until dropped, after its handler call
-/// (or when it is discarded). At `--max-pending-events` (128) of them the
-/// server stops reading from the client until half have run: a client
-/// flooding events at a slow handler waits on its own socket instead of
-/// queueing ahead of every other client of that endpoint, and its backlog's
-/// memory is bounded.
-pub struct InFlight(Arc<Session>);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        let before = self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
-        if before == self.0.server.config.max_pending_events / 2 + 1 {
-            self.0.in_flight_wake.notify_waiters();
-        }
-    }
+    conns: Mutex<Conns>,
 }
 
 impl Drop for Session {
     /// Frames never sent leave the queue-depth gauge with the session.
     fn drop(&mut self) {
         let left = self.state().outbox.len();
-        self.server.stats.queued(-(left as i64));
+        self.ctx.stats.queued(-(left as i64));
+    }
+}
+
+impl Outbox for Session {
+    fn sid(&self) -> &Sid {
+        &self.sid
+    }
+
+    fn generation(&self) -> Generation {
+        self.generation
+    }
+
+    fn handshake(&self) -> &HandshakeInfo {
+        &self.info
+    }
+
+    fn transport_name(&self) -> &'static str {
+        Session::transport_name(self)
+    }
+
+    fn push(&self, frames: &[Frame]) -> bool {
+        Session::push(self, frames)
+    }
+
+    fn forget(&self, nsp: &str, conn: ConnId) {
+        self.conns().forget(nsp, conn);
+    }
+
+    fn event_done(&self) {
+        let before = self.in_flight.fetch_sub(1, Ordering::AcqRel);
+        if before == self.ctx.settings.max_pending_events / 2 + 1 {
+            self.in_flight_wake.notify_waiters();
+        }
     }
 }
 
@@ -349,13 +153,13 @@ impl Session {
     /// Create and register a session, queue its open packet and start its
     /// timers.
     pub fn open(
-        server: &Arc<ServerState>,
+        ctx: &Arc<SessionContext>,
         generation: Generation,
         transport: TransportKind,
         info: HandshakeInfo,
     ) -> Arc<Session> {
-        let sid: Arc<str> = crate::server::random_id().into();
-        let cfg = &server.config;
+        let sid = Sid::random();
+        let cfg = &ctx.settings;
         let upgrades: &[&str] = match transport {
             TransportKind::Polling => &["websocket"],
             TransportKind::Websocket => &[],
@@ -373,7 +177,7 @@ impl Session {
         let binary_payloads = generation == Generation::Eio3 && !b64;
         let open = Frame::packet(&Packet::Open(open));
         Self::register(
-            server,
+            ctx,
             sid,
             generation,
             binary_payloads,
@@ -385,16 +189,16 @@ impl Session {
 
     /// Create and register a protocol-1 session at its handshake: nothing is
     /// queued, and no transport is attached until the client's first
-    /// transport request ([`Session::attach_legacy`]).
-    pub fn open_legacy(server: &Arc<ServerState>, info: HandshakeInfo) -> Arc<Session> {
-        let sid: Arc<str> = crate::server::random_id().into();
+    /// transport request ([`Session::attach_sio1`]).
+    pub fn open_sio1(ctx: &Arc<SessionContext>, info: HandshakeInfo) -> Arc<Session> {
+        let sid = Sid::random();
         let polling = TransportKind::Polling;
-        Self::register(server, sid, Generation::Legacy, false, polling, info, None)
+        Self::register(ctx, sid, Generation::Sio1, false, polling, info, None)
     }
 
     fn register(
-        server: &Arc<ServerState>,
-        sid: Arc<str>,
+        ctx: &Arc<SessionContext>,
+        sid: Sid,
         generation: Generation,
         binary_payloads: bool,
         transport: TransportKind,
@@ -408,11 +212,11 @@ impl Session {
             generation,
             binary_payloads,
             info,
-            server: server.clone(),
+            ctx: ctx.clone(),
             state: Mutex::new(State {
                 outbox: first.into_iter().collect(),
                 transport,
-                legacy_transport: None,
+                sio1_transport: None,
                 upgrading: false,
                 polling: false,
                 queued_bytes,
@@ -424,11 +228,11 @@ impl Session {
             pong_wake: Notify::new(),
             in_flight: AtomicU32::new(0),
             in_flight_wake: Notify::new(),
-            sockets: Mutex::new(SocketLayer::default()),
+            conns: Mutex::new(Conns::default()),
         });
-        server.stats.session_opened(transport, generation);
-        server.stats.queued(queued as i64);
-        server.sessions.insert(session.clone());
+        ctx.stats.session_opened(transport, generation);
+        ctx.stats.queued(queued as i64);
+        ctx.sessions.insert(session.clone());
         tokio::spawn(Self::timers(Arc::downgrade(&session)));
         tracing::debug!(sid = %sid, transport = transport.name(), "session opened");
         session
@@ -448,7 +252,7 @@ impl Session {
     /// (`xhr-polling`, `htmlfile`, ...) or `polling` / `websocket`.
     pub fn transport_name(&self) -> &'static str {
         let st = self.state();
-        st.legacy_transport.unwrap_or(st.transport.name())
+        st.sio1_transport.unwrap_or(st.transport.name())
     }
 
     /// A protocol-1 transport request arrived: `name` is the client's
@@ -456,11 +260,11 @@ impl Session {
     /// streaming ones: websocket, flashsocket, htmlfile). The first attach
     /// joins the root endpoint (see [`Session::after_open`]). Counts as
     /// hearing from the client.
-    pub fn attach_legacy(self: &Arc<Self>, kind: TransportKind, name: &'static str) {
+    pub fn attach_sio1(self: &Arc<Self>, kind: TransportKind, name: &'static str) {
         let first = {
             let mut st = self.state();
             st.transport = kind;
-            st.legacy_transport.replace(name).is_none()
+            st.sio1_transport.replace(name).is_none()
         };
         self.heard();
         self.wake.notify_waiters();
@@ -473,8 +277,7 @@ impl Session {
     /// polling duration (the client drops a poll silent for its close
     /// timeout). Newer clients' polls wait for as long as it takes.
     pub fn poll_duration(&self) -> Option<std::time::Duration> {
-        (self.generation == Generation::Legacy)
-            .then_some(self.server.config.legacy.polling_duration)
+        (self.generation == Generation::Sio1).then_some(self.ctx.settings.sio1.polling_duration)
     }
 
     pub fn is_closed(&self) -> bool {
@@ -487,7 +290,7 @@ impl Session {
     /// one takes any one message). Never blocks on the client.
     pub fn push(&self, frames: &[Frame]) -> bool {
         let bytes: usize = frames.iter().map(Frame::len).sum();
-        let limit = self.server.config.max_outbound_queue;
+        let limit = self.ctx.settings.max_outbound_queue;
         {
             let mut st = self.state();
             if st.closed.is_some() {
@@ -501,26 +304,26 @@ impl Session {
                 st.queued_bytes = 0;
                 st.closed = Some(CloseReason::SlowConsumer);
                 drop(st);
-                self.server.stats.queued(-(dropped as i64));
+                self.ctx.stats.queued(-(dropped as i64));
                 self.slow_consumer(limit, dropped);
                 return false;
             }
             st.outbox.extend(frames.iter().cloned());
             st.queued_bytes += bytes;
         }
-        self.server.stats.queued(frames.len() as i64);
+        self.ctx.stats.queued(frames.len() as i64);
         WakeBatch::wake(&self.wake);
         true
     }
 
     /// The queue overflowed: count it, wake the transports (they close the
     /// connection), and finish the close. `push` may run with this session's
-    /// socket layer locked (a refused connect while routing a packet, on a
+    /// conns locked (a refused connect while routing a packet, on a
     /// tokio worker), and the close takes that lock: on the runtime it
     /// finishes on a task. Off it (the endpoint actor's thread, which holds
     /// no session lock while emitting) it finishes here.
     fn slow_consumer(&self, limit: usize, dropped: usize) {
-        self.server
+        self.ctx
             .stats
             .slow_consumer_disconnects
             .fetch_add(1, Ordering::Relaxed);
@@ -533,7 +336,7 @@ impl Session {
         self.pong_wake.notify_waiters();
         match (
             tokio::runtime::Handle::try_current(),
-            self.server.sessions.get(&self.sid),
+            self.ctx.sessions.get(&self.sid),
         ) {
             (Ok(rt), Some(me)) => {
                 rt.spawn(async move { me.close(CloseReason::SlowConsumer) });
@@ -545,19 +348,19 @@ impl Session {
     /// Count one of the client's events on its way to a handler.
     pub fn in_flight(self: &Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
-        InFlight(self.clone())
+        InFlight::counted(self.clone())
     }
 
     /// Whether reading from the client should pause: `--max-pending-events`
     /// of its events wait for handlers.
     pub fn reads_paused(&self) -> bool {
-        self.in_flight.load(Ordering::Acquire) >= self.server.config.max_pending_events
+        self.in_flight.load(Ordering::Acquire) >= self.ctx.settings.max_pending_events
     }
 
     /// Resolves once half of the waiting events have run, or the session
     /// closed.
     pub async fn reads_resumed(&self) {
-        let resume_at = self.server.config.max_pending_events / 2;
+        let resume_at = self.ctx.settings.max_pending_events / 2;
         wait_for(&self.in_flight_wake, || {
             (self.in_flight.load(Ordering::Acquire) <= resume_at || self.is_closed()).then_some(())
         })
@@ -585,18 +388,18 @@ impl Session {
             // A reason set already (slow consumer) is the one that counts.
             *st.closed.get_or_insert(reason)
         };
-        self.server.stats.session_closed(reason);
+        self.ctx.stats.session_closed(reason);
         self.wake.notify_waiters();
         self.pong_wake.notify_waiters();
         self.in_flight_wake.notify_waiters();
-        self.server.sessions.remove(&self.sid);
-        let sockets = std::mem::take(&mut *self.socket_layer());
-        sockets.disconnect_all(reason.socketio_reason());
+        self.ctx.sessions.remove(&self.sid);
+        let conns = std::mem::take(&mut *self.conns());
+        conns.disconnect_all(reason.socketio_reason());
         tracing::debug!(sid = %self.sid, reason = reason.socketio_reason(), "session closed");
     }
 
-    pub(crate) fn socket_layer(&self) -> MutexGuard<'_, SocketLayer> {
-        self.sockets.lock().unwrap_or_else(|e| e.into_inner())
+    fn conns(&self) -> MutexGuard<'_, Conns> {
+        self.conns.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The session's first steps once its open packet is queued (and, when
@@ -609,10 +412,10 @@ impl Session {
     pub fn after_open(self: &Arc<Self>) {
         match self.generation {
             Generation::Eio3 => {
-                self.socket_layer().connect_default(self);
+                self.conns().connect_default(self);
             }
-            Generation::Legacy => {
-                if !self.socket_layer().connect_default(self) {
+            Generation::Sio1 => {
+                if !self.conns().connect_default(self) {
                     self.push(&wire::connect_frames(self.generation, "/", &self.sid));
                 }
             }
@@ -628,7 +431,7 @@ impl Session {
 
     /// Handle one packet from the client, whatever transport carried it.
     pub fn on_packet(self: &Arc<Self>, packet: Packet) {
-        self.server.stats.packet_in();
+        self.ctx.stats.packet_in();
         if self.generation != Generation::Eio4 {
             // Any packet shows the client is alive (engine.io 3.x resets its
             // timeout on every packet; so does a protocol-1 session).
@@ -646,17 +449,17 @@ impl Session {
             Packet::Ping(data) => {
                 self.push_packet(&Packet::Pong(data));
             }
-            Packet::Message(text) if self.generation == Generation::Legacy => {
-                let result = self.socket_layer().on_legacy_text(self, &text);
-                self.after_socket_layer(result);
+            Packet::Message(text) if self.generation == Generation::Sio1 => {
+                let result = self.conns().on_sio1_text(self, &text);
+                self.after_conns(result);
             }
             Packet::Message(text) => {
-                let result = self.socket_layer().on_text(self, &text);
-                self.after_socket_layer(result);
+                let result = self.conns().on_text(self, &text);
+                self.after_conns(result);
             }
             Packet::Binary(data) => {
-                let result = self.socket_layer().on_binary(self, data);
-                self.after_socket_layer(result);
+                let result = self.conns().on_binary(self, data);
+                self.after_conns(result);
             }
             Packet::Close => self.close(CloseReason::ClientClose),
             Packet::Upgrade | Packet::Noop => {}
@@ -664,7 +467,7 @@ impl Session {
         }
     }
 
-    fn after_socket_layer(&self, result: Result<(), CloseReason>) {
+    fn after_conns(&self, result: Result<(), CloseReason>) {
         if let Err(reason) = result {
             tracing::debug!(sid = %self.sid, reason = reason.socketio_reason(), "closing session");
             self.close(reason);
@@ -708,7 +511,7 @@ impl Session {
     fn drained(&self, st: &mut State) -> Drained {
         let frames: Vec<Frame> = st.outbox.drain(..).collect();
         st.queued_bytes = 0;
-        let stats = &self.server.stats;
+        let stats = &self.ctx.stats;
         stats.queued(-(frames.len() as i64));
         stats.packets_out(frames.len());
         Drained::Frames(frames)
@@ -727,7 +530,7 @@ impl Session {
 
     pub fn end_poll(&self) {
         self.state().polling = false;
-        if self.generation == Generation::Legacy {
+        if self.generation == Generation::Sio1 {
             // The close timeout runs from the end of the last request.
             self.heard();
         }
@@ -753,7 +556,7 @@ impl Session {
             st.upgrading = false;
             st.transport = TransportKind::Websocket;
         }
-        self.server.stats.upgrades.fetch_add(1, Ordering::Relaxed);
+        self.ctx.stats.upgrades.fetch_add(1, Ordering::Relaxed);
         self.wake.notify_waiters();
     }
 
@@ -798,9 +601,9 @@ impl Session {
         let (generation, interval, timeout, connect_timeout) = match session.upgrade() {
             Some(s) => (
                 s.generation,
-                s.server.config.ping_interval,
-                s.server.config.ping_timeout,
-                s.server.config.connect_timeout,
+                s.ctx.settings.ping_interval,
+                s.ctx.settings.ping_timeout,
+                s.ctx.settings.connect_timeout,
             ),
             None => return,
         };
@@ -808,7 +611,7 @@ impl Session {
         let connect_check = async {
             tokio::time::sleep_until(connect_deadline).await;
             if let Some(s) = session.upgrade()
-                && !s.socket_layer().has_joined()
+                && !s.conns().has_joined()
             {
                 tracing::debug!(sid = %s.sid, "no namespace joined in time");
                 s.close(CloseReason::ConnectTimeout);
@@ -837,10 +640,10 @@ impl Session {
                         return;
                     }
                 },
-                Generation::Legacy => Self::legacy_timers(&session).await,
+                Generation::Sio1 => Self::sio1_timers(&session).await,
             }
         };
-        if generation == Generation::Legacy {
+        if generation == Generation::Sio1 {
             // The root endpoint is joined implicitly; the close timeout
             // ends a session no transport ever opened.
             return heartbeat.await;
@@ -856,10 +659,10 @@ impl Session {
     /// nothing came back within the heartbeat timeout. Otherwise (polling,
     /// or before the first request): the session ends (`transport close`)
     /// when no request was attached for the close timeout.
-    async fn legacy_timers(session: &std::sync::Weak<Session>) {
+    async fn sio1_timers(session: &std::sync::Weak<Session>) {
         loop {
             let Some(s) = session.upgrade() else { return };
-            let cfg = &s.server.config.legacy;
+            let cfg = &s.ctx.settings.sio1;
             let (interval, timeout) = (cfg.heartbeat_interval, cfg.heartbeat_timeout);
             let close_timeout = cfg.close_timeout;
             if s.state().is_streaming() {
@@ -867,7 +670,7 @@ impl Session {
                 tokio::time::sleep(interval).await;
                 let Some(s) = session.upgrade() else { return };
                 s.pong.store(false, Ordering::Release);
-                if !s.push(&[Frame::text(legacy::HEARTBEAT)]) {
+                if !s.push(&[Frame::text(sio1::HEARTBEAT)]) {
                     return;
                 }
                 if !s.wait_heard(timeout).await {

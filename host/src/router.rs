@@ -1,0 +1,174 @@
+//! Routing: `/socket.io/` requests to the Engine.IO transports after the
+//! reference server's request checks (and `/socket.io/1/...` to protocol
+//! 1's, see `transport::sio1`), `/stats` and `/metrics`, and everything
+//! else to the static files. CORS headers go on every Socket.IO answer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{Either, Full};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use sio_protocol::engineio::ErrorCode;
+use sio_protocol::{Generation, TransportKind};
+
+use crate::config::{Config, SOCKET_IO_PATH};
+use crate::cors::{self, Cors};
+use crate::http::{AnyResponse, Body, engine_error, handshake_info, query_pairs, query_param};
+use crate::session::{Session, SessionContext};
+use crate::transport::{polling, sio1, websocket};
+
+/// What every request shares: the configuration and the sessions' context.
+pub struct Router {
+    config: Config,
+    sessions: Arc<SessionContext>,
+}
+
+impl Router {
+    /// A router over these sessions.
+    pub fn new(config: Config, sessions: Arc<SessionContext>) -> Router {
+        Router { config, sessions }
+    }
+
+    /// Answer one request.
+    pub async fn route(&self, remote: SocketAddr, req: Request<Incoming>) -> AnyResponse {
+        let path = req.uri().path();
+        if path.starts_with(SOCKET_IO_PATH) || path == SOCKET_IO_PATH.trim_end_matches('/') {
+            return self.engine_request(remote, req).await;
+        }
+        let stats = &self.sessions.stats;
+        let public_stats = !self.config.stats_admin_only && req.method() == Method::GET;
+        let res = if public_stats && path == "/stats" {
+            stats_response(stats.to_json().to_string(), "application/json")
+        } else if public_stats && path == "/metrics" {
+            stats_response(stats.to_prometheus(), crate::stats::PROMETHEUS_CONTENT_TYPE)
+        } else {
+            crate::static_files::serve(&self.config.static_mounts, &req).await
+        };
+        res.map(Either::Left)
+    }
+
+    /// A request for the Socket.IO endpoint, with CORS headers for allowed
+    /// origins: protocol 1's URLs (`/socket.io/1/...`, see
+    /// `transport::legacy`), else Engine.IO's request checks, in the reference
+    /// server's order: transport, origin, session id, then the handshake's
+    /// method and protocol version.
+    async fn engine_request(&self, remote: SocketAddr, req: Request<Incoming>) -> AnyResponse {
+        let cors = cors::check(&self.config.cors_origins, req.headers());
+        let mut res = if sio1::is_sio1(&req) {
+            // Socket.IO 0.7-0.9: its own URLs below /socket.io/.
+            sio1::dispatch(&self.sessions, remote, req, &cors).await
+        } else {
+            engine_dispatch(&self.sessions, remote, req, &cors)
+                .await
+                .map(Either::Left)
+        };
+        cors.apply(res.headers_mut());
+        res
+    }
+}
+
+/// `/stats` or `/metrics` (docs/stats.md).
+fn stats_response(body: String, content_type: &'static str) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from(body)));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn is_websocket_upgrade(req: &Request<Incoming>) -> bool {
+    req.method() == Method::GET
+        && req
+            .headers()
+            .get(header::UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+async fn engine_dispatch(
+    ctx: &Arc<SessionContext>,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+    cors: &Cors,
+) -> Response<Body> {
+    if req.method() == Method::OPTIONS {
+        return cors.preflight(req.headers());
+    }
+    let query = query_pairs(&req);
+    let param = |name: &str| query_param(&query, name);
+    let transport = match param("transport") {
+        Some("polling") => TransportKind::Polling,
+        Some("websocket") => TransportKind::Websocket,
+        _ => return engine_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownTransport),
+    };
+    if cors.is_forbidden() {
+        return engine_error(StatusCode::FORBIDDEN, ErrorCode::Forbidden);
+    }
+    let upgrade = is_websocket_upgrade(&req);
+    // JSONP polling (`j=N`): scripts for GETs, forms for POSTs.
+    let jsonp = param("j").map(str::to_owned);
+    if let Some(sid) = param("sid") {
+        // A protocol-1 session is reached only through its own URLs.
+        let engine_session = ctx
+            .sessions
+            .get(sid)
+            .filter(|s| s.generation != Generation::Sio1);
+        let Some(session) = engine_session else {
+            return engine_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownSid);
+        };
+        return match transport {
+            TransportKind::Polling => {
+                if session.transport() != TransportKind::Polling {
+                    return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+                }
+                match *req.method() {
+                    Method::GET => polling::poll(&session, jsonp.as_deref()).await,
+                    Method::POST => polling::post(&session, req, jsonp.is_some()).await,
+                    _ => engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+                }
+            }
+            TransportKind::Websocket => {
+                if !upgrade
+                    || session.transport() != TransportKind::Polling
+                    || session.is_upgrading()
+                {
+                    return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+                }
+                let generation = session.generation;
+                websocket::accept(req, ctx.clone(), Some(session), generation, remote)
+            }
+        };
+    }
+    // A handshake.
+    let method_ok = match transport {
+        TransportKind::Polling => req.method() == Method::GET,
+        TransportKind::Websocket => upgrade,
+    };
+    if !method_ok {
+        let code = match transport {
+            TransportKind::Polling => ErrorCode::BadHandshakeMethod,
+            TransportKind::Websocket => ErrorCode::BadRequest,
+        };
+        return engine_error(StatusCode::BAD_REQUEST, code);
+    }
+    let Some(generation) = Generation::from_eio(param("EIO")) else {
+        return engine_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::UnsupportedProtocolVersion,
+        );
+    };
+    match transport {
+        TransportKind::Polling => {
+            let info = handshake_info(remote, query, req.headers());
+            let session = Session::open(ctx, generation, transport, info);
+            // The open packet is queued: this answers at once, with it alone.
+            let res = polling::poll(&session, jsonp.as_deref()).await;
+            session.after_open();
+            res
+        }
+        TransportKind::Websocket => websocket::accept(req, ctx.clone(), None, generation, remote),
+    }
+}

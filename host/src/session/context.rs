@@ -1,0 +1,118 @@
+//! What every session reads of the server: its settings, the counters, the
+//! session table, and the endpoints a client's namespaces route to. Built
+//! once by the server from its `Config`; a session holds an `Arc` of it and
+//! nothing else of the server.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use sio_protocol::Sid;
+
+use super::Session;
+use crate::config::{Config, Sio1Config};
+use crate::endpoint::EndpointHandle;
+use crate::stats::Stats;
+
+/// The configuration a session and its transports read.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    /// Engine.IO 4: ping every interval. Engine.IO 3: the client's interval.
+    pub ping_interval: Duration,
+    /// How long a pong (Engine.IO 4) or any packet (Engine.IO 3) may take.
+    pub ping_timeout: Duration,
+    /// A session that joins no namespace within this is closed.
+    pub connect_timeout: Duration,
+    /// The largest message or polling body a client may send.
+    pub max_payload: usize,
+    /// Bytes one session's outbound queue may hold (`--max-outbound-queue`).
+    pub max_outbound_queue: usize,
+    /// A client's events waiting for handlers before its reads pause.
+    pub max_pending_events: u32,
+    /// Protocol 1's timers and transports.
+    pub sio1: Sio1Config,
+}
+
+impl SessionSettings {
+    /// The session-related part of the server's configuration.
+    pub fn from_config(config: &Config) -> SessionSettings {
+        SessionSettings {
+            ping_interval: config.ping_interval,
+            ping_timeout: config.ping_timeout,
+            connect_timeout: config.connect_timeout,
+            max_payload: config.max_payload,
+            max_outbound_queue: config.max_outbound_queue,
+            max_pending_events: config.max_pending_events,
+            sio1: config.sio1.clone(),
+        }
+    }
+}
+
+/// The live sessions, by Engine.IO sid. Touched on handshakes, polls and
+/// closes only; the per-message path never locks it.
+#[derive(Default)]
+pub struct Sessions {
+    map: RwLock<HashMap<Sid, Arc<Session>>>,
+}
+
+impl Sessions {
+    /// Register a session under its sid.
+    pub fn insert(&self, session: Arc<Session>) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.insert(session.sid.clone(), session);
+    }
+
+    /// Forget a session (it closed).
+    pub fn remove(&self, sid: &str) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.remove(sid);
+    }
+
+    /// The live session with this sid.
+    pub fn get(&self, sid: &str) -> Option<Arc<Session>> {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        map.get(sid).cloned()
+    }
+
+    /// How many sessions are live.
+    pub fn len(&self) -> usize {
+        self.map.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether no session is live.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The server as a session sees it (see the module doc).
+pub struct SessionContext {
+    /// Heartbeat, limits and protocol-1 settings.
+    pub settings: SessionSettings,
+    /// The server's counters.
+    pub stats: Arc<Stats>,
+    /// Every live session, by sid.
+    pub sessions: Sessions,
+    /// The endpoints, by namespace: where a client's CONNECT routes.
+    pub endpoints: HashMap<String, EndpointHandle>,
+    /// The next connection id (one per namespace a client joins).
+    pub next_conn: AtomicU64,
+}
+
+impl SessionContext {
+    /// A context with no sessions yet.
+    pub fn new(
+        settings: SessionSettings,
+        stats: Arc<Stats>,
+        endpoints: HashMap<String, EndpointHandle>,
+    ) -> SessionContext {
+        SessionContext {
+            settings,
+            stats,
+            sessions: Sessions::default(),
+            endpoints,
+            next_conn: AtomicU64::new(1),
+        }
+    }
+}

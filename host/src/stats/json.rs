@@ -1,0 +1,161 @@
+//! The `/stats` document (schema: docs/stats.md).
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use serde_json::{Map, Value, json};
+
+use super::{
+    AdapterStats, CLOSE_REASONS, EXPORTS, GENERATIONS, HOST_ERRORS, LATENCY_BUCKETS_US,
+    RATE_WINDOW_SECS, Rate, Stats, TRANSPORTS, close_index, close_label,
+};
+
+impl AdapterStats {
+    fn to_json(&self) -> Value {
+        json!({
+            "kind": if self.redis.load(Relaxed) { "redis" } else { "local" },
+            "connected": self.connected.load(Relaxed),
+            "published": self.published.load(Relaxed),
+            "lost": self.lost.load(Relaxed),
+            "received": self.received.load(Relaxed),
+            "malformed": self.malformed.load(Relaxed),
+            "reconnects": self.reconnects.load(Relaxed),
+        })
+    }
+}
+
+impl Stats {
+    /// The `/stats` document (schema: docs/stats.md).
+    pub fn to_json(&self) -> Value {
+        let now = self.now();
+        let opened = self.sessions_opened.load(Relaxed);
+        let closed_total = self.closed_total();
+        let mut closed = Map::new();
+        for r in CLOSE_REASONS {
+            closed.insert(
+                close_label(r).into(),
+                self.sessions_closed[close_index(r)].load(Relaxed).into(),
+            );
+        }
+        let pair = |names: &[&str], v: &[AtomicU64]| {
+            let mut m = Map::new();
+            for (n, c) in names.iter().zip(v) {
+                m.insert((*n).into(), c.load(Relaxed).into());
+            }
+            Value::Object(m)
+        };
+        let rate = |r: &Rate| {
+            let (s, m) = r.rates(now);
+            json!({ "per_second": s, "per_minute": m })
+        };
+        let mut endpoints = Map::new();
+        let (mut traps, mut deadlines, mut calls) = (0u64, 0u64, 0u64);
+        let (mut memory, mut fuel, mut rebuilds, mut host_errors) = (0u64, 0u64, 0u64, 0u64);
+        let (mut connects, mut refused) = (0u64, 0u64);
+        for ep in self
+            .endpoints
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let (c, r) = (ep.connects.load(Relaxed), ep.connects_refused.load(Relaxed));
+            connects += c;
+            refused += r;
+            let mut exports = Map::new();
+            for (name, e) in EXPORTS.iter().zip(&ep.exports) {
+                let n = e.calls.load(Relaxed);
+                if n == 0 {
+                    continue;
+                }
+                calls += n;
+                traps += e.traps.load(Relaxed);
+                deadlines += e.deadlines.load(Relaxed);
+                memory += e.memory.load(Relaxed);
+                fuel += e.fuel.load(Relaxed);
+                let buckets: Vec<Value> =
+                    e.buckets.iter().map(|b| b.load(Relaxed).into()).collect();
+                exports.insert(
+                    (*name).into(),
+                    json!({
+                        "calls": n,
+                        "traps": e.traps.load(Relaxed),
+                        "deadlines": e.deadlines.load(Relaxed),
+                        "memory": e.memory.load(Relaxed),
+                        "fuel": e.fuel.load(Relaxed),
+                        "errors": e.errors.load(Relaxed),
+                        "latency_us": {
+                            "bounds": LATENCY_BUCKETS_US,
+                            "counts": buckets,
+                            "sum": e.sum_us.load(Relaxed),
+                        },
+                    }),
+                );
+            }
+            let mut refusals = Map::new();
+            for (name, n) in HOST_ERRORS.iter().zip(&ep.host_errors) {
+                let n = n.load(Relaxed);
+                host_errors += n;
+                refusals.insert((*name).into(), n.into());
+            }
+            let rebuilt = ep.rebuilds.load(Relaxed);
+            rebuilds += rebuilt;
+            endpoints.insert(
+                ep.name.clone(),
+                json!({
+                    "connects": c,
+                    "connects_refused": r,
+                    "rebuilds": rebuilt,
+                    "queue_depth": ep.queued.load(Relaxed).max(0),
+                    "host_errors": refusals,
+                    "exports": exports,
+                }),
+            );
+        }
+        json!({
+            "uptime_seconds": self.started.elapsed().as_secs_f64(),
+            "sessions": {
+                "active": opened.saturating_sub(closed_total),
+                "opened": opened,
+                "closed": closed_total,
+                "closed_by_reason": closed,
+            },
+            "connections": {
+                "by_transport": pair(&TRANSPORTS, &self.opened_by_transport),
+                "by_generation": pair(&GENERATIONS, &self.opened_by_generation),
+                "upgrades": self.upgrades.load(Relaxed),
+            },
+            "namespace_connects": {
+                "ok": connects,
+                "refused": refused,
+                "unknown_namespace": self.unknown_namespace.load(Relaxed),
+            },
+            "packets": { "in": self.packets_in.load(Relaxed), "out": self.packets_out.load(Relaxed) },
+            "bytes": { "in": self.bytes_in.load(Relaxed), "out": self.bytes_out.load(Relaxed) },
+            "handlers": {
+                "calls": calls,
+                "traps": traps,
+                "deadlines": deadlines,
+                "memory": memory,
+                "fuel": fuel,
+                "rebuilds": rebuilds,
+                "host_errors": host_errors,
+                "endpoints": endpoints,
+            },
+            "reloads": {
+                "ok": self.reloads_ok.load(Relaxed),
+                "refused": self.reloads_refused.load(Relaxed),
+            },
+            "slow_consumer_disconnects": self.slow_consumer_disconnects.load(Relaxed),
+            "outbound_queue_depth": self.outbound_queued.load(Relaxed).max(0),
+            "adapter": self.adapter.to_json(),
+            "rates": {
+                "window_seconds": RATE_WINDOW_SECS,
+                "packets_in": rate(&self.rate_packets_in),
+                "packets_out": rate(&self.rate_packets_out),
+                "bytes_in": rate(&self.rate_bytes_in),
+                "bytes_out": rate(&self.rate_bytes_out),
+                "sessions_opened": rate(&self.rate_sessions),
+                "handler_calls": rate(&self.rate_calls),
+            },
+        })
+    }
+}

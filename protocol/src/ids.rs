@@ -87,7 +87,10 @@ mod tests {
         let a = Sid::random();
         let b = Sid::random();
         assert_eq!(a.len(), 20);
-        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
         assert_ne!(a, b);
     }
 }

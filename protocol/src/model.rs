@@ -179,4 +179,3 @@ pub struct HandshakeInfo {
     /// The handshake request's headers, in order.
     pub headers: Vec<(String, String)>,
 }
-

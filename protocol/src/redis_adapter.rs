@@ -32,15 +32,25 @@ const BINARY_EVENT: u64 = 5;
 
 /// The redis-adapter's request types (`RequestType` in its `dist/index.js`).
 pub mod request_type {
+    /// The ids of the sockets in some rooms (the adapter's `sockets()`).
     pub const SOCKETS: u64 = 0;
+    /// Every room name (the adapter's `allRooms()`).
     pub const ALL_ROOMS: u64 = 1;
+    /// Sockets join rooms (`socketsJoin`).
     pub const REMOTE_JOIN: u64 = 2;
+    /// Sockets leave rooms (`socketsLeave`).
     pub const REMOTE_LEAVE: u64 = 3;
+    /// Sockets are disconnected (`disconnectSockets`).
     pub const REMOTE_DISCONNECT: u64 = 4;
+    /// The details of the selected sockets (`fetchSockets`).
     pub const REMOTE_FETCH: u64 = 5;
+    /// An event for the other servers (`serverSideEmit`).
     pub const SERVER_SIDE_EMIT: u64 = 6;
+    /// A broadcast whose sender wants each client's ack (`timeout().emit()`).
     pub const BROADCAST: u64 = 7;
+    /// The answer to [`BROADCAST`]: how many clients were sent it.
     pub const BROADCAST_CLIENT_COUNT: u64 = 8;
+    /// The answer to [`BROADCAST`]: one client's ack.
     pub const BROADCAST_ACK: u64 = 9;
 }
 
@@ -100,7 +110,9 @@ pub fn response_channel(nsp: &str, uid: &str) -> String {
 /// by its own id, so ids work in both lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selector {
+    /// `opts.rooms`: the rooms the sockets must be in one of (empty: any).
     pub rooms: Vec<String>,
+    /// `opts.except`: the rooms the sockets must be in none of.
     pub except: Vec<String>,
 }
 
@@ -109,11 +121,15 @@ pub struct Selector {
 pub struct Broadcast {
     /// The publishing node.
     pub uid: String,
+    /// The namespace the event is for (`packet.nsp`, `/` when absent).
     pub nsp: String,
+    /// The event name (`packet.data[0]`).
     pub event: String,
     /// The arguments after the event name, a JSON array.
     pub args_json: String,
+    /// The binary arguments, which `args_json`'s placeholders index.
     pub attachments: Vec<Bytes>,
+    /// The sockets it is for (`opts.rooms`, `opts.except`).
     pub to: Selector,
     /// `flags.local`: meant for the publisher's node only.
     pub local: bool,
@@ -269,35 +285,57 @@ fn selector(opts: &Pack) -> Selector {
 pub enum Request {
     /// `SOCKETS`: the ids of local sockets in any of `rooms` (all if empty).
     Sockets {
+        /// The id to answer with.
         request_id: String,
+        /// The rooms the sockets must be in one of.
         rooms: Vec<String>,
     },
     /// `ALL_ROOMS`: every local room name.
-    AllRooms { request_id: String },
+    AllRooms {
+        /// The id to answer with.
+        request_id: String,
+    },
     /// `REMOTE_JOIN` / `REMOTE_LEAVE`: the selected sockets join or leave
     /// `rooms`. With `request_id` (one socket by id) an answer is expected.
     Rooms {
+        /// `true` for `REMOTE_JOIN`, `false` for `REMOTE_LEAVE`.
         join: bool,
+        /// The id to answer with, when an answer is expected.
         request_id: Option<String>,
+        /// The sockets that join or leave.
         target: Target,
+        /// The rooms they join or leave.
         rooms: Vec<String>,
     },
     /// `REMOTE_DISCONNECT`: disconnect the selected sockets.
     Disconnect {
+        /// The id to answer with, when an answer is expected.
         request_id: Option<String>,
+        /// The sockets to disconnect.
         target: Target,
+        /// Whether to close the whole connection, not only the namespace.
         close: bool,
     },
     /// `REMOTE_FETCH`: details of the selected local sockets.
-    Fetch { request_id: String, to: Selector },
+    Fetch {
+        /// The id to answer with.
+        request_id: String,
+        /// The sockets whose details are asked for.
+        to: Selector,
+    },
     /// `BROADCAST`: an event whose sender wants each client's ack.
     BroadcastWithAck {
+        /// The id the client count and the acks are sent with.
         request_id: String,
+        /// The event and who it is for.
         broadcast: Broadcast,
     },
     /// A type sio-host has no part in (`SERVER_SIDE_EMIT`: guests have no
     /// server-to-server events; responses: sio-host sends no requests).
-    Ignored { kind: u64 },
+    Ignored {
+        /// The request's numeric `type` (see [`request_type`]).
+        kind: u64,
+    },
 }
 
 /// The sockets a join/leave/disconnect request is about.
@@ -305,6 +343,7 @@ pub enum Request {
 pub enum Target {
     /// One socket, by its Socket.IO id.
     Sid(String),
+    /// The sockets a selector picks (`opts`).
     Selected(Selector),
 }
 

@@ -86,14 +86,23 @@ pub const HTMLFILE_PREAMBLE: &str = concat!(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum PacketType {
+    /// `0`: leave an endpoint, or close the session.
     Disconnect = 0,
+    /// `1`: join an endpoint, or the session (or a join) accepted.
     Connect = 1,
+    /// `2`: a heartbeat.
     Heartbeat = 2,
+    /// `3`: a plain text message.
     Message = 3,
+    /// `4`: a JSON message.
     Json = 4,
+    /// `5`: an event.
     Event = 5,
+    /// `6`: the answer to a packet sent with an ack id.
     Ack = 6,
+    /// `7`: an error.
     Error = 7,
+    /// `8`: nothing (ends a long poll).
     Noop = 8,
 }
 
@@ -145,8 +154,11 @@ impl AckRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum ErrorReason {
+    /// `0`: "transport not supported".
     TransportNotSupported = 0,
+    /// `1`: "client not handshaken": the session is unknown.
     ClientNotHandshaken = 1,
+    /// `2`: "unauthorized": an endpoint join refused.
     Unauthorized = 2,
 }
 
@@ -180,6 +192,7 @@ impl ErrorReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum ErrorAdvice {
+    /// `0`: "reconnect": the client should handshake again.
     Reconnect = 0,
 }
 
@@ -210,43 +223,71 @@ impl ErrorAdvice {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet {
     /// `0::/chat`: leave an endpoint; `0::` closes the whole session.
-    Disconnect { nsp: String },
+    Disconnect {
+        /// The endpoint left (`"/"`: the whole session).
+        nsp: String,
+    },
     /// `1::/chat`: join an endpoint. `query` is the query string the client
     /// attached (`1::/chat?a=1`, or the reference encoder's `1::/chat:?a=1`),
     /// without its `?`; `None` when there is none or it is empty.
-    Connect { nsp: String, query: Option<String> },
+    Connect {
+        /// The endpoint joined, without its query.
+        nsp: String,
+        /// The query string, without its `?`.
+        query: Option<String>,
+    },
     /// `2::`: a heartbeat.
     Heartbeat,
     /// `3:1:/chat:text`: a plain message, for `on-message`.
     Message {
+        /// The endpoint.
         nsp: String,
+        /// The ack id, if the sender wants an acknowledgement.
         ack: Option<AckRequest>,
+        /// The message text (empty for `3::`).
         text: String,
     },
     /// `4:1:/chat:{"a":1}`: a JSON message; `json` is the raw JSON text
     /// (validated), for `on-message`.
     Json {
+        /// The endpoint.
         nsp: String,
+        /// The ack id, if the sender wants an acknowledgement.
         ack: Option<AckRequest>,
+        /// The JSON text, as it was sent.
         json: String,
     },
     /// `5:1+:/chat:{"name":"x","args":[1]}`: an event; `args` is the raw JSON
     /// array text of the arguments (`"[]"` when none).
     Event {
+        /// The endpoint.
         nsp: String,
+        /// The ack id, if the sender wants an acknowledgement.
         ack: Option<AckRequest>,
+        /// The event name.
         name: String,
+        /// The arguments, a JSON array text.
         args: String,
     },
     /// `6::/chat:4+["a"]` / `6::/chat:4`: the answer to a packet the other
     /// side sent with an ack id; `args` is a JSON array text (`"[]"` when the
     /// answer carried no data).
-    Ack { nsp: String, id: u64, args: String },
+    Ack {
+        /// The endpoint.
+        nsp: String,
+        /// The id of the packet answered.
+        id: u64,
+        /// The answer's data, a JSON array text.
+        args: String,
+    },
     /// `7::/chat:2+0`: an error, its reason and advice as the raw text before
     /// and after the first `+` (wire codes, see [`ErrorReason`]).
     Error {
+        /// The endpoint.
         nsp: String,
+        /// The text before the first `+` (a reason's wire code, normally).
         reason: String,
+        /// The text after the first `+`, if there is one.
         advice: Option<String>,
     },
     /// `8::`: nothing.
@@ -415,7 +456,9 @@ const ACK_SHAPE: &str = "ACK data must be an array after the id";
 /// The framing of one packet, split but with its data not yet validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Frame<'a> {
+    /// The packet type (the first field).
     pub packet_type: PacketType,
+    /// The id field: none, `id` or `id+`.
     pub ack: Option<AckRequest>,
     /// The endpoint exactly as written (`""` for the root endpoint).
     pub endpoint: &'a str,

@@ -45,12 +45,19 @@ pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum PacketType {
+    /// `0`: join a namespace (from the client), or accepted (from the server).
     Connect = 0,
+    /// `1`: leave a namespace.
     Disconnect = 1,
+    /// `2`: an event.
     Event = 2,
+    /// `3`: the answer to an event sent with an ack id.
     Ack = 3,
+    /// `4`: a namespace join refused (server to client only).
     ConnectError = 4,
+    /// `5`: an event with binary attachments.
     BinaryEvent = 5,
+    /// `6`: an ack with binary attachments.
     BinaryAck = 6,
 }
 
@@ -85,24 +92,41 @@ impl PacketType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     /// Join a namespace; `auth` is the raw JSON object text, if any.
-    Connect { nsp: String, auth: Option<String> },
+    Connect {
+        /// The namespace to join.
+        nsp: String,
+        /// The CONNECT payload, a JSON object text.
+        auth: Option<String>,
+    },
     /// Leave a namespace.
-    Disconnect { nsp: String },
+    Disconnect {
+        /// The namespace to leave.
+        nsp: String,
+    },
     /// An event. `args` is the raw JSON array text of the arguments after the
     /// name (`[1,2]`, or `[]`); `attachments` binary messages follow when it
     /// is not zero, and their placeholders are inside `args`.
     Event {
+        /// The namespace the event is for.
         nsp: String,
+        /// The event name (the first element of the packet's array).
         name: String,
+        /// The arguments after the name, a JSON array text.
         args: String,
+        /// How many binary messages follow.
         attachments: usize,
+        /// The ack id, when the sender wants an answer.
         ack: Option<u64>,
     },
     /// The answer to an event the server sent with an ack id.
     Ack {
+        /// The namespace the answer is for.
         nsp: String,
+        /// The ack id of the event it answers.
         id: u64,
+        /// The answer's arguments, a JSON array text.
         args: String,
+        /// How many binary messages follow.
         attachments: usize,
     },
 }
@@ -140,7 +164,10 @@ pub enum DecodeError {
     /// decimal integer, or not followed by `-`.
     IllegalAttachments,
     /// More attachments announced than the decoder allows.
-    TooManyAttachments { max: usize },
+    TooManyAttachments {
+        /// The decoder's limit.
+        max: usize,
+    },
     /// An ack id that is not a decimal integer fitting in `u64`.
     InvalidAckId,
     /// An ACK packet without an ack id.
@@ -200,11 +227,13 @@ impl Default for DecodeOptions {
 /// The framing of one packet, split but with its payload not yet validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Frame<'a> {
+    /// The packet type (the first character).
     pub packet_type: PacketType,
     /// Zero unless the type is binary, then at least 1.
     pub attachments: usize,
     /// `"/"` when the packet names no namespace.
     pub nsp: &'a str,
+    /// The ack id, if the packet has one.
     pub id: Option<u64>,
     /// The rest of the text, if any: the JSON payload.
     pub data: Option<&'a str>,

@@ -22,7 +22,7 @@
 //! websocket message carries one, a polling body frames several as
 //! `\u{fffd}<len>\u{fffd}<packet>`, and inbound text reaches the session as
 //! an Engine.IO message holding the packet text. Outbound Socket.IO packets
-//! are translated packet by packet ([`sio1_frame`]); binary attachments
+//! are translated packet by packet (`sio1_frame`); binary attachments
 //! cannot travel (docs/protocol.md).
 
 use base64::Engine as _;
@@ -205,12 +205,17 @@ pub struct PollingFormat {
 /// A polling response body and its content type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payload {
+    /// The response body.
     pub body: Bytes,
+    /// Its `Content-Type`: [`TEXT`], [`BINARY`] or [`JAVASCRIPT`].
     pub content_type: &'static str,
 }
 
+/// The content type of text payloads and plain-text answers.
 pub const TEXT: &str = "text/plain; charset=UTF-8";
+/// The content type of Engine.IO 3 binary (XHR2) payloads.
 pub const BINARY: &str = "application/octet-stream";
+/// The content type of JSONP answers.
 pub const JAVASCRIPT: &str = "text/javascript; charset=UTF-8";
 
 /// A polling response: the frames as one payload of the generation, as
@@ -396,12 +401,11 @@ pub fn decode_message(
         Generation::Eio3 => socketio4::decode(text),
         // Protocol-1 packets are decoded by `socket::SocketLayer::on_sio1_text`;
         // what has a place in the model is the same here.
-        Generation::Sio1 => sio1::decode(text)
-            .ok()
-            .and_then(|p| p.to_message())
-            .ok_or(socketio::DecodeError::InvalidPayload(
+        Generation::Sio1 => sio1::decode(text).ok().and_then(|p| p.to_message()).ok_or(
+            socketio::DecodeError::InvalidPayload(
                 "not a protocol-1 packet with a place in the model",
-            )),
+            ),
+        ),
     }
 }
 

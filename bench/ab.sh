@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# A/B echo runs for comparing builds: each server command in turn, ROUNDS
+# A/B runs for comparing builds: each server command in turn, ROUNDS
 # times, pinned like run.sh (server on core 1, loadgen on core 0). Prints
-# acks/s and the server's user and system CPU per ack, read from
-# /proc/PID/stat over 5 s of load. Turns, not one long run each, because the
+# acks/s (echo) or deliveries/s (broadcast) and the server's user and
+# system CPU per unit, read from /proc/PID/stat over 5 s of load. Turns, not one long run each, because the
 # machine's speed drifts by more than some differences measured.
 #
 #   bench/ab.sh ROUNDS NAME='COMMAND' [NAME='COMMAND' ...]
@@ -15,15 +15,23 @@
 #     after="target/release/sio-host run --listen 127.0.0.1:{port} $E" \
 #     socketioxide="bench/target/release/socketioxide-echo {port}"
 #
-# Needs the loadgen built (bench/run.sh builds it). CLIENTS [100] sets the
-# echo clients.
+# Needs the loadgen built (bench/run.sh builds it). WORKLOAD [echo] is echo
+# or broadcast; CLIENTS sets the clients [echo 100, broadcast 10000];
+# broadcast keeps BCAST_WINDOW [4] broadcasts in flight, as run.sh does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOADGEN=bench/target/release/loadgen
-CLIENTS=${CLIENTS:-100}
+WORKLOAD=${WORKLOAD:-echo}
+case $WORKLOAD in
+  echo) CLIENTS=${CLIENTS:-100}; UNIT=acks; EXTRA=() ;;
+  broadcast) CLIENTS=${CLIENTS:-10000}; UNIT=deliveries; EXTRA=(--window "${BCAST_WINDOW:-4}") ;;
+  *) echo "WORKLOAD is echo or broadcast" >&2; exit 2 ;;
+esac
 rounds=$1
 shift
 port=${PORT:-19700}
+# 10,000 broadcast clients need that many descriptors in each process.
+ulimit -n 65536 2>/dev/null || true
 tick=$(getconf CLK_TCK)
 
 one() { # name command
@@ -37,8 +45,8 @@ one() { # name command
   done
   local out
   out=$(mktemp)
-  taskset -c 0 "$LOADGEN" --workload echo --transport websocket --addr "127.0.0.1:$port" \
-    -n "$CLIENTS" --server-pid "$pid" --label "$name" --warmup 1 --duration 9 >"$out" 2>/dev/null &
+  taskset -c 0 "$LOADGEN" --workload "$WORKLOAD" --transport websocket --addr "127.0.0.1:$port" \
+    -n "$CLIENTS" --server-pid "$pid" --label "$name" --warmup 1 --duration 9 "${EXTRA[@]}" >"$out" 2>/dev/null &
   local lg=$!
   sleep 3
   read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
@@ -48,11 +56,11 @@ one() { # name command
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   local acks
-  acks=$(grep -o '"acks_per_s":[0-9.]*' "$out" | cut -d: -f2)
+  acks=$(grep -o "\"${UNIT}_per_s\":[0-9.]*" "$out" | cut -d: -f2)
   rm -f "$out"
-  awk -v n="$name" -v a="${acks:-0}" -v u=$((u2 - u1)) -v s=$((s2 - s1)) -v t="$tick" 'BEGIN {
+  awk -v n="$name" -v a="${acks:-0}" -v u=$((u2 - u1)) -v s=$((s2 - s1)) -v t="$tick" -v unit="$UNIT" 'BEGIN {
     per = a > 0 ? 1e6 / (a * 5 * t) : 0
-    printf "%-14s %9.0f acks/s   user %5.2f µs/ack   sys %5.2f µs/ack   total %5.2f\n", n, a, u * per, s * per, (u + s) * per
+    printf "%-14s %9.0f %s/s   user %5.2f µs   sys %5.2f µs   total %5.2f µs per unit\n", n, a, unit, u * per, s * per, (u + s) * per
   }'
   port=$((port + 1))
   sleep 1

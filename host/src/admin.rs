@@ -46,6 +46,7 @@ pub struct AdminFile {
     pub listen: SocketAddr,
     /// The admin endpoint's address (loopback).
     pub admin: SocketAddr,
+    /// The bearer token every admin request carries; random per run.
     pub token: String,
 }
 
@@ -155,6 +156,7 @@ pub fn write_file(path: &Path, content: &AdminFile) -> Result<AdminFileGuard> {
     })
 }
 
+/// Reads and parses an admin file.
 pub fn read_file(path: &Path) -> Result<AdminFile> {
     let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_slice(&text)
@@ -274,7 +276,10 @@ async fn handle(req: Request<Incoming>, token: &str, reloader: &Reloader) -> Res
 /// How `sio-host reload` / `status` find the server.
 #[derive(Debug, Clone, Default)]
 pub struct Target {
+    /// `--admin-file`: the server's admin file.
     pub admin_file: Option<PathBuf>,
+    /// `--port`: the server's Socket.IO port, naming its admin file in the
+    /// default folder.
     pub port: Option<u16>,
 }
 

@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use sio_protocol::ConnId;
 
+/// The rooms of one namespace on this node: room name to member connections.
+/// Only rooms with members are kept.
 #[derive(Default, Debug)]
 pub struct LocalAdapter {
     rooms: HashMap<String, HashSet<ConnId>>,
@@ -23,7 +25,8 @@ impl LocalAdapter {
         }
     }
 
-    /// Remove `conn` from `room`; an emptied room is dropped.
+    /// Remove `conn` from `room`; true when it was a member. An emptied room
+    /// is dropped.
     pub fn leave(&mut self, room: &str, conn: ConnId) -> bool {
         let Some(members) = self.rooms.get_mut(room) else {
             return false;
@@ -35,6 +38,7 @@ impl LocalAdapter {
         removed
     }
 
+    /// The connections in `room` (none if it does not exist).
     pub fn members(&self, room: &str) -> impl Iterator<Item = ConnId> + '_ {
         self.rooms.get(room).into_iter().flatten().copied()
     }
@@ -44,6 +48,8 @@ impl LocalAdapter {
         self.rooms.keys().map(String::as_str)
     }
 
+    /// How many rooms have members.
+    #[cfg(test)]
     pub fn room_count(&self) -> usize {
         self.rooms.len()
     }

@@ -19,10 +19,14 @@ pub const SOCKET_IO_PATH: &str = "/socket.io/";
 /// The file `sio-host run` reads when no `--config` is given and it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "sio.toml";
 
+/// One endpoint: a handler component serving a namespace, from an `ENDPOINT`
+/// argument or an `[endpoints."/x"]` table of `sio.toml`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointConfig {
     /// Namespace path, e.g. "/" or "/chat".
     pub namespace: String,
+    /// The handler's component file (`component`; from `sio.toml`, already
+    /// joined to the file's folder).
     pub component: PathBuf,
     /// This endpoint's call deadline; None: the server's.
     pub call_deadline: Option<Duration>,
@@ -120,6 +124,7 @@ impl EndpointConfig {
 pub struct StaticMount {
     /// URL prefix, starting and ending with `/`.
     pub prefix: String,
+    /// The directory served (from `sio.toml`, joined to the file's folder).
     pub dir: PathBuf,
 }
 
@@ -145,53 +150,84 @@ impl StaticMount {
     }
 }
 
+/// The server's settings, resolved by [`Config::resolve`] and validated:
+/// each from its flag, else its `[server]` key in `sio.toml`, else the
+/// default.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// HTTP and websocket address (`--listen`, `listen`; default
+    /// 127.0.0.1:8000).
     pub listen: SocketAddr,
+    /// Time between pings, the server's (Engine.IO 4) or the client's
+    /// (Engine.IO 3) (`--ping-interval`, `ping-interval`, ms; default 25 s).
     pub ping_interval: Duration,
+    /// How long a ping may go unanswered before the session closes (Engine.IO
+    /// 3: on top of the interval) (`--ping-timeout`, `ping-timeout`, ms;
+    /// default 20 s).
     pub ping_timeout: Duration,
+    /// How long a session may take to join a namespace before it is closed
+    /// (`--connect-timeout`, `connect-timeout`, ms; default 45 s).
     pub connect_timeout: Duration,
-    /// Largest HTTP body or websocket message accepted, in bytes.
+    /// Largest HTTP body or websocket message accepted, in bytes
+    /// (`--max-payload`, `max-payload`; default 1000000).
     pub max_payload: usize,
+    /// Wall-clock time one handler call may run before it traps; endpoints
+    /// may set their own (`--call-deadline`, `call-deadline`, ms; default
+    /// 1 s).
     pub call_deadline: Duration,
-    /// Linear memory one handler instance may use, in bytes.
+    /// Linear memory one handler instance may use, in bytes (`--max-memory`,
+    /// `max-memory`, both in MiB; default 128 MiB).
     pub max_memory: usize,
     /// Fuel (roughly, wasm instructions) one handler call may burn; None: no
-    /// fuel metering (the deadline still applies).
+    /// fuel metering, the deadline still applies (`--fuel`, `fuel`; default
+    /// none).
     pub fuel: Option<u64>,
     /// Messages (emit, send, ack, emit-with-ack) one handler call may send;
-    /// past it host calls return `limit-exceeded`.
+    /// past it host calls return `limit-exceeded` (`--max-outbound-per-call`,
+    /// `max-outbound-per-call`; default 10000).
     pub max_outbound_per_call: u32,
     /// How often a handler exporting `sio:realtime/state` is snapshotted
     /// between calls, so a rebuild after a trap loses little; zero: only at
-    /// reloads.
+    /// reloads (`--checkpoint-interval`, `checkpoint-interval`, ms; default
+    /// 1 s).
     pub checkpoint_interval: Duration,
     /// Bytes a session's outbound queue may hold before its client counts as
-    /// a slow consumer and is disconnected.
+    /// a slow consumer and is disconnected (`--max-outbound-queue`,
+    /// `max-outbound-queue`; default 16 MiB).
     pub max_outbound_queue: usize,
     /// Events (and acks, and protocol-1 messages) one client may have
     /// waiting for handlers before the server stops reading from it, until
-    /// half of them have run (docs/architecture.md, "Sandbox and limits").
+    /// half of them have run (`--max-pending-events`, `max-pending-events`;
+    /// default 128; docs/architecture.md, "Sandbox and limits").
     pub max_pending_events: u32,
-    /// Origins allowed cross-origin; empty means same-origin only.
+    /// Origins allowed cross-origin; empty means same-origin only
+    /// (`--cors-origin`, repeatable; `cors-origins`).
     pub cors_origins: Vec<String>,
     /// Hosts `http-fetch` may reach for endpoints without a list of their
-    /// own (docs/async.md); empty: none.
+    /// own (`--http-allow`, repeatable; `http-allow`; docs/async.md); empty:
+    /// none.
     pub http_allow: Vec<String>,
+    /// Directories served over HTTP (`--static`, repeatable; `static`).
     pub static_mounts: Vec<StaticMount>,
+    /// The handlers, one per namespace: the file's, joined or overridden by
+    /// the CLI's.
     pub endpoints: Vec<EndpointConfig>,
-    /// Reload an endpoint when its component file changes.
+    /// Reload an endpoint when its component file changes (`--watch`,
+    /// `watch`).
     pub watch: bool,
-    /// `/stats` and `/metrics` on the admin endpoint only, not on `listen`.
+    /// `/stats` and `/metrics` on the admin endpoint only, not on `listen`
+    /// (`--stats-admin-only`, `stats-admin-only`).
     pub stats_admin_only: bool,
-    /// The Redis of a cluster of nodes (`--redis URL`, docs/scale-out.md);
-    /// None: rooms and broadcasts stay in this process.
+    /// The Redis of a cluster of nodes (`--redis URL`, `redis`;
+    /// docs/scale-out.md); None: rooms and broadcasts stay in this process.
     pub redis: Option<String>,
-    /// The local admin endpoint (`sio-host reload`); None: off.
+    /// The local admin endpoint (`sio-host reload`); None: off (`--no-admin`,
+    /// `admin = false`; on by default).
     pub admin: Option<AdminConfig>,
     /// Where the endpoints came from, to read them again on a reload.
     pub source: EndpointSource,
-    /// Socket.IO protocol 1 (0.7-0.9 clients).
+    /// Socket.IO protocol 1 (0.7-0.9 clients): flags `--legacy-*`, the
+    /// `[legacy]` table of `sio.toml`.
     pub sio1: Sio1Config,
 }
 
@@ -199,9 +235,11 @@ pub struct Config {
 /// carrying the token written (mode 0600) to `file`.
 #[derive(Debug, Clone)]
 pub struct AdminConfig {
-    /// A loopback address; port 0 picks a free one.
+    /// A loopback address; port 0 picks a free one (`--admin-listen`,
+    /// `admin-listen`; default 127.0.0.1:0).
     pub listen: SocketAddr,
-    /// None: the default place for the server's port (see `crate::admin`).
+    /// Where the admin file goes (`--admin-file`, `admin-file`); None: the
+    /// default place for the server's port (see `crate::admin`).
     pub file: Option<PathBuf>,
 }
 
@@ -210,7 +248,9 @@ pub struct AdminConfig {
 /// CLI's endpoint arguments on top.
 #[derive(Debug, Clone, Default)]
 pub struct EndpointSource {
+    /// The `sio.toml` read, if any.
     pub file: Option<PathBuf>,
+    /// The endpoints given as `ENDPOINT` arguments.
     pub cli: Vec<EndpointConfig>,
 }
 
@@ -242,33 +282,57 @@ fn merge_endpoints(endpoints: &mut Vec<EndpointConfig>, cli: &[EndpointConfig]) 
 /// default decides.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
+    /// `--config`.
     pub config_file: Option<PathBuf>,
+    /// The `--legacy-*` and `--flash-policy-port` flags (protocol 1).
     pub sio1: Sio1Overrides,
+    /// The `ENDPOINT` arguments.
     pub endpoints: Vec<EndpointConfig>,
+    /// `--listen`.
     pub listen: Option<SocketAddr>,
+    /// `--ping-interval`.
     pub ping_interval: Option<Duration>,
+    /// `--ping-timeout`.
     pub ping_timeout: Option<Duration>,
+    /// `--max-payload`, in bytes.
     pub max_payload: Option<usize>,
+    /// `--connect-timeout`.
     pub connect_timeout: Option<Duration>,
+    /// `--call-deadline`.
     pub call_deadline: Option<Duration>,
+    /// `--max-memory`, in bytes (the flag's MiB converted).
     pub max_memory: Option<usize>,
+    /// `--fuel`.
     pub fuel: Option<u64>,
+    /// `--max-outbound-per-call`.
     pub max_outbound_per_call: Option<u32>,
+    /// `--checkpoint-interval`.
     pub checkpoint_interval: Option<Duration>,
+    /// `--max-outbound-queue`, in bytes.
     pub max_outbound_queue: Option<usize>,
+    /// `--max-pending-events`.
     pub max_pending_events: Option<u32>,
+    /// `--cors-origin` (repeatable).
     pub cors_origins: Vec<String>,
     /// `--http-allow` (repeatable).
     pub http_allow: Vec<String>,
+    /// `--static` (repeatable).
     pub static_mounts: Vec<StaticMount>,
+    /// `--watch`; false lets the file's `watch` decide.
     pub watch: bool,
+    /// `--stats-admin-only`; false lets the file's key decide.
     pub stats_admin_only: bool,
+    /// `--redis`.
     pub redis: Option<String>,
+    /// `--no-admin`: no admin endpoint, whatever the file says.
     pub no_admin: bool,
+    /// `--admin-listen`.
     pub admin_listen: Option<SocketAddr>,
+    /// `--admin-file`.
     pub admin_file: Option<PathBuf>,
 }
 
+/// The default of `--listen` / `listen`.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
 
 /// Defaults of every endpoint's guest limits (flags, `[server]` in sio.toml;
@@ -277,6 +341,7 @@ pub(crate) const DEFAULT_CALL_DEADLINE_MS: u64 = 1_000;
 pub(crate) const DEFAULT_MAX_MEMORY_MIB: usize = 128;
 pub(crate) const DEFAULT_MAX_OUTBOUND_PER_CALL: u32 = 10_000;
 pub(crate) const DEFAULT_CHECKPOINT_INTERVAL_MS: u64 = 1_000;
+/// The default of `--admin-listen` / `admin-listen`: loopback, a free port.
 pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:0";
 
 impl Config {
@@ -411,6 +476,9 @@ impl Config {
         e.max_memory.unwrap_or(self.max_memory)
     }
 
+    /// Refuses what cannot run: missing component files or WASI dirs, zero
+    /// limits, a duplicate namespace, a non-loopback admin address, a bad
+    /// Redis URL, nothing to serve.
     pub fn validate(&self) -> Result<()> {
         if let Some(url) = &self.redis {
             // Parsing only; Redis need not be up (the adapter keeps trying).
@@ -533,7 +601,9 @@ fn mib(n: usize) -> usize {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FileConfig {
+    /// `[server]`: the server's settings, the flags' counterparts.
     pub server: Option<ServerSection>,
+    /// `[endpoints."/x"]`, keyed by namespace.
     #[serde(default)]
     pub endpoints: BTreeMap<String, EndpointSection>,
     /// Socket.IO protocol 1's settings (see [`Sio1Section`]); the table is
@@ -541,58 +611,97 @@ pub struct FileConfig {
     pub legacy: Option<Sio1Section>,
 }
 
+/// `[server]` in `sio.toml`: each key as its flag (see [`Config`] for the
+/// defaults); None/empty: not given. Times are in milliseconds.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ServerSection {
+    /// `listen`: the HTTP and websocket address.
     pub listen: Option<SocketAddr>,
+    /// `ping-interval`, ms.
     pub ping_interval: Option<u64>,
+    /// `ping-timeout`, ms.
     pub ping_timeout: Option<u64>,
+    /// `max-payload`, bytes.
     pub max_payload: Option<usize>,
+    /// `connect-timeout`, ms.
     pub connect_timeout: Option<u64>,
+    /// `call-deadline`, ms: every endpoint's default.
     pub call_deadline: Option<u64>,
+    /// `max-memory`, MiB: every endpoint's default.
     pub max_memory: Option<usize>,
+    /// `fuel` per call: every endpoint's default.
     pub fuel: Option<u64>,
+    /// `max-outbound-per-call`: every endpoint's default.
     pub max_outbound_per_call: Option<u32>,
+    /// `checkpoint-interval`, ms (0: only at reloads): every endpoint's
+    /// default.
     pub checkpoint_interval: Option<u64>,
+    /// `max-outbound-queue`, bytes.
     pub max_outbound_queue: Option<usize>,
+    /// `max-pending-events`.
     pub max_pending_events: Option<u32>,
+    /// `cors-origins`, replaced by any `--cors-origin`.
     #[serde(default)]
     pub cors_origins: Vec<String>,
+    /// `http-allow`, for endpoints without their own; replaced by any
+    /// `--http-allow`.
     #[serde(default)]
     pub http_allow: Vec<String>,
+    /// `static`: `DIR` or `/PREFIX=DIR` specs, as `--static`; replaced by
+    /// any `--static`.
     #[serde(default)]
     pub r#static: Vec<String>,
+    /// `watch`.
     pub watch: Option<bool>,
+    /// `stats-admin-only`.
     pub stats_admin_only: Option<bool>,
+    /// `redis`: the cluster's Redis URL.
     pub redis: Option<String>,
+    /// `admin`: false turns the admin endpoint off (as `--no-admin`).
     pub admin: Option<bool>,
+    /// `admin-listen`.
     pub admin_listen: Option<SocketAddr>,
+    /// `admin-file`, relative to the file's folder.
     pub admin_file: Option<PathBuf>,
 }
 
+/// `[endpoints."/x"]` in `sio.toml`: one endpoint; its limits, when given,
+/// replace the server's for it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct EndpointSection {
+    /// `component`: the `.wasm` file, relative to the file's folder.
     pub component: PathBuf,
+    /// `call-deadline`, ms.
     pub call_deadline: Option<u64>,
+    /// `max-memory`, MiB.
     pub max_memory: Option<usize>,
+    /// `fuel` per call.
     pub fuel: Option<u64>,
+    /// `max-outbound-per-call`.
     pub max_outbound_per_call: Option<u32>,
+    /// `checkpoint-interval`, ms.
     pub checkpoint_interval: Option<u64>,
+    /// `config`: values handed to the handler (strings, numbers, booleans).
     #[serde(default)]
     pub config: BTreeMap<String, toml::Value>,
+    /// `wasi`: what WASI may reach (nothing by default).
     #[serde(default)]
     pub wasi: WasiGrants,
+    /// `http-allow`: hosts `http-fetch` may reach; None: the server's list.
     pub http_allow: Option<Vec<String>>,
 }
 
 impl FileConfig {
+    /// Reads and parses the `sio.toml` at `path`.
     pub fn read(path: &Path) -> Result<FileConfig> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse(&text).with_context(|| format!("in {}", path.display()))
     }
 
+    /// Parses `sio.toml` text; unknown keys are errors.
     pub fn parse(text: &str) -> Result<FileConfig> {
         Ok(toml::from_str(text)?)
     }

@@ -23,35 +23,50 @@ pub const SIO1_TRANSPORTS: [&str; 5] = [
 pub const DEFAULT_LEGACY_TRANSPORTS: [&str; 4] =
     ["websocket", "htmlfile", "xhr-polling", "jsonp-polling"];
 
+/// Socket.IO protocol 1's resolved settings. Users know the protocol as
+/// "legacy": flags `--legacy-*`, table `[legacy]` in `sio.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sio1Config {
-    /// Between the server's `2::` on websocket, flashsocket and htmlfile.
+    /// Between the server's `2::` on websocket, flashsocket and htmlfile
+    /// (`--legacy-heartbeat-interval`, `heartbeat-interval`, ms; default
+    /// 25 s).
     pub heartbeat_interval: Duration,
     /// Advertised at the handshake (whole seconds, rounded up): how long the
     /// client waits for any packet, and how long the server waits for the
-    /// answer to its heartbeat.
+    /// answer to its heartbeat (`--legacy-heartbeat-timeout`,
+    /// `heartbeat-timeout`, ms; default 60 s).
     pub heartbeat_timeout: Duration,
     /// Advertised at the handshake (whole seconds, rounded up): a session
-    /// with no request attached for this long ends.
+    /// with no request attached for this long ends (`--legacy-close-timeout`,
+    /// `close-timeout`, ms; default 60 s).
     pub close_timeout: Duration,
     /// How long a poll with nothing to carry waits before it is answered
-    /// `8::`; must stay under the close timeout.
+    /// `8::`; must stay under the close timeout (`--legacy-polling-duration`,
+    /// `polling-duration`, ms; default 20 s).
     pub polling_duration: Duration,
-    /// The transports offered, names from [`SIO1_TRANSPORTS`].
+    /// The transports offered, names from [`SIO1_TRANSPORTS`]
+    /// (`--legacy-transports`, `transports`; default all but flashsocket).
     pub transports: Vec<&'static str>,
-    /// The Flash socket policy server's port (0: any free one); None: off.
-    /// Only with flashsocket among the transports.
+    /// The Flash socket policy server's port (0: any free one); None: off,
+    /// the default. Only with flashsocket among the transports
+    /// (`--flash-policy-port`, `flash-policy-port`).
     pub flash_policy_port: Option<u16>,
 }
 
 /// What the command line gave (None/empty: not given).
 #[derive(Debug, Clone, Default)]
 pub struct Sio1Overrides {
+    /// `--legacy-heartbeat-interval`.
     pub heartbeat_interval: Option<Duration>,
+    /// `--legacy-heartbeat-timeout`.
     pub heartbeat_timeout: Option<Duration>,
+    /// `--legacy-close-timeout`.
     pub close_timeout: Option<Duration>,
+    /// `--legacy-polling-duration`.
     pub polling_duration: Option<Duration>,
+    /// `--legacy-transports` as given: repeated, or comma-separated lists.
     pub transports: Vec<String>,
+    /// `--flash-policy-port`.
     pub flash_policy_port: Option<u16>,
 }
 
@@ -69,11 +84,17 @@ pub struct Sio1Overrides {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Sio1Section {
+    /// `heartbeat-interval`, ms.
     pub heartbeat_interval: Option<u64>,
+    /// `heartbeat-timeout`, ms.
     pub heartbeat_timeout: Option<u64>,
+    /// `close-timeout`, ms.
     pub close_timeout: Option<u64>,
+    /// `polling-duration`, ms.
     pub polling_duration: Option<u64>,
+    /// `transports`: names from [`SIO1_TRANSPORTS`].
     pub transports: Option<Vec<String>>,
+    /// `flash-policy-port` (0: any free one).
     pub flash_policy_port: Option<u16>,
 }
 
@@ -121,6 +142,9 @@ impl Sio1Config {
         Ok(config)
     }
 
+    /// Refuses zero timers, a heartbeat interval not below its timeout, a
+    /// polling duration not below the close timeout (the 0.9 client would
+    /// give up first), and a Flash policy port without flashsocket.
     pub fn validate(&self) -> Result<()> {
         if self.heartbeat_interval.is_zero()
             || self.heartbeat_timeout.is_zero()

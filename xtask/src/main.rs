@@ -11,9 +11,13 @@
 //!   `examples/NAME/sio.toml` (`demo` is `example chat`): builds its handler
 //!   and the host (release), serves its page (a second server on another port
 //!   when it has a `page.toml`, for crosssite).
-//! * `cargo xtask test` — builds the handlers (release) and the host (debug), then
-//!   runs `cargo test --workspace` and `node --test tests/node/`; fails if either
-//!   fails, and ends with the summary lines of both runners.
+//! * `cargo xtask layers` — checks that each top-level module of `host/src`
+//!   imports only modules of lower layers (`layers::LAYERS`, the table of
+//!   docs/architecture.md); prints each import that does not.
+//! * `cargo xtask test` — checks the layers, builds the handlers (release) and
+//!   the host (debug), then runs `cargo test --workspace` and `node --test
+//!   tests/node/`; fails if any of them fails, and ends with the summary lines
+//!   of both runners.
 
 use std::env;
 use std::io::{BufRead, BufReader, Write};
@@ -21,6 +25,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
+
+mod layers;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
 
@@ -35,6 +41,12 @@ fn main() -> ExitCode {
             args.get(1).map(String::as_str),
             args.get(2..).unwrap_or_default(),
         ),
+        Some("layers") => match args.get(1) {
+            None => layers::run(&root()),
+            Some(a) => Err(format!(
+                "`cargo xtask layers` takes no arguments (got {a:?})"
+            )),
+        },
         Some("test") => test(&args[1..]),
         Some("-h" | "--help" | "help") => {
             usage();
@@ -67,8 +79,9 @@ fn usage() {
          http://127.0.0.1:8000; ARGS are passed to `sio-host run`\n  \
          example NAME [ARGS...]  the same for examples/NAME (its sio.toml): ackping,\n                  \
          crosssite, multiplexed, rpcping, transports, ...\n  \
-         test            build handlers (release) + host (debug), run `cargo test --workspace`\n                  \
-         and `node --test tests/node/`, print both runners' summaries"
+         layers          check that host/src's modules import only lower layers (docs/architecture.md)\n  \
+         test            check the layers, build handlers (release) + host (debug), run\n                  \
+         `cargo test --workspace` and `node --test tests/node/`, print both runners' summaries"
     );
 }
 
@@ -569,6 +582,9 @@ fn test(extra: &[String]) -> Result {
         return Err(format!("`cargo xtask test` takes no arguments (got {a:?})"));
     }
     let started = Instant::now();
+    // Before building anything: a misplaced import fails in a second.
+    step("checking the host's layers (cargo xtask layers)");
+    layers::run(&root())?;
     ensure_node_modules()?;
     build_wasm(&handlers()?)?;
     build_script_handlers()?;

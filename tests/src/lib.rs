@@ -214,6 +214,19 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Whether the server's stderr shows `needle` within 5 s. A line the
+    /// server wrote before answering a client may still be on its way
+    /// through the pipe and the reader thread when the answer arrives.
+    pub async fn logged(&self, needle: &str) -> bool {
+        for _ in 0..100 {
+            if self.logs().contains(needle) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

@@ -199,7 +199,7 @@ async fn a_rebuild_after_a_failed_call_keeps_timers_and_releases_held_connection
     assert_eq!(a.until(|p| ack_args(p, id).is_some()).await.len(), 1);
     // The host's timer fires into the rebuilt instance.
     assert_eq!(b.until(|p| p == timer(60)).await, vec![timer(60)]);
-    assert!(s.logs().contains("asked to panic"), "{}", s.logs());
+    assert!(s.logged("asked to panic").await, "{}", s.logs());
 }
 
 /// A path for the admin file, unique per test.

@@ -56,7 +56,7 @@ async fn an_endless_loop_costs_one_call() {
     a.send(r#"42/hostile,3["count"]"#).await;
     assert_eq!(a.recv_skip_pings().await.text(), "43/hostile,3[1]");
     echo_on_main(&mut a, "still here").await;
-    assert!(s.logs().contains("deadline exceeded"), "{}", s.logs());
+    assert!(s.logged("deadline exceeded").await, "{}", s.logs());
 }
 
 #[tokio::test]
@@ -69,5 +69,5 @@ async fn a_panic_costs_one_call() {
     a.send(r#"42/hostile,3["count"]"#).await;
     assert_eq!(a.recv_skip_pings().await.text(), "43/hostile,3[1]");
     echo_on_main(&mut a, "still here").await;
-    assert!(s.logs().contains("guest call failed"), "{}", s.logs());
+    assert!(s.logged("guest call failed").await, "{}", s.logs());
 }

@@ -193,7 +193,7 @@ async fn reload_swaps_the_component_under_a_connected_client_and_keeps_its_state
     assert_eq!(stats["out_of_order"], json!(0), "{stats}");
     assert_eq!(stats["restores"], json!(1), "{stats}");
     assert_eq!(stats["conns"], json!(1), "{stats}");
-    assert!(s.logs().contains("endpoint reloaded"), "{}", s.logs());
+    assert!(s.logged("endpoint reloaded").await, "{}", s.logs());
 }
 
 #[tokio::test]
@@ -300,7 +300,7 @@ async fn a_rebuild_after_a_trap_restores_the_last_reloads_state() {
     assert_eq!(stats["total"], json!(3), "{stats}");
     // The snapshot was taken before its first restore counted itself.
     assert_eq!(stats["restores"], json!(1), "{stats}");
-    assert!(s.logs().contains("deadline exceeded"), "{}", s.logs());
+    assert!(s.logged("deadline exceeded").await, "{}", s.logs());
 }
 
 #[tokio::test]
@@ -323,7 +323,7 @@ async fn sighup_reloads_every_endpoint() {
     assert!(status.success());
     assert_eq!(count_until_version(&mut c1, "b").await, c1.seq);
     assert_eq!(count_until_version(&mut c2, "b").await, c2.seq);
-    assert!(s.logs().contains("SIGHUP"), "{}", s.logs());
+    assert!(s.logged("SIGHUP").await, "{}", s.logs());
 }
 
 #[tokio::test]
@@ -357,7 +357,7 @@ async fn watch_reloads_files_written_in_steps_or_renamed_over() {
     assert_eq!(total, c.seq);
     let stats = c.stats().await;
     assert_eq!(stats["out_of_order"], json!(0), "{stats}");
-    assert!(s.logs().contains("trigger=watch"), "{}", s.logs());
+    assert!(s.logged("trigger=watch").await, "{}", s.logs());
 }
 
 #[tokio::test]
@@ -547,5 +547,5 @@ async fn watch_picks_up_an_edited_sio_toml() {
     }
     let (version, seq, total) = c.count().await;
     assert_eq!((version.as_str(), seq, total), ("a", 2, 2));
-    assert!(s.logs().contains("config file changed"), "{}", s.logs());
+    assert!(s.logged("config file changed").await, "{}", s.logs());
 }

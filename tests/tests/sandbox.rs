@@ -556,7 +556,7 @@ async fn a_client_that_never_reads_is_disconnected_as_a_slow_consumer() {
     .await;
     assert_eq!(st["slow_consumer_disconnects"], 1, "{st:#}");
     assert_eq!(st["sessions"]["closed"], 1, "only the stalled one: {st:#}");
-    assert!(s.logs().contains("slow consumer"), "{}", s.logs());
+    assert!(s.logged("slow consumer").await, "{}", s.logs());
     // The pusher is fine.
     echo_amid_chat(&mut pusher, "pusher").await;
 }

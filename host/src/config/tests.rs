@@ -1,0 +1,259 @@
+//! Unit tests of `config`: flags over sio.toml over defaults, validation.
+
+use super::*;
+
+#[test]
+fn endpoint_specs() {
+    let e = EndpointConfig::parse("chat.wasm").unwrap();
+    assert_eq!(
+        (e.namespace.as_str(), e.component.to_str()),
+        ("/", Some("chat.wasm"))
+    );
+    let e = EndpointConfig::parse("/admin=a/admin.wasm").unwrap();
+    assert_eq!(
+        (e.namespace.as_str(), e.component.to_str()),
+        ("/admin", Some("a/admin.wasm"))
+    );
+    assert!(EndpointConfig::parse("admin=x.wasm").is_err());
+    assert!(EndpointConfig::parse("/admin=").is_err());
+    assert!(EndpointConfig::parse("/a,b=x.wasm").is_err());
+}
+
+#[test]
+fn config_file_endpoints_and_values() {
+    let f = FileConfig::parse(
+        r#"
+        [server]
+        ping-interval = 300
+        static = ["/vendor=dist"]
+
+        [endpoints."/"]
+        component = "a.wasm"
+        config = { greeting = "hi", rooms = 3, beta = true, ratio = 0.5 }
+
+        [endpoints."/chat"]
+        component = "/abs/chat.wasm"
+        call-deadline = 200
+        max-memory = 64
+        "#,
+    )
+    .unwrap();
+    assert_eq!(f.server.as_ref().unwrap().ping_interval, Some(300));
+    let e = f.endpoints(Path::new("conf/sio.toml")).unwrap();
+    assert_eq!(e.len(), 2);
+    assert_eq!(e[0].namespace, "/");
+    assert_eq!(e[0].component, Path::new("conf/a.wasm"));
+    assert_eq!(
+        e[0].values,
+        [
+            ("beta", "true"),
+            ("greeting", "hi"),
+            ("ratio", "0.5"),
+            ("rooms", "3")
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+    );
+    assert_eq!(e[1].component, Path::new("/abs/chat.wasm"));
+    assert_eq!(e[1].call_deadline, Some(Duration::from_millis(200)));
+    assert_eq!(e[1].max_memory, Some(64 << 20));
+}
+
+#[test]
+fn http_allow_per_endpoint_over_the_servers_list() {
+    let f = FileConfig::parse(
+        r#"
+        [server]
+        http-allow = ["server.example"]
+
+        [endpoints."/"]
+        component = "a.wasm"
+
+        [endpoints."/own"]
+        component = "a.wasm"
+        http-allow = ["127.0.0.1:9000"]
+
+        [endpoints."/none"]
+        component = "a.wasm"
+        http-allow = []
+        "#,
+    )
+    .unwrap();
+    assert_eq!(f.server.as_ref().unwrap().http_allow, ["server.example"]);
+    let e = f.endpoints(Path::new("sio.toml")).unwrap();
+    let lists: Vec<_> = e.iter().map(|e| e.http_allow.clone()).collect();
+    assert_eq!(
+        lists,
+        [None, Some(vec![]), Some(vec!["127.0.0.1:9000".to_string()])]
+    );
+    // A flag's list replaces the file's.
+    assert_eq!(flag_or_file(vec![], &["f".into()]), ["f"]);
+    assert_eq!(flag_or_file(vec!["c".into()], &["f".into()]), ["c"]);
+}
+
+#[test]
+fn config_file_sandbox_limits_and_wasi_grants() {
+    let f = FileConfig::parse(
+        r#"
+        [server]
+        fuel = 1000
+        max-outbound-per-call = 50
+        checkpoint-interval = 0
+        max-outbound-queue = 65536
+        max-pending-events = 32
+
+        [endpoints."/"]
+        component = "a.wasm"
+        fuel = 5
+        max-outbound-per-call = 7
+        checkpoint-interval = 250
+
+        [endpoints."/".wasi]
+        env = { LANG = "C" }
+        dirs = [{ host = "data", guest = "/data", writable = true }]
+        "#,
+    )
+    .unwrap();
+    let server = f.server.as_ref().unwrap();
+    assert_eq!(
+        (server.fuel, server.max_outbound_per_call),
+        (Some(1000), Some(50))
+    );
+    assert_eq!(
+        (server.checkpoint_interval, server.max_outbound_queue),
+        (Some(0), Some(65536))
+    );
+    assert_eq!(server.max_pending_events, Some(32));
+    let e = &f.endpoints(Path::new("conf/sio.toml")).unwrap()[0];
+    assert_eq!(e.fuel, Some(5));
+    assert_eq!(e.max_outbound_per_call, Some(7));
+    assert_eq!(e.checkpoint_interval, Some(Duration::from_millis(250)));
+    assert_eq!(e.wasi.env.get("LANG").map(String::as_str), Some("C"));
+    assert_eq!(
+        e.wasi.dirs,
+        [DirGrant {
+            host: PathBuf::from("conf/data"),
+            guest: "/data".into(),
+            writable: true,
+        }]
+    );
+    // Nothing is granted unless asked for.
+    let bare = FileConfig::parse("[endpoints.\"/\"]\ncomponent = \"a.wasm\"").unwrap();
+    let e = &bare.endpoints(Path::new("sio.toml")).unwrap()[0];
+    assert_eq!(e.wasi, WasiGrants::default());
+    assert!(
+        FileConfig::parse("[endpoints.\"/\"]\ncomponent = \"a\"\nwasi = { net = true }").is_err()
+    );
+}
+
+#[test]
+fn config_file_errors_say_what_is_wrong() {
+    let err = |text: &str| {
+        let f = match FileConfig::parse(text) {
+            Ok(f) => f,
+            Err(e) => return format!("{e:#}"),
+        };
+        match f.endpoints(Path::new("sio.toml")) {
+            Ok(_) => String::new(),
+            Err(e) => format!("{e:#}"),
+        }
+    };
+    assert!(err("[endpoint]\ncomponent = \"x\"").contains("unknown field `endpoint`"));
+    assert!(err("[endpoints.\"/\"]\n").contains("missing field `component`"));
+    assert!(err("[endpoints.\"chat\"]\ncomponent = \"x\"").contains("starts with `/`"));
+    assert!(
+        err("[endpoints.\"/\"]\ncomponent = \"x\"\nconfig = { a = [1] }")
+            .contains("config value `a` is a array")
+    );
+    assert!(err("[server]\nlisten = \"nope\"").contains("invalid socket address"));
+}
+
+#[test]
+fn flags_override_the_file_and_cli_endpoints_join_it() {
+    let dir = std::env::temp_dir().join(format!("sio-config-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["a.wasm", "b.wasm", "c.wasm"] {
+        std::fs::write(dir.join(f), b"").unwrap();
+    }
+    let toml = dir.join("sio.toml");
+    std::fs::write(
+        &toml,
+        "[server]\nping-interval = 300\nping-timeout = 200\nwatch = true\n\
+         [endpoints.\"/\"]\ncomponent = \"a.wasm\"\nconfig = { k = \"v\" }\n\
+         [endpoints.\"/x\"]\ncomponent = \"b.wasm\"\n",
+    )
+    .unwrap();
+    let c = Config::resolve(Overrides {
+        config_file: Some(toml.clone()),
+        endpoints: vec![
+            EndpointConfig::parse(&format!("/={}", dir.join("c.wasm").display())).unwrap(),
+            EndpointConfig::parse(&format!("/y={}", dir.join("c.wasm").display())).unwrap(),
+        ],
+        ping_interval: Some(Duration::from_millis(1000)),
+        ..Overrides::default()
+    })
+    .unwrap();
+    assert_eq!(c.ping_interval, Duration::from_millis(1000));
+    assert_eq!(c.ping_timeout, Duration::from_millis(200));
+    assert!(c.watch);
+    assert_eq!(c.max_payload, 1_000_000);
+    let names: Vec<&str> = c.endpoints.iter().map(|e| e.namespace.as_str()).collect();
+    assert_eq!(names, ["/", "/x", "/y"]);
+    // The CLI's component, the file's values.
+    assert_eq!(c.endpoints[0].component, dir.join("c.wasm"));
+    assert_eq!(c.endpoints[0].values, [("k".to_string(), "v".to_string())]);
+    assert_eq!(c.source.endpoints().unwrap(), c.endpoints);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn redis_url_from_the_file_or_the_flag_and_checked() {
+    let dir = std::env::temp_dir().join(format!("sio-config-redis-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.wasm"), b"").unwrap();
+    let toml = dir.join("sio.toml");
+    std::fs::write(
+        &toml,
+        "[server]\nredis = \"redis://10.0.0.5:6379/\"\n[endpoints.\"/\"]\ncomponent = \"a.wasm\"\n",
+    )
+    .unwrap();
+    let with = |redis: Option<&str>| {
+        Config::resolve(Overrides {
+            config_file: Some(toml.clone()),
+            redis: redis.map(str::to_string),
+            ..Overrides::default()
+        })
+    };
+    assert_eq!(
+        with(None).unwrap().redis.as_deref(),
+        Some("redis://10.0.0.5:6379/")
+    );
+    let flag = with(Some("redis://127.0.0.1:7000")).unwrap();
+    assert_eq!(flag.redis.as_deref(), Some("redis://127.0.0.1:7000"));
+    let bad = with(Some("http://nope")).unwrap_err();
+    assert!(format!("{bad:#}").contains("bad Redis URL"), "{bad:#}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn static_mounts_alone_serve_pages_but_nothing_at_all_is_refused() {
+    let pages = Config::resolve(Overrides {
+        static_mounts: vec![StaticMount::parse("examples/chat/static").unwrap()],
+        ..Overrides::default()
+    })
+    .unwrap();
+    assert!(pages.endpoints.is_empty());
+    let nothing = Config::resolve(Overrides::default()).unwrap_err();
+    assert!(
+        format!("{nothing:#}").contains("no endpoint given"),
+        "{nothing:#}"
+    );
+}
+
+#[test]
+fn static_specs() {
+    let m = StaticMount::parse("examples/chat/static").unwrap();
+    assert_eq!(m.prefix, "/");
+    let m = StaticMount::parse("/vendor=node_modules/x").unwrap();
+    assert_eq!(m.prefix, "/vendor/");
+    assert!(StaticMount::parse("/socket.io/x=dir").is_err());
+}

@@ -29,11 +29,10 @@ use anyhow::Result;
 use bytes::Bytes;
 use wasmtime::Store;
 
+use super::bindings::{CompletionsExport, ConnInfo, Endpoint, HttpResponse, Protocol};
 use super::namespace::{Conn, Namespace, SelfQueue};
-use super::runtime::{
-    CompletionsExport, ConnInfo, Endpoint, EndpointSettings, GuestState, HttpResponse, Live,
-    Prepared, Protocol, Runtime,
-};
+use super::runtime::{EndpointSettings, Live, Prepared, Runtime};
+use super::store::GuestState;
 use sio_protocol::{ConnId, Generation, wire};
 
 use crate::adapter::redis::{ClusterSink, Inbound};
@@ -42,58 +41,93 @@ use crate::stats::{CallOutcome, EndpointStats, Stats};
 
 /// What the rest of the host asks of an endpoint.
 pub enum Command {
+    /// A client joins the namespace (its CONNECT packet): the handler's
+    /// `on-connect` decides.
     Connect {
+        /// The new connection's id.
         conn: ConnId,
+        /// The client's session, as far as the endpoint may see it.
         outbox: Arc<dyn Outbox>,
+        /// The CONNECT packet's payload as JSON text, when there was one.
         auth: Option<String>,
     },
     /// A client's event. Its `ticket` (as an ack's and a message's) counts
     /// it against the client's `--max-pending-events` until it is dropped,
-    /// after the handler call ([`InFlight`]).
+    /// after the handler call (`crate::outbox::InFlight`).
     Event {
+        /// The connection it came on.
         conn: ConnId,
+        /// The event's name.
         name: String,
+        /// The JSON array of its arguments after the name.
         args: String,
+        /// Its binary attachments, in placeholder order.
         attachments: Vec<Bytes>,
+        /// The ack id, when the client waits for an answer.
         ack: Option<u64>,
+        /// Counts the event in the client's session until it has run.
         ticket: InFlight,
     },
+    /// A client's answer to an emit-with-ack (ours, or another node's
+    /// broadcast-with-ack).
     Ack {
+        /// The connection it came on.
         conn: ConnId,
+        /// The ack id it answers: an emit-with-ack's token, or one
+        /// `namespace/cluster.rs` gave a broadcast-with-ack.
         id: u64,
+        /// The JSON array of the client's arguments.
         args: String,
+        /// Their binary attachments, in placeholder order.
         attachments: Vec<Bytes>,
+        /// Counts the answer in the client's session until it has run.
         ticket: InFlight,
     },
     /// A plain message (protocol 1's message and json packets).
     Message {
+        /// The connection it came on.
         conn: ConnId,
+        /// The packet's payload as it came.
         text: String,
+        /// Counts the message in the client's session until it has run.
         ticket: InFlight,
     },
+    /// A connection is gone: the client left the namespace, or its session
+    /// ended. The handler hears `on-disconnect`.
     Disconnect {
+        /// The connection that is gone.
         conn: ConnId,
+        /// Socket.IO's reason: "client namespace disconnect", "transport
+        /// close", "ping timeout", ...
         reason: String,
     },
+    /// An emit-with-ack's `timeout-ms` passed: unless the client answered
+    /// meanwhile, the handler hears `on-ack` without a reply.
     AckTimeout {
+        /// The connection the event went to.
         conn: ConnId,
+        /// The emit-with-ack's token.
         token: u64,
     },
     /// A timer set through `async-host.set-timer` is due (`timers.rs`);
     /// `serial` tells a stale one from the armed one.
     Timer {
+        /// The guest's token for the timer.
         token: u64,
+        /// Which arming of `token` posted this.
         serial: u64,
     },
     /// The outcome of an `async-host.http-fetch` (`fetch.rs`).
     Fetched {
+        /// The guest's token for the request.
         token: u64,
+        /// The response, or why there is none.
         response: Result<HttpResponse, String>,
     },
-    /// Swap in a new version (see [`Swap`]).
+    /// Swap in a new version (see `Swap`).
     Swap(Box<Swap>),
-    /// From the other nodes (`--redis`): a broadcast for local sockets, a
-    /// request, or the link to publish through. Handled by the namespace
+    /// From the other nodes (`--redis`): a broadcast for local connections,
+    /// a request, or the link to publish through. Handled by the namespace
     /// without calling the guest (`namespace/cluster.rs`).
     Cluster(Inbound),
 }
@@ -123,6 +157,7 @@ pub struct Swapped {
 /// A cheap, cloneable handle to an endpoint's queue.
 #[derive(Clone)]
 pub struct EndpointHandle {
+    /// The endpoint's namespace path.
     pub name: Arc<str>,
     tx: Sender<Command>,
     /// Counts the commands waiting (`queue_depth` in /stats).
@@ -137,6 +172,8 @@ impl ClusterSink for EndpointHandle {
 }
 
 impl EndpointHandle {
+    /// Queue `command`; never blocks. Dropped (and logged) when the actor
+    /// is gone.
     pub fn send(&self, command: Command) {
         // Counted first: the actor may take it off the queue at once.
         self.stats.queued.fetch_add(1, Ordering::Relaxed);
@@ -553,7 +590,7 @@ impl EndpointActor {
     }
 
     fn flush_departed(&mut self) {
-        // Bounded: each round removes sockets, and there are finitely many.
+        // Bounded: each round removes connections, and there are finitely many.
         while !self.ns().departed.is_empty() {
             let departed = std::mem::take(&mut self.ns().departed);
             for (conn, reason) in departed {

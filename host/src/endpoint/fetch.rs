@@ -16,8 +16,8 @@ use hyper::Uri;
 use hyper_util::rt::TokioIo;
 
 use super::actor::Command;
+use super::bindings::{HttpRequest, HttpResponse};
 use super::namespace::SelfQueue;
-use super::runtime::{HttpRequest, HttpResponse};
 
 /// Requests one endpoint may have in flight; more are refused
 /// (`limit-exceeded`).

@@ -1,15 +1,23 @@
-//! The WebAssembly side: the runtime shared by all endpoints, one actor per
-//! endpoint that owns its instance, the namespace state its host imports act
-//! on, and hot reload. Nothing here sees a wire format beyond Socket.IO
-//! packet text.
+//! The WebAssembly side: the bindings generated from wit/ (`bindings`), the
+//! host imports a guest calls, one file per WIT interface (`imports`), the
+//! runtime shared by all endpoints (`runtime`: engine, linker, loading a
+//! component) and the data of an instance's store (`store`), one actor per
+//! endpoint that owns its instance, the namespace state the host imports act
+//! on, and hot reload.
+//!
+//! A client's session is reached only through the `Arc<dyn Outbox>` (see
+//! `crate::outbox`) each of its connections holds; nothing here sees a
+//! session, a transport, or a wire format beyond Socket.IO packet text.
 
 mod actor;
-mod async_host;
+mod bindings;
 mod fetch;
 mod guest_stderr;
+mod imports;
 mod namespace;
 pub mod reload;
 pub mod runtime;
+mod store;
 mod timers;
 pub mod watch;
 

@@ -2,66 +2,26 @@
 //! (epoch interruption, compilation cache), the `Linker` with WASI and the
 //! host imports, and loading a handler file into an `EndpointPre`.
 //!
-//! Kept apart from the actor (which owns a `Store`) the way wasmtime's own
-//! embedding API keeps engine, linker and store apart.
+//! Kept apart from the actor (which owns a `Store`) and from the store's
+//! data (`store.rs`) the way wasmtime's own embedding API keeps engine,
+//! linker and store apart. The generated bindings are `bindings.rs`; the
+//! host imports the linker gets are implemented in `imports/`.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Engine, Store};
 
-use super::guest_stderr::GuestStderr;
+use super::bindings::{
+    CompletionsExport, CompletionsIndices, Endpoint, EndpointPre, StateExport, StateIndices,
+    asynchronous,
+};
 use super::namespace::Namespace;
+use super::store::GuestState;
 use crate::config::{self, WasiGrants};
-
-wasmtime::component::bindgen!({
-    path: "../wit",
-    world: "endpoint",
-});
-
-/// The `stateful-endpoint` world, for its `state` export only: the world's
-/// other parts are the `endpoint` bindings above.
-pub(crate) mod stateful {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "stateful-endpoint",
-        with: {
-            "sio:realtime/types": super::sio::realtime::types,
-            "sio:realtime/host": super::sio::realtime::host,
-            "sio:realtime/config": super::sio::realtime::config,
-            "sio:realtime/stats": super::sio::realtime::stats,
-        },
-    });
-}
-
-/// The `async-endpoint` world, for its `async-host` import and
-/// `completions` export (docs/async.md): the world's other parts are the
-/// `endpoint` bindings above.
-pub(crate) mod asynchronous {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "async-endpoint",
-        with: {
-            "sio:realtime/types": super::sio::realtime::types,
-            "sio:realtime/host": super::sio::realtime::host,
-            "sio:realtime/config": super::sio::realtime::config,
-            "sio:realtime/stats": super::sio::realtime::stats,
-        },
-    });
-}
-
-pub use self::sio::realtime::types::{HostError, LogLevel, Protocol, Target};
-pub(crate) use asynchronous::exports::sio::realtime::completions::{
-    Guest as CompletionsExport, GuestIndices as CompletionsIndices,
-};
-pub use asynchronous::sio::realtime::async_host::{HttpRequest, HttpResponse};
-pub(crate) use stateful::exports::sio::realtime::state::{
-    Guest as StateExport, GuestIndices as StateIndices,
-};
 
 /// The contract version this host serves.
 pub const CONTRACT: &str = "sio:realtime@0.1.0";
@@ -115,6 +75,7 @@ impl GuestLimits {
 /// entry.
 #[derive(Debug, Clone, Default)]
 pub struct EndpointSettings {
+    /// Limits of each guest call.
     pub limits: GuestLimits,
     /// `sio:realtime/config` values, sorted by key.
     pub values: Arc<[(String, String)]>,
@@ -122,88 +83,6 @@ pub struct EndpointSettings {
     pub wasi: WasiGrants,
     /// Hosts `http-fetch` may reach (`http-allow`; none by default).
     pub http_allow: Arc<[String]>,
-}
-
-/// The store's resource limiter: wasmtime's [`StoreLimits`], remembering
-/// whether it refused a memory growth so a failed call can be told apart
-/// as "out of memory" (a Rust guest aborts with a plain `unreachable` trap
-/// when its allocator gets no memory).
-pub(crate) struct GuestLimiter {
-    limits: StoreLimits,
-    /// A `memory.grow` was refused since the actor last cleared this.
-    pub memory_refused: bool,
-}
-
-impl ResourceLimiter for GuestLimiter {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        let allowed = self.limits.memory_growing(current, desired, maximum)?;
-        if !allowed {
-            self.memory_refused = true;
-        }
-        Ok(allowed)
-    }
-
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        self.limits.table_growing(current, desired, maximum)
-    }
-
-    fn instances(&self) -> usize {
-        self.limits.instances()
-    }
-
-    fn tables(&self) -> usize {
-        self.limits.tables()
-    }
-
-    fn memories(&self) -> usize {
-        self.limits.memories()
-    }
-}
-
-/// The `T` of an endpoint's `Store`: WASI state, resource limits, the
-/// configuration values, and the namespace the host imports act on.
-pub struct GuestState {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    pub(crate) limiter: GuestLimiter,
-    /// The instance's stderr, whose per-call allowance `arm` renews.
-    stderr: GuestStderr,
-    pub(crate) values: Arc<[(String, String)]>,
-    /// Hosts `http-fetch` may reach (`EndpointSettings::http_allow`).
-    pub(crate) http_allow: Arc<[String]>,
-    pub(crate) ns: Namespace,
-}
-
-impl self::sio::realtime::config::Host for GuestState {
-    fn values(&mut self) -> Vec<(String, String)> {
-        self.values.to_vec()
-    }
-
-    fn get(&mut self, key: String) -> Option<String> {
-        self.values
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-    }
-}
-
-impl self::sio::realtime::stats::Host for GuestState {
-    fn json(&mut self) -> String {
-        match &self.ns.server_stats {
-            Some(stats) => stats.to_json().to_string(),
-            None => "{}".to_string(),
-        }
-    }
 }
 
 /// A compiled component that passed the contract checks, ready to be
@@ -251,15 +130,6 @@ pub fn fingerprint(bytes: &[u8]) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     bytes.hash(&mut h);
     h.finish()
-}
-
-impl WasiView for GuestState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
 }
 
 /// Engine + linker, built once per process and shared by every endpoint.
@@ -332,6 +202,9 @@ impl Runtime {
         self.prepare_bytes(&bytes, path, started)
     }
 
+    /// [`Self::prepare`] for a file's bytes already read: `path` names them
+    /// in errors and in the [`Prepared`], `started` is when reading began
+    /// (it counts in `compile_time`).
     pub fn prepare_bytes(
         &self,
         bytes: &[u8],
@@ -456,23 +329,7 @@ impl Runtime {
         settings: &EndpointSettings,
     ) -> Result<Store<GuestState>> {
         let limits = &settings.limits;
-        let stderr = GuestStderr::new();
-        let wasi = wasi_ctx(&settings.wasi, stderr.clone())?;
-        let state = GuestState {
-            wasi,
-            stderr,
-            table: ResourceTable::new(),
-            limiter: GuestLimiter {
-                limits: StoreLimitsBuilder::new()
-                    .memory_size(limits.max_memory)
-                    .instances(16)
-                    .build(),
-                memory_refused: false,
-            },
-            values: settings.values.clone(),
-            http_allow: settings.http_allow.clone(),
-            ns,
-        };
+        let state = GuestState::new(ns, settings)?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
         store.epoch_deadline_trap();
@@ -485,10 +342,7 @@ impl Runtime {
     /// engine meters it.
     pub(crate) fn arm(&self, store: &mut Store<GuestState>, limits: &GuestLimits) {
         store.set_epoch_deadline(limits.deadline_ticks());
-        let state = store.data_mut();
-        state.limiter.memory_refused = false;
-        state.stderr.begin_call();
-        state.ns.begin_call(limits.max_outbound_per_call);
+        store.data_mut().begin_call(limits.max_outbound_per_call);
         if self.fuel {
             // Without a limit of its own an endpoint runs unmetered in effect.
             let fuel = limits.fuel.unwrap_or(u64::MAX);
@@ -523,29 +377,4 @@ fn optional_export<I>(
         ))
     })?;
     Ok(Some(Arc::new(indices)))
-}
-
-/// WASI for one instance: stderr (to the server's, a bounded amount per
-/// call), clocks and random always; environment variables and directories
-/// only as granted; never the network.
-fn wasi_ctx(grants: &WasiGrants, stderr: GuestStderr) -> Result<WasiCtx> {
-    let mut b = WasiCtxBuilder::new();
-    b.stderr(stderr)
-        .allow_tcp(false)
-        .allow_udp(false)
-        .allow_ip_name_lookup(false);
-    for (k, v) in &grants.env {
-        b.env(k, v);
-    }
-    for d in &grants.dirs {
-        let perms = if d.writable {
-            FsPerms::ReadWrite
-        } else {
-            FsPerms::ReadOnly
-        };
-        b.preopened_dir(&d.host, &d.guest, perms).map_err(|e| {
-            anyhow::Error::from(e).context(format!("opening wasi dir {}", d.host.display()))
-        })?;
-    }
-    Ok(b.build())
 }

@@ -1,8 +1,8 @@
 //! The namespace's side of the Redis adapter (`crate::adapter::redis`): a
 //! guest's broadcast is published for the other nodes after it reached the
-//! local sockets, and what other nodes send arrives here as an actor command
-//! (`Command::Cluster`), on the thread that owns the rooms. Nothing here
-//! calls the guest, except that a remote disconnect ends in its
+//! local connections, and what other nodes send arrives here as an actor
+//! command (`Command::Cluster`), on the thread that owns the rooms. Nothing
+//! here calls the guest, except that a remote disconnect ends in its
 //! `on-disconnect` as a local one does.
 
 use std::collections::HashSet;
@@ -10,8 +10,9 @@ use std::collections::HashSet;
 use bytes::Bytes;
 use serde_json::{Map, Value as Json, json};
 
-use super::{Encoded, Namespace, Target};
+use super::{Encoded, Namespace};
 use crate::adapter::redis::Inbound;
+use crate::endpoint::bindings::Target;
 use sio_protocol::ConnId;
 use sio_protocol::redis_adapter::{self as codec, Broadcast, Request, Selector};
 use sio_protocol::socketio;
@@ -233,8 +234,9 @@ impl Namespace {
         }
     }
 
-    /// A one-socket join/leave/disconnect is answered once the socket was
-    /// found here (the Node adapter answers the same way).
+    /// A join/leave/disconnect aimed at one connection (by its sid) is
+    /// answered once the connection was found here (the Node adapter answers
+    /// the same way).
     fn acknowledge(
         &self,
         from: &str,

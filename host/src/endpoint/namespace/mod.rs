@@ -1,11 +1,13 @@
-//! One endpoint's live state: its connections, their rooms, pending acks in
-//! both directions, and the host imports (`sio:realtime/host`) that a guest
-//! calls to act on them.
+//! One endpoint's live state: its connections ([`Conn`]), their rooms,
+//! pending acks in both directions, and the work of the host imports
+//! (`sio:realtime/host`) a guest calls to act on them; the imports
+//! themselves are thin adapters in `imports/host.rs`.
 //!
 //! It lives inside the endpoint's `Store` and is touched only by the endpoint
-//! actor's thread, so host calls need no locks. Everything a guest passes is
-//! validated here; a bad value is an error result for the guest, never a
-//! panic of the host.
+//! actor's thread, so host calls need no locks. Everything a guest passes to
+//! those calls is validated here; a bad value is an error result for the
+//! guest, never a panic of the host. A connection reaches its client's
+//! session only through the `Arc<dyn Outbox>` it holds (`crate::outbox`).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::actor::Command;
-use super::runtime::{GuestState, HostError, LogLevel, Target};
+use super::bindings::{HostError, Target};
 use super::timers::Timers;
 use sio_protocol::{ConnId, Frame, Generation, Sid, socketio, wire};
 
@@ -30,8 +32,6 @@ const MAX_ROOM_NAME: usize = 256;
 const MAX_ROOMS_PER_CONN: usize = 10_000;
 /// Attachments one message may carry: each is a frame of its own.
 const MAX_ATTACHMENTS: usize = 1_000;
-/// The longest log line a guest may write; longer ones are cut.
-const MAX_LOG_LINE: usize = 16 * 1024;
 
 /// One connection of this endpoint.
 pub(crate) struct Conn {
@@ -121,7 +121,10 @@ pub(crate) struct SelfQueue {
     pub rt: tokio::runtime::Handle,
 }
 
+/// One endpoint's connections, rooms and pending work: the state its host
+/// imports act on, kept by the host across rebuilds and reloads.
 pub struct Namespace {
+    /// The namespace path, e.g. "/" or "/chat".
     pub name: Arc<str>,
     pub(crate) conns: HashMap<ConnId, Conn>,
     rooms: LocalAdapter,
@@ -149,6 +152,8 @@ pub struct Namespace {
 }
 
 impl Namespace {
+    /// An empty namespace named `name`; a guest's strings and payloads may
+    /// be up to `max_payload` bytes.
     pub fn new(name: Arc<str>, max_payload: usize) -> Namespace {
         Namespace {
             name,
@@ -334,97 +339,34 @@ impl Namespace {
     }
 }
 
-impl super::runtime::sio::realtime::types::Host for GuestState {}
-
-impl super::runtime::sio::realtime::host::Host for GuestState {
-    fn send(&mut self, to: Target, text: String) -> Result<(), HostError> {
-        let result = if text.len() > self.ns.max_payload {
-            Err(HostError::TooLarge)
-        } else {
-            serde_json::to_string(&[&text])
-                .map_err(|_| HostError::InvalidJson)
-                .and_then(|args| self.ns.emit_packet(&to, "message", &args, Vec::new(), None))
-        };
-        self.ns.verdict(result)
-    }
-
-    fn emit(
-        &mut self,
-        to: Target,
-        event: String,
-        args_json: String,
-        attachments: Vec<Vec<u8>>,
-    ) -> Result<(), HostError> {
-        let result = self
-            .ns
-            .emit_packet(&to, &event, &args_json, attachments, None);
-        self.ns.verdict(result)
-    }
-
-    fn emit_with_ack(
-        &mut self,
-        to: ConnId,
-        event: String,
-        args_json: String,
-        attachments: Vec<Vec<u8>>,
-        timeout_ms: u32,
-    ) -> Result<u64, HostError> {
-        let result = self
-            .ns
-            .emit_with_ack(to, &event, &args_json, attachments, timeout_ms);
-        self.ns.verdict(result)
-    }
-
-    fn ack(
-        &mut self,
-        conn: ConnId,
-        ack_id: u64,
-        args_json: String,
-        attachments: Vec<Vec<u8>>,
-    ) -> Result<(), HostError> {
-        let result = self.ns.ack(conn, ack_id, &args_json, attachments);
-        self.ns.verdict(result)
-    }
-
-    fn join(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
-        let result = self.ns.join(conn, room);
-        self.ns.verdict(result)
-    }
-
-    fn leave(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
-        let result = self.ns.leave(conn, room);
-        self.ns.verdict(result)
-    }
-
-    fn disconnect(&mut self, conn: ConnId) -> Result<(), HostError> {
-        let result = self.ns.disconnect(conn);
-        self.ns.verdict(result)
-    }
-
-    fn log(&mut self, level: LogLevel, mut message: String) {
-        if message.len() > MAX_LOG_LINE {
-            let mut cut = MAX_LOG_LINE;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-            message.push_str(" [cut]");
-        }
-        let endpoint = &*self.ns.name;
-        match level {
-            LogLevel::Trace => tracing::trace!(endpoint, "{message}"),
-            LogLevel::Debug => tracing::debug!(endpoint, "{message}"),
-            LogLevel::Info => tracing::info!(endpoint, "{message}"),
-            LogLevel::Warn => tracing::warn!(endpoint, "{message}"),
-            LogLevel::Error => tracing::error!(endpoint, "{message}"),
-        }
-    }
-}
-
-/// The host imports' work, on the namespace alone; `GuestState`'s `Host`
-/// impl counts their refusals.
+/// The work of the `sio:realtime/host` imports, on the namespace alone, one
+/// method per import (`log` aside); their adapter (`imports/host.rs`)
+/// counts the refusals.
 impl Namespace {
-    fn emit_with_ack(
+    /// `send`: the event "message" with `text` as its one argument (a
+    /// protocol 1 client gets a plain message).
+    pub(crate) fn send(&mut self, to: &Target, text: &str) -> Result<(), HostError> {
+        if text.len() > self.max_payload {
+            return Err(HostError::TooLarge);
+        }
+        let args = serde_json::to_string(&[text]).map_err(|_| HostError::InvalidJson)?;
+        self.emit_packet(to, "message", &args, Vec::new(), None)
+    }
+
+    /// `emit`: an event to every receiver of `to`.
+    pub(crate) fn emit(
+        &mut self,
+        to: &Target,
+        event: &str,
+        args_json: &str,
+        attachments: Vec<Vec<u8>>,
+    ) -> Result<(), HostError> {
+        self.emit_packet(to, event, args_json, attachments, None)
+    }
+
+    /// `emit-with-ack`: an event to one connection, with an ack id; the
+    /// reply (or the timeout) comes back as `on-ack` with the token.
+    pub(crate) fn emit_with_ack(
         &mut self,
         to: ConnId,
         event: &str,
@@ -454,7 +396,8 @@ impl Namespace {
         Ok(token)
     }
 
-    fn ack(
+    /// `ack`: the reply to an event the client sent with ack id `ack_id`.
+    pub(crate) fn ack(
         &mut self,
         conn: ConnId,
         ack_id: u64,
@@ -476,7 +419,8 @@ impl Namespace {
         Ok(())
     }
 
-    fn join(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
+    /// `join`: `conn` enters `room`.
+    pub(crate) fn join(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
         Namespace::check_room(&room)?;
         let socket = self.conn_mut(conn)?;
         if socket.rooms.len() >= MAX_ROOMS_PER_CONN && !socket.rooms.contains(&room) {
@@ -487,14 +431,17 @@ impl Namespace {
         Ok(())
     }
 
-    fn leave(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
+    /// `leave`: `conn` leaves `room`.
+    pub(crate) fn leave(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
         Namespace::check_room(&room)?;
         self.conn_mut(conn)?.rooms.remove(&room);
         self.rooms.leave(&room, conn);
         Ok(())
     }
 
-    fn disconnect(&mut self, conn: ConnId) -> Result<(), HostError> {
+    /// `disconnect`: `conn` leaves the namespace; its `on-disconnect`
+    /// runs once the current call has returned.
+    pub(crate) fn disconnect(&mut self, conn: ConnId) -> Result<(), HostError> {
         let mut socket = self.remove_conn(conn).ok_or(HostError::UnknownConn)?;
         let packet = socketio::encode_disconnect(&self.name);
         socket.push(&wire::message_frames(

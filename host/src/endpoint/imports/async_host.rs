@@ -1,17 +1,22 @@
-//! The `sio:realtime/async-host` imports (the `async-endpoint` world, see
+//! `sio:realtime/async-host` (the `async-endpoint` world, see
 //! docs/async.md): timers, holding a connection's later events while its
 //! work is pending, and outbound HTTP. Each starts work that completes
 //! later as a queued command ([`Command::Timer`], [`Command::Fetched`])
 //! the actor turns into a `completions` call; none blocks the actor.
+//! Checked here: the connection is one of the endpoint's, a request's URL
+//! and body are within their limits, and not too many fetches are in
+//! flight; the timer table refuses timers past its own limit (`timers.rs`)
+//! and `fetch.rs` checks the URL against `http-allow`.
 //!
-//! [`Command::Timer`]: super::actor::Command::Timer
-//! [`Command::Fetched`]: super::actor::Command::Fetched
+//! [`Command::Timer`]: crate::endpoint::actor::Command::Timer
+//! [`Command::Fetched`]: crate::endpoint::actor::Command::Fetched
 
 use std::time::Duration;
 
-use super::fetch;
-use super::runtime::asynchronous::sio::realtime::async_host::Host;
-use super::runtime::{GuestState, HostError, HttpRequest};
+use crate::endpoint::bindings::asynchronous::sio::realtime::async_host::Host;
+use crate::endpoint::bindings::{HostError, HttpRequest};
+use crate::endpoint::fetch;
+use crate::endpoint::store::GuestState;
 use sio_protocol::ConnId;
 
 /// The longest URL a guest may pass.

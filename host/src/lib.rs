@@ -1,31 +1,36 @@
 //! sio-host: a Socket.IO server whose application logic runs as WebAssembly
 //! components.
 //!
-//! Data flows one way: bytes -> [`transport`] -> `sio_protocol` decode ->
-//! [`session`] (and its conns) -> [`endpoint`] actor -> guest; the guest's
+//! Data flows one way: bytes -> `transport` -> `sio_protocol` decode ->
+//! `session` (and its conns) -> [`endpoint`] actor -> guest; the guest's
 //! host calls -> [`endpoint`] namespace -> `sio_protocol::wire` encode ->
-//! [`outbox`] (the session's queue) -> [`transport`] -> bytes. The codecs
+//! `outbox` (the session's queue) -> `transport` -> bytes. The codecs
 //! never touch sockets; the transports never parse packets beyond framing;
 //! the endpoint layer never sees a wire format beyond Socket.IO packet text.
 //!
 //! The modules form layers, each importing only the ones below it (checked
 //! by `cargo xtask layers`; docs/architecture.md has the table):
-//! [`server`]; [`router`], [`admin`]; [`transport`], [`static_files`];
-//! [`session`]; [`endpoint`]; [`adapter`]; [`outbox`], [`cors`];
-//! [`stats`], [`config`]; [`http`]; and the `sio_protocol` crate beneath.
+//! [`server`]; `router`, [`admin`]; `transport`, `static_files`;
+//! `session`; [`endpoint`]; `adapter`; `outbox`, `cors`;
+//! `stats`, [`config`]; `http`; and the `sio_protocol` crate beneath.
+
+//!
+//! The public surface is what the `sio-host` binary needs: [`server::serve`],
+//! the [`config`] it takes, the [`admin`] client (`reload`, `status`) and the
+//! [`endpoint`] runtime for `check`. Everything else is the crate's own.
 
 #![warn(missing_docs)]
 
-pub mod adapter;
+mod adapter;
 pub mod admin;
 pub mod config;
-pub mod cors;
+mod cors;
 pub mod endpoint;
-pub mod http;
-pub mod outbox;
-pub mod router;
+mod http;
+mod outbox;
+mod router;
 pub mod server;
-pub mod session;
-pub mod static_files;
-pub mod stats;
-pub mod transport;
+mod session;
+mod static_files;
+mod stats;
+mod transport;

@@ -1,7 +1,7 @@
 //! The server's life: load every endpoint, join the cluster, bind the
 //! listener, start the reload triggers (admin endpoint, SIGHUP, `--watch`)
 //! and the Flash policy server, then accept connections and hand each
-//! request to the [`Router`].
+//! request to the `Router`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

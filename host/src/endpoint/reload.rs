@@ -63,10 +63,14 @@ pub enum Outcome {
     /// running already.
     Unchanged,
     /// Refused; the running version keeps serving.
-    Refused { reason: String },
+    Refused {
+        /// Why, as the log and `sio-host reload` say it.
+        reason: String,
+    },
 }
 
 impl Outcome {
+    /// Whether the reload was refused.
     pub fn is_refused(&self) -> bool {
         matches!(self, Outcome::Refused { .. })
     }
@@ -75,6 +79,7 @@ impl Outcome {
 /// A successful reload, with its timings.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reloaded {
+    /// The component file now serving.
     pub component: PathBuf,
     /// 1 for the version loaded at start, +1 per reload.
     pub version: u64,
@@ -96,15 +101,21 @@ pub struct Reloaded {
 /// One endpoint as the admin endpoint reports it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
+    /// The namespace it serves.
     pub endpoint: String,
+    /// The component file serving it.
     pub component: PathBuf,
+    /// 1 for the version loaded at start, +1 per reload.
     pub version: u64,
     /// Whether the running version exports `sio:realtime/state`.
     pub state: bool,
     /// Seconds since the Unix epoch.
     pub loaded_at: u64,
+    /// Reloads that went live.
     pub reloads: u64,
+    /// Reloads refused (the running version kept serving).
     pub refused: u64,
+    /// Why the last refused reload was refused.
     pub last_refusal: Option<String>,
 }
 
@@ -467,6 +478,7 @@ fn ms(d: Duration) -> f64 {
 
 /// What `sio-host check` found out about a file.
 pub struct Checked {
+    /// The compiled, checked component.
     pub prepared: Prepared,
     /// Bytes the initial state snapshots to, when it exports `state`.
     pub state_bytes: Option<usize>,

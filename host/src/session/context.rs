@@ -74,16 +74,6 @@ impl Sessions {
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
         map.get(sid).cloned()
     }
-
-    /// How many sessions are live.
-    pub fn len(&self) -> usize {
-        self.map.read().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    /// Whether no session is live.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// The server as a session sees it (see the module doc).

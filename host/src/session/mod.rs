@@ -24,7 +24,7 @@ use sio_protocol::{
 
 use crate::outbox::{InFlight, Outbox, WakeBatch};
 use conns::Conns;
-pub use context::{SessionContext, SessionSettings, Sessions};
+pub use context::{SessionContext, SessionSettings};
 
 /// What a waiting poll (or websocket writer) is handed.
 #[derive(Debug)]

@@ -338,6 +338,44 @@ async fn an_endless_loop_is_interrupted_at_the_deadline() {
     .await;
 }
 
+/// Blocking in WASI is cut at the call deadline too: epoch interruption
+/// cannot stop a host call, the host's `wasi:io` can (an hour's sleep fails
+/// at 300 ms; the bystanders meanwhile wait that long at most).
+#[tokio::test]
+async fn a_guest_sleeping_in_wasi_is_stopped_at_the_deadline() {
+    let started = Instant::now();
+    one_failing_call(
+        &["--call-deadline", "300"],
+        "sleep",
+        "deadlines",
+        "blocked in a WASI call",
+    )
+    .await;
+    // A liveness bound, not a timing: the sleep asked for an hour.
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+#[tokio::test]
+async fn a_guest_polling_a_far_clock_is_stopped_at_the_deadline() {
+    one_failing_call(
+        &["--call-deadline", "300"],
+        "poll",
+        "deadlines",
+        "blocked in a WASI call",
+    )
+    .await;
+}
+
+/// stdin is closed: reading it ends at once, with nothing.
+#[tokio::test]
+async fn a_guest_reading_stdin_gets_its_end_at_once() {
+    let s = server(&["--call-deadline", "300"]);
+    let mut h = client(&s.addr()).await;
+    assert_eq!(call(&mut h, 1, r#"["stdin"]"#).await.0, json!([{"Ok": 0}]));
+    let st = stats(&s.addr()).await;
+    assert_eq!(hostile_export(&st, "on-event")["deadlines"], 0, "{st:#}");
+}
+
 #[tokio::test]
 async fn a_trap_costs_one_call() {
     one_failing_call(&[], "trap", "traps", "kind=\"trap\"").await;

@@ -30,6 +30,7 @@ use bytes::Bytes;
 use wasmtime::Store;
 
 use super::bindings::{CompletionsExport, ConnInfo, Endpoint, HttpResponse, Protocol};
+use super::imports::wasi_io::DeadlineInWasi;
 use super::namespace::{Conn, Namespace, SelfQueue};
 use super::runtime::{EndpointSettings, Live, Prepared, Runtime};
 use super::store::GuestState;
@@ -786,6 +787,9 @@ fn outcome_of(store: &Store<GuestState>, error: Option<&wasmtime::Error>) -> Cal
     let Some(e) = error else {
         return CallOutcome::Ok;
     };
+    if e.downcast_ref::<DeadlineInWasi>().is_some() {
+        return CallOutcome::Deadline;
+    }
     match e.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::Interrupt) => CallOutcome::Deadline,
         Some(wasmtime::Trap::OutOfFuel) => CallOutcome::Fuel,

@@ -19,6 +19,7 @@ use super::bindings::{
     CompletionsExport, CompletionsIndices, Endpoint, EndpointPre, StateExport, StateIndices,
     asynchronous,
 };
+use super::imports;
 use super::namespace::Namespace;
 use super::store::GuestState;
 use crate::config::{self, WasiGrants};
@@ -166,6 +167,8 @@ impl Runtime {
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        // wasi:io's blocking calls cut at the call deadline, over the above.
+        imports::wasi_io::add_to_linker(&mut linker)?;
         Endpoint::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         asynchronous::sio::realtime::async_host::add_to_linker::<_, HasSelf<_>>(
             &mut linker,
@@ -342,7 +345,9 @@ impl Runtime {
     /// engine meters it.
     pub(crate) fn arm(&self, store: &mut Store<GuestState>, limits: &GuestLimits) {
         store.set_epoch_deadline(limits.deadline_ticks());
-        store.data_mut().begin_call(limits.max_outbound_per_call);
+        store
+            .data_mut()
+            .begin_call(limits.max_outbound_per_call, limits.call_deadline);
         if self.fuel {
             // Without a limit of its own an endpoint runs unmetered in effect.
             let fuel = limits.fuel.unwrap_or(u64::MAX);

@@ -7,6 +7,7 @@
 //! the host imports are implemented on [`GuestState`] in `imports/`.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use wasmtime::component::ResourceTable;
@@ -77,6 +78,9 @@ pub struct GuestState {
     /// Hosts `http-fetch` may reach (`EndpointSettings::http_allow`).
     pub(crate) http_allow: Arc<[String]>,
     pub(crate) ns: Namespace,
+    /// When the running call must end: WASI waits are cut there
+    /// (`imports/wasi_io.rs`). None outside calls.
+    pub(crate) call_deadline: Option<Instant>,
 }
 
 impl GuestState {
@@ -102,16 +106,25 @@ impl GuestState {
             values: settings.values.clone(),
             http_allow: settings.http_allow.clone(),
             ns,
+            call_deadline: None,
         })
     }
 
     /// A guest call starts: the limiter forgets earlier refusals, stderr
     /// gets a fresh allowance, and the call may send `max_outbound`
     /// messages.
-    pub(crate) fn begin_call(&mut self, max_outbound: u32) {
+    pub(crate) fn begin_call(&mut self, max_outbound: u32, deadline: Duration) {
+        self.call_deadline = Instant::now().checked_add(deadline);
         self.limiter.memory_refused = false;
         self.stderr.begin_call();
         self.ns.begin_call(max_outbound);
+    }
+}
+
+impl GuestState {
+    /// The WASI resource table (`imports/wasi_io.rs` reaches it directly).
+    pub(crate) fn table_mut(&mut self) -> &mut ResourceTable {
+        &mut self.table
     }
 }
 

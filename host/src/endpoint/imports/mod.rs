@@ -1,7 +1,8 @@
 //! The host's side of the WIT interfaces a guest imports, one file per
 //! interface, each an `impl ...::Host for GuestState` over the traits
 //! `bindgen!` generated (`bindings.rs`): `host` (acting on the namespace),
-//! `config`, `stats` and `async-host`; WASI is wasmtime-wasi's.
+//! `config`, `stats` and `async-host`; WASI is wasmtime-wasi's, with
+//! `wasi:io`'s blocking calls cut at the call deadline (`wasi_io`).
 //! `runtime.rs` adds them all to the linker.
 //!
 //! The files are thin adapters: the namespace's work, and most checks of
@@ -16,6 +17,7 @@ mod async_host;
 mod config;
 mod host;
 mod stats;
+pub(crate) mod wasi_io;
 
 /// `sio:realtime/types` declares types only: its `Host` trait is empty.
 impl types::Host for GuestState {}

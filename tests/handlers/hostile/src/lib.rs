@@ -10,7 +10,9 @@
 //!   acks `{case: host-error}`, `flood` [n] emits `n` events to its sender
 //!   in one call and acks `[sent, refused, first refusal]`, `ambient` acks
 //!   what WASI lets it reach (filesystem, environment, network), `shout`
-//!   writes 10 MiB to stderr.
+//!   writes 10 MiB to stderr; blocking in WASI: `sleep` [ms] sleeps
+//!   (default an hour), `poll` polls a clock an hour away, `stdin` reads
+//!   stdin to its end and acks the bytes read.
 //! * ordinary: `say` [..] re-emits its arguments as `said` to everyone else
 //!   in `chat`; `subscribe` joins `firehose`; `firehose` [n, size] emits `n`
 //!   events of `size` bytes to `firehose`; `count` acks how many `count`
@@ -101,6 +103,19 @@ fn ambient() -> sio_guest::serde_json::Value {
     json!({ "root": root, "data": data, "write": write, "env": env, "net": net })
 }
 
+/// `wasi:io/poll.poll` on a clock an hour away (Rust's `sleep` takes
+/// `pollable.block` instead).
+#[cfg(target_arch = "wasm32")]
+fn poll_an_hour() {
+    let hour = wasip2::clocks::monotonic_clock::subscribe_duration(3_600_000_000_000);
+    wasip2::io::poll::poll(&[&hour]);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn poll_an_hour() {
+    std::thread::sleep(std::time::Duration::from_secs(3600));
+}
+
 impl sio_guest::Handler for Hostile {
     fn on_connect(&mut self, info: &ConnInfo) -> Result<(), String> {
         info.conn().join("chat").map_err(|e| e.to_string())
@@ -108,6 +123,21 @@ impl sio_guest::Handler for Hostile {
 
     fn on_event(&mut self, conn: Conn, event: &str, args: Args, ack: Option<Ack>) {
         let reply = match event {
+            "sleep" => {
+                let ms = args.get::<u64>(0).unwrap_or(3_600_000);
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                json!(["woke"])
+            }
+            "poll" => {
+                poll_an_hour();
+                json!(["polled"])
+            }
+            "stdin" => {
+                use std::io::Read as _;
+                let mut got = Vec::new();
+                let read = std::io::stdin().read_to_end(&mut got);
+                json!([read.map_err(|e| e.to_string())])
+            }
             "spin" => {
                 let mut x: u64 = 0;
                 loop {

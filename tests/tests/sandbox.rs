@@ -255,6 +255,58 @@ async fn a_client_flooding_a_slow_handler_waits_on_its_own_socket() {
     assert!(chatted.rounds >= 10);
 }
 
+/// Handler calls are shared out connection by connection: behind a client
+/// with a hundred 2 ms events waiting, a bystander's event waits for at most
+/// one of them, not for all. The handler numbers its `work` calls in the
+/// order they ran; most of the flood must run after the bystander's ten
+/// calls (first come first served, none would). The bystander's latencies
+/// are printed, never asserted.
+#[tokio::test]
+async fn a_bystander_waits_behind_one_event_of_a_flooding_client() {
+    const FLOOD: u64 = 100;
+    const ROUNDS: u64 = 10;
+    let s = server(&[]);
+    let addr = s.addr();
+    let mut flooder = client(&addr).await;
+    let mut bystander = client(&addr).await;
+    for id in 0..FLOOD {
+        flooder.send(&format!(r#"42/hostile,{id}["work",2]"#)).await;
+    }
+    // The flood is running once its first ack is back.
+    let first = flooder.recv_skip_pings().await.text();
+    assert_eq!(first, r#"43/hostile,0[1]"#);
+    let mut waits = Vec::new();
+    let mut last = 0;
+    for id in 0..ROUNDS {
+        let started = Instant::now();
+        let (ack, _) = call(&mut bystander, 1000 + id, r#"["work",2]"#).await;
+        waits.push(started.elapsed());
+        last = ack[0].as_u64().expect("the call's number");
+    }
+    let mut after = 0;
+    for _ in 1..FLOOD {
+        let text = flooder.recv_skip_pings().await.text();
+        let n: u64 = text
+            .rsplit_once('[')
+            .and_then(|(_, n)| n.trim_end_matches(']').parse().ok())
+            .unwrap_or_else(|| panic!("a work ack: {text}"));
+        if n > last {
+            after += 1;
+        }
+    }
+    waits.sort();
+    eprintln!(
+        "[sandbox] bystander behind a {FLOOD}-event flood of 2 ms calls: \
+         p50 {:.2?} max {:.2?}; {after} flood calls ran after its {ROUNDS}",
+        waits[waits.len() / 2],
+        waits[waits.len() - 1],
+    );
+    assert!(
+        after >= FLOOD / 2,
+        "only {after} of {FLOOD} flood calls ran after the bystander's {ROUNDS}"
+    );
+}
+
 /// The same over polling, with `--max-pending-events 40`: a POST carrying
 /// 300 slow events is answered only once at most 20 of them still wait, so
 /// a polling client (which sends its next POST after the answer) keeps no

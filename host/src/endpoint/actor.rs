@@ -33,6 +33,7 @@ use super::bindings::{CompletionsExport, ConnInfo, Endpoint, HttpResponse, Proto
 use super::imports::wasi_io::DeadlineInWasi;
 use super::namespace::{Conn, Namespace, SelfQueue};
 use super::runtime::{EndpointSettings, Live, Prepared, Runtime};
+use super::scheduler::Scheduler;
 use super::store::GuestState;
 use sio_protocol::{ConnId, Generation, wire};
 
@@ -256,35 +257,49 @@ struct EndpointActor {
 
 impl EndpointActor {
     fn run(mut self, rx: Receiver<Command>) {
+        let mut waiting = Scheduler::default();
         loop {
-            // Wait for a command, or until a checkpoint is due: a handler
-            // that changed its state and then went quiet is snapshotted too.
-            let command = match self.checkpoint_due_in() {
-                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                Some(wait) => rx.recv_timeout(wait),
-            };
-            // The clients hear about this run's frames when it ends (see
-            // `WakeBatch`).
+            if waiting.is_empty() {
+                // Wait for a command, or until a checkpoint is due: a
+                // handler that changed its state and then went quiet is
+                // snapshotted too.
+                let command = match self.checkpoint_due_in() {
+                    None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                    Some(wait) => rx.recv_timeout(wait),
+                };
+                match command {
+                    Ok(command) => waiting.push(command),
+                    Err(RecvTimeoutError::Timeout) => {
+                        let _wakes = WakeBatch::open();
+                        self.checkpoint();
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            // A run: commands in the scheduler's order, each time after
+            // taking in what arrived meanwhile, until nothing waits or the
+            // run is long enough. The clients hear about its frames when it
+            // ends (see `WakeBatch`).
             let _wakes = WakeBatch::open();
-            match command {
-                Ok(command) => {
-                    // This command, then those already waiting behind it.
-                    let mut next = Some(command);
-                    let (mut ran, run_started) = (0, Instant::now());
-                    while let Some(command) = next.take() {
-                        self.stats.queued.fetch_sub(1, Ordering::Relaxed);
-                        self.handle(command);
-                        if self.checkpoint_due_in() == Some(Duration::ZERO) {
-                            self.checkpoint();
-                        }
-                        ran += 1;
-                        if ran < MAX_RUN && run_started.elapsed() < MAX_RUN_TIME {
-                            next = rx.try_recv().ok();
-                        }
+            let (mut ran, run_started) = (0, Instant::now());
+            loop {
+                while waiting.takes_more() {
+                    match rx.try_recv() {
+                        Ok(command) => waiting.push(command),
+                        Err(_) => break,
                     }
                 }
-                Err(RecvTimeoutError::Timeout) => self.checkpoint(),
-                Err(RecvTimeoutError::Disconnected) => return,
+                let Some(command) = waiting.next() else { break };
+                self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+                self.handle(command);
+                if self.checkpoint_due_in() == Some(Duration::ZERO) {
+                    self.checkpoint();
+                }
+                ran += 1;
+                if ran >= MAX_RUN || run_started.elapsed() >= MAX_RUN_TIME {
+                    break;
+                }
             }
         }
     }

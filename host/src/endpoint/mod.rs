@@ -2,8 +2,9 @@
 //! host imports a guest calls, one file per WIT interface (`imports`), the
 //! runtime shared by all endpoints (`runtime`: engine, linker, loading a
 //! component) and the data of an instance's store (`store`), one actor per
-//! endpoint that owns its instance, the namespace state the host imports act
-//! on, and hot reload.
+//! endpoint that owns its instance and runs its commands connection by
+//! connection in turn (`scheduler`), the namespace state the host imports
+//! act on, and hot reload.
 //!
 //! A client's session is reached only through the `Arc<dyn Outbox>` (see
 //! `crate::outbox`) each of its connections holds; nothing here sees a
@@ -17,6 +18,7 @@ mod imports;
 mod namespace;
 pub mod reload;
 pub mod runtime;
+mod scheduler;
 mod store;
 mod timers;
 pub mod watch;

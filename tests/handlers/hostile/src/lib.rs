@@ -18,13 +18,15 @@
 //!   events of `size` bytes to `firehose`; `count` acks how many `count`
 //!   events this instance has seen (0 again after a rebuild: no state
 //!   export); `echo` acks its arguments; `stats` acks the server's counters;
-//!   `slow` [ms] is busy for `ms` milliseconds, then acks `["done"]`.
+//!   `slow` [ms] is busy for `ms` milliseconds, then acks `["done"]`;
+//!   `work` [ms] too, acking the how-manieth `work` call it was.
 
 use sio_guest::{Ack, Args, Conn, ConnInfo, HostError, Target, serde_json::json};
 
 #[derive(Default)]
 struct Hostile {
     counted: u64,
+    worked: u64,
 }
 
 /// The `host-error` names of `/stats`.
@@ -207,6 +209,16 @@ impl sio_guest::Handler for Hostile {
                     std::hint::spin_loop();
                 }
                 json!(["done"])
+            }
+            "work" => {
+                // As `slow`, acked with the order calls ran in (1, 2, ...).
+                let ms = args.get::<u64>(0).unwrap_or(1);
+                let until = std::time::Instant::now() + std::time::Duration::from_millis(ms);
+                while std::time::Instant::now() < until {
+                    std::hint::spin_loop();
+                }
+                self.worked += 1;
+                json!([self.worked])
             }
             "stats" => json!([sio_guest::stats::get()]),
             "count" => {

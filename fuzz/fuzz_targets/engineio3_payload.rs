@@ -2,7 +2,7 @@
 //! panics, and whatever decodes re-encodes, in each of the v3 forms, to
 //! something that decodes to the same packets.
 //!
-//! Run with `cargo +nightly fuzz run engineio3_payload` from the repository root.
+//! Run with `cargo fuzz run engineio3_payload` in `fuzz/` (see `fuzz/README.md`).
 
 #![no_main]
 

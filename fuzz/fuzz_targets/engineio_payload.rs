@@ -1,7 +1,7 @@
 //! Engine.IO v4 codec: decoding arbitrary bytes never panics, and whatever
 //! decodes re-encodes to text that decodes to the same packets.
 //!
-//! Run with `cargo +nightly fuzz run engineio_payload` from the repository root.
+//! Run with `cargo fuzz run engineio_payload` in `fuzz/` (see `fuzz/README.md`).
 
 #![no_main]
 

@@ -2,7 +2,7 @@
 //! decodes has the promised shape, and its canonical encoding decodes to the
 //! same message. The encoders never panic on arbitrary input either.
 //!
-//! Run with `cargo +nightly fuzz run socketio_packet` from the repository root.
+//! Run with `cargo fuzz run socketio_packet` in `fuzz/` (see `fuzz/README.md`).
 
 #![no_main]
 

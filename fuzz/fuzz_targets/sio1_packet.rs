@@ -4,12 +4,12 @@
 //! lengths); JSONP and htmlfile escaping is reversible and never lets `<`,
 //! U+2028 or U+2029 through; the encoders take any text.
 //!
-//! Run with `cargo +nightly fuzz run legacy_packet` from the repository root.
+//! Run with `cargo fuzz run sio1_packet` in `fuzz/` (see `fuzz/README.md`).
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sio_protocol::sio1::{self, AckRequest, ErrorAdvice, ErrorReason, Sio1Packet};
+use sio_protocol::sio1::{self, AckRequest, ErrorAdvice, ErrorReason, Packet};
 use sio_protocol::socketio::{self, Message};
 
 /// The value of a JSON string literal (what `push_js_string` writes), read
@@ -88,17 +88,17 @@ fuzz_target!(|data: &[u8]| {
         assert!(packet.nsp().starts_with('/'));
         assert!(!packet.nsp().contains(':'));
         match &packet {
-            Sio1Packet::Event { name, args, .. } => {
+            Packet::Event { name, args, .. } => {
                 assert!(!socketio::is_reserved_event(name));
                 assert!(socketio::args_inner(args).is_ok(), "{args}");
             }
-            Sio1Packet::Ack { args, .. } => {
+            Packet::Ack { args, .. } => {
                 assert!(socketio::args_inner(args).is_ok(), "{args}");
             }
-            Sio1Packet::Json { json, .. } => {
+            Packet::Json { json, .. } => {
                 assert!(socketio::args_inner(&format!("[{json}]")).is_ok(), "{json}");
             }
-            Sio1Packet::Connect {
+            Packet::Connect {
                 nsp,
                 query: Some(query),
             } => {
@@ -108,11 +108,7 @@ fuzz_target!(|data: &[u8]| {
             _ => {}
         }
         let canonical = sio1::encode(&packet);
-        assert_eq!(
-            sio1::decode(&canonical),
-            Ok(packet.clone()),
-            "{canonical}"
-        );
+        assert_eq!(sio1::decode(&canonical), Ok(packet.clone()), "{canonical}");
 
         if let Some(message) = packet.to_message() {
             assert_eq!(message.nsp(), packet.nsp());
@@ -125,10 +121,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = socketio::encode(&message);
         }
         if let Some(auto) = packet.auto_ack() {
-            assert!(matches!(
-                sio1::decode(&auto),
-                Ok(Sio1Packet::Ack { .. })
-            ));
+            assert!(matches!(sio1::decode(&auto), Ok(Packet::Ack { .. })));
         }
     }
 

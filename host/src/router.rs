@@ -131,11 +131,12 @@ async fn engine_dispatch(
                 }
             }
             TransportKind::Websocket => {
-                if !upgrade
-                    || session.transport() != TransportKind::Polling
-                    || session.is_upgrading()
-                {
+                if !upgrade {
                     return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
+                }
+                if session.transport() != TransportKind::Polling || session.is_upgrading() {
+                    let max = ctx.settings.max_payload;
+                    return websocket::accept_and_close(req, max, remote);
                 }
                 let generation = session.generation;
                 websocket::accept(req, ctx.clone(), Some(session), generation, remote)

@@ -13,18 +13,28 @@ use hyper::{Request, Response, StatusCode};
 
 use sio_protocol::engineio::ErrorCode;
 use sio_protocol::wire::{self, PollingFormat, PostKind};
-use sio_protocol::{CloseReason, TransportKind};
+use sio_protocol::{CloseReason, Generation, TransportKind};
 
 use crate::http::{Body, engine_error};
 use crate::session::{Drained, Session};
 
-/// Clears the session's "a poll is waiting" mark however the poll ends,
-/// including when hyper drops the future because the client went away.
-struct PollGuard<'a>(&'a Session);
+/// Clears the session's "a poll is waiting" mark however the poll ends.
+/// A poll dropped before it was answered (hyper drops the future when the
+/// client goes away, e.g. an aborted request) closes an Engine.IO session,
+/// as engine.io 3 and 4 do ("poll connection closed prematurely"). A
+/// protocol-1 session has its close timeout for that instead.
+struct PollGuard<'a> {
+    session: &'a Session,
+    answered: bool,
+}
 
 impl Drop for PollGuard<'_> {
     fn drop(&mut self) {
-        self.0.end_poll();
+        self.session.end_poll();
+        if !self.answered && self.session.generation != Generation::Sio1 {
+            tracing::debug!(sid = %self.session.sid, "poll cancelled by the client");
+            self.session.close(CloseReason::TransportClose);
+        }
     }
 }
 
@@ -48,7 +58,10 @@ pub async fn poll(session: &Arc<Session>, jsonp: Option<&str>) -> Response<Body>
         session.close(CloseReason::TransportClose);
         return engine_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest);
     }
-    let _guard = PollGuard(session);
+    let mut guard = PollGuard {
+        session,
+        answered: false,
+    };
     let format = PollingFormat {
         binary: session.binary_payloads,
         jsonp: jsonp.map(str::to_owned),
@@ -78,6 +91,7 @@ pub async fn poll(session: &Arc<Session>, jsonp: Option<&str>) -> Response<Body>
             vec![frame]
         }
     };
+    guard.answered = true;
     let payload = wire::polling_payload(session.generation, &format, &frames);
     session.ctx.stats.bytes_out(payload.body.len());
     text_response(StatusCode::OK, payload.body, payload.content_type)

@@ -67,6 +67,16 @@ pub fn accept(
     })
 }
 
+/// A websocket for a session that is upgrading or upgraded already: the
+/// handshake is answered and the socket closed at once, leaving the
+/// session alone (engine.io does the same; a 400 here made clients report
+/// an error instead of a close).
+pub fn accept_and_close(req: Request<Incoming>, max: usize, remote: SocketAddr) -> Response<Body> {
+    upgrade(req, max, remote, |mut ws| async move {
+        let _ = ws.close(None).await;
+    })
+}
+
 /// A protocol-1 websocket or flashsocket (`name`) for a handshaken session:
 /// it takes the session's queue at once. For a session the server does not
 /// know, the client gets `7:::1+0` and the socket closes.

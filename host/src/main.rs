@@ -141,6 +141,27 @@ struct RunArgs {
     #[arg(long, value_name = "N")]
     max_pending_events: Option<u32>,
 
+    /// Events (and acks, protocol-1 messages) one client may send per
+    /// second, with a second's worth as burst; past it the server stops
+    /// reading from the client until the rate allows [default: no limit].
+    #[arg(long, value_name = "N")]
+    max_events_per_second: Option<u32>,
+
+    /// How long a client may stay over --max-events-per-second before it is
+    /// disconnected (reason "rate limit") [default: 10000].
+    #[arg(long, value_name = "MS")]
+    rate_limit_grace: Option<u64>,
+
+    /// Sessions the server holds at once; a handshake past it is refused
+    /// (HTTP 403, Engine.IO's Forbidden) [default: no limit].
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+
+    /// Sessions one client IP address may hold at once (the TCP peer's
+    /// address: behind a proxy every client shares it) [default: no limit].
+    #[arg(long, value_name = "N")]
+    max_connections_per_ip: Option<usize>,
+
     /// An origin allowed to connect cross-origin (repeatable). None given:
     /// same-origin only. Requests without an Origin header always pass.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
@@ -264,6 +285,10 @@ impl RunArgs {
             checkpoint_interval: self.checkpoint_interval.map(ms),
             max_outbound_queue: self.max_outbound_queue,
             max_pending_events: self.max_pending_events,
+            max_events_per_second: self.max_events_per_second,
+            rate_limit_grace: self.rate_limit_grace.map(ms),
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
             cors_origins: self.cors_origins,
             http_allow: self.http_allow,
             static_mounts,

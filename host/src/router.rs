@@ -18,6 +18,7 @@ use crate::config::{Config, SOCKET_IO_PATH};
 use crate::cors::{self, Cors};
 use crate::http::{AnyResponse, Body, engine_error, handshake_info, query_pairs, query_param};
 use crate::session::{Session, SessionContext};
+use crate::transport::websocket::Accepting;
 use crate::transport::{polling, sio1, websocket};
 
 /// What every request shares: the configuration and the sessions' context.
@@ -138,8 +139,7 @@ async fn engine_dispatch(
                     let max = ctx.settings.max_payload;
                     return websocket::accept_and_close(req, max, remote);
                 }
-                let generation = session.generation;
-                websocket::accept(req, ctx.clone(), Some(session), generation, remote)
+                websocket::accept(req, remote, Accepting::Upgrade(session))
             }
         };
     }
@@ -161,15 +161,21 @@ async fn engine_dispatch(
             ErrorCode::UnsupportedProtocolVersion,
         );
     };
+    let admission = match ctx.admit(remote.ip()) {
+        Ok(admission) => admission,
+        Err(_) => return engine_error(StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+    };
     match transport {
         TransportKind::Polling => {
             let info = handshake_info(remote, query, req.headers());
-            let session = Session::open(ctx, generation, transport, info);
+            let session = Session::open(admission, generation, transport, info);
             // The open packet is queued: this answers at once, with it alone.
             let res = polling::poll(&session, jsonp.as_deref()).await;
             session.after_open();
             res
         }
-        TransportKind::Websocket => websocket::accept(req, ctx.clone(), None, generation, remote),
+        TransportKind::Websocket => {
+            websocket::accept(req, remote, Accepting::Open(admission, generation))
+        }
     }
 }

@@ -84,6 +84,8 @@ pub enum CloseReason {
     /// The client did not read: its outbound queue outgrew
     /// `--max-outbound-queue`.
     SlowConsumer,
+    /// The client stayed over `--max-events-per-second` past the grace.
+    RateLimit,
 }
 
 impl CloseReason {
@@ -96,6 +98,7 @@ impl CloseReason {
             CloseReason::ParseError => "parse error",
             CloseReason::ConnectTimeout => "connect timeout",
             CloseReason::SlowConsumer => "slow consumer",
+            CloseReason::RateLimit => "rate limit",
         }
     }
 }

@@ -689,6 +689,11 @@ impl Ws {
             .unwrap_or_else(|e| panic!("send {text:?}: {e}"));
     }
 
+    /// Send, or false when the connection is gone.
+    pub async fn try_send(&mut self, text: &str) -> bool {
+        self.inner.send(Message::text(text)).await.is_ok()
+    }
+
     pub async fn send_binary(&mut self, data: &[u8]) {
         self.inner
             .send(Message::binary(data.to_vec()))

@@ -201,6 +201,7 @@ async fn a_scripted_workload_is_counted_exactly() {
                 "parse_error": 1,
                 "connect_timeout": 0,
                 "slow_consumer": 0,
+                "rate_limit": 0,
             },
         }),
         "{st:#}"

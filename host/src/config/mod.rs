@@ -200,6 +200,20 @@ pub struct Config {
     /// half of them have run (`--max-pending-events`, `max-pending-events`;
     /// default 128; docs/architecture.md, "Sandbox and limits").
     pub max_pending_events: u32,
+    /// Events one client may send per second, a second's worth as burst;
+    /// past it reads pause (`--max-events-per-second`,
+    /// `max-events-per-second`; default none: no limit).
+    pub max_events_per_second: Option<u32>,
+    /// How long a client may stay over `max_events_per_second` before it is
+    /// disconnected (`--rate-limit-grace`, `rate-limit-grace`, ms; default
+    /// 10 s).
+    pub rate_limit_grace: Duration,
+    /// Sessions held at once; a handshake past it is refused
+    /// (`--max-connections`, `max-connections`; default none).
+    pub max_connections: Option<usize>,
+    /// Sessions one client IP may hold at once (`--max-connections-per-ip`,
+    /// `max-connections-per-ip`; default none).
+    pub max_connections_per_ip: Option<usize>,
     /// Origins allowed cross-origin; empty means same-origin only
     /// (`--cors-origin`, repeatable; `cors-origins`).
     pub cors_origins: Vec<String>,
@@ -312,6 +326,14 @@ pub struct Overrides {
     pub max_outbound_queue: Option<usize>,
     /// `--max-pending-events`.
     pub max_pending_events: Option<u32>,
+    /// `--max-events-per-second`.
+    pub max_events_per_second: Option<u32>,
+    /// `--rate-limit-grace`.
+    pub rate_limit_grace: Option<Duration>,
+    /// `--max-connections`.
+    pub max_connections: Option<usize>,
+    /// `--max-connections-per-ip`.
+    pub max_connections_per_ip: Option<usize>,
     /// `--cors-origin` (repeatable).
     pub cors_origins: Vec<String>,
     /// `--http-allow` (repeatable).
@@ -446,6 +468,12 @@ impl Config {
             max_pending_events: o
                 .max_pending_events
                 .unwrap_or(server.max_pending_events.unwrap_or(128)),
+            max_events_per_second: o.max_events_per_second.or(server.max_events_per_second),
+            rate_limit_grace: o
+                .rate_limit_grace
+                .unwrap_or(ms(server.rate_limit_grace.unwrap_or(10_000))),
+            max_connections: o.max_connections.or(server.max_connections),
+            max_connections_per_ip: o.max_connections_per_ip.or(server.max_connections_per_ip),
             cors_origins: flag_or_file(o.cors_origins, &server.cors_origins),
             http_allow: flag_or_file(o.http_allow, &server.http_allow),
             static_mounts,
@@ -553,6 +581,12 @@ impl Config {
             // Reading resumes at half: 1 would pause and resume on every event.
             bail!("--max-pending-events must be at least 2");
         }
+        if self.max_events_per_second == Some(0) {
+            bail!("--max-events-per-second must be above 0 (leave it out for no limit)");
+        }
+        if self.max_connections == Some(0) || self.max_connections_per_ip == Some(0) {
+            bail!("--max-connections and --max-connections-per-ip must be above 0");
+        }
         Ok(())
     }
 }
@@ -576,6 +610,10 @@ fn mib(n: usize) -> usize {
 /// checkpoint-interval = 1000      # ms between state snapshots (0: off)
 /// max-outbound-queue = 16777216   # bytes queued for one client before it is dropped
 /// max-pending-events = 128        # a client's events waiting for handlers before its reads pause
+/// max-events-per-second = 100     # per client (default: no limit); reads pause past it
+/// rate-limit-grace = 10000        # ms over the rate before a client is disconnected
+/// max-connections = 100000        # sessions at once (default: no limit)
+/// max-connections-per-ip = 100    # sessions per client IP (default: no limit)
 /// cors-origins = ["https://example.com"]
 /// http-allow = ["127.0.0.1:9000"]  # http-fetch default of every endpoint (docs/async.md)
 /// static = ["examples/chat/static", "/vendor=node_modules/socket.io-client/dist"]
@@ -641,6 +679,14 @@ pub struct ServerSection {
     pub max_outbound_queue: Option<usize>,
     /// `max-pending-events`.
     pub max_pending_events: Option<u32>,
+    /// `max-events-per-second`.
+    pub max_events_per_second: Option<u32>,
+    /// `rate-limit-grace`, ms.
+    pub rate_limit_grace: Option<u64>,
+    /// `max-connections`.
+    pub max_connections: Option<usize>,
+    /// `max-connections-per-ip`.
+    pub max_connections_per_ip: Option<usize>,
     /// `cors-origins`, replaced by any `--cors-origin`.
     #[serde(default)]
     pub cors_origins: Vec<String>,

@@ -5,12 +5,14 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sio_protocol::Sid;
 
 use super::Session;
+use super::limits::AdmissionTable;
 use crate::config::{Config, Sio1Config};
 use crate::endpoint::EndpointHandle;
 use crate::stats::Stats;
@@ -32,6 +34,14 @@ pub struct SessionSettings {
     pub max_pending_events: u32,
     /// Protocol 1's timers and transports.
     pub sio1: Sio1Config,
+    /// Events a client may send per second (`--max-events-per-second`).
+    pub max_events_per_second: Option<u32>,
+    /// How long a client may stay over that rate before it is disconnected.
+    pub rate_limit_grace: Duration,
+    /// Sessions held at once (`--max-connections`).
+    pub max_connections: Option<usize>,
+    /// Sessions one client IP may hold (`--max-connections-per-ip`).
+    pub max_connections_per_ip: Option<usize>,
 }
 
 impl SessionSettings {
@@ -45,6 +55,10 @@ impl SessionSettings {
             max_outbound_queue: config.max_outbound_queue,
             max_pending_events: config.max_pending_events,
             sio1: config.sio1.clone(),
+            max_events_per_second: config.max_events_per_second,
+            rate_limit_grace: config.rate_limit_grace,
+            max_connections: config.max_connections,
+            max_connections_per_ip: config.max_connections_per_ip,
         }
     }
 }
@@ -88,6 +102,8 @@ pub struct SessionContext {
     pub endpoints: HashMap<String, EndpointHandle>,
     /// The next connection id (one per namespace a client joins).
     pub next_conn: AtomicU64,
+    /// Sessions held per the connection caps (`limits.rs`).
+    pub(super) admissions: AdmissionTable,
 }
 
 impl SessionContext {
@@ -97,12 +113,24 @@ impl SessionContext {
         stats: Arc<Stats>,
         endpoints: HashMap<String, EndpointHandle>,
     ) -> SessionContext {
+        // The caps show in /stats beside what they refused.
+        let limits = &stats.limits;
+        let setting = |v: Option<usize>| v.unwrap_or(0) as u64;
+        limits
+            .max_connections
+            .store(setting(settings.max_connections), Relaxed);
+        limits
+            .max_connections_per_ip
+            .store(setting(settings.max_connections_per_ip), Relaxed);
+        let rate = settings.max_events_per_second.unwrap_or(0);
+        limits.max_events_per_second.store(rate.into(), Relaxed);
         SessionContext {
             settings,
             stats,
             sessions: Sessions::default(),
             endpoints,
             next_conn: AtomicU64::new(1),
+            admissions: AdmissionTable::default(),
         }
     }
 }

@@ -10,10 +10,12 @@
 
 mod conns;
 mod context;
+mod limits;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use tokio::sync::Notify;
 
@@ -25,6 +27,8 @@ use sio_protocol::{
 use crate::outbox::{InFlight, Outbox, WakeBatch};
 use conns::Conns;
 pub use context::{SessionContext, SessionSettings};
+pub use limits::Admission;
+use limits::{EventRate, RateVerdict};
 
 /// What a waiting poll (or websocket writer) is handed.
 #[derive(Debug)]
@@ -35,6 +39,11 @@ pub enum Drained {
     /// The session ended: the close packet is owed when the reason is not the
     /// client's own close.
     Closed(CloseReason),
+}
+
+/// A lock whose poisoning (a panic elsewhere) leaves its data usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// `ready()`'s value once it has one, checked again whenever `notify`
@@ -68,6 +77,9 @@ struct State {
     /// [`Session::close`] ran (`closed` may be set before it: a slow
     /// consumer's queue is dropped at once, the close finishes on a task).
     close_done: bool,
+    /// The session holds a place under the connection caps
+    /// ([`Admission`]), given back at its close.
+    admitted: bool,
 }
 
 impl State {
@@ -106,6 +118,9 @@ pub struct Session {
     /// and every idle connection would carry the allocation.
     in_flight_wake: Notify,
     conns: Mutex<Conns>,
+    /// The client's event allowance (`--max-events-per-second`); boxed, as
+    /// most servers set no rate and every idle session would carry it.
+    rate: Option<Box<Mutex<EventRate>>>,
 }
 
 impl Drop for Session {
@@ -152,12 +167,15 @@ impl Outbox for Session {
 impl Session {
     /// Create and register a session, queue its open packet and start its
     /// timers.
+    /// `admission` is its place under the connection caps
+    /// ([`SessionContext::admit`]).
     pub fn open(
-        ctx: &Arc<SessionContext>,
+        admission: Admission,
         generation: Generation,
         transport: TransportKind,
         info: HandshakeInfo,
     ) -> Arc<Session> {
+        let ctx = admission.ctx().clone();
         let sid = Sid::random();
         let cfg = &ctx.settings;
         let upgrades: &[&str] = match transport {
@@ -177,7 +195,7 @@ impl Session {
         let binary_payloads = generation == Generation::Eio3 && !b64;
         let open = Frame::packet(&Packet::Open(open));
         Self::register(
-            ctx,
+            admission,
             sid,
             generation,
             binary_payloads,
@@ -190,14 +208,14 @@ impl Session {
     /// Create and register a protocol-1 session at its handshake: nothing is
     /// queued, and no transport is attached until the client's first
     /// transport request ([`Session::attach_sio1`]).
-    pub fn open_sio1(ctx: &Arc<SessionContext>, info: HandshakeInfo) -> Arc<Session> {
+    pub fn open_sio1(admission: Admission, info: HandshakeInfo) -> Arc<Session> {
         let sid = Sid::random();
         let polling = TransportKind::Polling;
-        Self::register(ctx, sid, Generation::Sio1, false, polling, info, None)
+        Self::register(admission, sid, Generation::Sio1, false, polling, info, None)
     }
 
     fn register(
-        ctx: &Arc<SessionContext>,
+        admission: Admission,
         sid: Sid,
         generation: Generation,
         binary_payloads: bool,
@@ -205,8 +223,13 @@ impl Session {
         info: HandshakeInfo,
         first: Option<Frame>,
     ) -> Arc<Session> {
+        let ctx = admission.ctx().clone();
         let queued = usize::from(first.is_some());
         let queued_bytes = first.as_ref().map_or(0, Frame::len);
+        let rate = ctx
+            .settings
+            .max_events_per_second
+            .map(|n| Box::new(Mutex::new(EventRate::new(n, Instant::now()))));
         let session = Arc::new(Session {
             sid: sid.clone(),
             generation,
@@ -222,6 +245,7 @@ impl Session {
                 queued_bytes,
                 closed: None,
                 close_done: false,
+                admitted: admission.into_session(),
             }),
             wake: Arc::new(Notify::new()),
             pong: AtomicBool::new(false),
@@ -229,6 +253,7 @@ impl Session {
             in_flight: AtomicU32::new(0),
             in_flight_wake: Notify::new(),
             conns: Mutex::new(Conns::default()),
+            rate,
         });
         ctx.stats.session_opened(transport, generation);
         ctx.stats.queued(queued as i64);
@@ -317,11 +342,9 @@ impl Session {
     }
 
     /// The queue overflowed: count it, wake the transports (they close the
-    /// connection), and finish the close. `push` may run with this session's
-    /// conns locked (a refused connect while routing a packet, on a
-    /// tokio worker), and the close takes that lock: on the runtime it
-    /// finishes on a task. Off it (the endpoint actor's thread, which holds
-    /// no session lock while emitting) it finishes here.
+    /// connection), and finish the close ([`Session::close_soon`]: `push`
+    /// may run with this session's conns locked, e.g. a refused connect
+    /// while routing a packet).
     fn slow_consumer(&self, limit: usize, dropped: usize) {
         self.ctx
             .stats
@@ -334,37 +357,82 @@ impl Session {
         );
         self.wake.notify_waiters();
         self.pong_wake.notify_waiters();
+        self.close_soon(CloseReason::SlowConsumer);
+    }
+
+    /// Close from a place that may hold this session's conns lock (a push
+    /// or an event counted while routing a packet): on the runtime the
+    /// close, which takes that lock, finishes on a task; off it (the
+    /// endpoint actor's thread, which holds no session lock) it runs here.
+    fn close_soon(&self, reason: CloseReason) {
         match (
             tokio::runtime::Handle::try_current(),
             self.ctx.sessions.get(&self.sid),
         ) {
             (Ok(rt), Some(me)) => {
-                rt.spawn(async move { me.close(CloseReason::SlowConsumer) });
+                rt.spawn(async move { me.close(reason) });
             }
-            _ => self.close(CloseReason::SlowConsumer),
+            _ => self.close(reason),
         }
     }
 
     /// Count one of the client's events on its way to a handler.
+    ///
+    /// With `--max-events-per-second` it also takes from the client's
+    /// allowance: over it, reads pause ([`Session::reads_paused`]) until the
+    /// rate allows; over it past the grace, the session closes (`rate
+    /// limit`). The event itself still goes to its handler.
     pub fn in_flight(self: &Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
+        if let Some(rate) = &self.rate {
+            let grace = self.ctx.settings.rate_limit_grace;
+            let verdict = lock(rate).take(Instant::now(), grace);
+            match verdict {
+                RateVerdict::Ok => {}
+                RateVerdict::Pause(_) => {
+                    let limits = &self.ctx.stats.limits;
+                    limits.events_over_rate.fetch_add(1, Ordering::Relaxed);
+                }
+                RateVerdict::Exceeded => self.close_soon(CloseReason::RateLimit),
+            }
+        }
         InFlight::counted(self.clone())
     }
 
     /// Whether reading from the client should pause: `--max-pending-events`
     /// of its events wait for handlers.
+    /// Also while the client is over `--max-events-per-second`.
     pub fn reads_paused(&self) -> bool {
         self.in_flight.load(Ordering::Acquire) >= self.ctx.settings.max_pending_events
+            || self.rate_wait().is_some()
     }
 
-    /// Resolves once half of the waiting events have run, or the session
-    /// closed.
+    /// How long the client's event rate keeps its reads paused, if at all.
+    fn rate_wait(&self) -> Option<std::time::Duration> {
+        let rate = self.rate.as_ref()?;
+        let wait = lock(rate).wait(Instant::now());
+        (!wait.is_zero()).then_some(wait)
+    }
+
+    /// Resolves once reads may go on, or the session closed: when
+    /// `--max-pending-events` paused them, once half of the waiting events
+    /// have run; then once the client's event rate allows.
     pub async fn reads_resumed(&self) {
-        let resume_at = self.ctx.settings.max_pending_events / 2;
-        wait_for(&self.in_flight_wake, || {
-            (self.in_flight.load(Ordering::Acquire) <= resume_at || self.is_closed()).then_some(())
-        })
-        .await
+        let settings = &self.ctx.settings;
+        if self.in_flight.load(Ordering::Acquire) >= settings.max_pending_events {
+            let resume_at = settings.max_pending_events / 2;
+            wait_for(&self.in_flight_wake, || {
+                (self.in_flight.load(Ordering::Acquire) <= resume_at || self.is_closed())
+                    .then_some(())
+            })
+            .await
+        }
+        while let Some(wait) = self.rate_wait() {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.closed() => return,
+            }
+        }
     }
 
     /// Resolves once the session is closed (or closing).
@@ -379,15 +447,19 @@ impl Session {
     /// End the session: wake its transports, drop it from the table, and tell
     /// every endpoint it joined.
     pub fn close(&self, reason: CloseReason) {
-        let reason = {
+        let (reason, admitted) = {
             let mut st = self.state();
             if st.close_done {
                 return;
             }
             st.close_done = true;
             // A reason set already (slow consumer) is the one that counts.
-            *st.closed.get_or_insert(reason)
+            let reason = *st.closed.get_or_insert(reason);
+            (reason, std::mem::take(&mut st.admitted))
         };
+        if admitted {
+            self.ctx.release(self.info.remote_addr.ip());
+        }
         self.ctx.stats.session_closed(reason);
         self.wake.notify_waiters();
         self.pong_wake.notify_waiters();

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use serde_json::{Map, Value, json};
 
 use super::{
-    AdapterStats, CLOSE_REASONS, EXPORTS, GENERATIONS, HOST_ERRORS, LATENCY_BUCKETS_US,
+    AdapterStats, CLOSE_REASONS, EXPORTS, GENERATIONS, HOST_ERRORS, LATENCY_BUCKETS_US, LimitStats,
     RATE_WINDOW_SECS, Rate, Stats, TRANSPORTS, close_index, close_label,
 };
 
@@ -19,6 +19,25 @@ impl AdapterStats {
             "received": self.received.load(Relaxed),
             "malformed": self.malformed.load(Relaxed),
             "reconnects": self.reconnects.load(Relaxed),
+        })
+    }
+}
+
+impl LimitStats {
+    fn to_json(&self) -> Value {
+        let setting = |a: &AtomicU64| match a.load(Relaxed) {
+            0 => Value::Null,
+            n => json!(n),
+        };
+        json!({
+            "max_connections": setting(&self.max_connections),
+            "max_connections_per_ip": setting(&self.max_connections_per_ip),
+            "max_events_per_second": setting(&self.max_events_per_second),
+            "refused": {
+                "max_connections": self.refused_max_connections.load(Relaxed),
+                "max_connections_per_ip": self.refused_per_ip.load(Relaxed),
+            },
+            "events_over_rate": self.events_over_rate.load(Relaxed),
         })
     }
 }
@@ -147,6 +166,7 @@ impl Stats {
             "slow_consumer_disconnects": self.slow_consumer_disconnects.load(Relaxed),
             "outbound_queue_depth": self.outbound_queued.load(Relaxed).max(0),
             "adapter": self.adapter.to_json(),
+            "limits": self.limits.to_json(),
             "rates": {
                 "window_seconds": RATE_WINDOW_SECS,
                 "packets_in": rate(&self.rate_packets_in),

@@ -24,7 +24,7 @@ mod tests;
 pub use prometheus::PROMETHEUS_CONTENT_TYPE;
 
 /// Every close reason, in the order of [`Stats::sessions_closed`].
-pub const CLOSE_REASONS: [CloseReason; 7] = [
+pub const CLOSE_REASONS: [CloseReason; 8] = [
     CloseReason::ClientClose,
     CloseReason::TransportClose,
     CloseReason::TransportError,
@@ -32,6 +32,7 @@ pub const CLOSE_REASONS: [CloseReason; 7] = [
     CloseReason::ParseError,
     CloseReason::ConnectTimeout,
     CloseReason::SlowConsumer,
+    CloseReason::RateLimit,
 ];
 
 /// The label of a close reason in /stats and /metrics.
@@ -44,6 +45,7 @@ pub fn close_label(r: CloseReason) -> &'static str {
         CloseReason::ParseError => "parse_error",
         CloseReason::ConnectTimeout => "connect_timeout",
         CloseReason::SlowConsumer => "slow_consumer",
+        CloseReason::RateLimit => "rate_limit",
     }
 }
 
@@ -293,6 +295,25 @@ pub struct AdapterStats {
     pub reconnects: AtomicU64,
 }
 
+/// The caps on what clients may take (`session/limits.rs`): their settings
+/// and what they refused.
+#[derive(Default)]
+pub struct LimitStats {
+    /// `--max-connections`; 0: none.
+    pub max_connections: AtomicU64,
+    /// `--max-connections-per-ip`; 0: none.
+    pub max_connections_per_ip: AtomicU64,
+    /// `--max-events-per-second`; 0: none.
+    pub max_events_per_second: AtomicU64,
+    /// Handshakes refused at `--max-connections`.
+    pub refused_max_connections: AtomicU64,
+    /// Handshakes refused at `--max-connections-per-ip`.
+    pub refused_per_ip: AtomicU64,
+    /// Events read while their client was over its rate (each lengthened a
+    /// pause of its reads).
+    pub events_over_rate: AtomicU64,
+}
+
 /// Whole seconds since the server started, for the per-second rates.
 ///
 /// Read from the coarse monotonic clock (kernel-tick resolution, no TSC
@@ -372,6 +393,8 @@ pub struct Stats {
     pub unknown_namespace: AtomicU64,
     /// The Redis adapter's traffic (`--redis`); all 0 without it.
     pub adapter: AdapterStats,
+    /// Connection caps and event rates.
+    pub limits: LimitStats,
     endpoints: RwLock<Vec<Arc<EndpointStats>>>,
     rate_packets_in: Rate,
     rate_packets_out: Rate,
@@ -401,6 +424,7 @@ impl Default for Stats {
             outbound_queued: AtomicI64::new(0),
             unknown_namespace: AtomicU64::new(0),
             adapter: AdapterStats::default(),
+            limits: LimitStats::default(),
             endpoints: RwLock::new(Vec::new()),
             rate_packets_in: Rate::default(),
             rate_packets_out: Rate::default(),

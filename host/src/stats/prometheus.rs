@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::{
     AdapterStats, CLOSE_REASONS, EXPORTS, EndpointStats, GENERATIONS, HOST_ERRORS,
-    LATENCY_BUCKETS_US, Stats, TRANSPORTS, close_index, close_label,
+    LATENCY_BUCKETS_US, LimitStats, Stats, TRANSPORTS, close_index, close_label,
 };
 
 /// The `Content-Type` of `/metrics`: the Prometheus text format 0.0.4.
@@ -49,6 +49,31 @@ impl AdapterStats {
                 "counter",
                 "Times the Redis subscription was restored.",
                 self.reconnects.load(Relaxed),
+            ),
+        ]
+    }
+}
+
+impl LimitStats {
+    fn metrics(&self) -> [(&'static str, &'static str, &'static str, u64); 3] {
+        [
+            (
+                "connections_refused_max_total",
+                "counter",
+                "Handshakes refused at --max-connections.",
+                self.refused_max_connections.load(Relaxed),
+            ),
+            (
+                "connections_refused_per_ip_total",
+                "counter",
+                "Handshakes refused at --max-connections-per-ip.",
+                self.refused_per_ip.load(Relaxed),
+            ),
+            (
+                "events_over_rate_total",
+                "counter",
+                "Events read from clients over --max-events-per-second.",
+                self.events_over_rate.load(Relaxed),
             ),
         ]
     }
@@ -177,7 +202,11 @@ impl Stats {
                 self.outbound_queued.load(Relaxed).max(0) as u64,
             ),
         ];
-        for (name, kind, help, v) in simple.into_iter().chain(self.adapter.metrics()) {
+        for (name, kind, help, v) in simple
+            .into_iter()
+            .chain(self.adapter.metrics())
+            .chain(self.limits.metrics())
+        {
             metric(&mut o, name, kind, help);
             let _ = writeln!(o, "sio_{name} {v}");
         }

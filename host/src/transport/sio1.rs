@@ -201,8 +201,24 @@ pub async fn dispatch(
 
 /// Open a session and answer `sid:heartbeat:close:transports` (or its
 /// JSONP form for `?jsonp=N`).
+/// Past a connection cap: 403 `handshake unauthorized`, as a refused
+/// authorization (its JSONP form for `?jsonp=N`).
 fn handshake(ctx: &Arc<SessionContext>, info: HandshakeInfo, jsonp: Option<u64>) -> AnyResponse {
-    let session = Session::open_sio1(ctx, info);
+    let Ok(admission) = ctx.admit(info.remote_addr.ip()) else {
+        return match jsonp {
+            Some(i) => text(
+                StatusCode::OK,
+                sio1::encode_jsonp_error(i, sio1::HANDSHAKE_UNAUTHORIZED),
+                wire::JAVASCRIPT,
+            ),
+            None => text(
+                StatusCode::FORBIDDEN,
+                sio1::HANDSHAKE_UNAUTHORIZED,
+                wire::TEXT,
+            ),
+        };
+    };
+    let session = Session::open_sio1(admission, info);
     let cfg = &ctx.settings.sio1;
     let handshake = Handshake {
         sid: &session.sid,

@@ -23,7 +23,7 @@ use sio_protocol::engineio::{ErrorCode, Packet};
 use sio_protocol::{CloseReason, Frame, Generation, TransportKind, sio1, wire};
 
 use crate::http::{Body, engine_error, handshake_info_for};
-use crate::session::{Drained, Session, SessionContext};
+use crate::session::{Admission, Drained, Session};
 
 /// Bytes read from a websocket at a time, and the read buffer's starting
 /// size. tungstenite zero-fills it, so every connection holds it resident
@@ -41,25 +41,29 @@ const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
+/// What an Engine.IO websocket is for.
+pub enum Accepting {
+    /// The polling session to upgrade.
+    Upgrade(Arc<Session>),
+    /// A new session of this generation, in this place under the caps.
+    Open(Admission, Generation),
+}
+
 /// Answer the websocket handshake and run the connection once upgraded.
-/// `existing` is the polling session to upgrade, if any; otherwise a new
-/// session of `generation` starts.
-pub fn accept(
-    req: Request<Incoming>,
-    ctx: Arc<SessionContext>,
-    existing: Option<Arc<Session>>,
-    generation: Generation,
-    remote: SocketAddr,
-) -> Response<Body> {
+pub fn accept(req: Request<Incoming>, remote: SocketAddr, accepting: Accepting) -> Response<Body> {
     let info = handshake_info_for(remote, &req);
     // A client without binary support asks for base64 text frames instead.
     let base64 = info.query.iter().any(|(k, v)| k == "b64" && !v.is_empty());
-    let max = ctx.settings.max_payload;
+    let max = match &accepting {
+        Accepting::Upgrade(session) => session.ctx.settings.max_payload,
+        Accepting::Open(admission, _) => admission.ctx().settings.max_payload,
+    };
     upgrade(req, max, remote, move |ws| async move {
-        match existing {
-            Some(session) => upgrade_session(ws, session, base64).await,
-            None => {
-                let session = Session::open(&ctx, generation, TransportKind::Websocket, info);
+        match accepting {
+            Accepting::Upgrade(session) => upgrade_session(ws, session, base64).await,
+            Accepting::Open(admission, generation) => {
+                let websocket = TransportKind::Websocket;
+                let session = Session::open(admission, generation, websocket, info);
                 session.after_open();
                 spawn_run(ws, session, base64);
             }

@@ -3,7 +3,9 @@
 //! admin tokens are made of ([`random_id`]).
 
 use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -11,6 +13,38 @@ use base64::Engine as _;
 /// Opaque id of one Socket.IO connection to one endpoint (the WIT's
 /// `conn-id`). Unique within one host process.
 pub type ConnId = u64;
+
+/// A map keyed by [`ConnId`], hashed with [`ConnIdHasher`].
+pub type ConnIdMap<V> = HashMap<ConnId, V, BuildHasherDefault<ConnIdHasher>>;
+
+/// A set of [`ConnId`]s, hashed with [`ConnIdHasher`].
+pub type ConnIdSet = HashSet<ConnId, BuildHasherDefault<ConnIdHasher>>;
+
+/// The hash of a [`ConnId`]: one multiplication (Fibonacci hashing).
+/// Connection ids are counted up by the host, never chosen by a client, so
+/// there is no flooding to defend against, and the default SipHash, run
+/// several times per event (the actor's queues, the namespace, rooms), is
+/// cost for nothing. Odd multiplier: sequential ids spread over every
+/// bucket, low bits and high alike.
+#[derive(Default, Clone, Copy)]
+pub struct ConnIdHasher(u64);
+
+impl Hasher for ConnIdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used for a ConnId; anything else still hashes.
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// A session or socket id as the client sees it: 20 URL-safe characters
 /// ([`random_id`]). Cheap to clone (shared).

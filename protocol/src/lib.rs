@@ -44,7 +44,7 @@ pub mod socketio;
 pub mod socketio4;
 pub mod wire;
 
-pub use ids::{ConnId, Sid};
+pub use ids::{ConnId, ConnIdMap, ConnIdSet, Sid};
 pub use model::{CloseReason, Frame, Generation, HandshakeInfo, TransportKind};
 
 /// Append `s` as a JSON string literal (quotes and escapes included).

@@ -2,15 +2,15 @@
 //! so it needs no lock: broadcasts look members up in place, without copying
 //! member lists.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use sio_protocol::ConnId;
+use sio_protocol::{ConnId, ConnIdSet};
 
 /// The rooms of one namespace on this node: room name to member connections.
 /// Only rooms with members are kept.
 #[derive(Default, Debug)]
 pub struct LocalAdapter {
-    rooms: HashMap<String, HashSet<ConnId>>,
+    rooms: HashMap<String, ConnIdSet>,
 }
 
 impl LocalAdapter {
@@ -19,7 +19,8 @@ impl LocalAdapter {
         match self.rooms.get_mut(room) {
             Some(members) => members.insert(conn),
             None => {
-                self.rooms.insert(room.to_string(), HashSet::from([conn]));
+                self.rooms
+                    .insert(room.to_string(), ConnIdSet::from_iter([conn]));
                 true
             }
         }

@@ -15,9 +15,9 @@
 //! before one runs before it, and nothing that arrived after it runs
 //! first (the actor stops taking commands in while a barrier waits).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
-use sio_protocol::ConnId;
+use sio_protocol::{ConnId, ConnIdMap};
 
 use super::actor::Command;
 
@@ -33,7 +33,7 @@ const SPARE_QUEUES: usize = 64;
 #[derive(Default)]
 pub(crate) struct Scheduler {
     /// The waiting commands of each lane that has any.
-    queues: HashMap<ConnId, VecDeque<Command>>,
+    queues: ConnIdMap<VecDeque<Command>>,
     /// The lanes with waiting commands, in the order they are served.
     turns: VecDeque<ConnId>,
     /// A barrier that waits for every lane to empty.

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use super::actor::Command;
 use super::bindings::{HostError, Target};
 use super::timers::Timers;
-use sio_protocol::{ConnId, Frame, Generation, Sid, socketio, wire};
+use sio_protocol::{ConnId, ConnIdMap, Frame, Generation, Sid, socketio, wire};
 
 use crate::adapter::LocalAdapter;
 use crate::adapter::redis::ClusterLink;
@@ -126,7 +126,7 @@ pub(crate) struct SelfQueue {
 pub struct Namespace {
     /// The namespace path, e.g. "/" or "/chat".
     pub name: Arc<str>,
-    pub(crate) conns: HashMap<ConnId, Conn>,
+    pub(crate) conns: ConnIdMap<Conn>,
     rooms: LocalAdapter,
     next_token: u64,
     /// Connections the guest disconnected during the current call; the actor
@@ -157,7 +157,7 @@ impl Namespace {
     pub fn new(name: Arc<str>, max_payload: usize) -> Namespace {
         Namespace {
             name,
-            conns: HashMap::new(),
+            conns: ConnIdMap::default(),
             rooms: LocalAdapter::default(),
             next_token: 1,
             departed: Vec::new(),

@@ -75,6 +75,15 @@ fn json_and_msgpack_round_trip_in_key_order() {
     assert_eq!(json(&pack).unwrap(), (args.to_string(), vec![bytes]));
 }
 
+/// Floats cross to msgpack exactly (serde_json's `float_roundtrip`; without
+/// it `8.888888e105` reached Node peers as `8.888887999999999e105`, found
+/// by the `redis_adapter` fuzz target).
+#[test]
+fn floats_cross_to_msgpack_exactly() {
+    let pack = json_to_msgpack("[8.888888e105,0.92888880e098,0.1]", &[]).unwrap();
+    assert_eq!(json(&pack).unwrap().0, "[8.888888e+105,9.288888e+97,0.1]");
+}
+
 #[test]
 fn bad_input_is_an_error_not_a_panic() {
     assert!(decode_broadcast(&[]).is_err());

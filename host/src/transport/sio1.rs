@@ -110,18 +110,7 @@ pub async fn dispatch(
         Route::Handshake => {
             let jsonp = param("jsonp").and_then(sio1::jsonp_index);
             if cors.is_forbidden() {
-                return match jsonp {
-                    Some(i) => text(
-                        StatusCode::OK,
-                        sio1::encode_jsonp_error(i, sio1::HANDSHAKE_BAD_ORIGIN),
-                        wire::JAVASCRIPT,
-                    ),
-                    None => text(
-                        StatusCode::FORBIDDEN,
-                        sio1::HANDSHAKE_BAD_ORIGIN,
-                        wire::TEXT,
-                    ),
-                };
+                return refused_handshake(sio1::HANDSHAKE_BAD_ORIGIN, jsonp);
             }
             let info = handshake_info(remote, query.clone(), req.headers());
             handshake(ctx, info, jsonp)
@@ -199,24 +188,25 @@ pub async fn dispatch(
     }
 }
 
+/// A refused handshake as the reference server answers it: 403 with the
+/// reason, or, for `?jsonp=N`, a script handing the client the error.
+fn refused_handshake(reason: &str, jsonp: Option<u64>) -> AnyResponse {
+    match jsonp {
+        Some(i) => text(
+            StatusCode::OK,
+            sio1::encode_jsonp_error(i, reason),
+            wire::JAVASCRIPT,
+        ),
+        None => text(StatusCode::FORBIDDEN, reason.to_owned(), wire::TEXT),
+    }
+}
+
 /// Open a session and answer `sid:heartbeat:close:transports` (or its
-/// JSONP form for `?jsonp=N`).
-/// Past a connection cap: 403 `handshake unauthorized`, as a refused
-/// authorization (its JSONP form for `?jsonp=N`).
+/// JSONP form for `?jsonp=N`). Past a connection cap: `handshake
+/// unauthorized`, as a refused authorization.
 fn handshake(ctx: &Arc<SessionContext>, info: HandshakeInfo, jsonp: Option<u64>) -> AnyResponse {
     let Ok(admission) = ctx.admit(info.remote_addr.ip()) else {
-        return match jsonp {
-            Some(i) => text(
-                StatusCode::OK,
-                sio1::encode_jsonp_error(i, sio1::HANDSHAKE_UNAUTHORIZED),
-                wire::JAVASCRIPT,
-            ),
-            None => text(
-                StatusCode::FORBIDDEN,
-                sio1::HANDSHAKE_UNAUTHORIZED,
-                wire::TEXT,
-            ),
-        };
+        return refused_handshake(sio1::HANDSHAKE_UNAUTHORIZED, jsonp);
     };
     let session = Session::open_sio1(admission, info);
     let cfg = &ctx.settings.sio1;

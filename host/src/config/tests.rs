@@ -257,3 +257,64 @@ fn static_specs() {
     assert_eq!(m.prefix, "/vendor/");
     assert!(StaticMount::parse("/socket.io/x=dir").is_err());
 }
+
+#[test]
+fn connection_caps_and_event_rate_from_the_file_or_the_flags() {
+    let dir = std::env::temp_dir().join(format!("sio-config-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.wasm"), b"").unwrap();
+    let toml = dir.join("sio.toml");
+    std::fs::write(
+        &toml,
+        "[server]\nmax-events-per-second = 50\nrate-limit-grace = 2000\n\
+         max-connections = 1000\nmax-connections-per-ip = 10\n\
+         [endpoints.\"/\"]\ncomponent = \"a.wasm\"\n",
+    )
+    .unwrap();
+    let with = |o: Overrides| {
+        Config::resolve(Overrides {
+            config_file: Some(toml.clone()),
+            ..o
+        })
+    };
+    let c = with(Overrides::default()).unwrap();
+    assert_eq!(c.max_events_per_second, Some(50));
+    assert_eq!(c.rate_limit_grace, Duration::from_secs(2));
+    assert_eq!(
+        (c.max_connections, c.max_connections_per_ip),
+        (Some(1000), Some(10))
+    );
+    let flags = with(Overrides {
+        max_events_per_second: Some(5),
+        max_connections_per_ip: Some(2),
+        ..Overrides::default()
+    })
+    .unwrap();
+    assert_eq!(flags.max_events_per_second, Some(5));
+    assert_eq!(flags.max_connections_per_ip, Some(2));
+    assert_eq!(flags.max_connections, Some(1000));
+    // None of them by default; zero is refused (leave a cap out for none).
+    let d = Config::resolve(Overrides {
+        endpoints: vec![
+            EndpointConfig::parse(&format!("{}", dir.join("a.wasm").display())).unwrap(),
+        ],
+        ..Overrides::default()
+    })
+    .unwrap();
+    assert_eq!(
+        (
+            d.max_events_per_second,
+            d.max_connections,
+            d.max_connections_per_ip
+        ),
+        (None, None, None)
+    );
+    assert_eq!(d.rate_limit_grace, Duration::from_secs(10));
+    let zero = with(Overrides {
+        max_connections: Some(0),
+        ..Overrides::default()
+    })
+    .unwrap_err();
+    assert!(format!("{zero:#}").contains("above 0"), "{zero:#}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -91,6 +91,48 @@ impl Conn {
     pub fn disconnect(self) -> Result<(), HostError> {
         disconnect(self)
     }
+
+    /// Sets this connection's data, kept by the host (`sio:realtime/conn-state`):
+    /// it survives hot reloads and rebuilds with no snapshot code, other
+    /// nodes' `fetchSockets()` see it as the socket's `data`, and it is gone
+    /// when the connection leaves. `None`-like values (`null`) clear it.
+    pub fn set_data<T: Serialize + ?Sized>(self, data: &T) -> Result<(), HostError> {
+        let json = serde_json::to_string(data).map_err(|_| HostError::InvalidJson)?;
+        sys::set_data(self.0, &json)
+    }
+
+    /// [`Conn::set_data`] with JSON text.
+    pub fn set_data_raw(self, json: &str) -> Result<(), HostError> {
+        sys::set_data(self.0, json)
+    }
+
+    /// This connection's data as `T`; `None` when none is set or it is not
+    /// a `T`.
+    pub fn data<T: DeserializeOwned>(self) -> Result<Option<T>, HostError> {
+        let json = sys::data(self.0)?;
+        Ok(serde_json::from_str::<Option<T>>(&json).ok().flatten())
+    }
+
+    /// This connection's data as JSON text (`null` when none is set).
+    pub fn data_raw(self) -> Result<String, HostError> {
+        sys::data(self.0)
+    }
+
+    /// The rooms this connection is in, sorted, the one named by its
+    /// Socket.IO id included (Socket.IO's `socket.rooms`).
+    pub fn rooms(self) -> Result<Vec<String>, HostError> {
+        sys::rooms(self.0)
+    }
+}
+
+/// The connections in `room` on this node, in ascending order.
+pub fn room_conns(room: &str) -> Vec<Conn> {
+    sys::room_conns(room).into_iter().map(Conn).collect()
+}
+
+/// How many connections `room` has on this node.
+pub fn room_size(room: &str) -> u32 {
+    sys::room_size(room)
 }
 
 impl fmt::Display for Conn {

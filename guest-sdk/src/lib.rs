@@ -180,6 +180,7 @@ pub mod stateful_bindings {
             "sio:realtime/host@0.1.0": crate::bindings::sio::realtime::host,
             "sio:realtime/config@0.1.0": crate::bindings::sio::realtime::config,
             "sio:realtime/stats@0.1.0": crate::bindings::sio::realtime::stats,
+            "sio:realtime/conn-state@0.1.0": crate::bindings::sio::realtime::conn_state,
         },
     });
 }
@@ -200,13 +201,14 @@ pub mod async_bindings {
             "sio:realtime/host@0.1.0": crate::bindings::sio::realtime::host,
             "sio:realtime/config@0.1.0": crate::bindings::sio::realtime::config,
             "sio:realtime/stats@0.1.0": crate::bindings::sio::realtime::stats,
+            "sio:realtime/conn-state@0.1.0": crate::bindings::sio::realtime::conn_state,
         },
     });
 }
 
 pub use api::{
     Ack, Conn, ack, broadcast, broadcast_except, disconnect, emit, emit_binary, emit_raw,
-    emit_with_ack, emit_with_ack_raw, join, leave, send,
+    emit_with_ack, emit_with_ack_raw, join, leave, room_conns, room_size, send,
 };
 pub use args::{Args, Placeholder, to_args_json};
 pub use asynchronous::{cancel_timer, hold, http, release, set_timer};

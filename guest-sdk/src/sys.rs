@@ -20,6 +20,14 @@ pub(crate) use crate::bindings::sio::realtime::config::{
 pub(crate) use crate::testing::host::{config_get, config_values};
 
 #[cfg(target_arch = "wasm32")]
+pub(crate) use crate::bindings::sio::realtime::conn_state::{
+    data, room_conns, room_size, rooms, set_data,
+};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use crate::testing::host::{data, room_conns, room_size, rooms, set_data};
+
+#[cfg(target_arch = "wasm32")]
 pub(crate) use crate::bindings::sio::realtime::stats::json as stats_json;
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -165,6 +165,11 @@ struct State {
     next_token: u64,
     config: Vec<(String, String)>,
     stats: Option<String>,
+    /// `conn-state`: each connection's data and rooms, kept as the host
+    /// keeps them (join and leave update them; a connection starts in the
+    /// room named by its sid).
+    data: std::collections::BTreeMap<ConnId, String>,
+    rooms: std::collections::BTreeMap<ConnId, BTreeSet<String>>,
 }
 
 thread_local! {
@@ -267,6 +272,8 @@ impl<H: Handler> Harness<H> {
     pub fn connect(&mut self, info: ConnInfo) -> Result<(), String> {
         let id = info.id;
         add_conn(id);
+        let sid = info.sid.clone();
+        with_state(|state| state.rooms.entry(id).or_default().insert(sid));
         let result = crate::__private::on_connect(&mut self.handler, info);
         if result.is_err() {
             with_state(|state| state.connected.remove(&id));
@@ -329,6 +336,8 @@ impl<H: Handler> Harness<H> {
         with_state(|state| {
             state.connected.remove(&conn);
             state.pending_acks.retain(|(c, _)| *c != conn);
+            state.data.remove(&conn);
+            state.rooms.remove(&conn);
         });
         crate::__private::on_disconnect(&mut self.handler, conn, reason.to_owned());
     }
@@ -513,9 +522,12 @@ pub(crate) mod host {
                 known(state, conn)?;
                 name(room)
             },
-            |_| HostCall::Join {
-                conn,
-                room: room.to_owned(),
+            |state| {
+                state.rooms.entry(conn).or_default().insert(room.to_owned());
+                HostCall::Join {
+                    conn,
+                    room: room.to_owned(),
+                }
             },
         )
     }
@@ -526,11 +538,71 @@ pub(crate) mod host {
                 known(state, conn)?;
                 name(room)
             },
-            |_| HostCall::Leave {
-                conn,
-                room: room.to_owned(),
+            |state| {
+                if let Some(rooms) = state.rooms.get_mut(&conn) {
+                    rooms.remove(room);
+                }
+                HostCall::Leave {
+                    conn,
+                    room: room.to_owned(),
+                }
             },
         )
+    }
+
+    /// `conn-state.set-data`: kept, not recorded as a call.
+    pub(crate) fn set_data(conn: ConnId, json: &str) -> Result<(), HostError> {
+        with_state(|state| {
+            if let Some(error) = state.failures.pop_front() {
+                return Err(error);
+            }
+            known(state, conn)?;
+            let value: &RawValue =
+                serde_json::from_str(json).map_err(|_| HostError::InvalidJson)?;
+            if value.get() == "null" {
+                state.data.remove(&conn);
+            } else {
+                state.data.insert(conn, value.get().to_owned());
+            }
+            Ok(())
+        })
+    }
+
+    pub(crate) fn data(conn: ConnId) -> Result<String, HostError> {
+        with_state(|state| {
+            known(state, conn)?;
+            Ok(state
+                .data
+                .get(&conn)
+                .cloned()
+                .unwrap_or_else(|| "null".to_owned()))
+        })
+    }
+
+    pub(crate) fn rooms(conn: ConnId) -> Result<Vec<String>, HostError> {
+        with_state(|state| {
+            known(state, conn)?;
+            Ok(state
+                .rooms
+                .get(&conn)
+                .map(|r| r.iter().cloned().collect())
+                .unwrap_or_default())
+        })
+    }
+
+    pub(crate) fn room_conns(room: &str) -> Vec<ConnId> {
+        with_state(|state| {
+            state
+                .rooms
+                .iter()
+                .filter(|(conn, rooms)| state.connected.contains(conn) && rooms.contains(room))
+                .map(|(conn, _)| *conn)
+                .collect()
+        })
+    }
+
+    pub(crate) fn room_size(room: &str) -> u32 {
+        room_conns(room).len() as u32
     }
 
     pub(crate) fn disconnect(conn: ConnId) -> Result<(), HostError> {
@@ -539,6 +611,8 @@ pub(crate) mod host {
             |state| {
                 state.connected.remove(&conn);
                 state.pending_acks.retain(|(c, _)| *c != conn);
+                state.data.remove(&conn);
+                state.rooms.remove(&conn);
                 HostCall::Disconnect { conn }
             },
         )
@@ -741,6 +815,33 @@ mod tests {
             ]
         );
         assert_eq!(h.take_calls(), vec![]);
+    }
+
+    #[test]
+    fn conn_state_is_kept_like_the_host_keeps_it() {
+        #[derive(Default)]
+        struct Quiet;
+        impl Handler for Quiet {}
+        let mut h = Harness::<Quiet>::new();
+        h.connect(conn_info(1)).unwrap();
+        h.connect(conn_info(2)).unwrap();
+        let a = crate::Conn::new(1);
+        assert_eq!(a.data::<serde_json::Value>(), Ok(None));
+        a.set_data(&serde_json::json!({"nick": "alice"})).unwrap();
+        assert_eq!(a.data_raw().unwrap(), r#"{"nick":"alice"}"#);
+        assert_eq!(a.set_data_raw("{nope"), Err(HostError::InvalidJson));
+        a.join("lobby").unwrap();
+        crate::Conn::new(2).join("lobby").unwrap();
+        assert_eq!(a.rooms().unwrap(), ["lobby", "sid-1"]);
+        assert_eq!(crate::room_size("lobby"), 2);
+        h.disconnect(2, "transport close");
+        assert_eq!(crate::room_conns("lobby"), [crate::Conn::new(1)]);
+        assert_eq!(crate::Conn::new(2).data_raw(), Err(HostError::UnknownConn));
+        assert!(
+            take_calls()
+                .iter()
+                .all(|c| matches!(c, HostCall::Join { .. }))
+        );
     }
 
     #[test]

@@ -275,6 +275,42 @@ async fn a_build_without_state_starts_fresh_and_connections_stay() {
     assert_eq!(c.count().await, ("a".into(), 1, 1));
 }
 
+/// Per-connection data and rooms live in the host (`conn-state`): they
+/// outlive a reload to another build and a rebuild after a trap with no
+/// snapshot code (`--checkpoint-interval 0`, and the counter's own state
+/// knows nothing of them), and the room queries see every member.
+#[tokio::test]
+async fn connection_data_and_rooms_outlive_reloads_and_rebuilds() {
+    let dir = TempDir::new("conn-state");
+    let file = dir.path("counter.wasm");
+    install(&wasm("counter_a"), &file);
+    let s = server(&dir, &["--checkpoint-interval", "0"], &[("/", &file)]);
+    let mut a = Client::connect(&s.addr(), "/").await;
+    let mut b = Client::connect(&s.addr(), "/").await;
+    let nick = json!({"nickname": "alice", "joined": [1, 2]});
+    assert_eq!(a.call("set-data", std::slice::from_ref(&nick)).await, json!([true]));
+    assert_eq!(a.call("join", &[json!("counting")]).await, json!([true]));
+    assert_eq!(b.call("join", &[json!("counting")]).await, json!([true]));
+    let before = a.call("data", &[]).await;
+    assert_eq!(before[0], nick, "{before}");
+    let rooms = before[1].as_array().unwrap();
+    assert_eq!(rooms.len(), 2, "its own room and counting: {before}");
+    assert!(rooms.contains(&json!("counting")), "{before}");
+    assert_eq!(before[2].as_array().map(Vec::len), Some(2), "{before}");
+
+    install(&wasm("counter_b"), &file);
+    let (ok, out) = reload(&dir.path("admin.json"), None);
+    assert!(ok, "{out}");
+    a.ws.send(r#"42["spin"]"#).await; // a trap: the instance is rebuilt
+    let after = a.call("data", &[]).await;
+    assert_eq!(after, before, "after a reload and a rebuild");
+    assert_eq!(a.stats().await["version"], json!("b"));
+    // b's own data was never set; null clears a's.
+    assert_eq!(b.call("data", &[]).await[0], json!(null));
+    assert_eq!(a.call("set-data", &[json!(null)]).await, json!([true]));
+    assert_eq!(a.call("data", &[]).await[0], json!(null));
+}
+
 #[tokio::test]
 async fn a_rebuild_after_a_trap_restores_the_last_reloads_state() {
     let dir = TempDir::new("trap");

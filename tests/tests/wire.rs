@@ -59,6 +59,17 @@ async fn polling_handshake_open_packet() {
     );
 }
 
+/// The contract stays additive: a component built before
+/// `sio:realtime/conn-state` existed (tests/fixtures/README.md) loads on
+/// today's host and serves as it did.
+#[tokio::test]
+async fn a_component_built_before_conn_state_is_served() {
+    let old = sio_e2e::repo_root().join("tests/fixtures/conformance-0.1.0-before-conn-state.wasm");
+    let s = Server::start(&[format!("/={}", old.display())]);
+    let mut ws = Ws::socketio(&s.addr()).await;
+    assert_echo(&mut ws, "built before conn-state").await;
+}
+
 #[tokio::test]
 async fn websocket_handshake_open_packet() {
     let s = Server::conformance();

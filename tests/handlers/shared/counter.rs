@@ -10,6 +10,10 @@
 // * `config`: answers [[[key, value], ...]], the endpoint's config values.
 // * `spin`: loops forever (the call deadline ends it; the rebuilt instance
 //   restores the state of the last reload).
+// * `set-data` [value]: the connection's host-held data (conn-state) becomes
+//   value; `data`: answers [data, rooms, members of "counting"], as the host
+//   holds them (they outlive reloads and rebuilds without snapshot code).
+// * `join` [room]: the connection joins room.
 
 use std::collections::BTreeMap;
 
@@ -56,6 +60,22 @@ impl Handler for Counter {
                 "restores": self.restores,
             }]),
             "config" => json!([sio_guest::config::values()]),
+            "set-data" => {
+                let value = args.get::<sio_guest::serde_json::Value>(0);
+                json!([conn.set_data(&value).is_ok()])
+            }
+            "data" => {
+                let data: Option<sio_guest::serde_json::Value> = conn.data().unwrap_or(None);
+                let members: Vec<ConnId> = sio_guest::room_conns("counting")
+                    .into_iter()
+                    .map(Conn::id)
+                    .collect();
+                json!([data, conn.rooms().unwrap_or_default(), members])
+            }
+            "join" => {
+                let room = args.get::<String>(0).unwrap_or_default();
+                json!([conn.join(&room).is_ok()])
+            }
             "spin" => {
                 let mut x: u64 = 0;
                 loop {

@@ -1,7 +1,7 @@
 //! The host's side of the WIT interfaces a guest imports, one file per
 //! interface, each an `impl ...::Host for GuestState` over the traits
 //! `bindgen!` generated (`bindings.rs`): `host` (acting on the namespace),
-//! `config`, `stats` and `async-host`; WASI is wasmtime-wasi's, with
+//! `conn-state`, `config`, `stats` and `async-host`; WASI is wasmtime-wasi's, with
 //! `wasi:io`'s blocking calls cut at the call deadline (`wasi_io`).
 //! `runtime.rs` adds them all to the linker.
 //!
@@ -15,6 +15,7 @@ use crate::endpoint::store::GuestState;
 
 mod async_host;
 mod config;
+mod conn_state;
 mod host;
 mod stats;
 pub(crate) mod wasi_io;

@@ -217,7 +217,13 @@ impl Namespace {
                                 "address": s.outbox.handshake().remote_addr.ip().to_string(),
                             },
                             "rooms": s.rooms.iter().collect::<Vec<_>>(),
-                            "data": {},
+                            // The handler's `conn-state` data; `{}` (a
+                            // Node socket's default) when none is set.
+                            "data": s
+                                .data
+                                .as_deref()
+                                .and_then(|d| serde_json::from_str::<Json>(d).ok())
+                                .unwrap_or_else(|| json!({})),
                         })
                     })
                     .collect();

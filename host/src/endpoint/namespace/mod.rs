@@ -50,6 +50,9 @@ pub(crate) struct Conn {
     /// Ack ids of other nodes' broadcasts-with-ack awaiting the client
     /// (`cluster.rs`).
     pub remote_acks: HashMap<u64, cluster::RemoteAck>,
+    /// What the guest set as this connection's data (`conn-state`), as
+    /// validated JSON text; None: `null`.
+    pub data: Option<Box<str>>,
     /// The guest holds this connection (`async-host.hold`): its events and
     /// messages wait in `backlog` until it releases it (docs/async.md).
     pub parked: bool,
@@ -67,6 +70,7 @@ impl Conn {
             client_acks: HashSet::new(),
             server_acks: HashSet::new(),
             remote_acks: HashMap::new(),
+            data: None,
             parked: false,
             backlog: VecDeque::new(),
         }
@@ -437,6 +441,44 @@ impl Namespace {
         self.conn_mut(conn)?.rooms.remove(&room);
         self.rooms.leave(&room, conn);
         Ok(())
+    }
+
+    /// `conn-state.set-data`: `conn`'s data becomes `json` (`null`
+    /// clears it).
+    pub(crate) fn set_data(&mut self, conn: ConnId, json: &str) -> Result<(), HostError> {
+        if json.len() > self.max_payload {
+            return Err(HostError::TooLarge);
+        }
+        let value: &serde_json::value::RawValue =
+            serde_json::from_str(json).map_err(|_| HostError::InvalidJson)?;
+        let text = value.get();
+        self.conn_mut(conn)?.data = (text != "null").then(|| text.into());
+        Ok(())
+    }
+
+    /// `conn-state.data`: `conn`'s data, `null` when none is set.
+    pub(crate) fn data(&mut self, conn: ConnId) -> Result<String, HostError> {
+        let c = self.conn_mut(conn)?;
+        Ok(c.data.as_deref().unwrap_or("null").to_owned())
+    }
+
+    /// `conn-state.rooms`: the rooms `conn` is in, sorted.
+    pub(crate) fn rooms_of(&mut self, conn: ConnId) -> Result<Vec<String>, HostError> {
+        let mut rooms: Vec<String> = self.conn_mut(conn)?.rooms.iter().cloned().collect();
+        rooms.sort_unstable();
+        Ok(rooms)
+    }
+
+    /// `conn-state.room-conns`: the connections in `room`, ascending.
+    pub(crate) fn room_conns(&self, room: &str) -> Vec<ConnId> {
+        let mut conns: Vec<ConnId> = self.rooms.members(room).collect();
+        conns.sort_unstable();
+        conns
+    }
+
+    /// `conn-state.room-size`: how many connections `room` has.
+    pub(crate) fn room_size(&self, room: &str) -> u32 {
+        u32::try_from(self.rooms.members(room).count()).unwrap_or(u32::MAX)
     }
 
     /// `disconnect`: `conn` leaves the namespace; its `on-disconnect`

@@ -332,6 +332,8 @@ describe("Redis adapter: sio-host and a Node Socket.IO 4 server in one cluster",
     const mine = found.find((s) => s.id === onHost.id);
     assert.ok(mine, `fetchSockets found ${found.map((s) => s.id)}`);
     assert.ok(mine.rooms.has("q1") && mine.rooms.has(onHost.id));
+    // The chat keeps the nickname as the connection's host-held data.
+    assert.deepEqual(mine.data, { nickname: "req" });
 
     const rooms = await node.io.of("/").adapter.allRooms();
     assert.ok(rooms.has("q1"));

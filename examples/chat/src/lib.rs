@@ -118,13 +118,22 @@ impl Chat {
         Ok(name)
     }
 
+    /// `conn` is called `nick` from now on. The host keeps it too, as the
+    /// connection's data: other nodes' `fetchSockets()` see
+    /// `{"nickname": nick}`.
+    fn name(&mut self, conn: Conn, nick: &str) {
+        self.nicks.insert(conn.id(), nick.to_owned());
+        let data = sio_guest::serde_json::json!({ "nickname": nick });
+        checked(conn.set_data(&data), "set-data");
+    }
+
     fn set_nick(&mut self, conn: Conn, args: &Args, ack: Option<Ack>) {
         let Some(name) = args.get::<String>(0) else {
             return answer(ack, Err("nickname must be a string"));
         };
         match self.valid_nick(conn, &name) {
             Ok(name) => {
-                self.nicks.insert(conn.id(), name.to_owned());
+                self.name(conn, name);
                 answer(ack, Ok(()));
                 checked(
                     sio_guest::broadcast("joined", &(Who { nick: name },)),
@@ -213,9 +222,7 @@ impl Handler for Chat {
         }
         if let Some(nick) = auth.nick.as_ref().and_then(|n| n.as_str()) {
             match self.valid_nick(info.conn(), nick) {
-                Ok(nick) => {
-                    self.nicks.insert(info.id, nick.to_owned());
-                }
+                Ok(nick) => self.name(info.conn(), nick),
                 Err(error) => sio_guest::info!("chat: {}: preset nick refused: {error}", info.id),
             }
         }

@@ -288,7 +288,10 @@ async fn connection_data_and_rooms_outlive_reloads_and_rebuilds() {
     let mut a = Client::connect(&s.addr(), "/").await;
     let mut b = Client::connect(&s.addr(), "/").await;
     let nick = json!({"nickname": "alice", "joined": [1, 2]});
-    assert_eq!(a.call("set-data", std::slice::from_ref(&nick)).await, json!([true]));
+    assert_eq!(
+        a.call("set-data", std::slice::from_ref(&nick)).await,
+        json!([true])
+    );
     assert_eq!(a.call("join", &[json!("counting")]).await, json!([true]));
     assert_eq!(b.call("join", &[json!("counting")]).await, json!([true]));
     let before = a.call("data", &[]).await;

@@ -27,10 +27,14 @@
 // * State across a hot reload: `snapshot` is JSON.stringify(handler) (or the
 //   handler's own `snapshot()` value), `restore` assigns the parsed JSON onto
 //   the handler (or calls its `restore(value)`), then `onRestore()`.
+// * What belongs to one connection can live in the host instead, as its data
+//   (`conn.setData(value)` / `conn.data()`, `sio:realtime/conn-state`): it
+//   survives reloads and rebuilds with no snapshot code (docs/state.md).
 
 import * as host from "sio:realtime/host@0.1.0";
 import * as configImport from "sio:realtime/config@0.1.0";
 import * as statsImport from "sio:realtime/stats@0.1.0";
+import * as connState from "sio:realtime/conn-state@0.1.0";
 import { decode, encode } from "./args.js";
 
 /** A host call the host refused; `code` is the contract's host-error name. */
@@ -115,6 +119,24 @@ export const config = {
 /** The server's `/stats` document, parsed. */
 export const stats = () => JSON.parse(statsImport.json());
 
+// ---------------------------------------------------------------- conn-state
+
+/** JSON text of a connection's data; `undefined` clears it as `null` does.
+ * A value JSON cannot encode (a BigInt, a cycle) is refused as the host
+ * refuses text that is not JSON: HostError "invalid-json". */
+function dataJson(value) {
+  try {
+    return JSON.stringify(value) ?? "null";
+  } catch {
+    throw new HostError("invalid-json", "set-data");
+  }
+}
+
+/** The connections in `room` on this node (Conn objects), ids ascending. */
+export const roomConns = (name) => Array.from(connState.roomConns(name), (id) => new Conn(Number(id)));
+/** How many connections `room` has on this node. */
+export const roomSize = (name) => connState.roomSize(name);
+
 /** One client's connection to this endpoint. */
 export class Conn {
   constructor(id) {
@@ -137,6 +159,31 @@ export class Conn {
   }
   disconnect() {
     disconnect(this.id);
+  }
+  /** Sets this connection's data, kept by the host: any JSON value (`null`
+   * or `undefined` clears it). It survives hot reloads and rebuilds with no
+   * snapshot code, other nodes' fetchSockets() see it as the socket's
+   * `data`, and it is gone when the connection leaves. */
+  setData(value) {
+    const json = dataJson(value);
+    call("set-data", () => connState.setData(id64(this.id), json));
+  }
+  /** `setData` with JSON text. */
+  setDataRaw(json) {
+    call("set-data", () => connState.setData(id64(this.id), json));
+  }
+  /** This connection's data, parsed; `null` when none is set. */
+  data() {
+    return JSON.parse(this.dataRaw());
+  }
+  /** This connection's data as JSON text (`"null"` when none is set). */
+  dataRaw() {
+    return call("data", () => connState.data(id64(this.id)));
+  }
+  /** The rooms this connection is in, sorted, the one named by its
+   * Socket.IO id included (Socket.IO's `socket.rooms`). */
+  rooms() {
+    return [...call("rooms", () => connState.rooms(id64(this.id)))];
   }
   /** Every connection of the endpoint but this one (a target). */
   others() {

@@ -31,6 +31,9 @@ Conventions (the Rust SDK's, in Python's terms):
 * State across a hot reload: ``snapshot`` is the JSON of ``vars(handler)``
   (or of the handler's own ``snapshot()``), ``restore`` updates the handler's
   attributes from it (or calls its ``restore(value)``), then ``on_restore()``.
+* What belongs to one connection can live in the host instead, as its data
+  (``conn.set_data(value)`` / ``conn.data()``, ``sio:realtime/conn-state``):
+  it survives reloads and rebuilds with no snapshot code (docs/state.md).
 """
 
 import json
@@ -39,6 +42,7 @@ import traceback
 from componentize_py_types import Err
 from sio_args import decode, encode  # noqa: F401 (part of the SDK's API)
 from wit_world.imports import config as _config
+from wit_world.imports import conn_state as _conn_state
 from wit_world.imports import host as _host
 from wit_world.imports import stats as _stats
 from wit_world.imports import types as _types
@@ -150,8 +154,28 @@ def stats():
     return json.loads(_stats.json())
 
 
+def _data_json(value):
+    """JSON text of a connection's data. A value JSON cannot encode (a set,
+    NaN, ...) is refused as the host refuses text that is not JSON:
+    ``HostError`` "invalid-json"."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        raise HostError("invalid-json", "set-data") from None
+
+
+def room_conns(name):
+    """The connections in the room ``name`` on this node (``Conn`` objects), ids ascending."""
+    return [Conn(id) for id in _conn_state.room_conns(name)]
+
+
+def room_size(name):
+    """How many connections the room ``name`` has on this node."""
+    return _conn_state.room_size(name)
+
+
 class Conn:
-    """One client's connection to this endpoint."""
+    """One client's connection to this endpoint (equal to another for the same id)."""
 
     __slots__ = ("id",)
 
@@ -176,9 +200,39 @@ class Conn:
     def disconnect(self):
         disconnect(self.id)
 
+    def set_data(self, value):
+        """Sets this connection's data, kept by the host: any JSON-able value
+        (None clears it). It survives hot reloads and rebuilds with no
+        snapshot code, other nodes' fetchSockets() see it as the socket's
+        ``data``, and it is gone when the connection leaves."""
+        _call("set-data", _conn_state.set_data, self.id, _data_json(value))
+
+    def set_data_raw(self, json_text):
+        """``set_data`` with JSON text."""
+        _call("set-data", _conn_state.set_data, self.id, json_text)
+
+    def data(self):
+        """This connection's data, parsed; None when none is set."""
+        return json.loads(self.data_raw())
+
+    def data_raw(self):
+        """This connection's data as JSON text ("null" when none is set)."""
+        return _call("data", _conn_state.data, self.id)
+
+    def rooms(self):
+        """The rooms this connection is in, sorted, the one named by its
+        Socket.IO id included (Socket.IO's ``socket.rooms``)."""
+        return _call("rooms", _conn_state.rooms, self.id)
+
     def others(self):
         """Every connection of the endpoint but this one (a target)."""
         return all_except(self.id)
+
+    def __eq__(self, other):
+        return isinstance(other, Conn) and other.id == self.id
+
+    def __hash__(self):
+        return hash(self.id)
 
     def __str__(self):
         return f"conn {self.id}"

@@ -34,12 +34,23 @@ const chat = {
     return name;
   },
 
-  onConnect({ id, auth }) {
+  /** `conn` is called `nick` from now on. The host keeps it too, as the
+   * connection's data: other nodes' fetchSockets() see {nickname: nick}. */
+  name(conn, nick) {
+    this.nicks[conn.id] = nick;
+    try {
+      conn.setData({ nickname: nick });
+    } catch (e) {
+      log.warn(`chat: set-data failed: ${e.code ?? e}`);
+    }
+  },
+
+  onConnect({ id, conn, auth }) {
     if (!auth || typeof auth !== "object") return;
     if (auth.token === "bad") throw new Refuse("not authorized");
     if (!isString(auth.nick)) return;
     try {
-      this.nicks[id] = this.validNick(id, auth.nick);
+      this.name(conn, this.validNick(id, auth.nick));
     } catch (error) {
       log.info(`chat: ${id}: preset nick refused: ${error}`);
     }
@@ -60,7 +71,7 @@ const chat = {
         } catch (error) {
           return answer(ack, error);
         }
-        this.nicks[conn.id] = name;
+        this.name(conn, name);
         answer(ack);
         return emit(all, "joined", { nick: name });
       }

@@ -45,13 +45,22 @@ class Chat(sio.Handler):
             raise ValueError("nickname is taken")
         return name
 
+    def name(self, conn, nick):
+        """``conn`` is called ``nick`` from now on. The host keeps it too, as the
+        connection's data: other nodes' fetchSockets() see {"nickname": nick}."""
+        self.nicks[conn.id] = nick
+        try:
+            conn.set_data({"nickname": nick})
+        except sio.HostError as e:
+            sio.log.warn(f"chat: set-data failed: {e.code}")
+
     def on_connect(self, info):
         auth = info.auth if isinstance(info.auth, dict) else {}
         if auth.get("token") == "bad":
             raise sio.Refuse("not authorized")
         if isinstance(auth.get("nick"), str):
             try:
-                self.nicks[info.id] = self.valid_nick(info.id, auth["nick"])
+                self.name(info.conn, self.valid_nick(info.id, auth["nick"]))
             except ValueError as error:
                 sio.log.info(f"chat: {info.id}: preset nick refused: {error}")
 
@@ -68,7 +77,7 @@ class Chat(sio.Handler):
                 name = self.valid_nick(conn.id, first)
             except ValueError as error:
                 return answer(ack, str(error))
-            self.nicks[conn.id] = name
+            self.name(conn, name)
             answer(ack)
             sio.emit(sio.ALL, "joined", {"nick": name})
         elif event == "say":

@@ -3,8 +3,9 @@
 // answer one SDK feature per event. Connection info, refusals (deliberate
 // and by a crash), binary echo, a handler that throws and goes on serving,
 // config values from sio.toml, stats, send, a refused second ack, server →
-// client acks answered and timed out, a host refusal as an exception, and a
-// server-side disconnect.
+// client acks answered and timed out, a host refusal as an exception, a
+// server-side disconnect, and conn-state (each connection's data kept by the
+// host, its rooms, a room's members and size).
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -126,6 +127,53 @@ for (const probe of PROBES) describe(`${probe.lang} SDK (${probe.wasm})`, () => 
     const s = await connect(server.url);
     const res = await new Promise((resolve) => s.emit("bad-room", (...r) => resolve(r)));
     assert.deepEqual(res, ["HostError", "invalid-name"]);
+  });
+
+  it("keeps each connection's data in the host and answers room queries (conn-state)", T, async () => {
+    const ask = (s, ...args) => new Promise((resolve) => s.emit(...args, (...r) => resolve(r)));
+    const room = "conn-state-room";
+    const a = await connect(server.url);
+    const b = await connect(server.url);
+
+    const dataA = { nickname: "ünï 😀", n: [1, 2.5, null], ok: true };
+    const [ra] = await ask(a, "conn-state", dataA, room);
+    assert.equal(ra.before, null, "no data before the first set-data");
+    assert.deepEqual(ra.after, dataA);
+    assert.equal(ra.raw, JSON.stringify(dataA));
+    assert.deepEqual(ra.rooms, [a.id, room].sort(), "its own id-room included, sorted");
+    assert.deepEqual(ra.members, [ra.id]);
+    assert.equal(ra.self, true);
+    assert.deepEqual(ra.membersData, [dataA]);
+    assert.equal(ra.size, 1);
+    assert.deepEqual(ra.empty, [0, 0]);
+    assert.deepEqual(ra.refused, ["HostError", "invalid-json"]);
+    assert.deepEqual(ra.kept, dataA, "a refused set-data changes nothing");
+
+    const [rb] = await ask(b, "conn-state", "just a string", room);
+    assert.ok(rb.id > ra.id);
+    assert.equal(rb.before, null);
+    assert.deepEqual(rb.rooms, [b.id, room].sort());
+    assert.deepEqual(rb.members, [ra.id, rb.id], "ascending");
+    assert.deepEqual(rb.membersData, [dataA, "just a string"], "another connection's data is readable");
+    assert.equal(rb.size, 2);
+
+    // null clears the data: data() is null again, "null" as text.
+    assert.deepEqual(await ask(a, "clear-data"), [null, "null"]);
+    const [again] = await ask(b, "conn-state", { n: 2 }, room);
+    assert.equal(again.before, "just a string", "the data stays between events");
+    assert.deepEqual(again.membersData, [null, { n: 2 }]);
+
+    // The data and the membership leave with the connection.
+    a.disconnect();
+    let last;
+    for (let i = 0; i < 50; i++) {
+      [last] = await ask(b, "conn-state", { n: 3 }, room);
+      if (last.size === 1) break;
+      await sleep(100);
+    }
+    assert.deepEqual(last.members, [rb.id]);
+    assert.deepEqual(last.membersData, [{ n: 3 }]);
+    assert.equal(last.size, 1);
   });
 
   it("disconnects a client", T, async () => {

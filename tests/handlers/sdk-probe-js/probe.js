@@ -1,7 +1,7 @@
 // A test handler for the JavaScript SDK's surface beyond the chat: every
 // event is one SDK feature (tests/node/sdk-probe.test.mjs drives it, and
 // the same events the Python probe).
-import { config, emitWithAck, log, Refuse, serve, stats } from "../../../guest-sdk-js/sio.js";
+import { config, emitWithAck, log, Refuse, roomConns, roomSize, serve, stats } from "../../../guest-sdk-js/sio.js";
 
 const probe = {
   asked: {}, // emit-with-ack token → conn id
@@ -43,6 +43,39 @@ const probe = {
           return ack(e.name, e.code);
         }
         return ack("joined");
+      case "conn-state": {
+        // args: [data, room]. Sets this connection's data, reads it back,
+        // joins the room, and answers what the host now knows.
+        const [data, name] = args;
+        const before = conn.data();
+        conn.setData(data);
+        const after = conn.data();
+        conn.join(name);
+        const members = roomConns(name);
+        let refused;
+        try {
+          conn.setDataRaw("{not json");
+        } catch (e) {
+          refused = [e.name, e.code];
+        }
+        return ack({
+          id: conn.id,
+          before,
+          after,
+          raw: conn.dataRaw(),
+          rooms: conn.rooms(),
+          members: members.map((m) => m.id),
+          membersData: members.map((m) => m.data()),
+          size: roomSize(name),
+          empty: [roomConns("nobody-here").length, roomSize("nobody-here")],
+          refused,
+          kept: conn.data(), // the refused set-data changed nothing
+          self: members.some((m) => m.id === conn.id),
+        });
+      }
+      case "clear-data":
+        conn.setData(null);
+        return ack(conn.data(), conn.dataRaw());
       default:
         log.warn(`probe: unknown event ${event}`);
     }

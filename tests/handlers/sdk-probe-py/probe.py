@@ -46,6 +46,37 @@ class Probe(sio.Handler):
             except sio.HostError as e:
                 return ack("HostError", e.code)
             return ack("joined")
+        if event == "conn-state":
+            # args: [data, room]. Sets this connection's data, reads it back,
+            # joins the room, and answers what the host now knows.
+            data, name = args
+            before = conn.data()
+            conn.set_data(data)
+            after = conn.data()
+            conn.join(name)
+            members = sio.room_conns(name)
+            refused = None
+            try:
+                conn.set_data_raw("{not json")
+            except sio.HostError as e:
+                refused = ["HostError", e.code]
+            return ack({
+                "id": conn.id,
+                "before": before,
+                "after": after,
+                "raw": conn.data_raw(),
+                "rooms": conn.rooms(),
+                "members": [m.id for m in members],
+                "membersData": [m.data() for m in members],
+                "size": sio.room_size(name),
+                "empty": [len(sio.room_conns("nobody-here")), sio.room_size("nobody-here")],
+                "refused": refused,
+                "kept": conn.data(),  # the refused set-data changed nothing
+                "self": conn in members,
+            })
+        if event == "clear-data":
+            conn.set_data(None)
+            return ack(conn.data(), conn.data_raw())
         sio.log.warn(f"probe: unknown event {event}")
 
     def on_ack(self, conn, token, reply):

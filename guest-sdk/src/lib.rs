@@ -147,6 +147,7 @@ mod api;
 mod args;
 mod asynchronous;
 pub mod config;
+pub mod kv;
 pub mod log;
 pub mod stats;
 mod sys;
@@ -181,6 +182,7 @@ pub mod stateful_bindings {
             "sio:realtime/config@0.1.0": crate::bindings::sio::realtime::config,
             "sio:realtime/stats@0.1.0": crate::bindings::sio::realtime::stats,
             "sio:realtime/conn-state@0.1.0": crate::bindings::sio::realtime::conn_state,
+            "sio:realtime/kv@0.1.0": crate::bindings::sio::realtime::kv,
         },
     });
 }
@@ -202,6 +204,7 @@ pub mod async_bindings {
             "sio:realtime/config@0.1.0": crate::bindings::sio::realtime::config,
             "sio:realtime/stats@0.1.0": crate::bindings::sio::realtime::stats,
             "sio:realtime/conn-state@0.1.0": crate::bindings::sio::realtime::conn_state,
+            "sio:realtime/kv@0.1.0": crate::bindings::sio::realtime::kv,
         },
     });
 }

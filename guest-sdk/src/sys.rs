@@ -28,6 +28,17 @@ pub(crate) use crate::bindings::sio::realtime::conn_state::{
 pub(crate) use crate::testing::host::{data, room_conns, room_size, rooms, set_data};
 
 #[cfg(target_arch = "wasm32")]
+pub(crate) use crate::bindings::sio::realtime::kv::{
+    compare_and_swap as kv_compare_and_swap, delete as kv_delete, get as kv_get,
+    increment as kv_increment, set as kv_set,
+};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use crate::testing::host::{
+    kv_compare_and_swap, kv_delete, kv_get, kv_increment, kv_set,
+};
+
+#[cfg(target_arch = "wasm32")]
 pub(crate) use crate::bindings::sio::realtime::stats::json as stats_json;
 
 #[cfg(not(target_arch = "wasm32"))]

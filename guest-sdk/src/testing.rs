@@ -48,6 +48,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use serde_json::value::RawValue;
 
+use crate::kv::KvError;
 use crate::{ConnId, ConnInfo, Handler, HostError, LogLevel, Protocol, Target};
 
 /// One host call a handler made (and the host accepted).
@@ -169,6 +170,8 @@ struct State {
     /// keeps them (join and leave update them; a connection starts in the
     /// room named by its sid).
     data: std::collections::BTreeMap<ConnId, String>,
+    /// `kv`: the endpoint's store.
+    kv: std::collections::BTreeMap<String, String>,
     rooms: std::collections::BTreeMap<ConnId, BTreeSet<String>>,
 }
 
@@ -548,6 +551,65 @@ pub(crate) mod host {
                 }
             },
         )
+    }
+
+    /// `kv` (kept in this thread's map, not recorded as calls).
+    pub(crate) fn kv_get(key: &str) -> Result<Option<String>, KvError> {
+        kv_key(key)?;
+        Ok(with_state(|state| state.kv.get(key).cloned()))
+    }
+
+    pub(crate) fn kv_set(key: &str, value: &str) -> Result<(), KvError> {
+        kv_key(key)?;
+        with_state(|state| state.kv.insert(key.to_owned(), value.to_owned()));
+        Ok(())
+    }
+
+    pub(crate) fn kv_delete(key: &str) -> Result<bool, KvError> {
+        kv_key(key)?;
+        Ok(with_state(|state| state.kv.remove(key).is_some()))
+    }
+
+    pub(crate) fn kv_increment(key: &str, delta: i64) -> Result<i64, KvError> {
+        kv_key(key)?;
+        with_state(|state| {
+            let now = match state.kv.get(key) {
+                None => 0,
+                Some(v) => v.parse::<i64>().map_err(|_| KvError::NotANumber)?,
+            }
+            .checked_add(delta)
+            .ok_or(KvError::NotANumber)?;
+            state.kv.insert(key.to_owned(), now.to_string());
+            Ok(now)
+        })
+    }
+
+    pub(crate) fn kv_compare_and_swap(
+        key: &str,
+        expected: Option<&str>,
+        replacement: Option<&str>,
+    ) -> Result<bool, KvError> {
+        kv_key(key)?;
+        Ok(with_state(|state| {
+            if state.kv.get(key).map(String::as_str) != expected {
+                return false;
+            }
+            match replacement {
+                Some(v) => state.kv.insert(key.to_owned(), v.to_owned()),
+                None => state.kv.remove(key),
+            };
+            true
+        }))
+    }
+
+    fn kv_key(key: &str) -> Result<(), KvError> {
+        if key.is_empty() {
+            Err(KvError::InvalidKey)
+        } else if key.len() > 512 {
+            Err(KvError::TooLarge)
+        } else {
+            Ok(())
+        }
     }
 
     /// `conn-state.set-data`: kept, not recorded as a call.

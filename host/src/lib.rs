@@ -11,7 +11,7 @@
 //! The modules form layers, each importing only the ones below it (checked
 //! by `cargo xtask layers`; docs/architecture.md has the table):
 //! [`server`]; `router`, [`admin`]; `transport`, `static_files`;
-//! `session`; [`endpoint`]; `adapter`; `outbox`, `cors`;
+//! `session`; [`endpoint`]; `adapter`, `kv`; `outbox`, `cors`;
 //! `stats`, [`config`]; `http`; and the `sio_protocol` crate beneath.
 
 //!
@@ -27,6 +27,7 @@ pub mod config;
 mod cors;
 pub mod endpoint;
 mod http;
+mod kv;
 mod outbox;
 mod router;
 pub mod server;

@@ -162,6 +162,11 @@ struct RunArgs {
     #[arg(long, value_name = "N")]
     max_connections_per_ip: Option<usize>,
 
+    /// Keep the handlers' key-value store in this file (redb; survives a
+    /// restart). Without it: in memory, or in Redis with --redis.
+    #[arg(long, value_name = "FILE")]
+    store_path: Option<PathBuf>,
+
     /// An origin allowed to connect cross-origin (repeatable). None given:
     /// same-origin only. Requests without an Origin header always pass.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
@@ -289,6 +294,7 @@ impl RunArgs {
             rate_limit_grace: self.rate_limit_grace.map(ms),
             max_connections: self.max_connections,
             max_connections_per_ip: self.max_connections_per_ip,
+            store_path: self.store_path,
             cors_origins: self.cors_origins,
             http_allow: self.http_allow,
             static_mounts,

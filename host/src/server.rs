@@ -15,8 +15,9 @@ use sio_protocol::ids::random_id;
 use tokio::net::TcpListener;
 
 use crate::adapter::redis::ClusterSink;
-use crate::config::{AdminConfig, Config};
+use crate::config::{AdminConfig, Config, StoreBackendKind};
 use crate::endpoint::{self, Reloader, Runtime, Trigger};
+use crate::kv::{KvBackendConfig, KvLimits, KvStore};
 use crate::router::Router;
 use crate::session::{SessionContext, SessionSettings};
 
@@ -28,7 +29,8 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
     let runtime =
         Runtime::with_fuel(config.meters_fuel()).context("starting the WebAssembly runtime")?;
     let stats = Arc::new(crate::stats::Stats::default());
-    let (reloader, endpoints) = Reloader::start(&config, runtime, stats.clone()).await?;
+    let store = open_store(&config, stats.clone())?;
+    let (reloader, endpoints) = Reloader::start(&config, runtime, stats.clone(), store).await?;
     if let Some(url) = &config.redis {
         let namespaces = endpoints.iter().map(|(nsp, handle)| {
             let sink: Arc<dyn ClusterSink> = Arc::new(handle.clone());
@@ -92,6 +94,28 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
             }
         });
     }
+}
+
+/// The handlers' key-value store as configured (docs/state.md).
+fn open_store(config: &Config, stats: Arc<crate::stats::Stats>) -> Result<KvStore> {
+    let s = &config.store;
+    let backend = match (&s.backend, &config.redis) {
+        (StoreBackendKind::Memory, _) => KvBackendConfig::Memory,
+        (StoreBackendKind::File(path), _) => KvBackendConfig::File(path.clone()),
+        (StoreBackendKind::Redis, Some(url)) => KvBackendConfig::Redis {
+            url: url.clone(),
+            timeout: s.timeout,
+        },
+        (StoreBackendKind::Redis, None) => anyhow::bail!("the Redis store needs --redis"),
+    };
+    let limits = KvLimits {
+        max_value: s.max_value,
+        max_keys: s.max_keys,
+        max_ops_per_call: s.max_ops_per_call,
+    };
+    let store = KvStore::open(&backend, limits, stats).context("opening the key-value store")?;
+    tracing::info!(store = ?store, "key-value store ready");
+    Ok(store)
 }
 
 /// Bind the admin endpoint, write the admin file, serve it in the background.

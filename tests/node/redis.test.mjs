@@ -7,85 +7,17 @@
 // Skipped only when redis-server is missing outside CI; in CI it must exist.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 import { Server } from "socket.io";
 import { chatArgs, closeClients, connect, sleep, startServer, waitFor } from "./helpers.mjs";
 import { closeClientsV2, connectV2, emitWithAckV2 } from "./helpers-v2.mjs";
+import { redisSkip, startRedis } from "./redis-server.mjs";
 
-const REDIS_SERVER = process.env.REDIS_SERVER || "/usr/bin/redis-server";
-const skip =
-  !existsSync(REDIS_SERVER) && !process.env.CI
-    ? `${REDIS_SERVER} is missing (apt-get install -y redis-server); skipped outside CI`
-    : false;
+const skip = redisSkip;
 const T = { timeout: 60_000 };
-
-/** A port nobody listens on right now. */
-async function freePort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** A redis-server on a free port in a temp dir; `restart()` keeps the port. */
-async function startRedis() {
-  if (!existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing: apt-get install -y redis-server`);
-  const dir = mkdtempSync(path.join(os.tmpdir(), "sio-redis-"));
-  const port = await freePort();
-  let child;
-  const up = async () => {
-    child = spawn(
-      REDIS_SERVER,
-      ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let out = "";
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server not ready:\n${out}`)), 20_000);
-      child.stdout.setEncoding("utf8");
-      child.stdout.on("data", (d) => {
-        out += d;
-        if (out.includes("Ready to accept connections")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited (${code}):\n${out}`));
-      });
-    });
-  };
-  const down = async () => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
-    await exited;
-  };
-  await up();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async restart(downMs = 0, whileDown = async () => {}) {
-      await down();
-      await whileDown();
-      await sleep(downMs);
-      await up();
-    },
-    async stop() {
-      await down();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** A Node Socket.IO 4 server speaking the chat's events, on the Redis adapter. */
 async function startNodeServer(redisUrl) {

@@ -27,7 +27,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["transport", "static_files"],
     &["session"],
     &["endpoint"],
-    &["adapter"],
+    &["adapter", "kv"],
     &["outbox", "cors"],
     &["stats", "config"],
     &["http"],

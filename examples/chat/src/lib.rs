@@ -5,7 +5,7 @@
 //! | client → server | reply / effect |
 //! |---|---|
 //! | CONNECT auth `{"token":"bad"}` | refused: `connect_error` "not authorized" |
-//! | CONNECT auth `{"nick":"x"}` | accepted with nickname `x` preset (if valid and free) |
+//! | CONNECT auth `{"nick":"x","id":"..."}` | accepted with nickname `x` preset (if valid and free, or already `id`'s) |
 //! | `nick` (name) [ack] | ack `[{"ok":true}]` then `joined` `[{"nick":name}]` to all, or ack `[{"ok":false,"error":..}]` |
 //! | `say` (text, room?) [ack] | `said` `[{"nick":..,"text":..}]` to all (or to the room), ack `[{"ok":true}]`; without a nickname only ack `[{"ok":false,"error":"pick a nickname first"}]` |
 //! | `join` / `leave` (room) [ack] | joins / leaves the room, ack `[{"ok":true}]` |
@@ -16,10 +16,20 @@
 //!
 //! Events answer acks only when the client asked for one; an unknown event
 //! with an ack gets `[{"ok":false,"error":"unknown event"}]`.
+//!
+//! Nicknames are unique across every node of a cluster and outlive a
+//! restart with a file store: each is claimed in the endpoint's key-value
+//! store (`sio_guest::kv`, key `nick:<name>`) for its owner, the CONNECT
+//! auth's `id` (the page keeps one per browser) or else the Socket.IO id,
+//! and given back when its connection leaves or renames. An owner whose
+//! name is still in the store (a server restart runs no `on-disconnect`)
+//! gets it back; anyone else is told it is taken. The host also keeps the
+//! name as the connection's data (`{"nickname":..}`, docs/state.md).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use sio_guest::kv::{self, KvError};
 use sio_guest::serde_json::value::RawValue;
 use sio_guest::{Ack, Args, Conn, ConnId, ConnInfo, Handler, HostError, Target};
 
@@ -38,6 +48,10 @@ pub struct Chat {
     /// `emit-with-ack` token → the connection pinged.
     #[serde(default)]
     pings: BTreeMap<u64, ConnId>,
+    /// Who owns each connection's nicknames in the store: the CONNECT
+    /// auth's `id` (the page keeps one per browser), else the Socket.IO id.
+    #[serde(default)]
+    owners: BTreeMap<ConnId, String>,
 }
 
 #[derive(Serialize)]
@@ -68,6 +82,15 @@ struct FileInfo<'a> {
 struct Auth {
     token: Option<serde_json::Value>,
     nick: Option<serde_json::Value>,
+    id: Option<serde_json::Value>,
+}
+
+/// The longest owner id a client may choose.
+const MAX_OWNER_ID: usize = 64;
+
+/// The store key of a nickname: taken once for every node of a cluster.
+fn nick_key(nick: &str) -> String {
+    format!("nick:{nick}")
 }
 
 /// Answers `ack` (when the client asked for one) with `{"ok":true}` or
@@ -115,14 +138,49 @@ impl Chat {
         if taken {
             return Err("nickname is taken");
         }
+        self.claim(conn, name)?;
         Ok(name)
+    }
+
+    fn owner(&self, conn: Conn) -> &str {
+        self.owners.get(&conn.id()).map_or("", String::as_str)
+    }
+
+    /// Take `name` in the store for `conn`'s owner, the one table every node
+    /// shares: free, or already this owner's (a user back after a restart).
+    fn claim(&self, conn: Conn, name: &str) -> Result<(), &'static str> {
+        let owner = self.owner(conn);
+        let key = nick_key(name);
+        let unavailable = "the nickname table is unavailable; try again";
+        match kv::compare_and_swap(&key, None, Some(owner)) {
+            Ok(true) => Ok(()),
+            Ok(false) => match kv::get(&key) {
+                Ok(Some(holder)) if holder == owner => Ok(()),
+                Ok(_) => Err("nickname is taken"),
+                Err(_) => Err(unavailable),
+            },
+            Err(KvError::Unavailable) => Err(unavailable),
+            Err(_) => Err("nickname refused by the store"),
+        }
+    }
+
+    /// Give `name` back to the store, if it is still `conn`'s owner's.
+    fn release(&self, conn: Conn, name: &str) {
+        let owner = self.owner(conn);
+        if let Err(e) = kv::compare_and_swap(&nick_key(name), Some(owner), None) {
+            sio_guest::warn!("chat: releasing nickname {name}: {e}");
+        }
     }
 
     /// `conn` is called `nick` from now on. The host keeps it too, as the
     /// connection's data: other nodes' `fetchSockets()` see
     /// `{"nickname": nick}`.
     fn name(&mut self, conn: Conn, nick: &str) {
-        self.nicks.insert(conn.id(), nick.to_owned());
+        if let Some(old) = self.nicks.insert(conn.id(), nick.to_owned())
+            && old != nick
+        {
+            self.release(conn, &old);
+        }
         let data = sio_guest::serde_json::json!({ "nickname": nick });
         checked(conn.set_data(&data), "set-data");
     }
@@ -214,12 +272,20 @@ impl Chat {
 
 impl Handler for Chat {
     fn on_connect(&mut self, info: &ConnInfo) -> Result<(), String> {
-        let Some(auth) = info.auth_as::<Auth>() else {
+        let auth = info.auth_as::<Auth>();
+        let chosen = auth
+            .as_ref()
+            .and_then(|a| a.id.as_ref()?.as_str())
+            .filter(|id| !id.is_empty() && id.len() <= MAX_OWNER_ID);
+        let owner = chosen.map_or_else(|| info.sid.clone(), |id| format!("id:{id}"));
+        let Some(auth) = auth else {
+            self.owners.insert(info.id, owner);
             return Ok(());
         };
         if auth.token.as_ref().and_then(|t| t.as_str()) == Some("bad") {
             return Err("not authorized".to_owned());
         }
+        self.owners.insert(info.id, owner);
         if let Some(nick) = auth.nick.as_ref().and_then(|n| n.as_str()) {
             match self.valid_nick(info.conn(), nick) {
                 Ok(nick) => self.name(info.conn(), nick),
@@ -265,11 +331,13 @@ impl Handler for Chat {
     fn on_disconnect(&mut self, conn: Conn, _reason: &str) {
         self.pings.retain(|_, pinged| *pinged != conn.id());
         if let Some(nick) = self.nicks.remove(&conn.id()) {
+            self.release(conn, &nick);
             checked(
                 sio_guest::broadcast("left", &(Who { nick: &nick },)),
                 "left",
             );
         }
+        self.owners.remove(&conn.id());
     }
 }
 

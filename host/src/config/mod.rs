@@ -243,6 +243,8 @@ pub struct Config {
     /// Socket.IO protocol 1 (0.7-0.9 clients): flags `--legacy-*`, the
     /// `[legacy]` table of `sio.toml`.
     pub sio1: Sio1Config,
+    /// The handlers' key-value store (`[store]`, `--store-path`).
+    pub store: StoreConfig,
 }
 
 /// The local admin endpoint: HTTP on a loopback address, every request
@@ -300,6 +302,8 @@ pub struct Overrides {
     pub config_file: Option<PathBuf>,
     /// The `--legacy-*` and `--flash-policy-port` flags (protocol 1).
     pub sio1: Sio1Overrides,
+    /// `--store-path`: the file store's file.
+    pub store_path: Option<PathBuf>,
     /// The `ENDPOINT` arguments.
     pub endpoints: Vec<EndpointConfig>,
     /// `--listen`.
@@ -429,6 +433,8 @@ impl Config {
             None => Vec::new(),
         };
         merge_endpoints(&mut endpoints, &source.cli);
+        let redis = o.redis.or(server.redis.clone());
+        let redis_on = redis.is_some();
         let config = Config {
             listen: match (o.listen, server.listen) {
                 (Some(a), _) => a,
@@ -480,10 +486,16 @@ impl Config {
             endpoints,
             watch: o.watch || server.watch.unwrap_or(false),
             stats_admin_only: o.stats_admin_only || server.stats_admin_only.unwrap_or(false),
-            redis: o.redis.or(server.redis.clone()),
+            redis,
             admin,
             source,
             sio1: Sio1Config::resolve(o.sio1, file.legacy.clone().unwrap_or_default())?,
+            store: StoreConfig::resolve(
+                &file.store.clone().unwrap_or_default(),
+                o.store_path,
+                &base,
+                redis_on,
+            )?,
         };
         config.validate()?;
         Ok(config)
@@ -647,6 +659,90 @@ pub struct FileConfig {
     /// Socket.IO protocol 1's settings (see [`Sio1Section`]); the table is
     /// `[legacy]` in sio.toml, as the flags are `--legacy-*`.
     pub legacy: Option<Sio1Section>,
+    /// `[store]`: the handlers' key-value store (see [`StoreSection`]).
+    pub store: Option<StoreSection>,
+}
+
+/// `[store]` in `sio.toml` (docs/state.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StoreSection {
+    /// `backend`: "memory", "file" or "redis"; default: redis with
+    /// `--redis`, else file when `path` is set, else memory.
+    pub backend: Option<String>,
+    /// `path`: the file of the file backend, relative to sio.toml's folder.
+    pub path: Option<PathBuf>,
+    /// `timeout`, ms: how long one call may wait for Redis.
+    pub timeout: Option<u64>,
+    /// `max-value`: the largest value, bytes.
+    pub max_value: Option<usize>,
+    /// `max-keys`: keys one endpoint may hold.
+    pub max_keys: Option<u64>,
+    /// `max-ops-per-call`: store calls one handler call may make.
+    pub max_ops_per_call: Option<u32>,
+}
+
+/// Where the handlers' key-value store keeps its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreBackendKind {
+    /// In this process's memory (the default).
+    Memory,
+    /// In this redb file (`[store] path`, `--store-path`).
+    File(PathBuf),
+    /// In the cluster's Redis (`--redis`).
+    Redis,
+}
+
+/// The handlers' key-value store, resolved (docs/state.md).
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Where values live.
+    pub backend: StoreBackendKind,
+    /// How long one call may wait for Redis (`[store] timeout`; default
+    /// 100 ms).
+    pub timeout: Duration,
+    /// The largest value in bytes (`max-value`; default 64 KiB).
+    pub max_value: usize,
+    /// Keys one endpoint may hold (`max-keys`; default 100,000).
+    pub max_keys: u64,
+    /// Store calls one handler call may make (`max-ops-per-call`; default
+    /// 1,000).
+    pub max_ops_per_call: u32,
+}
+
+impl StoreConfig {
+    fn resolve(
+        section: &StoreSection,
+        flag_path: Option<PathBuf>,
+        base: &Path,
+        redis: bool,
+    ) -> Result<StoreConfig> {
+        let path = flag_path.or_else(|| section.path.as_ref().map(|p| base.join(p)));
+        let backend = match (section.backend.as_deref(), path) {
+            (Some("memory"), _) => StoreBackendKind::Memory,
+            (Some("file"), Some(p)) => StoreBackendKind::File(p),
+            (Some("file"), None) => bail!("[store] backend = \"file\" needs a path"),
+            (Some("redis"), _) if redis => StoreBackendKind::Redis,
+            (Some("redis"), _) => bail!("[store] backend = \"redis\" needs --redis"),
+            (Some(other), _) => {
+                bail!("[store] backend {other:?}: one of \"memory\", \"file\", \"redis\"")
+            }
+            (None, _) if redis => StoreBackendKind::Redis,
+            (None, Some(p)) => StoreBackendKind::File(p),
+            (None, None) => StoreBackendKind::Memory,
+        };
+        let config = StoreConfig {
+            backend,
+            timeout: Duration::from_millis(section.timeout.unwrap_or(100)),
+            max_value: section.max_value.unwrap_or(64 * 1024),
+            max_keys: section.max_keys.unwrap_or(100_000),
+            max_ops_per_call: section.max_ops_per_call.unwrap_or(1_000),
+        };
+        if config.timeout.is_zero() || config.max_value == 0 || config.max_keys == 0 {
+            bail!("[store] timeout, max-value and max-keys must be above 0");
+        }
+        Ok(config)
+    }
 }
 
 /// `[server]` in `sio.toml`: each key as its flag (see [`Config`] for the

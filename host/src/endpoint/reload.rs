@@ -30,6 +30,7 @@ use super::actor::{self, Command, EndpointHandle, Swap};
 use super::namespace::Namespace;
 use super::runtime::{EndpointSettings, GuestLimits, Prepared, Runtime, fingerprint};
 use crate::config::{Config, EndpointConfig, EndpointSource};
+use crate::kv::KvStore;
 use crate::stats::Stats;
 
 /// What asked for a reload (it shows in the log line).
@@ -146,6 +147,8 @@ pub struct Reloader {
     source: EndpointSource,
     entries: BTreeMap<String, Entry>,
     stats: Arc<Stats>,
+    /// The handlers' key-value store, handed to every instance.
+    store: KvStore,
 }
 
 impl Reloader {
@@ -156,6 +159,7 @@ impl Reloader {
         config: &Config,
         runtime: Runtime,
         stats: Arc<Stats>,
+        store: KvStore,
     ) -> Result<(Reloader, HashMap<String, EndpointHandle>)> {
         let default_limits = GuestLimits {
             call_deadline: config.call_deadline,
@@ -181,7 +185,8 @@ impl Reloader {
                     )
                 })?;
             let (fp, has_state) = (prepared.fingerprint, prepared.has_state());
-            let settings = settings_for(e, &default_limits, &config.http_allow);
+            let mut settings = settings_for(e, &default_limits, &config.http_allow);
+            settings.store = Some(store.clone());
             let handle = actor::spawn(
                 &runtime,
                 &e.namespace,
@@ -227,6 +232,7 @@ impl Reloader {
             max_payload: config.max_payload,
             default_limits,
             default_http_allow: config.http_allow.clone(),
+            store,
             source: config.source.clone(),
             entries,
             stats,
@@ -341,7 +347,8 @@ impl Reloader {
     ) -> Result<Option<Reloaded>, String> {
         let config = self.current_entry(namespace, &st.config)?;
         let runtime = self.runtime.clone();
-        let settings = settings_for(&config, &self.default_limits, &self.default_http_allow);
+        let mut settings = settings_for(&config, &self.default_limits, &self.default_http_allow);
+        settings.store = Some(self.store.clone());
         if settings.limits.fuel.is_some() && !self.runtime.meters_fuel() {
             // Fuel metering is compiled in for the whole process, or not.
             tracing::warn!(
@@ -469,6 +476,7 @@ fn settings_for(
         values: e.values.clone().into(),
         wasi: e.wasi.clone(),
         http_allow: e.http_allow.as_deref().unwrap_or(default_http_allow).into(),
+        store: None,
     }
 }
 

@@ -23,6 +23,7 @@ use super::imports;
 use super::namespace::Namespace;
 use super::store::GuestState;
 use crate::config::{self, WasiGrants};
+use crate::kv::KvStore;
 
 /// The contract version this host serves.
 pub const CONTRACT: &str = "sio:realtime@0.1.0";
@@ -84,6 +85,9 @@ pub struct EndpointSettings {
     pub wasi: WasiGrants,
     /// Hosts `http-fetch` may reach (`http-allow`; none by default).
     pub http_allow: Arc<[String]>,
+    /// The server's key-value store (`sio:realtime/store`); None under
+    /// `sio-host check`, where store calls answer `unavailable`.
+    pub(crate) store: Option<KvStore>,
 }
 
 /// A compiled component that passed the contract checks, ready to be

@@ -18,6 +18,7 @@ use super::guest_stderr::GuestStderr;
 use super::namespace::Namespace;
 use super::runtime::EndpointSettings;
 use crate::config::WasiGrants;
+use crate::kv::KvStore;
 
 /// The store's resource limiter: wasmtime's [`StoreLimits`], remembering
 /// whether it refused a memory growth so a failed call can be told apart
@@ -81,6 +82,11 @@ pub struct GuestState {
     /// When the running call must end: WASI waits are cut there
     /// (`imports/wasi_io.rs`). None outside calls.
     pub(crate) call_deadline: Option<Instant>,
+    /// The server's key-value store (`imports/kv.rs`); None under
+    /// `sio-host check`.
+    pub(crate) kv: Option<KvStore>,
+    /// Store calls the running call may still make (`max-ops-per-call`).
+    pub(crate) kv_ops_left: u32,
 }
 
 impl GuestState {
@@ -107,6 +113,8 @@ impl GuestState {
             http_allow: settings.http_allow.clone(),
             ns,
             call_deadline: None,
+            kv: settings.store.clone(),
+            kv_ops_left: 0,
         })
     }
 
@@ -118,6 +126,10 @@ impl GuestState {
         self.limiter.memory_refused = false;
         self.stderr.begin_call();
         self.ns.begin_call(max_outbound);
+        self.kv_ops_left = self
+            .kv
+            .as_ref()
+            .map_or(0, |kv| kv.limits().max_ops_per_call);
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     AdapterStats, CLOSE_REASONS, EXPORTS, GENERATIONS, HOST_ERRORS, LATENCY_BUCKETS_US, LimitStats,
-    RATE_WINDOW_SECS, Rate, Stats, TRANSPORTS, close_index, close_label,
+    RATE_WINDOW_SECS, Rate, Stats, StoreStats, TRANSPORTS, close_index, close_label,
 };
 
 impl AdapterStats {
@@ -19,6 +19,28 @@ impl AdapterStats {
             "received": self.received.load(Relaxed),
             "malformed": self.malformed.load(Relaxed),
             "reconnects": self.reconnects.load(Relaxed),
+        })
+    }
+}
+
+impl StoreStats {
+    fn to_json(&self) -> Value {
+        let backend = match self.backend.load(Relaxed) {
+            1 => "memory",
+            2 => "file",
+            3 => "redis",
+            _ => "none",
+        };
+        json!({
+            "backend": backend,
+            "ops": self.ops.load(Relaxed),
+            "errors": {
+                "unavailable": self.unavailable.load(Relaxed),
+                "too_large": self.too_large.load(Relaxed),
+                "limit_exceeded": self.limit_exceeded.load(Relaxed),
+                "not_a_number": self.not_a_number.load(Relaxed),
+                "invalid_key": self.invalid_key.load(Relaxed),
+            },
         })
     }
 }
@@ -167,6 +189,7 @@ impl Stats {
             "outbound_queue_depth": self.outbound_queued.load(Relaxed).max(0),
             "adapter": self.adapter.to_json(),
             "limits": self.limits.to_json(),
+            "store": self.store.to_json(),
             "rates": {
                 "window_seconds": RATE_WINDOW_SECS,
                 "packets_in": rate(&self.rate_packets_in),

@@ -314,6 +314,26 @@ pub struct LimitStats {
     pub events_over_rate: AtomicU64,
 }
 
+/// The key-value store's calls (`store/`).
+#[derive(Default)]
+pub struct StoreStats {
+    /// The backend: 1 memory, 2 file, 3 redis (0 before it opened).
+    pub backend: AtomicU64,
+    /// Store calls made by handlers.
+    pub ops: AtomicU64,
+    /// Calls that failed because the backend failed or did not answer.
+    pub unavailable: AtomicU64,
+    /// Calls refused: key or value too large.
+    pub too_large: AtomicU64,
+    /// Calls refused: the endpoint's keys or the call's operations at their
+    /// limit.
+    pub limit_exceeded: AtomicU64,
+    /// `increment` on a value that is not an integer.
+    pub not_a_number: AtomicU64,
+    /// Calls refused: an empty key.
+    pub invalid_key: AtomicU64,
+}
+
 /// Whole seconds since the server started, for the per-second rates.
 ///
 /// Read from the coarse monotonic clock (kernel-tick resolution, no TSC
@@ -395,6 +415,8 @@ pub struct Stats {
     pub adapter: AdapterStats,
     /// Connection caps and event rates.
     pub limits: LimitStats,
+    /// The key-value store.
+    pub store: StoreStats,
     endpoints: RwLock<Vec<Arc<EndpointStats>>>,
     rate_packets_in: Rate,
     rate_packets_out: Rate,
@@ -425,6 +447,7 @@ impl Default for Stats {
             unknown_namespace: AtomicU64::new(0),
             adapter: AdapterStats::default(),
             limits: LimitStats::default(),
+            store: StoreStats::default(),
             endpoints: RwLock::new(Vec::new()),
             rate_packets_in: Rate::default(),
             rate_packets_out: Rate::default(),

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::{
     AdapterStats, CLOSE_REASONS, EXPORTS, EndpointStats, GENERATIONS, HOST_ERRORS,
-    LATENCY_BUCKETS_US, LimitStats, Stats, TRANSPORTS, close_index, close_label,
+    LATENCY_BUCKETS_US, LimitStats, Stats, StoreStats, TRANSPORTS, close_index, close_label,
 };
 
 /// The `Content-Type` of `/metrics`: the Prometheus text format 0.0.4.
@@ -49,6 +49,25 @@ impl AdapterStats {
                 "counter",
                 "Times the Redis subscription was restored.",
                 self.reconnects.load(Relaxed),
+            ),
+        ]
+    }
+}
+
+impl StoreStats {
+    fn metrics(&self) -> [(&'static str, &'static str, &'static str, u64); 2] {
+        [
+            (
+                "store_ops_total",
+                "counter",
+                "Key-value store calls made by handlers.",
+                self.ops.load(Relaxed),
+            ),
+            (
+                "store_unavailable_total",
+                "counter",
+                "Store calls failed because the backend failed or did not answer.",
+                self.unavailable.load(Relaxed),
             ),
         ]
     }
@@ -206,6 +225,7 @@ impl Stats {
             .into_iter()
             .chain(self.adapter.metrics())
             .chain(self.limits.metrics())
+            .chain(self.store.metrics())
         {
             metric(&mut o, name, kind, help);
             let _ = writeln!(o, "sio_{name} {v}");

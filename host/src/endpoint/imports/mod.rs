@@ -1,7 +1,7 @@
 //! The host's side of the WIT interfaces a guest imports, one file per
 //! interface, each an `impl ...::Host for GuestState` over the traits
 //! `bindgen!` generated (`bindings.rs`): `host` (acting on the namespace),
-//! `conn-state`, `config`, `stats` and `async-host`; WASI is wasmtime-wasi's, with
+//! `conn-state`, `kv`, `config`, `stats` and `async-host`; WASI is wasmtime-wasi's, with
 //! `wasi:io`'s blocking calls cut at the call deadline (`wasi_io`).
 //! `runtime.rs` adds them all to the linker.
 //!
@@ -17,6 +17,7 @@ mod async_host;
 mod config;
 mod conn_state;
 mod host;
+mod kv;
 mod stats;
 pub(crate) mod wasi_io;
 

@@ -19,7 +19,8 @@
 //!   events this instance has seen (0 again after a rebuild: no state
 //!   export); `echo` acks its arguments; `stats` acks the server's counters;
 //!   `slow` [ms] is busy for `ms` milliseconds, then acks `["done"]`;
-//!   `work` [ms] too, acking the how-manieth `work` call it was.
+//!   `work` [ms] too, acking the how-manieth `work` call it was;
+//!   `kv-bench` [op, n] makes n key-value store calls (bench/kv.mjs).
 
 use sio_guest::{Ack, Args, Conn, ConnInfo, HostError, Target, serde_json::json};
 
@@ -209,6 +210,23 @@ impl sio_guest::Handler for Hostile {
                     std::hint::spin_loop();
                 }
                 json!(["done"])
+            }
+            "kv-bench" => {
+                // `n` store calls of `op` ("set", "get", "cas" or "incr") on
+                // keys <op>0..<op>(n-1): bench/kv.mjs times them.
+                let (op, n): (String, u64) = args.parse().unwrap_or_else(|_| ("get".into(), 1));
+                let mut failed = 0u64;
+                for i in 0..n {
+                    let key = format!("{op}{i}");
+                    let ok = match op.as_str() {
+                        "set" => sio_guest::kv::set(&key, "value").is_ok(),
+                        "cas" => sio_guest::kv::compare_and_swap(&key, None, Some("v")).is_ok(),
+                        "incr" => sio_guest::kv::increment(&key, 1).is_ok(),
+                        _ => sio_guest::kv::get(&key).is_ok(),
+                    };
+                    failed += u64::from(!ok);
+                }
+                json!([failed])
             }
             "work" => {
                 // As `slow`, acked with the order calls ran in (1, 2, ...).

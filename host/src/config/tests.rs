@@ -318,3 +318,64 @@ fn connection_caps_and_event_rate_from_the_file_or_the_flags() {
     assert!(format!("{zero:#}").contains("above 0"), "{zero:#}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_store_backend_from_the_file_the_flags_and_redis() {
+    let dir = std::env::temp_dir().join(format!("sio-config-store-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.wasm"), b"").unwrap();
+    let toml = dir.join("sio.toml");
+    let with = |store: &str, o: Overrides| {
+        std::fs::write(
+            &toml,
+            format!("{store}\n[endpoints.\"/\"]\ncomponent = \"a.wasm\"\n"),
+        )
+        .unwrap();
+        Config::resolve(Overrides {
+            config_file: Some(toml.clone()),
+            ..o
+        })
+    };
+    let memory = with("", Overrides::default()).unwrap();
+    assert_eq!(memory.store.backend, StoreBackendKind::Memory);
+    assert_eq!(memory.store.timeout, Duration::from_millis(100));
+    // A path in sio.toml is relative to its folder.
+    let file = with(
+        "[store]\npath = \"data/s.redb\"\nmax-keys = 10",
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        file.store.backend,
+        StoreBackendKind::File(dir.join("data/s.redb"))
+    );
+    assert_eq!(file.store.max_keys, 10);
+    let flag = with(
+        "",
+        Overrides {
+            store_path: Some(PathBuf::from("/tmp/x.redb")),
+            ..Overrides::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        flag.store.backend,
+        StoreBackendKind::File(PathBuf::from("/tmp/x.redb"))
+    );
+    // --redis makes Redis the default; `backend` chooses otherwise.
+    let redis = || Overrides {
+        redis: Some("redis://127.0.0.1:6379".into()),
+        ..Overrides::default()
+    };
+    assert_eq!(
+        with("", redis()).unwrap().store.backend,
+        StoreBackendKind::Redis
+    );
+    let kept = with("[store]\nbackend = \"memory\"", redis()).unwrap();
+    assert_eq!(kept.store.backend, StoreBackendKind::Memory);
+    let e = with("[store]\nbackend = \"redis\"", Overrides::default()).unwrap_err();
+    assert!(format!("{e:#}").contains("needs --redis"), "{e:#}");
+    let e = with("[store]\nbackend = \"file\"", Overrides::default()).unwrap_err();
+    assert!(format!("{e:#}").contains("needs a path"), "{e:#}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -30,11 +30,18 @@
 // * What belongs to one connection can live in the host instead, as its data
 //   (`conn.setData(value)` / `conn.data()`, `sio:realtime/conn-state`): it
 //   survives reloads and rebuilds with no snapshot code (docs/state.md).
+// * What the whole endpoint shares (taken names, counters) can live in its
+//   key-value store (`kv.get(key)`, `kv.set(key, value)`, ...,
+//   `sio:realtime/kv`): it outlives reloads and rebuilds and, with a file or
+//   Redis store, a restart; with Redis every node sees it. A failed store
+//   call throws a `KvError` whose `code` is the contract's `kv-error` name
+//   ("unavailable", "too-large", ...); it changed nothing.
 
 import * as host from "sio:realtime/host@0.1.0";
 import * as configImport from "sio:realtime/config@0.1.0";
 import * as statsImport from "sio:realtime/stats@0.1.0";
 import * as connState from "sio:realtime/conn-state@0.1.0";
+import * as kvImport from "sio:realtime/kv@0.1.0";
 import { decode, encode } from "./args.js";
 
 /** A host call the host refused; `code` is the contract's host-error name. */
@@ -42,6 +49,17 @@ export class HostError extends Error {
   constructor(code, what) {
     super(`${what}: ${code}`);
     this.name = "HostError";
+    this.code = code;
+  }
+}
+
+/** A key-value store call that failed; `code` is the contract's kv-error
+ * name ("unavailable", "too-large", "limit-exceeded", "not-a-number",
+ * "invalid-key"). Nothing was changed. */
+export class KvError extends Error {
+  constructor(code, what) {
+    super(`${what}: ${code}`);
+    this.name = "KvError";
     this.code = code;
   }
 }
@@ -136,6 +154,109 @@ function dataJson(value) {
 export const roomConns = (name) => Array.from(connState.roomConns(name), (id) => new Conn(Number(id)));
 /** How many connections `room` has on this node. */
 export const roomSize = (name) => connState.roomSize(name);
+
+// ------------------------------------------------------------------------ kv
+
+/** Runs a store call: a refusal (the binding throws its kv-error name as
+ * `payload`) becomes a KvError; anything else (a wrong argument type) is
+ * thrown as it is. */
+function kvCall(what, f) {
+  try {
+    return f();
+  } catch (e) {
+    if (typeof e?.payload === "string") throw new KvError(e.payload, what);
+    throw e;
+  }
+}
+
+const S64_MIN = -(2n ** 63n);
+const S64_MAX = 2n ** 63n - 1n;
+/** How many times `decrement` tries before it gives up ("unavailable"). */
+const DECREMENT_TRIES = 32;
+
+/** `increment` with a negative delta. ComponentizeJS 0.23.0 traps (kills
+ * the call) when a guest passes a negative s64 to an import
+ * (bytecodealliance/ComponentizeJS#343), so it is done with calls that
+ * pass none: `increment(key, 0)` reads the integer (the store's own rules:
+ * 0 when absent, not-a-number, and the value written back as plain digits),
+ * then `compare-and-swap` from those digits to the sum, which fails only if
+ * another call changed the key in between; then it tries again. Atomic all
+ * the same, two store calls each try (they count towards the server's
+ * max-ops-per-call). */
+function decrement(key, delta) {
+  for (let i = 0; i < DECREMENT_TRIES; i++) {
+    const now = kvCall("kv increment", () => kvImport.increment(key, 0n));
+    const next = now + delta;
+    if (next < S64_MIN) throw new KvError("not-a-number", "kv increment"); // as the store's overflow
+    if (kvCall("kv increment", () => kvImport.compareAndSwap(key, String(now), String(next)))) return next;
+  }
+  throw new KvError("unavailable", "kv increment");
+}
+
+/** `undefined` and `null` are the contract's `none`. */
+const optional = (value) => value ?? undefined;
+
+/**
+ * The endpoint's key-value store (`sio:realtime/kv`, docs/state.md): keys
+ * scoped to this endpoint, string values (JSON by convention), kept by the
+ * host in memory, a file or the cluster's Redis. Every call answers at once
+ * or throws `KvError` "unavailable" within the server's store timeout.
+ *
+ *   // Claim a nickname for the whole cluster, once:
+ *   const mine = kv.compareAndSwap("nick:alice", null, "user-1");
+ *   // Count something:
+ *   const n = kv.increment("visits", 1);
+ *   // JSON values:
+ *   kv.setJson("profile:user-1", { color: "blue" });
+ */
+export const kv = Object.freeze({
+  /** The value at `key` (a string), `undefined` when absent. */
+  get: (key) => optional(kvCall("kv get", () => kvImport.get(key))),
+  /** `key` holds `value` (a string) from now on. */
+  set: (key, value) => {
+    kvCall("kv set", () => kvImport.set(key, value));
+  },
+  /** Removes `key`; whether it was there. */
+  delete: (key) => kvCall("kv delete", () => kvImport.delete(key)),
+  /** Adds `delta` to the integer at `key` (0 when absent), atomically; the
+   * new value. A Number `delta` gives a Number (exact up to 2^53), a BigInt
+   * one a BigInt (the whole 64-bit range); a delta that is not a 64-bit
+   * integer throws a RangeError. */
+  increment: (key, delta) => {
+    const d = BigInt(delta); // a RangeError for 1.5, NaN, ...
+    if (d < S64_MIN || d > S64_MAX) throw new RangeError(`kv increment: ${delta} is not a 64-bit integer`);
+    const n = d >= 0n ? kvCall("kv increment", () => kvImport.increment(key, d)) : decrement(key, d);
+    return typeof delta === "bigint" ? n : Number(n);
+  },
+  /** Atomically: when `key` holds `expected` (`null`/`undefined`: absent),
+   * makes it hold `replacement` (`null`/`undefined`: removes it). Whether
+   * it did. Claiming a name: `compareAndSwap(k, null, me)`; releasing it
+   * only while still one's own: `compareAndSwap(k, me, null)`. */
+  compareAndSwap: (key, expected, replacement) =>
+    kvCall("kv compare-and-swap", () => kvImport.compareAndSwap(key, optional(expected), optional(replacement))),
+  /** The value at `key` parsed as JSON; `undefined` when absent or not JSON. */
+  getJson: (key) => {
+    const text = kv.get(key);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  },
+  /** `key` holds `value` as JSON (`undefined` as `null`). A value JSON
+   * cannot encode (a BigInt, a cycle) stores nothing and throws KvError
+   * "too-large", the store's "this value cannot be kept". */
+  setJson: (key, value) => {
+    let json;
+    try {
+      json = JSON.stringify(value) ?? "null";
+    } catch {
+      throw new KvError("too-large", "kv set");
+    }
+    kv.set(key, json);
+  },
+});
 
 /** One client's connection to this endpoint. */
 export class Conn {

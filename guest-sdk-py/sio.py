@@ -34,6 +34,12 @@ Conventions (the Rust SDK's, in Python's terms):
 * What belongs to one connection can live in the host instead, as its data
   (``conn.set_data(value)`` / ``conn.data()``, ``sio:realtime/conn-state``):
   it survives reloads and rebuilds with no snapshot code (docs/state.md).
+* What the whole endpoint shares (taken names, counters) can live in its
+  key-value store (``sio.kv.get(key)``, ``sio.kv.set(key, value)``, ...,
+  ``sio:realtime/kv``): it outlives reloads and rebuilds and, with a file or
+  Redis store, a restart; with Redis every node sees it. A failed store call
+  raises ``KvError`` whose ``code`` is the contract's ``kv-error`` name
+  ("unavailable", "too-large", ...); it changed nothing.
 """
 
 import json
@@ -44,12 +50,23 @@ from sio_args import decode, encode  # noqa: F401 (part of the SDK's API)
 from wit_world.imports import config as _config
 from wit_world.imports import conn_state as _conn_state
 from wit_world.imports import host as _host
+from wit_world.imports import kv as _kv
 from wit_world.imports import stats as _stats
 from wit_world.imports import types as _types
 
 
 class HostError(Exception):
     """A host call the host refused; ``code`` is the contract's host-error name."""
+
+    def __init__(self, code, what):
+        super().__init__(f"{what}: {code}")
+        self.code = code
+
+
+class KvError(Exception):
+    """A key-value store call that failed; ``code`` is the contract's kv-error
+    name ("unavailable", "too-large", "limit-exceeded", "not-a-number",
+    "invalid-key"). Nothing was changed."""
 
     def __init__(self, code, what):
         super().__init__(f"{what}: {code}")
@@ -162,6 +179,78 @@ def _data_json(value):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
         raise HostError("invalid-json", "set-data") from None
+
+
+def _kv_call(what, f, *args):
+    try:
+        return f(*args)
+    except Err as e:
+        raise KvError(_code(e), what) from None
+
+
+class _Kv:
+    """The endpoint's key-value store (``sio:realtime/kv``, docs/state.md):
+    keys scoped to this endpoint, string values (JSON by convention), kept by
+    the host in memory, a file or the cluster's Redis. Every call answers at
+    once or raises ``KvError`` "unavailable" within the server's store
+    timeout::
+
+        # Claim a nickname for the whole cluster, once:
+        mine = sio.kv.compare_and_swap("nick:alice", None, "user-1")
+        # Count something:
+        n = sio.kv.increment("visits", 1)
+        # JSON values:
+        sio.kv.set_json("profile:user-1", {"color": "blue"})
+    """
+
+    def get(self, key):
+        """The value at ``key`` (a ``str``), None when absent."""
+        return _kv_call("kv get", _kv.get, key)
+
+    def set(self, key, value):
+        """``key`` holds ``value`` (a ``str``) from now on."""
+        _kv_call("kv set", _kv.set, key, value)
+
+    def delete(self, key):
+        """Removes ``key``; whether it was there."""
+        return _kv_call("kv delete", _kv.delete, key)
+
+    def increment(self, key, delta):
+        """Adds ``delta`` to the integer at ``key`` (0 when absent),
+        atomically; the new value."""
+        return _kv_call("kv increment", _kv.increment, key, delta)
+
+    def compare_and_swap(self, key, expected, replacement):
+        """Atomically: when ``key`` holds ``expected`` (None: absent), makes it
+        hold ``replacement`` (None: removes it). Whether it did. Claiming a
+        name: ``compare_and_swap(k, None, me)``; releasing it only while
+        still one's own: ``compare_and_swap(k, me, None)``."""
+        return _kv_call("kv compare-and-swap", _kv.compare_and_swap, key, expected, replacement)
+
+    def get_json(self, key, default=None):
+        """The value at ``key`` parsed as JSON; ``default`` when absent or not JSON."""
+        text = self.get(key)
+        if text is None:
+            return default
+        try:
+            return json.loads(text)
+        except ValueError:
+            return default
+
+    def set_json(self, key, value):
+        """``key`` holds ``value`` as JSON. A value ``json.dumps`` refuses
+        (``bytes``, a set, NaN) stores nothing and raises ``KvError``
+        "too-large", the store's "this value cannot be kept"."""
+        try:
+            text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            raise KvError("too-large", "kv set") from None
+        self.set(key, text)
+
+
+kv = _Kv()
+"""The endpoint's key-value store: ``sio.kv.get``, ``set``, ``delete``,
+``increment``, ``compare_and_swap``, ``get_json``, ``set_json``."""
 
 
 def room_conns(name):

@@ -4,8 +4,9 @@
 // and by a crash), binary echo, a handler that throws and goes on serving,
 // config values from sio.toml, stats, send, a refused second ack, server →
 // client acks answered and timed out, a host refusal as an exception, a
-// server-side disconnect, and conn-state (each connection's data kept by the
-// host, its rooms, a room's members and size).
+// server-side disconnect, conn-state (each connection's data kept by the
+// host, its rooms, a room's members and size), and the endpoint's key-value
+// store (kv: every call, JSON values, 64-bit counters, its refusals).
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -174,6 +175,51 @@ for (const probe of PROBES) describe(`${probe.lang} SDK (${probe.wasm})`, () => 
     assert.deepEqual(last.members, [rb.id]);
     assert.deepEqual(last.membersData, [{ n: 3 }]);
     assert.equal(last.size, 1);
+  });
+
+  it("reads and writes the endpoint's key-value store, refusals as KvError (kv)", T, async () => {
+    const a = await connect(server.url);
+    const [r] = await new Promise((resolve) => a.emit("kv", "probe", (...r) => resolve(r)));
+    assert.deepEqual(r, {
+      absent: "absent",
+      got: "one",
+      casWrong: false,
+      casRight: true,
+      afterCas: "three",
+      claimTaken: false,
+      claimFree: true,
+      claimed: "me",
+      releaseOther: false,
+      releaseMine: true,
+      released: "absent",
+      deleted: [true, false],
+      counted: [5, 3, 0],
+      counter: "3",
+      big: String(2n ** 63n + 1n), // 2^62, then 2^62 + 1: exact past 2^53
+      negative: String(-3n * 2n ** 62n), // -2^62, then -2^63
+      json: { x: [1, "ü 😀"], ok: true },
+      jsonRaw: '{"x":[1,"ü 😀"],"ok":true}',
+      jsonMissing: ["absent", "absent"],
+      errors: {
+        emptyGet: ["KvError", "invalid-key"],
+        emptySet: ["KvError", "invalid-key"],
+        emptyCas: ["KvError", "invalid-key"],
+        notANumber: ["KvError", "not-a-number"],
+        notANumberDown: ["KvError", "not-a-number"],
+        overflow: ["KvError", "not-a-number"], // past 2^63 - 1
+        underflow: ["KvError", "not-a-number"], // below -2^63
+        longKey: ["KvError", "too-large"],
+        unencodable: ["KvError", "too-large"],
+      },
+      unchanged: "not json {",
+    });
+    // The store is the endpoint's, not the connection's: another one reads it,
+    // and it stays when the writer leaves.
+    a.disconnect();
+    const b = await connect(server.url);
+    assert.equal(await b.timeout(5000).emitWithAck("kv-get", "probe:counter-less"), null);
+    assert.equal(await b.timeout(5000).emitWithAck("kv-get", "probe:n"), "3");
+    assert.equal(await b.timeout(5000).emitWithAck("kv-get", "probe:text"), "not json {");
   });
 
   it("disconnects a client", T, async () => {

@@ -1,7 +1,17 @@
 // A test handler for the JavaScript SDK's surface beyond the chat: every
 // event is one SDK feature (tests/node/sdk-probe.test.mjs drives it, and
 // the same events the Python probe).
-import { config, emitWithAck, log, Refuse, roomConns, roomSize, serve, stats } from "../../../guest-sdk-js/sio.js";
+import { config, emitWithAck, kv, log, Refuse, roomConns, roomSize, serve, stats } from "../../../guest-sdk-js/sio.js";
+
+/** What `f` throws, as [class name, code]; "no error" when it returns. */
+function thrown(f) {
+  try {
+    f();
+  } catch (e) {
+    return [e.name, e.code];
+  }
+  return "no error";
+}
 
 const probe = {
   asked: {}, // emit-with-ack token → conn id
@@ -73,6 +83,48 @@ const probe = {
           self: members.some((m) => m.id === conn.id),
         });
       }
+      case "kv": {
+        // args: [prefix]. Every store call once, on keys under `prefix`, and
+        // the refusals; answers what each returned.
+        const k = (name) => `${args[0]}:${name}`;
+        const r = { absent: kv.get(k("a")) ?? "absent" };
+        kv.set(k("a"), "one");
+        r.got = kv.get(k("a"));
+        r.casWrong = kv.compareAndSwap(k("a"), "two", "three");
+        r.casRight = kv.compareAndSwap(k("a"), "one", "three");
+        r.afterCas = kv.get(k("a"));
+        r.claimTaken = kv.compareAndSwap(k("a"), null, "me");
+        r.claimFree = kv.compareAndSwap(k("b"), undefined, "me");
+        r.claimed = kv.get(k("b"));
+        r.releaseOther = kv.compareAndSwap(k("b"), "someone else", null);
+        r.releaseMine = kv.compareAndSwap(k("b"), "me", null);
+        r.released = kv.get(k("b")) ?? "absent";
+        r.deleted = [kv.delete(k("a")), kv.delete(k("a"))];
+        r.counted = [kv.increment(k("n"), 5), kv.increment(k("n"), -2), kv.increment(k("fresh"), 0)];
+        r.counter = kv.get(k("n"));
+        r.big = String(kv.increment(k("big"), 2n ** 62n) + kv.increment(k("big"), 1n));
+        r.negative = String(kv.increment(k("neg"), -(2n ** 62n)) + kv.increment(k("neg"), -(2n ** 62n)));
+        kv.setJson(k("json"), { x: [1, "ü 😀"], ok: true });
+        r.json = kv.getJson(k("json"));
+        r.jsonRaw = kv.get(k("json"));
+        kv.set(k("text"), "not json {");
+        r.jsonMissing = [kv.getJson(k("none")) ?? "absent", kv.getJson(k("text")) ?? "absent"];
+        r.errors = {
+          emptyGet: thrown(() => kv.get("")),
+          emptySet: thrown(() => kv.set("", "v")),
+          emptyCas: thrown(() => kv.compareAndSwap("", null, "v")),
+          notANumber: thrown(() => kv.increment(k("text"), 1)),
+          notANumberDown: thrown(() => kv.increment(k("text"), -1)),
+          overflow: thrown(() => kv.increment(k("big"), 2n ** 62n)),
+          underflow: thrown(() => kv.increment(k("neg"), -1)),
+          longKey: thrown(() => kv.set("k".repeat(513), "v")),
+          unencodable: thrown(() => kv.setJson(k("text"), { n: 1n })),
+        };
+        r.unchanged = kv.get(k("text")); // the refused calls changed nothing
+        return ack(r);
+      }
+      case "kv-get":
+        return ack(kv.get(args[0]) ?? null);
       case "clear-data":
         conn.setData(null);
         return ack(conn.data(), conn.dataRaw());

@@ -5,6 +5,15 @@ events the JavaScript probe)."""
 import sio
 
 
+def raised(f):
+    """What ``f`` raises, as [class name, code]; "no error" when it returns."""
+    try:
+        f()
+    except (sio.HostError, sio.KvError) as e:
+        return [type(e).__name__, e.code]
+    return "no error"
+
+
 class Probe(sio.Handler):
     def __init__(self):
         self.asked = {}  # emit-with-ack token → conn id
@@ -74,6 +83,54 @@ class Probe(sio.Handler):
                 "kept": conn.data(),  # the refused set-data changed nothing
                 "self": conn in members,
             })
+        if event == "kv":
+            # args: [prefix]. Every store call once, on keys under ``prefix``,
+            # and the refusals; answers what each returned.
+            kv = sio.kv
+
+            def k(name):
+                return f"{args[0]}:{name}"
+
+            def absent(value):
+                return "absent" if value is None else value
+
+            r = {"absent": absent(kv.get(k("a")))}
+            kv.set(k("a"), "one")
+            r["got"] = kv.get(k("a"))
+            r["casWrong"] = kv.compare_and_swap(k("a"), "two", "three")
+            r["casRight"] = kv.compare_and_swap(k("a"), "one", "three")
+            r["afterCas"] = kv.get(k("a"))
+            r["claimTaken"] = kv.compare_and_swap(k("a"), None, "me")
+            r["claimFree"] = kv.compare_and_swap(k("b"), None, "me")
+            r["claimed"] = kv.get(k("b"))
+            r["releaseOther"] = kv.compare_and_swap(k("b"), "someone else", None)
+            r["releaseMine"] = kv.compare_and_swap(k("b"), "me", None)
+            r["released"] = absent(kv.get(k("b")))
+            r["deleted"] = [kv.delete(k("a")), kv.delete(k("a"))]
+            r["counted"] = [kv.increment(k("n"), 5), kv.increment(k("n"), -2), kv.increment(k("fresh"), 0)]
+            r["counter"] = kv.get(k("n"))
+            r["big"] = str(kv.increment(k("big"), 2**62) + kv.increment(k("big"), 1))
+            r["negative"] = str(kv.increment(k("neg"), -(2**62)) + kv.increment(k("neg"), -(2**62)))
+            kv.set_json(k("json"), {"x": [1, "ü 😀"], "ok": True})
+            r["json"] = kv.get_json(k("json"))
+            r["jsonRaw"] = kv.get(k("json"))
+            kv.set(k("text"), "not json {")
+            r["jsonMissing"] = [kv.get_json(k("none"), "absent"), kv.get_json(k("text"), "absent")]
+            r["errors"] = {
+                "emptyGet": raised(lambda: kv.get("")),
+                "emptySet": raised(lambda: kv.set("", "v")),
+                "emptyCas": raised(lambda: kv.compare_and_swap("", None, "v")),
+                "notANumber": raised(lambda: kv.increment(k("text"), 1)),
+                "notANumberDown": raised(lambda: kv.increment(k("text"), -1)),
+                "overflow": raised(lambda: kv.increment(k("big"), 2**62)),
+                "underflow": raised(lambda: kv.increment(k("neg"), -1)),
+                "longKey": raised(lambda: kv.set("k" * 513, "v")),
+                "unencodable": raised(lambda: kv.set_json(k("text"), {"n": {1, 2}})),
+            }
+            r["unchanged"] = kv.get(k("text"))  # the refused calls changed nothing
+            return ack(r)
+        if event == "kv-get":
+            return ack(sio.kv.get(args[0]))
         if event == "clear-data":
             conn.set_data(None)
             return ack(conn.data(), conn.data_raw())

@@ -64,6 +64,17 @@ pub fn release(conn: impl Into<ConnId>) -> Result<(), HostError> {
     sys::release(conn.into())
 }
 
+/// Ask every node of the cluster which sockets are in `room` (all when
+/// None): this node and, with `--redis`, every other one (Node Socket.IO
+/// peers too). The answer arrives in
+/// [`Handler::on_fetch`](crate::Handler::on_fetch)`(token, ..)` as a 200
+/// response whose body is JSON `{"sockets": [{"id", "handshake", "rooms",
+/// "data"}, ..], "nodes": n, "missing": m}` (`m`: nodes that did not answer
+/// within `timeout_ms`, 0 meaning 5 s).
+pub fn cluster_sockets(token: u64, room: Option<&str>, timeout_ms: u32) -> Result<(), HostError> {
+    sys::cluster_sockets(token, room, timeout_ms)
+}
+
 /// Outbound HTTP: [`fetch`](http::fetch) a [`Request`](http::Request); the
 /// [`Response`](http::Response) (or why there is none) arrives in
 /// [`Handler::on_fetch`](crate::Handler::on_fetch). Only hosts the

@@ -214,7 +214,7 @@ pub use api::{
     emit_with_ack, emit_with_ack_raw, join, leave, room_conns, room_size, send,
 };
 pub use args::{Args, Placeholder, to_args_json};
-pub use asynchronous::{cancel_timer, hold, http, release, set_timer};
+pub use asynchronous::{cancel_timer, cluster_sockets, hold, http, release, set_timer};
 pub use bindings::sio::realtime::types::{ConnId, ConnInfo, HostError, LogLevel, Protocol, Target};
 /// Re-exported for handlers: `sio_guest::serde_json::json!`.
 pub use serde_json;

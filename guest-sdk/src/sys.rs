@@ -46,8 +46,10 @@ pub(crate) use crate::testing::host::stats_json;
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) use crate::async_bindings::sio::realtime::async_host::{
-    cancel_timer, hold, http_fetch, release, set_timer,
+    cancel_timer, cluster_sockets, hold, http_fetch, release, set_timer,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) use crate::testing::host::{cancel_timer, hold, http_fetch, release, set_timer};
+pub(crate) use crate::testing::host::{
+    cancel_timer, cluster_sockets, hold, http_fetch, release, set_timer,
+};

@@ -155,6 +155,13 @@ pub enum HostCall {
         /// Method and URL, e.g. `GET http://127.0.0.1:9000/x`.
         request: String,
     },
+    /// `async-host.cluster-sockets`.
+    ClusterSockets {
+        /// The guest's token.
+        token: u64,
+        /// The room asked about (None: every socket).
+        room: Option<String>,
+    },
 }
 
 #[derive(Default)]
@@ -714,6 +721,20 @@ pub(crate) mod host {
             |_| HostCall::HttpFetch {
                 token,
                 request: format!("{} {}", request.method, request.url),
+            },
+        )
+    }
+
+    pub(crate) fn cluster_sockets(
+        token: u64,
+        room: Option<&str>,
+        _timeout_ms: u32,
+    ) -> Result<(), HostError> {
+        call(
+            |_| room.map_or(Ok(()), name),
+            |_| HostCall::ClusterSockets {
+                token,
+                room: room.map(str::to_owned),
             },
         )
     }

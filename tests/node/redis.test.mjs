@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 import { Server } from "socket.io";
-import { chatArgs, closeClients, connect, sleep, startServer, waitFor } from "./helpers.mjs";
+import { chatArgs, closeClients, connect, sleep, startServer, waitFor, wasm } from "./helpers.mjs";
 import { closeClientsV2, connectV2, emitWithAckV2 } from "./helpers-v2.mjs";
 import { redisSkip, startRedis } from "./redis-server.mjs";
 
@@ -285,5 +285,51 @@ describe("Redis adapter: sio-host and a Node Socket.IO 4 server in one cluster",
     const gone = new Promise((r) => onHost.once("disconnect", r));
     node.io.in(onHost.id).disconnectSockets();
     assert.equal(await gone, "io server disconnect");
+  });
+});
+
+describe("Redis adapter: a handler's cluster-wide room query (async-host.cluster-sockets)", { skip }, () => {
+  let redis, a, b, node;
+  before(async () => {
+    redis = await startRedis();
+    const args = [wasm("async_probe"), "--redis", redis.url];
+    a = await startServer(args, { label: "redis-query-a" });
+    b = await startServer(args, { label: "redis-query-b" });
+    node = await startNodeServer(redis.url);
+  });
+  after(() => stopAll(node, b, a, redis));
+
+  const join = (s, room) => s.timeout(5000).emitWithAck("join", room);
+  // The probe acks with one argument: emitWithAck resolves with it.
+  /** Ask through `s` (on a sio-host node) who is in `room` on every node. */
+  async function who(s, room, ms = 3000) {
+    const answer = waitFor(s, "who", () => true, ms + 5000);
+    assert.equal(await s.timeout(5000).emitWithAck("who", room, ms), "ok");
+    return (await answer)[0];
+  }
+
+  it("lists the room's sockets of every node: two sio-host nodes and a Node peer", T, async () => {
+    const onA = await connect(a.url, { transports: ["websocket"] });
+    const onB = await connect(b.url, { transports: ["websocket"] });
+    const onNode = await connect(node.url, { transports: ["websocket"] });
+    const elsewhere = await connect(b.url, { transports: ["websocket"] });
+    assert.equal(await join(onA, "q"), "ok");
+    assert.equal(await join(onB, "q"), "ok");
+    assert.deepEqual(await onNode.timeout(5000).emitWithAck("join", "q"), { ok: true });
+    assert.equal(await join(elsewhere, "other"), "ok");
+    await sleep(300); // the subscriptions of the newest node settle
+
+    const answer = await who(onA, "q");
+    const ids = answer.sockets.map((s) => s.id).sort();
+    assert.deepEqual(ids, [onA.id, onB.id, onNode.id].sort(), JSON.stringify(answer));
+    assert.equal(answer.nodes, 3);
+    assert.equal(answer.missing, 0);
+    const fromNode = answer.sockets.find((s) => s.id === onNode.id);
+    assert.ok(fromNode.rooms.includes("q"), JSON.stringify(fromNode));
+
+    // Every socket, when no room is named; the other room's too.
+    const all = await who(onB, null);
+    assert.ok(all.sockets.some((s) => s.id === elsewhere.id));
+    assert.equal(all.nodes, 3);
   });
 });

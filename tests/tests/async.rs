@@ -353,3 +353,38 @@ async fn http_fetch_is_denied_by_default() {
         "{denied}"
     );
 }
+
+/// `cluster-sockets` on one node (no `--redis`): the answer, through
+/// `on-fetch`, lists the room's sockets of this node at once, with their
+/// rooms and host-held data; an invalid room name is refused.
+#[tokio::test]
+async fn a_cluster_query_on_one_node_answers_with_its_sockets() {
+    let s = probe_server(&[]);
+    let mut a = Client::connect(&s.addr()).await;
+    let mut b = Client::connect(&s.addr()).await;
+    let mut c = Client::connect(&s.addr()).await;
+    assert_eq!(a.call("join", &[json!("q")]).await, json!(["ok"]));
+    assert_eq!(b.call("join", &[json!("q")]).await, json!(["ok"]));
+    assert_eq!(c.call("join", &[json!("r")]).await, json!(["ok"]));
+    assert_eq!(
+        a.call("who", &[json!("q"), json!(1000)]).await,
+        json!(["ok"])
+    );
+    let seen = a.until(|p| p.starts_with(r#"42["who","#)).await;
+    let answer: Value = serde_json::from_str(&seen[seen.len() - 1][2..]).unwrap();
+    let answer = &answer[1];
+    assert_eq!(answer["nodes"], 1, "{answer}");
+    assert_eq!(answer["missing"], 0, "{answer}");
+    let sockets = answer["sockets"].as_array().unwrap();
+    assert_eq!(sockets.len(), 2, "{answer}");
+    assert!(
+        sockets
+            .iter()
+            .all(|s| s["rooms"].as_array().unwrap().contains(&json!("q")))
+    );
+    assert_eq!(sockets[0]["data"], json!({}), "{answer}");
+    assert_eq!(
+        a.call("who", &[json!(""), json!(1000)]).await,
+        json!(["invalid-name (error 3)"])
+    );
+}

@@ -49,8 +49,14 @@ const MAX_BACKLOG: usize = 100_000;
 
 /// A message for the cluster.
 pub struct Publish {
+    /// The channel.
     pub channel: String,
+    /// The message.
     pub payload: Vec<u8>,
+    /// A request whose sender wants to know how many nodes received it (the
+    /// count `PUBLISH` answers, less this node): told back as
+    /// [`Inbound::Published`], 0 when it could not be published.
+    receipt: Option<(String, Arc<dyn ClusterSink>)>,
 }
 
 /// A namespace's handle to the cluster: its node's uid and the publisher's
@@ -60,12 +66,35 @@ pub struct ClusterLink {
     /// This node's id in the cluster (the `uid` of its messages).
     pub uid: Arc<str>,
     tx: UnboundedSender<Publish>,
+    /// The namespace, for receipts.
+    sink: Arc<dyn ClusterSink>,
 }
 
 impl ClusterLink {
+    /// Publish `payload` on `channel`.
     pub fn publish(&self, channel: String, payload: Vec<u8>) {
+        self.send(channel, payload, None);
+    }
+
+    /// Publish request `request_id`; the namespace hears how many other
+    /// nodes received it ([`Inbound::Published`]), so it knows how many
+    /// answers to wait for.
+    pub fn request(&self, channel: String, payload: Vec<u8>, request_id: String) {
+        self.send(channel, payload, Some((request_id, self.sink.clone())));
+    }
+
+    fn send(
+        &self,
+        channel: String,
+        payload: Vec<u8>,
+        receipt: Option<(String, Arc<dyn ClusterSink>)>,
+    ) {
         // The publisher lives as long as the runtime; after it, nothing to do.
-        let _ = self.tx.send(Publish { channel, payload });
+        let _ = self.tx.send(Publish {
+            channel,
+            payload,
+            receipt,
+        });
     }
 }
 
@@ -84,7 +113,27 @@ pub enum Inbound {
     /// Another node's broadcast for this endpoint's sockets.
     Broadcast(Box<Broadcast>),
     /// Another node's request (socket ids, rooms, remote join, ...).
-    Request { from: String, request: Request },
+    Request {
+        /// The requesting node's uid.
+        from: String,
+        /// What it asks.
+        request: Request,
+    },
+    /// This node's request went out to `nodes` other nodes (0: it could not
+    /// be published).
+    Published {
+        /// The request's id.
+        request_id: String,
+        /// How many other nodes received it.
+        nodes: usize,
+    },
+    /// Another node's answer to this node's `REMOTE_FETCH`.
+    Sockets {
+        /// The request's id.
+        request_id: String,
+        /// Its sockets, each `{id, handshake, rooms, data}`.
+        sockets: Vec<serde_json::Value>,
+    },
 }
 
 /// Where the subscriber sends what arrives on each channel or pattern.
@@ -93,6 +142,8 @@ struct Routes {
     broadcasts: HashMap<String, Arc<dyn ClusterSink>>,
     /// Request channel → namespace.
     requests: HashMap<String, Arc<dyn ClusterSink>>,
+    /// This node's response channel → namespace.
+    responses: HashMap<String, Arc<dyn ClusterSink>>,
 }
 
 /// Connect every namespace (name, sink) to the cluster at `url`: attach a
@@ -106,19 +157,28 @@ pub fn start(
     let client = redis::Client::open(url).with_context(|| format!("bad Redis URL {url:?}"))?;
     let uid: Arc<str> = sio_protocol::ids::random_id()[..12].into();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let link = ClusterLink {
-        uid: uid.clone(),
-        tx,
-    };
     let mut routes = Routes {
         broadcasts: HashMap::new(),
         requests: HashMap::new(),
+        responses: HashMap::new(),
     };
     for (nsp, sink) in namespaces {
-        sink.deliver(Inbound::Attach(link.clone()));
+        sink.deliver(Inbound::Attach(ClusterLink {
+            uid: uid.clone(),
+            tx: tx.clone(),
+            sink: sink.clone(),
+        }));
         routes
             .broadcasts
             .insert(codec::broadcast_pattern(&nsp), sink.clone());
+        // Answers come on this node's own response channel (sio-host
+        // nodes) and on the namespace's shared one (Node's default).
+        routes
+            .responses
+            .insert(codec::response_channel(&nsp, &uid), sink.clone());
+        routes
+            .responses
+            .insert(codec::shared_response_channel(&nsp), sink.clone());
         routes.requests.insert(codec::request_channel(&nsp), sink);
     }
     stats.adapter.redis.store(true, Relaxed);
@@ -169,7 +229,7 @@ async fn publish_loop(
         }
         let mut pipe = redis::pipe();
         for p in &batch {
-            pipe.publish(&p.channel, &p.payload).ignore();
+            pipe.publish(&p.channel, &p.payload);
         }
         // A connection found dead on use (Redis restarted while we were
         // idle) is replaced at once and the batch sent again: the write
@@ -189,10 +249,10 @@ async fn publish_loop(
                 }
             }
             let Some(c) = &mut conn else {
-                break false;
+                break None;
             };
-            match pipe.query_async::<()>(c).await {
-                Ok(()) => break true,
+            match pipe.query_async::<Vec<i64>>(c).await {
+                Ok(received) => break Some(received),
                 Err(e) => {
                     conn = None;
                     if !retried && (e.is_connection_dropped() || e.is_io_error()) {
@@ -203,10 +263,20 @@ async fn publish_loop(
                         continue;
                     }
                     tracing::warn!("redis adapter: publishing failed: {e}");
-                    break false;
+                    break None;
                 }
             }
         };
+        // Requests learn how many other nodes got them (this node's own
+        // subscriber is one of PUBLISH's receivers); lost ones, none.
+        for (i, p) in batch.iter_mut().enumerate() {
+            if let Some((request_id, sink)) = p.receipt.take() {
+                let received = sent.as_ref().and_then(|r| r.get(i)).copied().unwrap_or(0);
+                let nodes = usize::try_from(received - 1).unwrap_or(0);
+                sink.deliver(Inbound::Published { request_id, nodes });
+            }
+        }
+        let sent = sent.is_some();
         let n = batch.len() as u64;
         if sent {
             stats.adapter.published.fetch_add(n, Relaxed);
@@ -276,7 +346,7 @@ async fn subscribe(client: &redis::Client, routes: &Routes) -> Result<redis::aio
     for pattern in routes.broadcasts.keys() {
         pubsub.psubscribe(pattern).await?;
     }
-    for channel in routes.requests.keys() {
+    for channel in routes.requests.keys().chain(routes.responses.keys()) {
         pubsub.subscribe(channel).await?;
     }
     Ok(pubsub)
@@ -298,6 +368,23 @@ fn route(msg: &redis::Msg, routes: &Routes, uid: &str, stats: &Stats) {
                 // `flags.local` is for the publisher's node only.
                 Ok(b) if b.local => return,
                 Ok(b) => Ok((endpoint, Inbound::Broadcast(Box::new(b)))),
+                Err(e) => Err(e),
+            }
+        }
+        None if routes.responses.contains_key(msg.get_channel_name()) => {
+            let Some(endpoint) = routes.responses.get(msg.get_channel_name()) else {
+                return;
+            };
+            match codec::decode_fetch_response(payload) {
+                Ok(Some((request_id, sockets))) => Ok((
+                    endpoint,
+                    Inbound::Sockets {
+                        request_id,
+                        sockets,
+                    },
+                )),
+                // Answers to other requests are not this node's to read.
+                Ok(None) => return,
                 Err(e) => Err(e),
             }
         }

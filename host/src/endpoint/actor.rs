@@ -119,6 +119,18 @@ pub enum Command {
         /// Which arming of `token` posted this.
         serial: u64,
     },
+    /// A cluster query's timeout (`namespace/cluster.rs`).
+    QueryDue {
+        /// The query's request id.
+        request_id: String,
+    },
+    /// A cluster query's answer, for the guest's `on-fetch`.
+    QueryAnswered {
+        /// The guest's token.
+        token: u64,
+        /// The answer, as a JSON response.
+        response: HttpResponse,
+    },
     /// The outcome of an `async-host.http-fetch` (`fetch.rs`).
     Fetched {
         /// The guest's token for the request.
@@ -518,6 +530,10 @@ impl EndpointActor {
                 if self.ns().timers.take_due(token, serial) {
                     self.complete("on-timer", |c, s| c.call_on_timer(s, token));
                 }
+            }
+            Command::QueryDue { request_id } => self.ns().query_due(&request_id),
+            Command::QueryAnswered { token, response } => {
+                self.complete("on-fetch", |c, s| c.call_on_fetch(s, token, Ok(&response)));
             }
             Command::Fetched { token, response } => {
                 let ns = self.ns();

@@ -50,7 +50,10 @@ fn lane(command: &Command) -> Option<ConnId> {
         | Command::Message { conn, .. }
         | Command::Disconnect { conn, .. }
         | Command::AckTimeout { conn, .. } => Some(*conn),
-        Command::Timer { .. } | Command::Fetched { .. } => Some(NO_CONN),
+        Command::Timer { .. }
+        | Command::Fetched { .. }
+        | Command::QueryDue { .. }
+        | Command::QueryAnswered { .. } => Some(NO_CONN),
         Command::Swap(_) | Command::Cluster(_) => None,
     }
 }

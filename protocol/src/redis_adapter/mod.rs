@@ -105,6 +105,13 @@ pub fn response_channel(nsp: &str, uid: &str) -> String {
     format!("{KEY}-response#{nsp}#{uid}#")
 }
 
+/// `socket.io-response#<nsp>#`: where Node servers answer requests unless
+/// they were started with `publishOnSpecificResponseChannel` (the default
+/// is off), whoever asked; the requester picks its answers by request id.
+pub fn shared_response_channel(nsp: &str) -> String {
+    format!("{KEY}-response#{nsp}#")
+}
+
 /// Who a broadcast or a request is for: sockets in any of `rooms` (every
 /// socket when empty) and in none of `except`. A socket is in the room named
 /// by its own id, so ids work in both lists.
@@ -433,6 +440,48 @@ pub fn encode_response(request_id: &str, field: Option<(&str, Json)>) -> Vec<u8>
         object.insert(key.into(), value);
     }
     Json::Object(object).to_string().into_bytes()
+}
+
+/// A `REMOTE_FETCH` request from node `uid` (JSON, as the Node adapter
+/// sends requests): every node answers with its sockets in any of `rooms`
+/// (all of them when empty) on `uid`'s response channel.
+pub fn encode_fetch_request(uid: &str, request_id: &str, rooms: &[String]) -> Vec<u8> {
+    serde_json::json!({
+        "type": request_type::REMOTE_FETCH,
+        "uid": uid,
+        "requestId": request_id,
+        "opts": { "rooms": rooms, "except": [], "flags": {} },
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A node's answer to a `REMOTE_FETCH` (JSON from sio-host, JSON or
+/// msgpack from Node): the request's id and the sockets, each
+/// `{id, handshake, rooms, data}` as JSON. None when `payload` is another
+/// kind of response (one without `sockets`).
+pub fn decode_fetch_response(payload: &[u8]) -> Result<Option<(String, Vec<Json>)>, CodecError> {
+    let response = if payload.first() == Some(&b'{') {
+        let text =
+            std::str::from_utf8(payload).map_err(|_| CodecError("response is not UTF-8".into()))?;
+        json_to_msgpack(text, &[])?
+    } else {
+        read(payload)?
+    };
+    let Some(request_id) = get(&response, "requestId").and_then(text) else {
+        return err("response without requestId");
+    };
+    let Some(Pack::Array(sockets)) = get(&response, "sockets") else {
+        return Ok(None);
+    };
+    let mut out = Vec::with_capacity(sockets.len());
+    for socket in sockets {
+        let (mut json, mut attachments) = (String::new(), Vec::new());
+        write_json(socket, &mut json, &mut attachments)?;
+        let value = serde_json::from_str(&json).map_err(|e| CodecError(e.to_string()))?;
+        out.push(value);
+    }
+    Ok(Some((request_id, out)))
 }
 
 /// `BROADCAST_CLIENT_COUNT`: how many local clients were sent a

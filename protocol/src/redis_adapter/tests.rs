@@ -211,3 +211,46 @@ fn timestamps_print_as_javascript_dates() {
     assert_eq!(text(Pack::Ext(0, vec![0])).unwrap(), "null");
     assert_eq!(text(Pack::F64(f64::NAN)).unwrap(), "null");
 }
+
+#[test]
+fn fetch_requests_and_their_answers() {
+    let request = encode_fetch_request("me", "r1", &["q".to_string()]);
+    let (from, parsed) = decode_request(&request).unwrap();
+    assert_eq!(from, "me");
+    let Request::Fetch { request_id, to } = parsed else {
+        panic!("{parsed:?}");
+    };
+    assert_eq!(request_id, "r1");
+    assert_eq!(to.rooms, ["q"]);
+    // sio-host's own answer (JSON), and a msgpack one as Node sends it.
+    let json = encode_response(
+        "r1",
+        Some((
+            "sockets",
+            serde_json::json!([{"id": "a", "rooms": ["q"], "data": {}}]),
+        )),
+    );
+    let (id, sockets) = decode_fetch_response(&json).unwrap().unwrap();
+    assert_eq!((id.as_str(), sockets[0]["id"].as_str()), ("r1", Some("a")));
+    let pack = Pack::Map(vec![
+        ("requestId".into(), "r2".into()),
+        (
+            "sockets".into(),
+            Pack::Array(vec![Pack::Map(vec![
+                ("id".into(), "b".into()),
+                ("data".into(), Pack::Map(vec![("n".into(), 1.into())])),
+            ])]),
+        ),
+    ]);
+    let mut bytes = Vec::new();
+    rmpv::encode::write_value(&mut bytes, &pack).unwrap();
+    let (id, sockets) = decode_fetch_response(&bytes).unwrap().unwrap();
+    assert_eq!(id, "r2");
+    assert_eq!(sockets[0]["data"]["n"], 1);
+    // Another kind of response is not a fetch answer.
+    assert_eq!(
+        decode_fetch_response(&encode_response("r3", None)).unwrap(),
+        None
+    );
+    assert!(decode_fetch_response(b"{nope").is_err());
+}

@@ -1,6 +1,7 @@
 //! `sio:realtime/async-host` (the `async-endpoint` world, see
 //! docs/async.md): timers, holding a connection's later events while its
-//! work is pending, and outbound HTTP. Each starts work that completes
+//! work is pending, outbound HTTP, and cluster-wide socket queries
+//! (`namespace/cluster.rs`). Each starts work that completes
 //! later as a queued command ([`Command::Timer`], [`Command::Fetched`])
 //! the actor turns into a `completions` call; none blocks the actor.
 //! Checked here: the connection is one of the endpoint's, a request's URL
@@ -77,5 +78,19 @@ impl Host for GuestState {
             Ok(())
         };
         ns.verdict(result)
+    }
+
+    fn cluster_sockets(
+        &mut self,
+        token: u64,
+        room: Option<String>,
+        timeout_ms: u32,
+    ) -> Result<(), HostError> {
+        let timeout = match timeout_ms {
+            0 => Duration::from_secs(5),
+            ms => Duration::from_millis(ms.into()),
+        };
+        let result = self.ns.cluster_sockets(token, room, timeout);
+        self.ns.verdict(result)
     }
 }

@@ -6,13 +6,15 @@
 //! `on-disconnect` as a local one does.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::{Map, Value as Json, json};
 
 use super::{Encoded, Namespace};
 use crate::adapter::redis::Inbound;
-use crate::endpoint::bindings::Target;
+use crate::endpoint::Command;
+use crate::endpoint::bindings::{HostError, HttpResponse, Target};
 use sio_protocol::ConnId;
 use sio_protocol::redis_adapter::{self as codec, Broadcast, Request, Selector};
 use sio_protocol::socketio;
@@ -22,6 +24,22 @@ use sio_protocol::wire;
 /// broadcast-with-ack still reaches the client, without asking for an ack
 /// (and the client is not counted).
 const MAX_REMOTE_ACKS: usize = 1_000;
+
+/// Cluster queries one endpoint may have waiting at once.
+const MAX_QUERIES: usize = 256;
+
+/// A cluster query waiting for the other nodes' answers.
+pub(crate) struct PendingQuery {
+    /// The guest's token: its answer comes as `on-fetch(token, ..)`.
+    token: u64,
+    /// The sockets found so far (this node's first).
+    sockets: Vec<Json>,
+    /// How many other nodes received the request, once the publisher
+    /// knows.
+    expected: Option<usize>,
+    /// How many answered.
+    answered: usize,
+}
 
 /// Who is waiting for a client's answer to a broadcast-with-ack.
 pub(crate) struct RemoteAck {
@@ -85,6 +103,142 @@ impl Namespace {
                 }
             }
             Inbound::Request { from, request } => self.on_request(&from, request),
+            Inbound::Published { request_id, nodes } => {
+                if let Some(q) = self.queries.get_mut(&request_id) {
+                    q.expected = Some(nodes);
+                }
+                self.settle_query(&request_id);
+            }
+            Inbound::Sockets {
+                request_id,
+                sockets,
+            } => {
+                if let Some(q) = self.queries.get_mut(&request_id) {
+                    q.sockets.extend(sockets);
+                    q.answered += 1;
+                }
+                self.settle_query(&request_id);
+            }
+        }
+    }
+
+    /// The sockets `to` selects as `fetchSockets()` describes them:
+    /// `{id, handshake, rooms, data}`.
+    fn sockets_json(&self, to: &Selector) -> Vec<Json> {
+        self.selected(to)
+            .iter()
+            .filter_map(|conn| self.conns.get(conn))
+            .map(|s| {
+                let pairs = |list: &[(String, String)]| -> Map<String, Json> {
+                    list.iter()
+                        .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
+                        .collect()
+                };
+                json!({
+                    "id": &*s.sid,
+                    "handshake": {
+                        "headers": pairs(&s.outbox.handshake().headers),
+                        "query": pairs(&s.outbox.handshake().query),
+                        "address": s.outbox.handshake().remote_addr.ip().to_string(),
+                    },
+                    "rooms": s.rooms.iter().collect::<Vec<_>>(),
+                    // The handler's `conn-state` data; `{}` (a Node
+                    // socket's default) when none is set.
+                    "data": s
+                        .data
+                        .as_deref()
+                        .and_then(|d| serde_json::from_str::<Json>(d).ok())
+                        .unwrap_or_else(|| json!({})),
+                })
+            })
+            .collect()
+    }
+
+    /// `async-host.cluster-sockets`: the sockets in `room` (all when None)
+    /// on every node. This node's are known now; with `--redis` a
+    /// `REMOTE_FETCH` asks the others (Node peers answer it too), and the
+    /// answer completes once every node that received it answered, or at
+    /// `timeout`. It reaches the guest as `on-fetch(token, ..)`: a 200
+    /// response whose body is `{"sockets": [..], "nodes": n, "missing": m}`.
+    pub(crate) fn cluster_sockets(
+        &mut self,
+        token: u64,
+        room: Option<String>,
+        timeout: Duration,
+    ) -> Result<(), HostError> {
+        if let Some(room) = &room {
+            Namespace::check_room(room)?;
+        }
+        if self.queries.len() >= MAX_QUERIES {
+            return Err(HostError::LimitExceeded);
+        }
+        let to = Selector {
+            rooms: room.into_iter().collect(),
+            except: Vec::new(),
+        };
+        let sockets = self.sockets_json(&to);
+        let Some(link) = self.cluster.clone() else {
+            self.answer_query(token, sockets, 1, Some(0));
+            return Ok(());
+        };
+        let request_id = sio_protocol::ids::random_id();
+        let request = codec::encode_fetch_request(&link.uid, &request_id, &to.rooms);
+        link.request(
+            codec::request_channel(&self.name),
+            request,
+            request_id.clone(),
+        );
+        if let Some(queue) = &self.queue {
+            let endpoint = queue.endpoint.clone();
+            let id = request_id.clone();
+            queue.rt.spawn(async move {
+                tokio::time::sleep(timeout).await;
+                endpoint.send(Command::QueryDue { request_id: id });
+            });
+        }
+        self.queries.insert(
+            request_id,
+            PendingQuery {
+                token,
+                sockets,
+                expected: None,
+                answered: 0,
+            },
+        );
+        Ok(())
+    }
+
+    /// A cluster query's time is up: answer with what came.
+    pub(crate) fn query_due(&mut self, request_id: &str) {
+        if let Some(q) = self.queries.remove(request_id) {
+            let missing = q.expected.map(|e| e.saturating_sub(q.answered));
+            self.answer_query(q.token, q.sockets, q.answered + 1, missing);
+        }
+    }
+
+    /// Answer the query when every node that received it has answered.
+    fn settle_query(&mut self, request_id: &str) {
+        let done = self
+            .queries
+            .get(request_id)
+            .is_some_and(|q| q.expected.is_some_and(|e| q.answered >= e));
+        if done && let Some(q) = self.queries.remove(request_id) {
+            self.answer_query(q.token, q.sockets, q.answered + 1, Some(0));
+        }
+    }
+
+    /// Post the guest's `on-fetch(token, ..)` with the query's answer.
+    fn answer_query(&self, token: u64, sockets: Vec<Json>, nodes: usize, missing: Option<usize>) {
+        let body = json!({ "sockets": sockets, "nodes": nodes, "missing": missing });
+        let response = HttpResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        };
+        if let Some(queue) = &self.queue {
+            queue
+                .endpoint
+                .send(Command::QueryAnswered { token, response });
         }
     }
 
@@ -199,34 +353,7 @@ impl Namespace {
                 self.acknowledge(from, request_id, &target, &conns);
             }
             Request::Fetch { request_id, to } => {
-                let sockets: Vec<Json> = self
-                    .selected(&to)
-                    .iter()
-                    .filter_map(|conn| self.conns.get(conn))
-                    .map(|s| {
-                        let pairs = |list: &[(String, String)]| -> Map<String, Json> {
-                            list.iter()
-                                .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
-                                .collect()
-                        };
-                        json!({
-                            "id": &*s.sid,
-                            "handshake": {
-                                "headers": pairs(&s.outbox.handshake().headers),
-                                "query": pairs(&s.outbox.handshake().query),
-                                "address": s.outbox.handshake().remote_addr.ip().to_string(),
-                            },
-                            "rooms": s.rooms.iter().collect::<Vec<_>>(),
-                            // The handler's `conn-state` data; `{}` (a
-                            // Node socket's default) when none is set.
-                            "data": s
-                                .data
-                                .as_deref()
-                                .and_then(|d| serde_json::from_str::<Json>(d).ok())
-                                .unwrap_or_else(|| json!({})),
-                        })
-                    })
-                    .collect();
+                let sockets = self.sockets_json(&to);
                 let reply = codec::encode_response(&request_id, Some(("sockets", sockets.into())));
                 self.respond(from, reply);
             }

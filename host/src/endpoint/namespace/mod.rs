@@ -148,6 +148,8 @@ pub struct Namespace {
     cluster: Option<ClusterLink>,
     /// Pending `async-host` timers; they move with the namespace.
     pub(crate) timers: Timers,
+    /// Cluster queries waiting for other nodes (`cluster.rs`).
+    pub(crate) queries: HashMap<String, cluster::PendingQuery>,
     /// Connections the guest released during the current call; the actor
     /// hands their backlogs to the guest once the call has returned.
     pub(crate) released: Vec<ConnId>,
@@ -172,6 +174,7 @@ impl Namespace {
             outbound_left: u32::MAX,
             cluster: None,
             timers: Timers::default(),
+            queries: HashMap::new(),
             released: Vec::new(),
             fetches_in_flight: 0,
         }

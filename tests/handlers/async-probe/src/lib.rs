@@ -13,6 +13,9 @@
 //! * `panic()`: the call traps (the instance is rebuilt).
 //! * `ask(ms)`: `emit-with-ack("question")` to the sender with timeout `ms`.
 //! * `fetch(url)`: `http-fetch`; the outcome is emitted as `fetched`.
+//! * `join(room)`: the sender joins `room`, acked `["ok"]`.
+//! * `who(room|null, ms)`: `cluster-sockets` (token 2); the answer (the
+//!   response's JSON body) is emitted to the sender as `who`.
 //!
 //! Emitted to all: `timer [token]` when a timer fires; `answer [token,
 //! reply|null]` when a question is answered or timed out; `fetched [token,
@@ -28,6 +31,9 @@ use sio_guest::{Ack, Args, Conn, Handler, Target};
 struct Probe {
     /// Timer token → connection to release when it fires.
     release_on: HashMap<u64, Conn>,
+    /// Cluster queries' tokens → who asked.
+    asked: HashMap<u64, Conn>,
+    next_query: u64,
 }
 
 fn verdict(r: Result<(), sio_guest::HostError>) -> Value {
@@ -71,6 +77,16 @@ impl Handler for Probe {
                 let url = args.get::<String>(0).unwrap_or_default();
                 verdict(http::fetch(1, &Request::get(&url).timeout_ms(5_000)))
             }
+            "join" => verdict(conn.join(&args.get::<String>(0).unwrap_or_default())),
+            "who" => {
+                // Tokens 1000.. for queries; `fetch` uses 1.
+                self.next_query += 1;
+                let token = 1000 + self.next_query;
+                let room = args.get::<Option<String>>(0).flatten();
+                let ms = args.get::<u32>(1).unwrap_or(0);
+                self.asked.insert(token, conn);
+                verdict(sio_guest::cluster_sockets(token, room.as_deref(), ms))
+            }
             _ => json!("unknown"),
         };
         if let Some(ack) = ack {
@@ -93,6 +109,14 @@ impl Handler for Probe {
     }
 
     fn on_fetch(&mut self, token: u64, response: Result<Response, String>) {
+        if let Some(conn) = self.asked.remove(&token) {
+            let answer: Value = response
+                .ok()
+                .and_then(|r| sio_guest::serde_json::from_slice(&r.body).ok())
+                .unwrap_or(Value::Null);
+            let _ = conn.emit("who", &(answer,));
+            return;
+        }
         let outcome = match response {
             Ok(r) => json!({ "status": r.status, "body": r.text() }),
             Err(error) => json!({ "error": error }),

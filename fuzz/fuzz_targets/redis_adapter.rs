@@ -161,6 +161,12 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
+    // A message on a response channel: another node's answer to this
+    // node's REMOTE_FETCH (msgpack or JSON); every socket is a JSON value.
+    if let Ok(Some((_, sockets))) = codec::decode_fetch_response(data) {
+        let _ = sockets.len();
+    }
+
     // The encoders, with the input's text as every string and as the
     // arguments (attachments: the input's bytes, split in two).
     let Ok(text) = std::str::from_utf8(data) else {

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Builds a Python handler into a sio-host component with componentize-py:
 
-    python3 guest-sdk-py/build.py HANDLER.py -o OUT.wasm [--world endpoint]
+    python3 guest-sdk-py/build.py HANDLER.py -o OUT.wasm [--world WORLD]
 
 On first use it installs componentize-py (the version pinned in
 requirements.txt beside this file, from PyPI) into a virtual environment,
 target/py-venv by default (SIO_PY_VENV overrides); later builds reuse it.
 The world is `stateful-endpoint` (the handler hands its state over on a hot
-reload, as `sio.serve()` exports it) unless `--world endpoint` says otherwise.
+reload, as `sio.serve()` exports it) unless `--world` says otherwise:
+`endpoint` (no hand-over), or, for a handler using `sio_async` (timers,
+hold/release, http-fetch, cluster-sockets: docs/async.md),
+`stateful-async-endpoint` or `async-endpoint`. A handler built for an async
+world imports `sio_async`; one built for the others imports only `sio`
+(their worlds have no `async-host` import).
 HANDLER.py's folder and this SDK's are the component's Python path.
 """
 
@@ -20,6 +25,7 @@ import venv
 from pathlib import Path
 
 SDK = Path(__file__).resolve().parent
+WORLDS = ["endpoint", "stateful-endpoint", "async-endpoint", "stateful-async-endpoint"]
 ROOT = SDK.parent
 
 
@@ -44,7 +50,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("handler", type=Path, help="the handler module (a .py file calling sio.serve)")
     parser.add_argument("-o", "--out", type=Path, required=True, help="the component to write")
-    parser.add_argument("--world", default="stateful-endpoint", choices=["endpoint", "stateful-endpoint"])
+    parser.add_argument("--world", default="stateful-endpoint", choices=WORLDS)
     parser.add_argument("--wit", type=Path, default=ROOT / "wit")
     args = parser.parse_args()
 

@@ -277,15 +277,23 @@ struct ScriptHandler {
     interpreter: &'static str,
     /// The build script, in `sdk`.
     script: &'static str,
+    /// The world to build for (`--world`); None: the script's default,
+    /// `stateful-endpoint`.
+    world: Option<&'static str>,
 }
 
 /// The JavaScript (ComponentizeJS) and Python (componentize-py) handlers:
-/// the chat examples and the SDK probes of tests/node/sdk-probe.test.mjs.
-const SCRIPT_HANDLERS: [ScriptHandler; 4] = [
+/// the chat examples, the SDK probes of tests/node/sdk-probe.test.mjs and
+/// the async-world probes of tests/node/sdk-async.test.mjs.
+const SCRIPT_HANDLERS: [ScriptHandler; 6] = [
     ScriptHandler::js("chat_js", "examples/chat-js/chat.js"),
     ScriptHandler::py("chat_py", "examples/chat-py/chat.py"),
     ScriptHandler::js("sdk_probe_js", "tests/handlers/sdk-probe-js/probe.js"),
     ScriptHandler::py("sdk_probe_py", "tests/handlers/sdk-probe-py/probe.py"),
+    ScriptHandler::js("sdk_async_js", "tests/handlers/sdk-async-js/probe.js")
+        .world("stateful-async-endpoint"),
+    ScriptHandler::py("sdk_async_py", "tests/handlers/sdk-async-py/probe.py")
+        .world("stateful-async-endpoint"),
 ];
 
 impl ScriptHandler {
@@ -296,6 +304,7 @@ impl ScriptHandler {
             sdk: "guest-sdk-js",
             interpreter: "node",
             script: "build.mjs",
+            world: None,
         }
     }
 
@@ -306,6 +315,16 @@ impl ScriptHandler {
             sdk: "guest-sdk-py",
             interpreter: "python3",
             script: "build.py",
+            world: None,
+        }
+    }
+
+    /// Built for `world` (e.g. `stateful-async-endpoint`) instead of the
+    /// build script's default.
+    const fn world(self, world: &'static str) -> Self {
+        ScriptHandler {
+            world: Some(world),
+            ..self
         }
     }
 }
@@ -362,6 +381,9 @@ fn build_script_handlers() -> Result {
             .arg(&entry)
             .arg("-o")
             .arg(&out);
+        if let Some(world) = h.world {
+            c.args(["--world", world]);
+        }
         run(c)?;
     }
     Ok(())

@@ -1,0 +1,164 @@
+// sio-host handlers in JavaScript with asynchronous work: the
+// `async-endpoint` / `stateful-async-endpoint` worlds (docs/async.md).
+// Everything of sio.js, plus timers, holding a connection's later events
+// while its work is pending, outbound HTTP and cluster-wide socket queries,
+// each started with a token the handler chooses and completed later in its
+// `onTimer(token)` / `onFetch(token, response)`:
+//
+//   import { emit, serve, setTimer, room } from "../../guest-sdk-js/sio-async.js";
+//   const ticker = {
+//     onEvent(conn, event, [token, ms]) { if (event === "later") setTimer(token, ms, conn); },
+//     onTimer(token) { emit(room("all"), "tick", token); },
+//   };
+//   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state, completions } = serve(ticker);
+//
+// built with `node guest-sdk-js/build.mjs ticker.js -o ticker.wasm --world
+// stateful-async-endpoint` (or `async-endpoint`). It is a module of its own
+// because it imports `sio:realtime/async-host`, which only the async worlds
+// have: a handler of the `endpoint` / `stateful-endpoint` worlds imports
+// sio.js and never loads this one.
+//
+// Tokens are Numbers (or BigInts; the contract's u64), as ack tokens are.
+// A refused call throws a `HostError` (nothing was started).
+
+import * as asyncHost from "sio:realtime/async-host@0.1.0";
+import { Conn, HostError, log, serve as serveSync } from "./sio.js";
+
+export * from "./sio.js";
+
+const u64 = (token) => BigInt(token);
+const connId = (conn) => (conn === undefined || conn === null ? undefined : BigInt(conn instanceof Conn ? conn.id : conn));
+
+function call(what, f) {
+  try {
+    return f();
+  } catch (e) {
+    throw new HostError(e?.payload ?? String(e), what);
+  }
+}
+
+/** Calls the handler's `onTimer(token)` once, after `delayMs`. A timer tied
+ * to `conn` (a Conn or an id) is cancelled when that connection leaves.
+ * Setting a pending token re-arms it. Timers belong to the host: they
+ * survive hot reloads and rebuilds. */
+export function setTimer(token, delayMs, conn) {
+  call("set-timer", () => asyncHost.setTimer(u64(token), delayMs, connId(conn)));
+}
+
+/** Cancels a pending timer: true when it was pending (it will not fire). */
+export const cancelTimer = (token) => asyncHost.cancelTimer(u64(token));
+
+/** Parks `conn` (a Conn or an id): its later events and messages wait in
+ * the host, in order, until `release(conn)`. Acks, timers and fetch
+ * results still arrive. */
+export function hold(conn) {
+  call("hold", () => asyncHost.hold(connId(conn)));
+}
+
+/** Un-parks `conn`: the events that waited reach the handler, in order, as
+ * soon as the current call returns. */
+export function release(conn) {
+  call("release", () => asyncHost.release(connId(conn)));
+}
+
+Conn.prototype.hold = function () {
+  hold(this.id);
+};
+Conn.prototype.release = function () {
+  release(this.id);
+};
+
+const utf8 = new TextEncoder();
+
+/** Starts an outbound HTTP request (an absolute `http://` URL whose host
+ * the endpoint's `http-allow` lists); its outcome reaches the handler's
+ * `onFetch(token, response)`. `options`: `method` ("GET"), `headers` (an
+ * object or [name, value] pairs), `body` (a string or bytes), `timeoutMs`
+ * (0: the host's default, 10 s). */
+export function httpFetch(token, url, { method = "GET", headers = [], body, timeoutMs = 0 } = {}) {
+  const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
+  let bytes;
+  if (body === undefined || body === null) bytes = new Uint8Array();
+  else if (typeof body === "string") bytes = utf8.encode(body);
+  else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
+  else bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  const request = { method, url, headers: pairs.map(([k, v]) => [String(k), String(v)]), body: bytes, timeoutMs };
+  call(`http-fetch ${url}`, () => asyncHost.httpFetch(u64(token), request));
+}
+
+/** Asks every node of the cluster which sockets are in `room` (every socket
+ * when none): this node and, with `--redis`, every other one (Node
+ * Socket.IO peers too). The answer reaches `onFetch(token, response)` as a
+ * 200 response whose `json()` is `{sockets: [{id, handshake, rooms, data},
+ * ..], nodes, missing}` (`missing`: nodes that did not answer within
+ * `timeoutMs`, 0 meaning 5 s). */
+export function clusterSockets(token, room, timeoutMs = 0) {
+  call("cluster-sockets", () => asyncHost.clusterSockets(u64(token), room ?? undefined, timeoutMs));
+}
+
+/** An HTTP response (or a cluster-sockets answer) handed to `onFetch`. */
+export class Response {
+  constructor({ status, headers, body }) {
+    this.status = status;
+    /** [name, value] pairs, names lower-case. */
+    this.headers = headers;
+    /** The body's bytes (a Uint8Array). */
+    this.body = body;
+  }
+  /** The first value of header `name`, undefined when absent. */
+  header(name) {
+    const lower = name.toLowerCase();
+    return this.headers.find(([k]) => k === lower)?.[1];
+  }
+  /** The body as text (UTF-8, lossy). */
+  text() {
+    return new TextDecoder().decode(this.body);
+  }
+  /** The body parsed as JSON (throws when it is not JSON). */
+  json() {
+    return JSON.parse(this.text());
+  }
+}
+
+/** Handed to `onFetch` instead of a Response when there is none; `message`
+ * says why (host not allowed, connection refused, timeout, ...). */
+export class FetchError extends Error {
+  constructor(reason) {
+    super(reason);
+    this.name = "FetchError";
+  }
+}
+
+/** What a thrown value says (as sio.js logs it). */
+const described = (e) => (e?.stack ? `${e}\n${e.stack}` : String(e));
+
+function guarded(what, f) {
+  try {
+    f();
+  } catch (e) {
+    log.error(`${what} failed: ${described(e)}`);
+  }
+}
+
+/**
+ * sio.js's `serve(handler)` plus the `completions` export, which calls the
+ * handler's optional
+ *   onTimer(token)             a timer set with setTimer(token, ..) is due
+ *   onFetch(token, response)   httpFetch / clusterSockets(token, ..) completed:
+ *                              a Response, or a FetchError when there is none
+ * Tokens arrive as Numbers.
+ */
+export function serve(handler) {
+  return {
+    ...serveSync(handler),
+    completions: {
+      onTimer(token) {
+        guarded("onTimer", () => handler.onTimer?.(Number(token)));
+      },
+      onFetch(token, result) {
+        const response = result.tag === "ok" ? new Response(result.val) : new FetchError(String(result.val));
+        guarded("onFetch", () => handler.onFetch?.(Number(token), response));
+      },
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// A test handler for the JavaScript SDK's async world (sio-async.js, built
+// as `stateful-async-endpoint`; tests/node/sdk-async.test.mjs drives it,
+// and the same events the Python probe):
+//
+// * `set(token, ms)`: setTimer, tied to the sender; acked "ok" or the
+//   error's code. When it fires, `timer [token]` is emitted to all.
+// * `cancel(token)`: cancelTimer, acked whether it was pending.
+// * `join(room)`: the sender joins `room`, acked "ok".
+// * `who(room|null, ms)`: clusterSockets; the answer's JSON body is emitted
+//   to the sender as `who`.
+// * `fetch(url)`: httpFetch; the outcome is emitted to all as `fetched
+//   [token, {status, body}|{error}]`.
+import { all, cancelTimer, clusterSockets, emit, FetchError, httpFetch, serve, setTimer, to } from "../../../guest-sdk-js/sio-async.js";
+
+const verdict = (f) => {
+  try {
+    f();
+    return "ok";
+  } catch (e) {
+    return e.code ?? String(e);
+  }
+};
+
+const probe = {
+  asked: {}, // cluster query token → conn id
+  nextQuery: 0,
+
+  onEvent(conn, event, args, ack) {
+    let reply;
+    switch (event) {
+      case "set":
+        reply = verdict(() => setTimer(args[0] ?? 0, args[1] ?? 0, conn));
+        break;
+      case "cancel":
+        reply = cancelTimer(args[0] ?? 0);
+        break;
+      case "join":
+        reply = verdict(() => conn.join(String(args[0] ?? "")));
+        break;
+      case "who": {
+        // Tokens 1000.. for queries; `fetch` uses 1.
+        const token = 1000 + ++this.nextQuery;
+        this.asked[token] = conn.id;
+        reply = verdict(() => clusterSockets(token, args[0] ?? undefined, args[1] ?? 0));
+        break;
+      }
+      case "fetch":
+        reply = verdict(() => httpFetch(1, String(args[0] ?? ""), { timeoutMs: 5000 }));
+        break;
+      default:
+        reply = "unknown";
+    }
+    ack?.(reply);
+  },
+
+  onTimer(token) {
+    emit(all, "timer", token);
+  },
+
+  onFetch(token, response) {
+    const asker = this.asked[token];
+    if (asker !== undefined) {
+      delete this.asked[token];
+      let answer = null;
+      try {
+        if (!(response instanceof FetchError)) answer = response.json();
+      } catch {}
+      emit(to(asker), "who", answer);
+      return;
+    }
+    const outcome =
+      response instanceof FetchError ? { error: response.message } : { status: response.status, body: response.text() };
+    emit(all, "fetched", token, outcome);
+  },
+};
+
+export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state, completions } = serve(probe);

@@ -22,7 +22,7 @@
 // A refused call throws a `HostError` (nothing was started).
 
 import * as asyncHost from "sio:realtime/async-host@0.1.0";
-import { Conn, HostError, log, serve as serveSync } from "./sio.js";
+import { Conn, HostError, guarded, serve as serveSync } from "./sio.js";
 
 export * from "./sio.js";
 
@@ -126,17 +126,6 @@ export class FetchError extends Error {
   constructor(reason) {
     super(reason);
     this.name = "FetchError";
-  }
-}
-
-/** What a thrown value says (as sio.js logs it). */
-const described = (e) => (e?.stack ? `${e}\n${e.stack}` : String(e));
-
-function guarded(what, f) {
-  try {
-    f();
-  } catch (e) {
-    log.error(`${what} failed: ${described(e)}`);
   }
 }
 

@@ -321,7 +321,8 @@ export class Conn {
  * holds the frames only). */
 const described = (e) => (e?.stack ? `${e}\n${e.stack}` : String(e));
 
-function guarded(what, f) {
+/** Run `f`, logging what it throws as `what` failed (sio-async.js too). */
+export function guarded(what, f) {
   try {
     f();
   } catch (e) {

@@ -28,11 +28,10 @@ Tokens are ``int`` (the contract's u64). A refused call raises ``HostError``
 """
 
 import json
-import traceback
 
 import sio
 from sio import *  # noqa: F401,F403 (this module is sio plus the async world)
-from sio import Conn, HostError, _call, log
+from sio import Conn, HostError, _call, _guarded
 from componentize_py_types import Ok
 from wit_world.imports import async_host as _async_host
 
@@ -128,13 +127,6 @@ class Handler(sio.Handler):
 
     def on_fetch(self, token, response):
         pass
-
-
-def _guarded(what, f, *args):
-    try:
-        f(*args)
-    except Exception:
-        log.error(f"{what} failed: {traceback.format_exc()}")
 
 
 def serve(handler):

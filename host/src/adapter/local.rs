@@ -44,6 +44,11 @@ impl LocalAdapter {
         self.rooms.get(room).into_iter().flatten().copied()
     }
 
+    /// How many connections `room` has.
+    pub fn size(&self, room: &str) -> usize {
+        self.rooms.get(room).map_or(0, ConnIdSet::len)
+    }
+
     /// Every room with at least one member.
     pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
         self.rooms.keys().map(String::as_str)

@@ -186,7 +186,7 @@ impl Reloader {
                 })?;
             let (fp, has_state) = (prepared.fingerprint, prepared.has_state());
             let mut settings = settings_for(e, &default_limits, &config.http_allow);
-            settings.store = Some(store.clone());
+            settings.kv = Some(store.clone());
             let handle = actor::spawn(
                 &runtime,
                 &e.namespace,
@@ -348,7 +348,7 @@ impl Reloader {
         let config = self.current_entry(namespace, &st.config)?;
         let runtime = self.runtime.clone();
         let mut settings = settings_for(&config, &self.default_limits, &self.default_http_allow);
-        settings.store = Some(self.store.clone());
+        settings.kv = Some(self.store.clone());
         if settings.limits.fuel.is_some() && !self.runtime.meters_fuel() {
             // Fuel metering is compiled in for the whole process, or not.
             tracing::warn!(
@@ -476,7 +476,7 @@ fn settings_for(
         values: e.values.clone().into(),
         wasi: e.wasi.clone(),
         http_allow: e.http_allow.as_deref().unwrap_or(default_http_allow).into(),
-        store: None,
+        kv: None,
     }
 }
 

@@ -87,7 +87,7 @@ pub struct EndpointSettings {
     pub http_allow: Arc<[String]>,
     /// The server's key-value store (`sio:realtime/store`); None under
     /// `sio-host check`, where store calls answer `unavailable`.
-    pub(crate) store: Option<KvStore>,
+    pub(crate) kv: Option<KvStore>,
 }
 
 /// A compiled component that passed the contract checks, ready to be

@@ -113,7 +113,7 @@ impl GuestState {
             http_allow: settings.http_allow.clone(),
             ns,
             call_deadline: None,
-            kv: settings.store.clone(),
+            kv: settings.kv.clone(),
             kv_ops_left: 0,
         })
     }

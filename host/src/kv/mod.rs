@@ -128,17 +128,6 @@ impl KvStore {
         })
     }
 
-    /// A store in memory with default limits (tests, `sio-host check`).
-    pub fn in_memory(stats: Arc<Stats>) -> KvStore {
-        let limits = KvLimits {
-            max_value: 64 * 1024,
-            max_keys: 100_000,
-            max_ops_per_call: 1_000,
-        };
-        Self::open(&KvBackendConfig::Memory, limits, stats)
-            .unwrap_or_else(|_| unreachable!("the memory store opens"))
-    }
-
     /// The limits it applies.
     pub fn limits(&self) -> KvLimits {
         self.limits

@@ -70,7 +70,7 @@ impl SessionContext {
     }
 
     fn admissions(&self) -> std::sync::MutexGuard<'_, Admissions> {
-        self.admissions.lock().unwrap_or_else(|e| e.into_inner())
+        super::lock(&self.admissions)
     }
 
     /// Take a place for a new session from `ip`, or say which cap refuses

@@ -266,7 +266,7 @@ impl Session {
     fn state(&self) -> MutexGuard<'_, State> {
         // A poisoned lock means a panic elsewhere already; the queue itself is
         // still consistent (every mutation is a single push/drain).
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 
     pub fn transport(&self) -> TransportKind {
@@ -471,7 +471,7 @@ impl Session {
     }
 
     fn conns(&self) -> MutexGuard<'_, Conns> {
-        self.conns.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.conns)
     }
 
     /// The session's first steps once its open packet is queued (and, when

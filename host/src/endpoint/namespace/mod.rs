@@ -481,7 +481,7 @@ impl Namespace {
 
     /// `conn-state.room-size`: how many connections `room` has.
     pub(crate) fn room_size(&self, room: &str) -> u32 {
-        u32::try_from(self.rooms.members(room).count()).unwrap_or(u32::MAX)
+        u32::try_from(self.rooms.size(room)).unwrap_or(u32::MAX)
     }
 
     /// `disconnect`: `conn` leaves the namespace; its `on-disconnect`

@@ -31,6 +31,9 @@ fn unavailable(e: impl std::fmt::Display) -> KvError {
 struct Tables<'t> {
     values: Table<'t, &'static str, &'static str>,
     counts: Table<'t, &'static str, u64>,
+    /// Something was written: the transaction is worth committing (a
+    /// commit is a flush to disk).
+    changed: bool,
 }
 
 impl Tables<'_> {
@@ -56,6 +59,7 @@ impl Tables<'_> {
             self.counts.insert(scope, n + 1).map_err(unavailable)?;
         }
         self.values.insert(key, value).map_err(unavailable)?;
+        self.changed = true;
         Ok(())
     }
 
@@ -67,6 +71,7 @@ impl Tables<'_> {
             self.counts
                 .insert(scope, n.saturating_sub(1))
                 .map_err(unavailable)?;
+            self.changed = true;
         }
         Ok(was)
     }
@@ -83,7 +88,9 @@ impl FileStore {
         Ok(FileStore { db })
     }
 
-    /// Run `f` in a write transaction; commit when it succeeds.
+    /// Run `f` in a write transaction; commit when it succeeded and wrote
+    /// something (a compare-and-swap that did not swap, or a delete of an
+    /// absent key, costs no flush).
     fn write<T>(
         &self,
         f: impl FnOnce(&mut Tables<'_>) -> Result<T, KvError>,
@@ -93,16 +100,21 @@ impl FileStore {
             let mut tables = Tables {
                 values: txn.open_table(VALUES).map_err(unavailable)?,
                 counts: txn.open_table(COUNTS).map_err(unavailable)?,
+                changed: false,
             };
-            f(&mut tables)
+            f(&mut tables).map(|value| (value, tables.changed))
         };
         match result {
-            Ok(value) => {
+            Ok((value, true)) => {
                 txn.commit().map_err(unavailable)?;
                 Ok(value)
             }
-            // Nothing written is kept: dropping the transaction aborts it.
-            Err(e) => Err(e),
+            // Nothing to keep, or a refusal: nothing written is kept.
+            Ok((value, false)) => txn.abort().map(|()| value).map_err(unavailable),
+            Err(e) => {
+                let _ = txn.abort();
+                Err(e)
+            }
         }
     }
 }

@@ -200,6 +200,16 @@ impl ConnInfo {
         Conn(self.id)
     }
 
+    /// Whether this `on_connect` is a connection coming back through
+    /// connection state recovery (`--recovery`): its client dropped for a
+    /// moment and returned with the same id, rooms and data, and the events
+    /// it missed were replayed. As Node's `socket.recovered`: the handler
+    /// never heard it leave, so greet it again if you like, but do not
+    /// count it as a new arrival.
+    pub fn recovered(&self) -> bool {
+        crate::__private::recovering() == Some(self.id)
+    }
+
     /// The CONNECT payload deserialized as `T` (e.g. a struct or
     /// `serde_json::Value`); `None` when there was none or it is not a `T`.
     pub fn auth_as<T: DeserializeOwned>(&self) -> Option<T> {

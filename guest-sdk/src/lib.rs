@@ -476,8 +476,24 @@ pub mod __private {
         Ok(())
     }
 
+    std::thread_local! {
+        /// The connection whose recovery the running `on_connect` is for.
+        static RECOVERING: std::cell::Cell<Option<ConnId>> = const { std::cell::Cell::new(None) };
+    }
+
+    /// See [`ConnInfo::recovered`].
+    pub(crate) fn recovering() -> Option<ConnId> {
+        RECOVERING.with(std::cell::Cell::get)
+    }
+
     pub fn on_connect<H: Handler>(handler: &mut H, info: ConnInfo) -> Result<(), String> {
-        handler.on_connect(&info)
+        // Asked here, always, so every handler imports `recovered` and the
+        // host gives it the second `on-connect` of a recovery.
+        let recovered = crate::sys::recovered(info.id);
+        RECOVERING.with(|r| r.set(recovered.then_some(info.id)));
+        let result = handler.on_connect(&info);
+        RECOVERING.with(|r| r.set(None));
+        result
     }
 
     pub fn on_message<H: Handler>(handler: &mut H, conn: ConnId, text: String) {

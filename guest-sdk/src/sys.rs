@@ -21,11 +21,11 @@ pub(crate) use crate::testing::host::{config_get, config_values};
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) use crate::bindings::sio::realtime::conn_state::{
-    data, room_conns, room_size, rooms, set_data,
+    data, recovered, room_conns, room_size, rooms, set_data,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) use crate::testing::host::{data, room_conns, room_size, rooms, set_data};
+pub(crate) use crate::testing::host::{data, recovered, room_conns, room_size, rooms, set_data};
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) use crate::bindings::sio::realtime::kv::{

@@ -180,6 +180,8 @@ struct State {
     /// `kv`: the endpoint's store.
     kv: std::collections::BTreeMap<String, String>,
     rooms: std::collections::BTreeMap<ConnId, BTreeSet<String>>,
+    /// The connection a [`Harness::recover`] is running `on-connect` for.
+    recovering: Option<ConnId>,
 }
 
 thread_local! {
@@ -285,6 +287,20 @@ impl<H: Handler> Harness<H> {
         let sid = info.sid.clone();
         with_state(|state| state.rooms.entry(id).or_default().insert(sid));
         let result = crate::__private::on_connect(&mut self.handler, info);
+        if result.is_err() {
+            with_state(|state| state.connected.remove(&id));
+        }
+        result
+    }
+
+    /// `on-connect` for a connection that comes back through connection
+    /// state recovery: it keeps its rooms and data, and
+    /// [`ConnInfo::recovered`] is true during the call. Refused, it leaves.
+    pub fn recover(&mut self, info: ConnInfo) -> Result<(), String> {
+        let id = info.id;
+        with_state(|state| state.recovering = Some(id));
+        let result = crate::__private::on_connect(&mut self.handler, info);
+        with_state(|state| state.recovering = None);
         if result.is_err() {
             with_state(|state| state.connected.remove(&id));
         }
@@ -668,6 +684,10 @@ pub(crate) mod host {
                 .map(|(conn, _)| *conn)
                 .collect()
         })
+    }
+
+    pub(crate) fn recovered(conn: ConnId) -> bool {
+        with_state(|state| state.recovering == Some(conn))
     }
 
     pub(crate) fn room_size(room: &str) -> u32 {

@@ -197,6 +197,31 @@ struct RunArgs {
     #[arg(long, value_name = "URL")]
     redis: Option<String>,
 
+    /// Which Node adapter's format --redis speaks: `pubsub`
+    /// (@socket.io/redis-adapter) or `streams`
+    /// (@socket.io/redis-streams-adapter, which lets a client recover on
+    /// another node) [default: pubsub].
+    #[arg(long, value_name = "KIND")]
+    redis_adapter: Option<String>,
+
+    /// Connection state recovery: a client that drops comes back with its
+    /// id, rooms, data and every event it missed, if it returns within
+    /// --recovery-max-disconnection (Engine.IO 4 clients; docs/recovery.md).
+    #[arg(long)]
+    recovery: bool,
+
+    /// How long a dropped client may take to recover [default: 120000].
+    #[arg(long, value_name = "MS")]
+    recovery_max_disconnection: Option<u64>,
+
+    /// Packets one endpoint keeps for recovering clients [default: 10000].
+    #[arg(long, value_name = "N")]
+    recovery_buffer: Option<usize>,
+
+    /// MiB one endpoint keeps for recovering clients [default: 64].
+    #[arg(long, value_name = "MIB")]
+    recovery_buffer_mib: Option<usize>,
+
     /// No admin endpoint (`sio-host reload` will not reach this server;
     /// SIGHUP and --watch still reload).
     #[arg(long)]
@@ -301,6 +326,11 @@ impl RunArgs {
             watch: self.watch,
             stats_admin_only: self.stats_admin_only,
             redis: self.redis,
+            redis_adapter: self.redis_adapter,
+            recovery: self.recovery,
+            recovery_max_disconnection: self.recovery_max_disconnection.map(ms),
+            recovery_buffer: self.recovery_buffer,
+            recovery_buffer_mib: self.recovery_buffer_mib,
             no_admin: self.no_admin,
             admin_listen: self.admin_listen,
             admin_file: self.admin_file,

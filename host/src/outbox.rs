@@ -33,6 +33,10 @@ pub trait Outbox: Send + Sync {
     fn forget(&self, nsp: &str, conn: ConnId);
     /// One of the client's [`InFlight`] events has run (or was discarded).
     fn event_done(&self);
+    /// The endpoint of `nsp` recovered an earlier connection for this
+    /// client (connection state recovery): the session's conn `from` is
+    /// `to` from now on.
+    fn rejoin(&self, nsp: &str, from: ConnId, to: ConnId);
 }
 
 /// One of a client's events (or acks, or protocol-1 messages) on its way to

@@ -19,6 +19,7 @@
 //! - [`model`]: the vocabulary every layer above shares: [`Generation`],
 //!   [`TransportKind`], [`CloseReason`], [`Frame`], [`HandshakeInfo`].
 //! - [`ids`]: [`Sid`], [`ConnId`], [`ids::random_id`].
+//! - [`recovery`]: connection state recovery's offsets and CONNECT fields.
 //! - [`wire`]: picks the codecs of one [`Generation`]: a Socket.IO packet
 //!   into that generation's frames and polling payloads, and back.
 //! - [`redis_adapter`]: the channels and messages of npm
@@ -38,6 +39,7 @@ pub mod engineio3;
 pub mod ids;
 pub mod jsonp;
 pub mod model;
+pub mod recovery;
 pub mod redis_adapter;
 pub mod sio1;
 pub mod socketio;

@@ -245,6 +245,48 @@ pub struct Config {
     pub sio1: Sio1Config,
     /// The handlers' key-value store (`[store]`, `--store-path`).
     pub store: StoreConfig,
+    /// Connection state recovery (`--recovery`, `[recovery]`;
+    /// docs/recovery.md); None: off, as in Node.
+    pub recovery: Option<RecoveryConfig>,
+    /// Which wire format `--redis` speaks (`--redis-adapter`,
+    /// `redis-adapter`; docs/scale-out.md).
+    pub redis_adapter: RedisAdapterKind,
+}
+
+/// The Node adapter whose messages `--redis` speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RedisAdapterKind {
+    /// `@socket.io/redis-adapter`: Redis pub/sub (the default).
+    #[default]
+    PubSub,
+    /// `@socket.io/redis-streams-adapter`: a Redis stream, which also lets
+    /// a client recover its connection on another node.
+    Streams,
+}
+
+impl RedisAdapterKind {
+    fn parse(s: &str) -> Result<RedisAdapterKind> {
+        match s {
+            "pubsub" => Ok(RedisAdapterKind::PubSub),
+            "streams" => Ok(RedisAdapterKind::Streams),
+            other => bail!("redis adapter {other:?}: one of \"pubsub\", \"streams\""),
+        }
+    }
+}
+
+/// Connection state recovery, resolved (docs/recovery.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryConfig {
+    /// How long a dropped client may take to come back
+    /// (`--recovery-max-disconnection`, `max-disconnection`, ms; default
+    /// 2 minutes, as Node's `maxDisconnectionDuration`).
+    pub max_disconnection: Duration,
+    /// Packets one endpoint's replay buffer holds (`--recovery-buffer`,
+    /// `buffer`; default 10,000).
+    pub buffer_packets: usize,
+    /// Bytes one endpoint's replay buffer holds (`--recovery-buffer-mib`,
+    /// `buffer-mib`; default 64 MiB).
+    pub buffer_bytes: usize,
 }
 
 /// The local admin endpoint: HTTP on a loopback address, every request
@@ -304,6 +346,16 @@ pub struct Overrides {
     pub sio1: Sio1Overrides,
     /// `--store-path`: the file store's file.
     pub store_path: Option<PathBuf>,
+    /// `--recovery`: turn connection state recovery on.
+    pub recovery: bool,
+    /// `--recovery-max-disconnection`.
+    pub recovery_max_disconnection: Option<Duration>,
+    /// `--recovery-buffer`, packets.
+    pub recovery_buffer: Option<usize>,
+    /// `--recovery-buffer-mib`.
+    pub recovery_buffer_mib: Option<usize>,
+    /// `--redis-adapter`.
+    pub redis_adapter: Option<String>,
     /// The `ENDPOINT` arguments.
     pub endpoints: Vec<EndpointConfig>,
     /// `--listen`.
@@ -393,6 +445,15 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let server = file.server.clone().unwrap_or_default();
+        let recovery = RecoveryConfig::resolve(
+            &file.recovery.clone().unwrap_or_default(),
+            RecoveryFlags {
+                on: o.recovery,
+                max_disconnection: o.recovery_max_disconnection,
+                buffer: o.recovery_buffer,
+                buffer_mib: o.recovery_buffer_mib,
+            },
+        )?;
         let ms = Duration::from_millis;
         let parse_addr = |s: &str| -> Result<SocketAddr> {
             s.parse().with_context(|| format!("bad address {s:?}"))
@@ -496,6 +557,15 @@ impl Config {
                 &base,
                 redis_on,
             )?,
+            recovery,
+            redis_adapter: match o
+                .redis_adapter
+                .as_deref()
+                .or(server.redis_adapter.as_deref())
+            {
+                Some(kind) => RedisAdapterKind::parse(kind)?,
+                None => RedisAdapterKind::default(),
+            },
         };
         config.validate()?;
         Ok(config)
@@ -661,6 +731,52 @@ pub struct FileConfig {
     pub legacy: Option<Sio1Section>,
     /// `[store]`: the handlers' key-value store (see [`StoreSection`]).
     pub store: Option<StoreSection>,
+    /// `[recovery]`: connection state recovery (see [`RecoverySection`]).
+    pub recovery: Option<RecoverySection>,
+}
+
+/// `[recovery]` in `sio.toml` (docs/recovery.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RecoverySection {
+    /// `enabled`: on when true (the table alone does not turn it on).
+    pub enabled: Option<bool>,
+    /// `max-disconnection`, ms.
+    pub max_disconnection: Option<u64>,
+    /// `buffer`: packets per endpoint's replay buffer.
+    pub buffer: Option<usize>,
+    /// `buffer-mib`: MiB per endpoint's replay buffer.
+    pub buffer_mib: Option<usize>,
+}
+
+/// The `--recovery*` flags.
+struct RecoveryFlags {
+    on: bool,
+    max_disconnection: Option<Duration>,
+    buffer: Option<usize>,
+    buffer_mib: Option<usize>,
+}
+
+impl RecoveryConfig {
+    fn resolve(section: &RecoverySection, flags: RecoveryFlags) -> Result<Option<RecoveryConfig>> {
+        if !flags.on && !section.enabled.unwrap_or(false) {
+            return Ok(None);
+        }
+        let config = RecoveryConfig {
+            max_disconnection: flags.max_disconnection.unwrap_or(Duration::from_millis(
+                section.max_disconnection.unwrap_or(120_000),
+            )),
+            buffer_packets: flags.buffer.or(section.buffer).unwrap_or(10_000),
+            buffer_bytes: mib(flags.buffer_mib.or(section.buffer_mib).unwrap_or(64)),
+        };
+        if config.max_disconnection.is_zero()
+            || config.buffer_packets == 0
+            || config.buffer_bytes == 0
+        {
+            bail!("recovery: max-disconnection, buffer and buffer-mib must be above 0");
+        }
+        Ok(Some(config))
+    }
 }
 
 /// `[store]` in `sio.toml` (docs/state.md).
@@ -800,6 +916,8 @@ pub struct ServerSection {
     pub stats_admin_only: Option<bool>,
     /// `redis`: the cluster's Redis URL.
     pub redis: Option<String>,
+    /// `redis-adapter`: "pubsub" (default) or "streams".
+    pub redis_adapter: Option<String>,
     /// `admin`: false turns the admin endpoint off (as `--no-admin`).
     pub admin: Option<bool>,
     /// `admin-listen`.

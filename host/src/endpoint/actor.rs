@@ -31,13 +31,15 @@ use wasmtime::Store;
 
 use super::bindings::{CompletionsExport, ConnInfo, Endpoint, HttpResponse, Protocol};
 use super::imports::wasi_io::DeadlineInWasi;
-use super::namespace::{Conn, Namespace, SelfQueue};
+use super::namespace::{Conn, Namespace, Recovered, Recovery, SelfQueue};
 use super::runtime::{EndpointSettings, Live, Prepared, Runtime};
 use super::scheduler::Scheduler;
 use super::store::GuestState;
-use sio_protocol::{ConnId, Generation, wire};
+use sio_protocol::recovery::RecoveryRequest;
+use sio_protocol::{ConnId, Frame, Generation, Sid, wire};
 
 use crate::adapter::redis::{ClusterSink, Inbound};
+use crate::config::RecoveryConfig;
 use crate::outbox::{InFlight, Outbox, WakeBatch};
 use crate::stats::{CallOutcome, EndpointStats, Stats};
 
@@ -99,6 +101,9 @@ pub enum Command {
     Disconnect {
         /// The connection that is gone.
         conn: ConnId,
+        /// The session it was on: after a recovery moved the connection to
+        /// a new session, the old one's word no longer counts.
+        session: Sid,
         /// Socket.IO's reason: "client namespace disconnect", "transport
         /// close", "ping timeout", ...
         reason: String,
@@ -117,6 +122,15 @@ pub enum Command {
         /// The guest's token for the timer.
         token: u64,
         /// Which arming of `token` posted this.
+        serial: u64,
+    },
+    /// An away connection's `max-disconnection` is over
+    /// (`namespace/recovery.rs`); `serial` tells a stale one from the armed
+    /// one.
+    RecoveryDue {
+        /// The away connection.
+        conn: ConnId,
+        /// Which departure armed it.
         serial: u64,
     },
     /// A cluster query's timeout (`namespace/cluster.rs`).
@@ -198,6 +212,31 @@ impl EndpointHandle {
     }
 }
 
+/// What `on-connect` is told of a connection.
+fn conn_info(
+    conn: ConnId,
+    sid: &Sid,
+    endpoint: &str,
+    outbox: &dyn Outbox,
+    auth: Option<String>,
+) -> ConnInfo {
+    ConnInfo {
+        id: conn,
+        sid: sid.to_string(),
+        endpoint: endpoint.to_string(),
+        protocol: match outbox.generation() {
+            Generation::Eio4 => Protocol::Eio4,
+            Generation::Eio3 => Protocol::Eio3,
+            Generation::Sio1 => Protocol::Legacy,
+        },
+        transport: outbox.transport_name().to_string(),
+        remote_addr: outbox.handshake().remote_addr.to_string(),
+        query: outbox.handshake().query.clone(),
+        headers: outbox.handshake().headers.clone(),
+        auth,
+    }
+}
+
 /// Instantiate a prepared component and start its actor thread. Needs a
 /// tokio runtime (emit-with-ack timers run on it).
 pub fn spawn(
@@ -206,6 +245,7 @@ pub fn spawn(
     prepared: Prepared,
     settings: EndpointSettings,
     max_payload: usize,
+    recovery: Option<RecoveryConfig>,
     server_stats: Arc<Stats>,
 ) -> Result<EndpointHandle> {
     let stats = server_stats.endpoint(name);
@@ -221,6 +261,7 @@ pub fn spawn(
         endpoint: handle.clone(),
         rt: tokio::runtime::Handle::current(),
     });
+    ns.recovery = recovery.map(|config| Recovery::new(config, Some(server_stats.clone())));
     ns.server_stats = Some(server_stats);
     ns.endpoint_stats = Some(stats.clone());
     let live = runtime.instantiate(&prepared, ns, &settings)?;
@@ -502,8 +543,25 @@ impl EndpointActor {
                     self.call("on-message", conn, |b, s| b.call_on_message(s, conn, &text));
                 }
             }
-            Command::Disconnect { conn, reason } => {
-                if let Some(socket) = self.ns().remove_conn(conn) {
+            Command::Disconnect {
+                conn,
+                session,
+                reason,
+            } => {
+                let ns = self.ns();
+                let current = ns
+                    .conns
+                    .get(&conn)
+                    .is_some_and(|s| *s.outbox.sid() == session);
+                if !current || ns.go_away(conn, &reason) {
+                    return;
+                }
+                if let Some(socket) = ns.remove_conn(conn) {
+                    self.departed(conn, socket, &reason);
+                }
+            }
+            Command::RecoveryDue { conn, serial } => {
+                if let Some((socket, reason)) = self.ns().recovery_due(conn, serial) {
                     self.departed(conn, socket, &reason);
                 }
             }
@@ -561,26 +619,25 @@ impl EndpointActor {
         self.call(export, 0, |_, s| f(&completions, s));
     }
 
-    fn connect(&mut self, conn: ConnId, outbox: Arc<dyn Outbox>, auth: Option<String>) {
-        let socket = Conn::new(outbox.clone());
+    fn connect(&mut self, conn: ConnId, outbox: Arc<dyn Outbox>, mut auth: Option<String>) {
+        // Connection state recovery is for Engine.IO 4 clients (Socket.IO
+        // 4.6+); older generations connect as before.
+        let recoverable = self.ns().recovery.is_some() && outbox.generation() == Generation::Eio4;
+        if recoverable
+            && let Some(request) = RecoveryRequest::take(&mut auth)
+            && let Recovered::Here { conn: old, missed } = self.ns().recover(&request)
+        {
+            self.resume(conn, old, outbox, auth, missed);
+            return;
+        }
+        let mut socket = Conn::new(outbox.clone());
+        if recoverable && let Some(recovery) = self.ns().recovery.as_mut() {
+            socket.recovery = Some(Box::new(recovery.enrol(conn)));
+        }
         let sid = socket.sid.clone();
         let endpoint = self.ns().name.clone();
         self.ns().insert_conn(conn, socket);
-        let info = ConnInfo {
-            id: conn,
-            sid: sid.to_string(),
-            endpoint: endpoint.to_string(),
-            protocol: match outbox.generation() {
-                Generation::Eio4 => Protocol::Eio4,
-                Generation::Eio3 => Protocol::Eio3,
-                Generation::Sio1 => Protocol::Legacy,
-            },
-            transport: outbox.transport_name().to_string(),
-            remote_addr: outbox.handshake().remote_addr.to_string(),
-            query: outbox.handshake().query.clone(),
-            headers: outbox.handshake().headers.clone(),
-            auth,
-        };
+        let info = conn_info(conn, &sid, &endpoint, outbox.as_ref(), auth);
         let verdict = self
             .call("on-connect", conn, |b, s| b.call_on_connect(s, &info))
             .unwrap_or_else(|| Err("handler failed".to_string()));
@@ -588,24 +645,89 @@ impl EndpointActor {
         match (verdict, self.ns().conns.get_mut(&conn)) {
             (Ok(()), Some(socket)) => {
                 stats.connects.fetch_add(1, Ordering::Relaxed);
-                let mut frames = wire::connect_frames(outbox.generation(), &endpoint, &sid);
+                let pid = socket.recovery.as_ref().map(|r| r.pid.clone());
+                let mut frames = wire::connect_frames_recoverable(
+                    outbox.generation(),
+                    &endpoint,
+                    &sid,
+                    pid.as_deref(),
+                );
                 frames.extend(socket.held.take().unwrap_or_default());
                 outbox.push(&frames);
                 tracing::debug!(endpoint = %endpoint, conn, sid = %sid, "connected");
             }
             (verdict, _) => {
                 let reason = verdict.err().unwrap_or_else(|| "disconnected".into());
-                self.stats.connects_refused.fetch_add(1, Ordering::Relaxed);
-                self.ns().remove_conn(conn);
-                outbox.push(&wire::connect_error_frames(
-                    outbox.generation(),
-                    &endpoint,
-                    &reason,
-                ));
-                outbox.forget(&endpoint, conn);
-                tracing::debug!(endpoint = %endpoint, conn, reason = %reason, "connect refused");
+                self.refuse(conn, outbox.as_ref(), &reason);
             }
         }
+    }
+
+    /// Refuse a CONNECT: the client hears why, its session forgets the conn.
+    fn refuse(&mut self, conn: ConnId, outbox: &dyn Outbox, reason: &str) {
+        let endpoint = self.ns().name.clone();
+        self.stats.connects_refused.fetch_add(1, Ordering::Relaxed);
+        self.ns().remove_conn(conn);
+        outbox.push(&wire::connect_error_frames(
+            outbox.generation(),
+            &endpoint,
+            reason,
+        ));
+        outbox.forget(&endpoint, conn);
+        tracing::debug!(endpoint = %endpoint, conn, reason = %reason, "connect refused");
+    }
+
+    /// A client recovered connection `old` (connection state recovery): the
+    /// session that asked for `conn` takes it over. A handler that imports
+    /// `conn-state.recovered` hears `on-connect` again (and may still refuse
+    /// it: the connection then leaves); then the client gets its CONNECT
+    /// reply, the packets it missed, and what the handler sent meanwhile.
+    fn resume(
+        &mut self,
+        conn: ConnId,
+        old: ConnId,
+        outbox: Arc<dyn Outbox>,
+        auth: Option<String>,
+        missed: Vec<Frame>,
+    ) {
+        let endpoint = self.ns().name.clone();
+        if let Some(before) = self.ns().reattach(old, outbox.clone()) {
+            // Its previous session was still up: it lets go of the conn.
+            before.forget(&endpoint, old);
+        }
+        outbox.rejoin(&endpoint, conn, old);
+        let Some(socket) = self.ns().conns.get_mut(&old) else {
+            return;
+        };
+        socket.held = Some(Vec::new());
+        let sid = socket.sid.clone();
+        let pid = socket.recovery.as_ref().map(|r| r.pid.clone());
+        if self.prepared.hears_recovery {
+            let info = conn_info(old, &sid, &endpoint, outbox.as_ref(), auth);
+            self.ns().recovering = Some(old);
+            let verdict = self
+                .call("on-connect", old, |b, s| b.call_on_connect(s, &info))
+                .unwrap_or_else(|| Err("handler failed".to_string()));
+            self.ns().recovering = None;
+            if let Err(reason) = verdict {
+                self.refuse(old, outbox.as_ref(), &reason);
+                if let Some(socket) = self.ns().remove_conn(old) {
+                    self.departed(old, socket, "server namespace disconnect");
+                }
+                return;
+            }
+        }
+        self.stats.connects.fetch_add(1, Ordering::Relaxed);
+        let Some(socket) = self.ns().conns.get_mut(&old) else {
+            // The handler disconnected it meanwhile.
+            return;
+        };
+        let mut frames =
+            wire::connect_frames_recoverable(Generation::Eio4, &endpoint, &sid, pid.as_deref());
+        frames.extend(missed);
+        frames.extend(socket.held.take().unwrap_or_default());
+        outbox.push(&frames);
+        tracing::debug!(endpoint = %endpoint, conn = old, sid = %sid, "connection recovered");
     }
 
     /// A connection left: its pending emit-with-acks resolve empty, then the

@@ -193,6 +193,7 @@ impl Reloader {
                 prepared,
                 settings,
                 config.max_payload,
+                config.recovery.clone(),
                 stats.clone(),
             )
             .with_context(|| {

@@ -100,6 +100,9 @@ pub struct Prepared {
     /// Present when the component exports `sio:realtime/completions` (the
     /// `async-endpoint` world).
     pub(crate) completions: Option<Arc<CompletionsIndices>>,
+    /// The component imports `conn-state.recovered`: it hears `on-connect`
+    /// again when a connection recovers (docs/recovery.md).
+    pub(crate) hears_recovery: bool,
     /// The file it came from, for logs.
     pub source: Arc<Path>,
     /// A fingerprint of the bytes, to skip reloading an unchanged file.
@@ -257,10 +260,25 @@ impl Runtime {
             pre,
             state,
             completions,
+            hears_recovery: self.imports_function(&component, "conn-state", "recovered"),
             source: path.into(),
             fingerprint: fingerprint(bytes),
             compile_time: started.elapsed(),
         })
+    }
+
+    /// Whether `component` imports `function` of the contract's interface
+    /// `interface` (a function added later, which older builds lack).
+    fn imports_function(&self, component: &Component, interface: &str, function: &str) -> bool {
+        let name = format!("sio:realtime/{interface}@");
+        component
+            .component_type()
+            .imports(&self.engine)
+            .any(|(import, item)| {
+                import.starts_with(&name)
+                    && matches!(item.ty, wasmtime::component::types::ComponentItem::ComponentInstance(instance)
+                        if instance.exports(&self.engine).any(|(f, _)| f == function))
+            })
     }
 
     /// A component built against another version of the contract gets a

@@ -49,7 +49,8 @@ fn lane(command: &Command) -> Option<ConnId> {
         | Command::Ack { conn, .. }
         | Command::Message { conn, .. }
         | Command::Disconnect { conn, .. }
-        | Command::AckTimeout { conn, .. } => Some(*conn),
+        | Command::AckTimeout { conn, .. }
+        | Command::RecoveryDue { conn, .. } => Some(*conn),
         Command::Timer { .. }
         | Command::Fetched { .. }
         | Command::QueryDue { .. }
@@ -118,6 +119,7 @@ mod tests {
     fn disconnect(conn: ConnId, reason: &str) -> Command {
         Command::Disconnect {
             conn,
+            session: sio_protocol::Sid::from("s"),
             reason: reason.into(),
         }
     }
@@ -131,7 +133,7 @@ mod tests {
         let mut out = Vec::new();
         while let Some(c) = s.next() {
             out.push(match c {
-                Command::Disconnect { conn, reason } => (conn, reason),
+                Command::Disconnect { conn, reason, .. } => (conn, reason),
                 Command::Timer { token, .. } => (NO_CONN, format!("timer {token}")),
                 Command::Cluster(_) => (u64::MAX, "barrier".into()),
                 _ => (u64::MAX - 1, "other".into()),

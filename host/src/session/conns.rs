@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 
 use sio_protocol::socketio::Message;
-use sio_protocol::{CloseReason, ConnId, Frame, sio1, wire};
+use sio_protocol::{CloseReason, ConnId, Frame, Sid, sio1, wire};
 
 use super::Session;
 use crate::endpoint::{Command, EndpointHandle};
@@ -116,7 +116,7 @@ impl Conns {
             // `0::` ends the whole session; every endpoint hears it as the
             // client's own disconnect.
             sio1::Packet::Disconnect { nsp } if nsp == "/" => {
-                std::mem::take(self).disconnect_all("client namespace disconnect");
+                std::mem::take(self).disconnect_all(&session.sid, "client namespace disconnect");
                 return Err(CloseReason::ClientClose);
             }
             // The root endpoint is joined when the transport opens.
@@ -169,6 +169,7 @@ impl Conns {
                 if let Some(j) = self.joined.remove(&nsp) {
                     j.endpoint.send(Command::Disconnect {
                         conn: j.conn,
+                        session: session.sid.clone(),
                         reason: "client namespace disconnect".into(),
                     });
                 }
@@ -310,11 +311,25 @@ impl Conns {
         }
     }
 
+    /// The endpoint of `nsp` recovered an earlier connection, `to`, for
+    /// the conn this session asked for, `from`.
+    pub fn rejoin(&mut self, nsp: &str, from: ConnId, to: ConnId) {
+        if let Some((_, j)) = self
+            .joined
+            .0
+            .iter_mut()
+            .find(|(n, j)| n == nsp && j.conn == from)
+        {
+            j.conn = to;
+        }
+    }
+
     /// The session ended: every endpoint hears it once.
-    pub fn disconnect_all(self, reason: &str) {
+    pub fn disconnect_all(self, session: &Sid, reason: &str) {
         for (_, j) in self.joined.0 {
             j.endpoint.send(Command::Disconnect {
                 conn: j.conn,
+                session: session.clone(),
                 reason: reason.to_string(),
             });
         }

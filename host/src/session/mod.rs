@@ -156,6 +156,10 @@ impl Outbox for Session {
         self.conns().forget(nsp, conn);
     }
 
+    fn rejoin(&self, nsp: &str, from: ConnId, to: ConnId) {
+        self.conns().rejoin(nsp, from, to);
+    }
+
     fn event_done(&self) {
         let before = self.in_flight.fetch_sub(1, Ordering::AcqRel);
         if before == self.ctx.settings.max_pending_events / 2 + 1 {
@@ -466,7 +470,7 @@ impl Session {
         self.in_flight_wake.notify_waiters();
         self.ctx.sessions.remove(&self.sid);
         let conns = std::mem::take(&mut *self.conns());
-        conns.disconnect_all(reason.socketio_reason());
+        conns.disconnect_all(&self.sid, reason.socketio_reason());
         tracing::debug!(sid = %self.sid, reason = reason.socketio_reason(), "session closed");
     }
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     AdapterStats, CLOSE_REASONS, EXPORTS, GENERATIONS, HOST_ERRORS, LATENCY_BUCKETS_US, LimitStats,
-    RATE_WINDOW_SECS, Rate, Stats, StoreStats, TRANSPORTS, close_index, close_label,
+    RATE_WINDOW_SECS, Rate, RecoveryStats, Stats, StoreStats, TRANSPORTS, close_index, close_label,
 };
 
 impl AdapterStats {
@@ -41,6 +41,26 @@ impl StoreStats {
                 "not_a_number": self.not_a_number.load(Relaxed),
                 "invalid_key": self.invalid_key.load(Relaxed),
             },
+        })
+    }
+}
+
+impl RecoveryStats {
+    fn to_json(&self) -> Value {
+        json!({
+            "enabled": self.enabled.load(Relaxed),
+            "away": self.away.load(Relaxed),
+            "recovered": self.recovered.load(Relaxed),
+            "recovered_remote": self.recovered_remote.load(Relaxed),
+            "replayed": self.replayed.load(Relaxed),
+            "refused": {
+                "unknown": self.unknown.load(Relaxed),
+                "too_old": self.too_old.load(Relaxed),
+            },
+            "expired": self.expired.load(Relaxed),
+            "buffered": self.buffered.load(Relaxed),
+            "buffered_bytes": self.buffered_bytes.load(Relaxed),
+            "evicted": self.evicted.load(Relaxed),
         })
     }
 }
@@ -190,6 +210,7 @@ impl Stats {
             "adapter": self.adapter.to_json(),
             "limits": self.limits.to_json(),
             "store": self.store.to_json(),
+            "recovery": self.recovery.to_json(),
             "rates": {
                 "window_seconds": RATE_WINDOW_SECS,
                 "packets_in": rate(&self.rate_packets_in),

@@ -334,6 +334,37 @@ pub struct StoreStats {
     pub invalid_key: AtomicU64,
 }
 
+/// Connection state recovery (`endpoint/namespace/recovery.rs`): what it
+/// holds and what became of the clients that came back.
+#[derive(Default)]
+pub struct RecoveryStats {
+    /// `--recovery` is on.
+    pub enabled: AtomicBool,
+    /// Connections away now: their client dropped and may come back.
+    pub away: AtomicI64,
+    /// Clients that came back with their id, rooms and missed packets, on
+    /// the node they left.
+    pub recovered: AtomicU64,
+    /// Clients that came back on this node after leaving another (the
+    /// streams adapter's stored sessions).
+    pub recovered_remote: AtomicU64,
+    /// Missed packets replayed to recovered clients.
+    pub replayed: AtomicU64,
+    /// Recoveries refused: no such private id (expired, or never given).
+    pub unknown: AtomicU64,
+    /// Recoveries refused: the client's offset has left the replay buffer.
+    pub too_old: AtomicU64,
+    /// Away connections that did not come back in time (their handler then
+    /// heard the disconnect).
+    pub expired: AtomicU64,
+    /// Packets in the replay buffers now.
+    pub buffered: AtomicI64,
+    /// Bytes of frames in the replay buffers now.
+    pub buffered_bytes: AtomicI64,
+    /// Packets dropped from a replay buffer by its size or age cap.
+    pub evicted: AtomicU64,
+}
+
 /// Whole seconds since the server started, for the per-second rates.
 ///
 /// Read from the coarse monotonic clock (kernel-tick resolution, no TSC
@@ -417,6 +448,8 @@ pub struct Stats {
     pub limits: LimitStats,
     /// The key-value store.
     pub store: StoreStats,
+    /// Connection state recovery.
+    pub recovery: RecoveryStats,
     endpoints: RwLock<Vec<Arc<EndpointStats>>>,
     rate_packets_in: Rate,
     rate_packets_out: Rate,
@@ -448,6 +481,7 @@ impl Default for Stats {
             adapter: AdapterStats::default(),
             limits: LimitStats::default(),
             store: StoreStats::default(),
+            recovery: RecoveryStats::default(),
             endpoints: RwLock::new(Vec::new()),
             rate_packets_in: Rate::default(),
             rate_packets_out: Rate::default(),

@@ -5,7 +5,8 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::{
     AdapterStats, CLOSE_REASONS, EXPORTS, EndpointStats, GENERATIONS, HOST_ERRORS,
-    LATENCY_BUCKETS_US, LimitStats, Stats, StoreStats, TRANSPORTS, close_index, close_label,
+    LATENCY_BUCKETS_US, LimitStats, RecoveryStats, Stats, StoreStats, TRANSPORTS, close_index,
+    close_label,
 };
 
 /// The `Content-Type` of `/metrics`: the Prometheus text format 0.0.4.
@@ -68,6 +69,50 @@ impl StoreStats {
                 "counter",
                 "Store calls failed because the backend failed or did not answer.",
                 self.unavailable.load(Relaxed),
+            ),
+        ]
+    }
+}
+
+impl RecoveryStats {
+    fn metrics(&self) -> [(&'static str, &'static str, &'static str, u64); 6] {
+        let gauge = |v: &std::sync::atomic::AtomicI64| v.load(Relaxed).max(0) as u64;
+        [
+            (
+                "recovery_away",
+                "gauge",
+                "Connections whose client dropped and may still recover.",
+                gauge(&self.away),
+            ),
+            (
+                "recovery_recovered_total",
+                "counter",
+                "Clients that recovered their connection state (here or from another node).",
+                self.recovered.load(Relaxed) + self.recovered_remote.load(Relaxed),
+            ),
+            (
+                "recovery_refused_total",
+                "counter",
+                "Recoveries refused: unknown private id, or offset out of the buffer.",
+                self.unknown.load(Relaxed) + self.too_old.load(Relaxed),
+            ),
+            (
+                "recovery_expired_total",
+                "counter",
+                "Away connections that did not come back within max-disconnection.",
+                self.expired.load(Relaxed),
+            ),
+            (
+                "recovery_buffered_bytes",
+                "gauge",
+                "Bytes held by the replay buffers.",
+                gauge(&self.buffered_bytes),
+            ),
+            (
+                "recovery_evicted_total",
+                "counter",
+                "Packets dropped from a replay buffer by its size or age cap.",
+                self.evicted.load(Relaxed),
             ),
         ]
     }
@@ -226,6 +271,7 @@ impl Stats {
             .chain(self.adapter.metrics())
             .chain(self.limits.metrics())
             .chain(self.store.metrics())
+            .chain(self.recovery.metrics())
         {
             metric(&mut o, name, kind, help);
             let _ = writeln!(o, "sio_{name} {v}");

@@ -420,9 +420,20 @@ pub fn encode(message: &Message) -> String {
 
 /// The server's answer to a CONNECT: `0{"sid":"..."}` / `0/admin,{"sid":"..."}`.
 pub fn encode_connect(nsp: &str, sid: &str) -> String {
+    encode_connect_recoverable(nsp, sid, None)
+}
+
+/// A CONNECT reply that also gives the client its private id when
+/// connection state recovery is on: `0{"sid":"..","pid":".."}`
+/// (`crate::recovery`).
+pub fn encode_connect_recoverable(nsp: &str, sid: &str, pid: Option<&str>) -> String {
     let mut out = header(PacketType::Connect, 0, nsp, None);
     out.push_str("{\"sid\":");
     push_json_string(&mut out, sid);
+    if let Some(pid) = pid {
+        out.push_str(",\"pid\":");
+        push_json_string(&mut out, pid);
+    }
     out.push('}');
     out
 }
@@ -455,19 +466,47 @@ pub fn encode_event(
     attachments: usize,
     id: Option<u64>,
 ) -> String {
+    event_packet(nsp, name, args_json, attachments, id, None)
+}
+
+/// An event that connection state recovery can replay: its offset rides as
+/// one more, last, string argument, where socket.io-client 4.6+ reads it
+/// (`crate::recovery`). Such an event never has an ack id.
+pub fn encode_replayable_event(
+    nsp: &str,
+    name: &str,
+    args_json: &str,
+    attachments: usize,
+    offset: &str,
+) -> String {
+    event_packet(nsp, name, args_json, attachments, None, Some(offset))
+}
+
+fn event_packet(
+    nsp: &str,
+    name: &str,
+    args_json: &str,
+    attachments: usize,
+    id: Option<u64>,
+    offset: Option<&str>,
+) -> String {
     let kind = if attachments > 0 {
         PacketType::BinaryEvent
     } else {
         PacketType::Event
     };
     let mut out = header(kind, attachments, nsp, id);
-    out.reserve(name.len() + args_json.len() + 4);
+    out.reserve(name.len() + args_json.len() + 4 + offset.map_or(0, |o| o.len() + 3));
     out.push('[');
     push_json_string(&mut out, name);
     let inner = lenient_inner(args_json);
     if !inner.is_empty() {
         out.push(',');
         out.push_str(inner);
+    }
+    if let Some(offset) = offset {
+        out.push(',');
+        push_json_string(&mut out, offset);
     }
     out.push(']');
     out

@@ -141,8 +141,20 @@ fn single_string(args: &str) -> Option<String> {
 /// The server's answer to a CONNECT that the endpoint accepted; `sid` is the
 /// Socket.IO id (Socket.IO 4 does not send it).
 pub fn connect_frames(generation: Generation, nsp: &str, sid: &str) -> Vec<Frame> {
+    connect_frames_recoverable(generation, nsp, sid, None)
+}
+
+/// [`connect_frames`] giving an Engine.IO 4 client its private id for
+/// connection state recovery (`crate::recovery`); older generations have no
+/// recovery and get their usual reply.
+pub fn connect_frames_recoverable(
+    generation: Generation,
+    nsp: &str,
+    sid: &str,
+    pid: Option<&str>,
+) -> Vec<Frame> {
     let packet = match generation {
-        Generation::Eio4 => socketio::encode_connect(nsp, sid),
+        Generation::Eio4 => socketio::encode_connect_recoverable(nsp, sid, pid),
         Generation::Eio3 => socketio4::encode_connect(nsp),
         // `1::` / `1::/chat`: the client has no Socket.IO id.
         Generation::Sio1 => return vec![Frame::text(sio1::encode_connect(nsp))],

@@ -34,4 +34,8 @@ impl Host for GuestState {
     fn room_size(&mut self, room: String) -> u32 {
         self.ns.room_size(&room)
     }
+
+    fn recovered(&mut self, conn: ConnId) -> bool {
+        self.ns.recovering == Some(conn)
+    }
 }

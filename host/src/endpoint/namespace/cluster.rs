@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::{Map, Value as Json, json};
 
-use super::{Encoded, Namespace};
+use super::Namespace;
 use crate::adapter::redis::Inbound;
 use crate::endpoint::Command;
 use crate::endpoint::bindings::{HostError, HttpResponse, Target};
@@ -56,18 +56,11 @@ impl Namespace {
         let Some(link) = &self.cluster else {
             return;
         };
-        let sid_of = |conn: &ConnId| self.conns.get(conn).map(|s| s.sid.to_string());
-        let (room, except) = match to {
-            Target::Conn(_) => return,
-            Target::Room(room) => (Some(room.as_str()), None),
-            Target::RoomExcept((room, conn)) => (Some(room.as_str()), sid_of(conn)),
-            Target::All => (None, None),
-            Target::AllExcept(conn) => (None, sid_of(conn)),
-        };
-        let selector = Selector {
-            rooms: room.map(str::to_string).into_iter().collect(),
-            except: except.into_iter().collect(),
-        };
+        if let Target::Conn(_) = to {
+            return;
+        }
+        let selector = self.selector_of(to);
+        let room = selector.rooms.first().map(String::as_str);
         match codec::encode_broadcast(
             &link.uid,
             &self.name,
@@ -90,16 +83,22 @@ impl Namespace {
             Inbound::Broadcast(b) => {
                 if self.accepts(&b) {
                     let conns = self.selected(&b.to);
-                    let name = self.name.clone();
-                    let count = b.attachments.len();
-                    let packet =
-                        || socketio::encode_event(&name, &b.event, &b.args_json, count, None);
-                    let mut encoded = Encoded::new(&packet, &b.attachments);
-                    for conn in conns {
-                        if let Some(socket) = self.conns.get_mut(&conn) {
-                            socket.push(encoded.frames(socket.outbox.generation()));
-                        }
-                    }
+                    let _ = self.send_event(
+                        &b.event,
+                        &b.args_json,
+                        &b.attachments,
+                        None,
+                        None,
+                        |_| b.to.clone(),
+                        |ns, encoded| {
+                            for conn in conns {
+                                if let Some(socket) = ns.conns.get_mut(&conn) {
+                                    encoded.send_to(socket);
+                                }
+                            }
+                            Ok(())
+                        },
+                    );
                 }
             }
             Inbound::Request { from, request } => self.on_request(&from, request),

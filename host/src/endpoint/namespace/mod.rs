@@ -25,6 +25,11 @@ use crate::adapter::redis::ClusterLink;
 use crate::outbox::Outbox;
 
 mod cluster;
+mod recovery;
+
+pub(crate) use recovery::{Recovered, Recovery};
+use sio_protocol::recovery::Offset;
+use sio_protocol::redis_adapter::Selector;
 
 /// The longest room name a guest may use.
 const MAX_ROOM_NAME: usize = 256;
@@ -58,6 +63,9 @@ pub(crate) struct Conn {
     pub parked: bool,
     /// Events and messages that arrived while parked, in arrival order.
     pub backlog: VecDeque<Command>,
+    /// Its private id and replay position, with connection state recovery
+    /// on and an Engine.IO 4 client (`recovery.rs`).
+    pub recovery: Option<Box<recovery::ConnRecovery>>,
 }
 
 impl Conn {
@@ -73,6 +81,7 @@ impl Conn {
             data: None,
             parked: false,
             backlog: VecDeque::new(),
+            recovery: None,
         }
     }
 
@@ -90,6 +99,9 @@ impl Conn {
 struct Encoded<'a> {
     packet: &'a dyn Fn() -> String,
     attachments: &'a [Bytes],
+    /// A replayable packet (connection state recovery): its position and
+    /// offset, and its Engine.IO 4 text, which carries the offset.
+    replay: Option<(u64, Offset, &'a dyn Fn() -> String)>,
     eio4: Option<Vec<Frame>>,
     eio3: Option<Vec<Frame>>,
     sio1: Option<Vec<Frame>>,
@@ -100,6 +112,7 @@ impl<'a> Encoded<'a> {
         Encoded {
             packet,
             attachments,
+            replay: None,
             eio4: None,
             eio3: None,
             sio1: None,
@@ -107,14 +120,24 @@ impl<'a> Encoded<'a> {
     }
 
     fn frames(&mut self, generation: Generation) -> &[Frame] {
-        let slot = match generation {
-            Generation::Eio4 => &mut self.eio4,
-            Generation::Eio3 => &mut self.eio3,
-            Generation::Sio1 => &mut self.sio1,
+        let (slot, packet) = match generation {
+            Generation::Eio4 => (
+                &mut self.eio4,
+                self.replay.map_or(self.packet, |(_, _, eio4)| eio4),
+            ),
+            Generation::Eio3 => (&mut self.eio3, self.packet),
+            Generation::Sio1 => (&mut self.sio1, self.packet),
         };
-        slot.get_or_insert_with(|| {
-            wire::message_frames(generation, (self.packet)(), self.attachments)
-        })
+        slot.get_or_insert_with(|| wire::message_frames(generation, packet(), self.attachments))
+    }
+
+    /// Hand `socket` its frames, noting a replayable packet's place.
+    fn send_to(&mut self, socket: &mut Conn) {
+        if let Some((seq, offset, _)) = self.replay {
+            socket.sent_replayable(seq, offset);
+        }
+        let frames = self.frames(socket.outbox.generation());
+        socket.push(frames);
     }
 }
 
@@ -155,6 +178,11 @@ pub struct Namespace {
     pub(crate) released: Vec<ConnId>,
     /// `http-fetch` requests whose outcome has not arrived yet.
     pub(crate) fetches_in_flight: usize,
+    /// Connection state recovery, when on (`recovery.rs`).
+    pub(crate) recovery: Option<Recovery>,
+    /// The connection whose recovery the running `on-connect` is told of
+    /// (`conn-state.recovered`).
+    pub(crate) recovering: Option<ConnId>,
 }
 
 impl Namespace {
@@ -177,6 +205,8 @@ impl Namespace {
             queries: HashMap::new(),
             released: Vec::new(),
             fetches_in_flight: 0,
+            recovery: None,
+            recovering: None,
         }
     }
 
@@ -237,6 +267,7 @@ impl Namespace {
             self.rooms.leave(room, conn);
         }
         self.timers.cancel_for(conn);
+        self.forget_recovery(&socket);
         Some(socket)
     }
 
@@ -289,11 +320,8 @@ impl Namespace {
 
     /// Send one packet to every receiver of `to`, encoding it once per wire
     /// generation.
-    fn deliver(&mut self, to: &Target, mut encoded: Encoded<'_>) -> Result<(), HostError> {
-        let mut one = |socket: &mut Conn| {
-            let frames = encoded.frames(socket.outbox.generation());
-            socket.push(frames);
-        };
+    fn deliver(&mut self, to: &Target, encoded: &mut Encoded<'_>) -> Result<(), HostError> {
+        let mut one = |socket: &mut Conn| encoded.send_to(socket);
         match to {
             Target::Conn(conn) => one(self.conns.get_mut(conn).ok_or(HostError::UnknownConn)?),
             Target::Room(room) => {
@@ -336,13 +364,76 @@ impl Namespace {
             Namespace::check_room(room)?;
         }
         let attachments: Vec<Bytes> = attachments.into_iter().map(Bytes::from).collect();
-        let name = self.name.clone();
-        let count = attachments.len();
-        let packet = || socketio::encode_event(&name, event, args_json, count, id);
-        self.deliver(to, Encoded::new(&packet, &attachments))?;
+        self.send_event(
+            event,
+            args_json,
+            &attachments,
+            id,
+            None,
+            |ns| ns.selector_of(to),
+            |ns, encoded| ns.deliver(to, encoded),
+        )?;
         self.publish(to, event, args_json, &attachments);
         self.sent_one();
         Ok(())
+    }
+
+    /// Encode an event once per generation and hand it to the receivers
+    /// `reach` picks. Without an ack id it is replayable when recovery is
+    /// on: it gets an offset (`stream_offset`, with the streams adapter, or
+    /// the next local one) and a place in the replay buffer, for those
+    /// `selector` names.
+    #[allow(clippy::too_many_arguments)]
+    fn send_event(
+        &mut self,
+        event: &str,
+        args_json: &str,
+        attachments: &[Bytes],
+        id: Option<u64>,
+        stream_offset: Option<Offset>,
+        selector: impl FnOnce(&Namespace) -> Selector,
+        reach: impl FnOnce(&mut Namespace, &mut Encoded<'_>) -> Result<(), HostError>,
+    ) -> Result<(), HostError> {
+        let name = self.name.clone();
+        let count = attachments.len();
+        let packet = || socketio::encode_event(&name, event, args_json, count, id);
+        let next = match (&self.recovery, id) {
+            (Some(r), None) => Some(r.next(stream_offset)),
+            _ => None,
+        };
+        let offset_text = next.map(|(_, o)| o.to_string()).unwrap_or_default();
+        let replayable =
+            || socketio::encode_replayable_event(&name, event, args_json, count, &offset_text);
+        let mut encoded = Encoded::new(&packet, attachments);
+        if let Some((seq, offset)) = next {
+            encoded.replay = Some((seq, offset, &replayable));
+        }
+        reach(self, &mut encoded)?;
+        if let Some((_, offset)) = next {
+            let frames = encoded.frames(Generation::Eio4).to_vec();
+            let selector = selector(self);
+            if let Some(r) = self.recovery.as_mut() {
+                r.record(offset, selector, frames);
+            }
+        }
+        Ok(())
+    }
+
+    /// Who `to` reaches, in the cluster's terms: rooms and rooms excepted
+    /// (a connection is the room named by its id).
+    fn selector_of(&self, to: &Target) -> Selector {
+        let sid_of = |conn: &ConnId| self.conns.get(conn).map(|s| s.sid.to_string());
+        let (room, except) = match to {
+            Target::Conn(conn) => (sid_of(conn), None),
+            Target::Room(room) => (Some(room.clone()), None),
+            Target::RoomExcept((room, conn)) => (Some(room.clone()), sid_of(conn)),
+            Target::All => (None, None),
+            Target::AllExcept(conn) => (None, sid_of(conn)),
+        };
+        Selector {
+            rooms: room.into_iter().collect(),
+            except: except.into_iter().collect(),
+        }
     }
 }
 

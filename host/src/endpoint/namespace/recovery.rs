@@ -1,0 +1,409 @@
+//! Connection state recovery, the namespace's side (docs/recovery.md).
+//!
+//! With `--recovery`, every event the namespace may replay (an emit or send
+//! without an ack id, a broadcast from another node) gets an [`Offset`] and
+//! a place in the endpoint's replay buffer, holding the Engine.IO 4 frames
+//! that carry the offset as their last argument; the same frames every live
+//! receiver got. Each Engine.IO 4 connection has a private id (`pid`).
+//!
+//! When its client drops for a reason Socket.IO calls recoverable
+//! (transport close or error, ping timeout), the connection does not leave:
+//! it goes *away*. Its rooms, data, timers and the handler's view of it stay;
+//! what is sent to it meanwhile is dropped at its door, since the buffer
+//! has it. If the client comes back within `max-disconnection` with its
+//! pid and the last offset it saw, the new session takes the connection
+//! over: same id, same conn, and the buffered packets after that offset
+//! that it was meant to get, in order. Otherwise, at the deadline, the
+//! connection leaves and the handler hears the disconnect it was spared.
+//!
+//! The buffer is bounded by packets, bytes and age; a client whose offset
+//! fell out of it gets a new session (counted as `too_old`).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use sio_protocol::recovery::{Offset, RecoveryRequest};
+use sio_protocol::redis_adapter::Selector;
+use sio_protocol::{ConnId, Frame, Generation, HandshakeInfo, Sid};
+
+use super::{Conn, Namespace};
+use crate::config::RecoveryConfig;
+use crate::endpoint::Command;
+use crate::outbox::Outbox;
+use crate::stats::Stats;
+
+/// Socket.IO's disconnect reasons after which a client may recover (Node's
+/// `RECOVERABLE_DISCONNECT_REASONS`, less the server-side ones sio-host
+/// does not have).
+const RECOVERABLE: [&str; 3] = ["transport close", "transport error", "ping timeout"];
+
+/// One endpoint's recovery state: the replay buffer and the private ids.
+pub(crate) struct Recovery {
+    config: RecoveryConfig,
+    /// The major part of this process's local offsets.
+    epoch: u64,
+    /// The position of the newest packet recorded (0: none yet).
+    seq: u64,
+    buffer: VecDeque<Replayable>,
+    bytes: usize,
+    /// The position of the newest packet evicted (0: none): a client whose
+    /// offset is older missed packets that are gone.
+    evicted_through: u64,
+    /// Connections by private id.
+    pids: HashMap<Box<str>, ConnId>,
+    /// Tells a stale expiry timer from the armed one.
+    next_serial: u64,
+    stats: Option<Arc<Stats>>,
+}
+
+/// A packet recovery may replay.
+struct Replayable {
+    /// Position in this buffer (delivery order).
+    seq: u64,
+    /// What the client saw as its offset.
+    offset: Offset,
+    at: Instant,
+    /// Who it was for.
+    to: Selector,
+    /// Its Engine.IO 4 frames, offset included.
+    frames: Vec<Frame>,
+}
+
+impl Replayable {
+    fn size(&self) -> usize {
+        self.frames.iter().map(Frame::len).sum::<usize>() + 64
+    }
+}
+
+/// A connection's part in recovery.
+pub(crate) struct ConnRecovery {
+    pub pid: Box<str>,
+    /// The buffer position when it connected: nothing older is its.
+    from: u64,
+    /// The last replayable packet it was sent (position, offset).
+    last: (u64, Offset),
+    /// Set while its client is away.
+    away: Option<Away>,
+}
+
+/// A connection whose client dropped and may come back.
+struct Away {
+    reason: String,
+    serial: u64,
+}
+
+/// What a recovery attempt found.
+pub(crate) enum Recovered {
+    /// The connection to take over, and the frames its client missed.
+    Here { conn: ConnId, missed: Vec<Frame> },
+    /// Not here (unknown pid, or its offset is gone): a new connection.
+    Refused,
+}
+
+impl Recovery {
+    pub fn new(config: RecoveryConfig, stats: Option<Arc<Stats>>) -> Recovery {
+        if let Some(stats) = &stats {
+            stats.recovery.enabled.store(true, Relaxed);
+        }
+        let epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(1, |d| d.as_millis() as u64);
+        Recovery {
+            config,
+            epoch,
+            seq: 0,
+            buffer: VecDeque::new(),
+            bytes: 0,
+            evicted_through: 0,
+            pids: HashMap::new(),
+            next_serial: 0,
+            stats,
+        }
+    }
+
+    /// The position of the next packet recorded, and its offset: the
+    /// stream entry id it was given (streams adapter), else a local one.
+    pub fn next(&self, stream_offset: Option<Offset>) -> (u64, Offset) {
+        let seq = self.seq + 1;
+        let offset = stream_offset.unwrap_or(Offset {
+            major: self.epoch,
+            minor: seq,
+        });
+        (seq, offset)
+    }
+
+    /// Keep a sent packet for replay (at the position [`Recovery::next`]
+    /// gave); returns its position.
+    pub fn record(&mut self, offset: Offset, to: Selector, frames: Vec<Frame>) -> u64 {
+        self.seq += 1;
+        let entry = Replayable {
+            seq: self.seq,
+            offset,
+            at: Instant::now(),
+            to,
+            frames,
+        };
+        let size = entry.size();
+        self.bytes += size;
+        self.buffer.push_back(entry);
+        self.gauge(1, size as i64);
+        self.evict();
+        self.seq
+    }
+
+    /// Drop what is past the caps: oldest first.
+    fn evict(&mut self) {
+        let now = Instant::now();
+        let max_age = self.config.max_disconnection;
+        while let Some(front) = self.buffer.front() {
+            let over = self.buffer.len() > self.config.buffer_packets
+                || self.bytes > self.config.buffer_bytes
+                || now.duration_since(front.at) > max_age;
+            if !over {
+                break;
+            }
+            let Some(gone) = self.buffer.pop_front() else {
+                break;
+            };
+            let size = gone.size();
+            self.bytes -= size;
+            self.evicted_through = gone.seq;
+            self.gauge(-1, -(size as i64));
+            if let Some(stats) = &self.stats {
+                stats.recovery.evicted.fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    fn gauge(&self, packets: i64, bytes: i64) {
+        if let Some(stats) = &self.stats {
+            stats.recovery.buffered.fetch_add(packets, Relaxed);
+            stats.recovery.buffered_bytes.fetch_add(bytes, Relaxed);
+        }
+    }
+
+    /// A new Engine.IO 4 connection: its private id and its place.
+    pub fn enrol(&mut self, conn: ConnId) -> ConnRecovery {
+        let pid: Box<str> = sio_protocol::ids::random_id().into();
+        self.pids.insert(pid.clone(), conn);
+        ConnRecovery {
+            pid,
+            from: self.seq,
+            last: (self.seq, Offset::default()),
+            away: None,
+        }
+    }
+
+    /// Whether a disconnect for `reason` lets the client recover.
+    pub fn recoverable(reason: &str) -> bool {
+        RECOVERABLE.contains(&reason)
+    }
+
+    /// The position the client's offset names, if the buffer still says
+    /// what came after it.
+    fn position(&self, r: &ConnRecovery, offset: Option<&str>) -> Option<u64> {
+        let start = match offset {
+            None => r.from,
+            Some(text) => {
+                let offset = Offset::parse(text)?;
+                if offset == r.last.1 {
+                    r.last.0
+                } else {
+                    self.buffer.iter().rev().find(|p| p.offset == offset)?.seq
+                }
+            }
+        };
+        // Never replay what was sent before the connection existed.
+        let start = start.max(r.from);
+        (start >= r.last.0 || start >= self.evicted_through).then_some(start)
+    }
+
+    fn forget_pid(&mut self, pid: &str) {
+        self.pids.remove(pid);
+    }
+}
+
+impl Namespace {
+    /// The outcome of a CONNECT asking to recover: the connection to take
+    /// over and what its client missed, or a refusal (counted).
+    pub(crate) fn recover(&mut self, request: &RecoveryRequest) -> Recovered {
+        let Some(recovery) = self.recovery.as_ref() else {
+            return Recovered::Refused;
+        };
+        let stats = recovery.stats.clone();
+        let count = |field: fn(&Stats) -> &std::sync::atomic::AtomicU64| {
+            if let Some(s) = &stats {
+                field(s).fetch_add(1, Relaxed);
+            }
+        };
+        let Some(conn) = recovery.pids.get(request.pid.as_str()).copied() else {
+            count(|s| &s.recovery.unknown);
+            return Recovered::Refused;
+        };
+        let Some(socket) = self.conns.get(&conn) else {
+            count(|s| &s.recovery.unknown);
+            return Recovered::Refused;
+        };
+        let Some(r) = socket.recovery.as_deref() else {
+            count(|s| &s.recovery.unknown);
+            return Recovered::Refused;
+        };
+        let Some(start) = recovery.position(r, request.offset.as_deref()) else {
+            count(|s| &s.recovery.too_old);
+            return Recovered::Refused;
+        };
+        let missed: Vec<Frame> = recovery
+            .buffer
+            .iter()
+            .filter(|p| p.seq > start && p.seq <= r.last.0)
+            .filter(|p| socket.selected_by(&p.to))
+            .flat_map(|p| p.frames.iter().cloned())
+            .collect();
+        count(|s| &s.recovery.recovered);
+        if let Some(s) = &stats {
+            s.recovery.replayed.fetch_add(missed.len() as u64, Relaxed);
+        }
+        Recovered::Here { conn, missed }
+    }
+
+    /// `conn`'s client dropped for `reason`: keep the connection, away,
+    /// when it may recover (true), else it leaves as before (false).
+    pub(crate) fn go_away(&mut self, conn: ConnId, reason: &str) -> bool {
+        let Some(recovery) = self.recovery.as_mut() else {
+            return false;
+        };
+        if !Recovery::recoverable(reason) {
+            return false;
+        }
+        let Some(socket) = self.conns.get_mut(&conn) else {
+            return false;
+        };
+        let Some(r) = socket.recovery.as_deref_mut() else {
+            return false;
+        };
+        if r.away.is_some() {
+            return true;
+        }
+        recovery.next_serial += 1;
+        let serial = recovery.next_serial;
+        r.away = Some(Away {
+            reason: reason.to_string(),
+            serial,
+        });
+        socket.outbox = Arc::new(AwayOutbox {
+            left: socket.outbox.clone(),
+        });
+        if let Some(stats) = &recovery.stats {
+            stats.recovery.away.fetch_add(1, Relaxed);
+        }
+        let wait = recovery.config.max_disconnection;
+        if let Some(q) = &self.queue {
+            let endpoint = q.endpoint.clone();
+            q.rt.spawn(async move {
+                tokio::time::sleep(wait).await;
+                endpoint.send(Command::RecoveryDue { conn, serial });
+            });
+        }
+        true
+    }
+
+    /// An away connection's time is up: when it is still away (armed by
+    /// `serial`), it leaves with the reason its client dropped for.
+    pub(crate) fn recovery_due(&mut self, conn: ConnId, serial: u64) -> Option<(Conn, String)> {
+        let socket = self.conns.get(&conn)?;
+        let away = socket.recovery.as_deref()?.away.as_ref()?;
+        if away.serial != serial {
+            return None;
+        }
+        let reason = away.reason.clone();
+        if let Some(stats) = self.recovery.as_ref().and_then(|r| r.stats.as_ref()) {
+            stats.recovery.expired.fetch_add(1, Relaxed);
+        }
+        let socket = self.remove_conn(conn)?;
+        Some((socket, reason))
+    }
+
+    /// Attach `conn` (recovered) to its client's new session. Returns the
+    /// session it was attached to before, when that one was still live (it
+    /// must forget the connection).
+    pub(crate) fn reattach(
+        &mut self,
+        conn: ConnId,
+        outbox: Arc<dyn Outbox>,
+    ) -> Option<Arc<dyn Outbox>> {
+        let stats = self.recovery.as_ref().and_then(|r| r.stats.clone());
+        let socket = self.conns.get_mut(&conn)?;
+        let was_away = socket
+            .recovery
+            .as_deref_mut()
+            .and_then(|r| r.away.take())
+            .is_some();
+        let before = std::mem::replace(&mut socket.outbox, outbox);
+        if was_away {
+            if let Some(stats) = stats {
+                stats.recovery.away.fetch_sub(1, Relaxed);
+            }
+            None
+        } else {
+            Some(before)
+        }
+    }
+
+    /// A connection leaves for good: its private id is no more.
+    pub(super) fn forget_recovery(&mut self, socket: &Conn) {
+        if let (Some(recovery), Some(r)) = (self.recovery.as_mut(), socket.recovery.as_deref()) {
+            recovery.forget_pid(&r.pid);
+            if r.away.is_some()
+                && let Some(stats) = &recovery.stats
+            {
+                stats.recovery.away.fetch_sub(1, Relaxed);
+            }
+        }
+    }
+}
+
+impl Conn {
+    /// Whether a packet for `to` was meant for this connection (Node's
+    /// `shouldIncludePacket`, on its rooms now).
+    fn selected_by(&self, to: &Selector) -> bool {
+        let included = to.rooms.is_empty() || to.rooms.iter().any(|r| self.rooms.contains(r));
+        included && !to.except.iter().any(|r| self.rooms.contains(r))
+    }
+
+    /// A replayable packet at `seq`/`offset` was sent to this connection.
+    pub(super) fn sent_replayable(&mut self, seq: u64, offset: Offset) {
+        if let Some(r) = self.recovery.as_deref_mut() {
+            r.last = (seq, offset);
+        }
+    }
+}
+
+/// The outbox of an away connection: what is sent to it is dropped (the
+/// replay buffer has it); the rest is the session it left, for the
+/// handler's and the cluster's questions about it.
+struct AwayOutbox {
+    left: Arc<dyn Outbox>,
+}
+
+impl Outbox for AwayOutbox {
+    fn sid(&self) -> &Sid {
+        self.left.sid()
+    }
+    fn generation(&self) -> Generation {
+        Generation::Eio4
+    }
+    fn handshake(&self) -> &HandshakeInfo {
+        self.left.handshake()
+    }
+    fn transport_name(&self) -> &'static str {
+        self.left.transport_name()
+    }
+    fn push(&self, _frames: &[Frame]) -> bool {
+        false
+    }
+    fn forget(&self, _nsp: &str, _conn: ConnId) {}
+    fn event_done(&self) {}
+    fn rejoin(&self, _nsp: &str, _from: ConnId, _to: ConnId) {}
+}

@@ -24,6 +24,8 @@
 //!   into that generation's frames and polling payloads, and back.
 //! - [`redis_adapter`]: the channels and messages of npm
 //!   `@socket.io/redis-adapter` (msgpack and JSON), for `--redis`.
+//! - [`redis_streams`]: the stream entries, pub/sub messages and session
+//!   records of npm `@socket.io/redis-streams-adapter`.
 //!
 //! Every function here is a pure function over strings and bytes: no sockets,
 //! no clocks, no global state, and no panics on any input (the fuzz targets in
@@ -41,6 +43,7 @@ pub mod jsonp;
 pub mod model;
 pub mod recovery;
 pub mod redis_adapter;
+pub mod redis_streams;
 pub mod sio1;
 pub mod socketio;
 pub mod socketio4;

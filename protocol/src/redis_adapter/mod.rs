@@ -27,7 +27,7 @@ pub const KEY: &str = "socket.io";
 const MAX_DEPTH: usize = 128;
 
 /// socket.io-parser's packet types that carry an event.
-const EVENT: u64 = 2;
+pub(crate) const EVENT: u64 = 2;
 const BINARY_EVENT: u64 = 5;
 
 /// The redis-adapter's request types (`RequestType` in its `dist/index.js`).
@@ -66,7 +66,7 @@ impl std::fmt::Display for CodecError {
 
 impl std::error::Error for CodecError {}
 
-fn err<T>(what: impl Into<String>) -> Result<T, CodecError> {
+pub(crate) fn err<T>(what: impl Into<String>) -> Result<T, CodecError> {
     Err(CodecError(what.into()))
 }
 
@@ -172,18 +172,18 @@ pub fn encode_broadcast(
     write(&Pack::Array(vec![uid.into(), packet, opts]))
 }
 
-fn strings(list: &[String]) -> Pack {
+pub(crate) fn strings(list: &[String]) -> Pack {
     Pack::Array(list.iter().map(|s| Pack::from(s.as_str())).collect())
 }
 
-fn write(value: &Pack) -> Result<Vec<u8>, CodecError> {
+pub(crate) fn write(value: &Pack) -> Result<Vec<u8>, CodecError> {
     let mut out = Vec::new();
     rmpv::encode::write_value(&mut out, value)
         .map_err(|e| CodecError(format!("msgpack encoding failed: {e}")))?;
     Ok(out)
 }
 
-fn read(bytes: &[u8]) -> Result<Pack, CodecError> {
+pub(crate) fn read(bytes: &[u8]) -> Result<Pack, CodecError> {
     rmpv::decode::read_value_with_max_depth(&mut &bytes[..], MAX_DEPTH)
         .map_err(|e| CodecError(format!("not msgpack: {e}")))
 }
@@ -224,7 +224,7 @@ pub fn decode_broadcast(payload: &[u8]) -> Result<Broadcast, CodecError> {
 }
 
 /// `map[key]` of a msgpack map with string keys.
-fn get<'a>(map: &'a Pack, key: &str) -> Option<&'a Pack> {
+pub(crate) fn get<'a>(map: &'a Pack, key: &str) -> Option<&'a Pack> {
     match map {
         Pack::Map(entries) => lookup(entries, key),
         _ => None,
@@ -240,7 +240,7 @@ fn lookup<'a>(entries: &'a [(Pack, Pack)], key: &str) -> Option<&'a Pack> {
 
 /// A string, or an integer as its decimal text (Node allows numeric room
 /// names and ids).
-fn text(v: &Pack) -> Option<String> {
+pub(crate) fn text(v: &Pack) -> Option<String> {
     match v {
         Pack::String(s) => s.as_str().map(str::to_string),
         Pack::Integer(i) => Some(i.to_string()),
@@ -249,7 +249,7 @@ fn text(v: &Pack) -> Option<String> {
 }
 
 /// (nsp, event, args JSON, attachments) of a socket.io-parser event packet.
-fn event_of(packet: &Pack) -> Result<(String, String, String, Vec<Bytes>), CodecError> {
+pub(crate) fn event_of(packet: &Pack) -> Result<(String, String, String, Vec<Bytes>), CodecError> {
     let kind = get(packet, "type").and_then(Pack::as_u64);
     if kind != Some(EVENT) && kind != Some(BINARY_EVENT) {
         return err(format!("packet type {kind:?} is not an event"));
@@ -274,7 +274,7 @@ fn event_of(packet: &Pack) -> Result<(String, String, String, Vec<Bytes>), Codec
 }
 
 /// `{rooms, except}` of an opts object.
-fn selector(opts: &Pack) -> Selector {
+pub(crate) fn selector(opts: &Pack) -> Selector {
     let list = |key: &str| -> Vec<String> {
         match get(opts, key) {
             Some(Pack::Array(items)) => items.iter().filter_map(text).collect(),
@@ -525,7 +525,7 @@ pub fn json_to_msgpack(json: &str, attachments: &[Bytes]) -> Result<Pack, CodecE
 
 /// A msgpack value read from JSON in document order (serde_json's own
 /// `Value` sorts object keys).
-struct Ordered(Pack);
+pub(crate) struct Ordered(pub(crate) Pack);
 
 impl<'de> serde::Deserialize<'de> for Ordered {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -608,7 +608,7 @@ fn bind_attachments(value: Pack, attachments: &[Bytes]) -> Result<Pack, CodecErr
 /// timestamps ISO-8601 text (`Date.toJSON`), notepack's `undefined` and
 /// non-finite floats `null`, other extensions `[type, bin]` (notepack's
 /// reading of them). Map keys keep their order.
-fn write_json(
+pub(crate) fn write_json(
     value: &Pack,
     out: &mut String,
     attachments: &mut Vec<Bytes>,
@@ -654,7 +654,7 @@ fn write_json(
     Ok(())
 }
 
-fn write_json_array(
+pub(crate) fn write_json_array(
     items: &[Pack],
     out: &mut String,
     attachments: &mut Vec<Bytes>,

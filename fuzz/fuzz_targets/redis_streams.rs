@@ -1,0 +1,344 @@
+//! The redis-streams-adapter codec (`@socket.io/redis-streams-adapter`
+//! messages from other nodes): decoding arbitrary bytes as a pub/sub message
+//! (msgpack), as a stream entry's `data` of every type (the input as JSON
+//! text, and as base64 of the input bytes, which the decoder reads as
+//! msgpack), as a list of entry fields, and as a stored session never
+//! panics; what decodes has the promised shape; a decoded broadcast,
+//! fetch response, ack or session re-encodes, and that encoding decodes to
+//! the same values (floats up to serde_json's last-bit rounding, see
+//! `fuzz/README.md`); offsets print back to what they parse from; the
+//! encoders take any text.
+//!
+//! Run with `cargo fuzz run redis_streams` in `fuzz/` (see `fuzz/README.md`).
+
+#![no_main]
+
+use bytes::Bytes;
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+use sio_protocol::redis_adapter::{Broadcast, Request, Selector, Target};
+use sio_protocol::redis_streams::{self as codec, Body, Offset, Session, StreamMessage};
+use sio_protocol::socketio;
+
+/// Standard base64 with padding (what Node's `Buffer#toString("base64")`
+/// writes), here so the crate needs no more dependencies.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A decoding error from nesting at the decoders' depth limits (msgpack's
+/// and serde_json's): a re-encoding can nest deeper than what was read, as
+/// a msgpack extension is written `[type, <placeholder>]`.
+fn too_deep(e: &codec::CodecError) -> bool {
+    e.0.contains("depth") || e.0.contains("recursion")
+}
+
+fn owned(fields: Vec<(&'static str, String)>) -> Vec<(String, String)> {
+    fields
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+/// A broadcast as a stream entry again.
+fn reencode(b: &Broadcast) -> Result<Vec<(String, String)>, codec::CodecError> {
+    codec::encode_broadcast_entry(
+        &b.uid,
+        &b.nsp,
+        &b.event,
+        &b.args_json,
+        &b.attachments,
+        &b.to,
+    )
+    .map(owned)
+}
+
+/// A decoded broadcast re-encodes (unless a placeholder-looking object names
+/// no attachment) to an entry that decodes to the same broadcast.
+fn check_broadcast(b: &Broadcast) {
+    assert!(
+        socketio::args_inner(&b.args_json).is_ok(),
+        "{}",
+        b.args_json
+    );
+    assert!(!b.nsp.is_empty());
+    let Ok(fields) = reencode(b) else {
+        return;
+    };
+    let again = match codec::decode_entry(&fields) {
+        Ok(m) => m,
+        Err(e) if too_deep(&e) => return,
+        Err(e) => panic!("an encoded broadcast does not decode: {e}"),
+    };
+    assert_eq!(again.uid, b.uid);
+    assert_eq!(again.nsp, b.nsp);
+    let Body::Broadcast {
+        broadcast,
+        volatile: false,
+    } = again.body
+    else {
+        panic!("an encoded broadcast decodes as {:?}", again.body)
+    };
+    assert_eq!(broadcast.event, b.event);
+    assert_eq!(broadcast.to, b.to);
+    assert!(!broadcast.local);
+    assert!(same_json(&broadcast.args_json, &b.args_json) || b.args_json.contains("_placeholder"));
+}
+
+/// Whether two JSON texts are the same value, floats allowed to differ in
+/// their last bits (serde_json without `float_roundtrip`).
+fn same_json(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (
+        serde_json::from_str::<Value>(a),
+        serde_json::from_str::<Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => close(&a, &b),
+        _ => false,
+    }
+}
+
+fn close(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
+            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+            x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| close(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, vx)| y.get(k).is_some_and(|vy| close(vx, vy)))
+        }
+        _ => a == b,
+    }
+}
+
+fn check_message(m: &StreamMessage) {
+    match &m.body {
+        Body::Broadcast { broadcast, .. } => {
+            assert_eq!(broadcast.uid, m.uid);
+            assert_eq!(broadcast.nsp, m.nsp);
+            check_broadcast(broadcast);
+        }
+        Body::Request(Request::BroadcastWithAck { broadcast, .. }) => check_broadcast(broadcast),
+        Body::Request(Request::Rooms {
+            request_id, target, ..
+        }) => {
+            assert!(request_id.is_none());
+            assert!(matches!(target, Target::Selected(_)));
+        }
+        Body::Request(Request::Disconnect {
+            request_id, target, ..
+        }) => {
+            assert!(request_id.is_none());
+            assert!(matches!(target, Target::Selected(_)));
+        }
+        Body::Request(Request::Ignored { kind }) => assert_eq!(*kind, 9),
+        Body::Request(Request::Sockets { .. } | Request::AllRooms { .. }) => {
+            panic!("not a streams adapter request")
+        }
+        Body::FetchSocketsResponse {
+            request_id,
+            sockets,
+        } => {
+            let bytes = codec::encode_fetch_response(&m.uid, &m.nsp, request_id, sockets);
+            let again = match codec::decode_published(&bytes) {
+                Ok(again) => again,
+                Err(e) if too_deep(&e) => return,
+                Err(e) => panic!("an encoded fetch response does not decode: {e}"),
+            };
+            let Body::FetchSocketsResponse {
+                request_id: id,
+                sockets: again,
+            } = again.body
+            else {
+                panic!("an encoded fetch response decodes as something else")
+            };
+            assert_eq!(&id, request_id);
+            assert_eq!(again.len(), sockets.len());
+            assert!(again.iter().zip(sockets).all(|(a, b)| close(a, b)));
+        }
+        Body::BroadcastAck {
+            request_id,
+            args_json,
+            attachments,
+        } => {
+            assert!(socketio::args_inner(args_json).is_ok(), "{args_json}");
+            if let Ok(bytes) =
+                codec::encode_broadcast_ack(&m.uid, &m.nsp, request_id, args_json, attachments)
+            {
+                match codec::decode_published(&bytes) {
+                    Ok(again) => {
+                        let Body::BroadcastAck { request_id: id, .. } = again.body else {
+                            panic!("an encoded ack decodes as {:?}", again.body)
+                        };
+                        assert_eq!(&id, request_id);
+                    }
+                    Err(e) if too_deep(&e) => {}
+                    Err(e) => panic!("an encoded ack does not decode: {e}"),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_session(session: &Session) {
+    let Ok(stored) = codec::encode_session(session) else {
+        // A placeholder-looking map, or data nested too deep to re-read.
+        return;
+    };
+    let again = match codec::decode_session(&stored) {
+        Ok(again) => again,
+        Err(e) if too_deep(&e) => return,
+        Err(e) => panic!("an encoded session does not decode: {e}"),
+    };
+    assert_eq!(again.sid, session.sid);
+    assert_eq!(again.pid, session.pid);
+    assert_eq!(again.rooms, session.rooms);
+    assert!(same_json(&again.data_json, &session.data_json));
+}
+
+fuzz_target!(|data: &[u8]| {
+    // A pub/sub message.
+    if let Ok(m) = codec::decode_published(data) {
+        check_message(&m);
+    }
+
+    // A stream entry of each type, `data` as base64 msgpack of the input,
+    // and as the input's text when it is UTF-8.
+    let b64 = base64(data);
+    let text = std::str::from_utf8(data).ok();
+    for kind in ["3", "4", "5", "6", "7", "8", "9", "11", "12", "1"] {
+        for value in [Some(b64.as_str()), text].into_iter().flatten() {
+            let fields = vec![
+                ("uid".to_string(), "u".to_string()),
+                ("nsp".to_string(), "/".to_string()),
+                ("type".to_string(), kind.to_string()),
+                ("data".to_string(), value.to_string()),
+            ];
+            if let Ok(m) = codec::decode_entry(&fields) {
+                assert_eq!((m.uid.as_str(), m.nsp.as_str()), ("u", "/"));
+                check_message(&m);
+            }
+            let _ = codec::replayed_broadcast(&fields, "/", &["u", "r"]);
+        }
+    }
+    // A stored session.
+    if let Ok(session) = codec::decode_session(&b64) {
+        check_session(&session);
+    }
+
+    let Some(text) = text else {
+        return;
+    };
+    // The input as fields: `name\tvalue` lines.
+    let fields: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    if let Ok(m) = codec::decode_entry(&fields) {
+        assert!(!m.nsp.is_empty());
+        check_message(&m);
+    }
+    if let Ok(session) = codec::decode_session(text) {
+        check_session(&session);
+    }
+
+    // Offsets print back to what they parse from (leading zeros aside).
+    if let Some(offset) = Offset::parse(text) {
+        assert_eq!(Offset::parse(&offset.to_string()), Some(offset));
+        if let Some(next) = offset.next() {
+            assert!(next > offset);
+        }
+    }
+    if let Ok(with) = codec::append_offset(text, text) {
+        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&with) else {
+            panic!("appended arguments are not an array: {with}")
+        };
+        assert_eq!(items.last(), Some(&Value::from(text)));
+    }
+
+    // The encoders, with the input's text as every string and as the
+    // arguments (attachments: the input's bytes, split in two).
+    let (a, b) = data.split_at(data.len() / 2);
+    let attachments = [Bytes::copy_from_slice(a), Bytes::copy_from_slice(b)];
+    let to = Selector {
+        rooms: vec![text.to_owned()],
+        except: vec![String::new(), text.to_owned()],
+    };
+    let rooms: Vec<&str> = text.split(',').collect();
+    let _ = codec::selects(rooms.iter().copied(), &to);
+    let _ = codec::stream_name(text, data.len() as u32);
+    if let Ok(fields) = codec::encode_broadcast_entry(text, text, text, text, &attachments, &to) {
+        let fields = owned(fields);
+        if text.is_empty() {
+            assert!(codec::decode_entry(&fields).is_err());
+        } else {
+            match codec::decode_entry(&fields) {
+                Ok(m) => {
+                    let Body::Broadcast { broadcast, .. } = &m.body else {
+                        panic!("an encoded broadcast decodes as {:?}", m.body)
+                    };
+                    assert_eq!(broadcast.event, text);
+                    assert_eq!(broadcast.to, to);
+                    check_message(&m);
+                }
+                Err(e) if too_deep(&e) => {}
+                Err(e) => panic!("an encoded broadcast does not decode: {e}"),
+            }
+        }
+    }
+    let fetch = codec::decode_published(&codec::encode_fetch_sockets(text, text, text, &to))
+        .expect("an encoded fetch request decodes");
+    assert_eq!(
+        fetch.body,
+        Body::Request(Request::Fetch {
+            request_id: text.to_owned(),
+            to: to.clone(),
+        })
+    );
+    let count = codec::decode_published(&codec::encode_client_count(text, text, text, data.len()))
+        .expect("an encoded client count decodes");
+    assert_eq!(
+        count.body,
+        Body::BroadcastClientCount {
+            request_id: text.to_owned(),
+            count: data.len() as u64,
+        }
+    );
+    let _ = codec::encode_broadcast_ack(text, text, text, text, &attachments);
+    let session = Session {
+        sid: text.to_owned(),
+        pid: text.to_owned(),
+        rooms: rooms.iter().map(|r| r.to_string()).collect(),
+        data_json: text.to_owned(),
+    };
+    check_session(&session);
+    let _ = (
+        codec::public_channel(text),
+        codec::private_channel(text, text),
+        codec::session_key(text),
+    );
+});

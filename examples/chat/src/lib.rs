@@ -13,9 +13,25 @@
 //! | `ping-me` | `ping` `[]` with an ack request (5 s); the client's answer comes back as `pong-received` with the same arguments |
 //! | plain message (0.9 clients) | `said` `[{"nick":<nick or "anonymous">,"text":..}]` to all |
 //! | disconnect | `left` `[{"nick":..}]` to all, when it had a nickname |
+//! | CONNECT recovering a connection (`--recovery`) | nothing: no `joined`, no `left`; it keeps its nickname, owner and rooms |
 //!
 //! Events answer acks only when the client asked for one; an unknown event
 //! with an ack gets `[{"ok":false,"error":"unknown event"}]`.
+//!
+//! With connection state recovery (`sio-host run --recovery`), a client
+//! whose transport dropped and that comes back within
+//! `--recovery-max-disconnection` gets its connection back (same id, rooms
+//! and data; the host replays the events it missed, in order), and the chat
+//! hears `on_connect` again with [`ConnInfo::recovered`] true. It logs it
+//! (`chat: <conn id> recovered`, level info) and changes nothing: the user
+//! never left, so nobody hears `joined` or `left`, and its nickname and
+//! owner stay as they were. The CONNECT auth is not read again: a `nick`
+//! preset there does not undo a rename made since, and a `token` is not
+//! checked again (Node's recovery skips middlewares too). A fresh
+//! connection is sent nothing on connect, so a recovered one needs nothing
+//! re-sent either. Past the deadline the connection is gone for good:
+//! `left` as for any disconnect, and the client comes back as a new
+//! connection.
 //!
 //! Nicknames are unique across every node of a cluster and outlive a
 //! restart with a file store: each is claimed in the endpoint's key-value
@@ -272,6 +288,11 @@ impl Chat {
 
 impl Handler for Chat {
     fn on_connect(&mut self, info: &ConnInfo) -> Result<(), String> {
+        if info.recovered() {
+            // The same user, back from a short drop: its state is as it was.
+            sio_guest::info!("chat: {} recovered", info.id);
+            return Ok(());
+        }
         let auth = info.auth_as::<Auth>();
         let chosen = auth
             .as_ref()

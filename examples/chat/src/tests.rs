@@ -335,3 +335,45 @@ fn unknown_events() {
     h.event(1, "nope", "[]", None);
     assert_eq!(calls(&h), vec![ack(1, 1, &error("unknown event"))]);
 }
+
+#[test]
+fn a_recovered_connection_keeps_its_state_and_is_not_announced() {
+    let mut h = Harness::<Chat>::new();
+    let auth = r#"{"nick":"ann","id":"browser-a"}"#;
+    h.connect(with_auth(1, auth)).unwrap();
+    h.connect(conn_info(2)).unwrap();
+    // Renamed since its CONNECT, which still presets "ann".
+    h.event(1, "nick", r#"["anna"]"#, None);
+    h.take_calls();
+    // Back with the same CONNECT auth: nothing is announced, nothing reset,
+    // and not even a bad token is checked again.
+    h.recover(with_auth(1, auth)).unwrap();
+    h.recover(with_auth(1, r#"{"token":"bad","nick":"zed"}"#))
+        .unwrap();
+    assert_eq!(calls(&h), vec![]);
+    assert_eq!(h.handler().nicks.get(&1).map(String::as_str), Some("anna"));
+    assert_eq!(
+        h.handler().owners.get(&1).map(String::as_str),
+        Some("id:browser-a")
+    );
+    h.event(1, "say", r#"["back"]"#, None);
+    assert_eq!(
+        calls(&h),
+        vec![emit(
+            Target::All,
+            "said",
+            r#"[{"nick":"anna","text":"back"}]"#
+        )]
+    );
+    // "ann" is still free for someone else, "anna" still taken.
+    h.event(2, "nick", r#"["anna"]"#, Some(1));
+    h.event(2, "nick", r#"["ann"]"#, Some(2));
+    assert_eq!(
+        calls(&h),
+        vec![
+            ack(2, 1, &error("nickname is taken")),
+            ack(2, 2, OK),
+            emit(Target::All, "joined", r#"[{"nick":"ann"}]"#),
+        ]
+    );
+}

@@ -36,6 +36,12 @@
 //   Redis store, a restart; with Redis every node sees it. A failed store
 //   call throws a `KvError` whose `code` is the contract's `kv-error` name
 //   ("unavailable", "too-large", ...); it changed nothing.
+// * Connection state recovery (`--recovery`): a client that dropped for a
+//   moment and came back with the same connection (id, rooms, data, the
+//   events it missed replayed) runs `onConnect` again with `info.recovered`
+//   true (false for every new connection), as Node's `socket.recovered`.
+//   The handler never heard it leave: greet it again if you like, but do
+//   not count it as a new arrival.
 
 import * as host from "sio:realtime/host@0.1.0";
 import * as configImport from "sio:realtime/config@0.1.0";
@@ -333,7 +339,9 @@ export function guarded(what, f) {
 /**
  * The world's exports for `handler`, whose optional methods are
  *   onConnect(info)                  info: { id, conn, sid, endpoint, protocol, transport,
- *                                      remoteAddr, query, headers, auth (parsed or undefined) }
+ *                                      remoteAddr, query, headers, auth (parsed or undefined),
+ *                                      recovered: true when it is a connection coming back
+ *                                      through connection state recovery, not a new one }
  *   onMessage(conn, text)
  *   onEvent(conn, event, args, ack)  ack: function(...reply) when the client asked for one
  *   onAck(conn, token, reply)        reply: the client's arguments, undefined on timeout
@@ -351,8 +359,11 @@ export function serve(handler) {
       } catch {
         auth = undefined; // the host only passes valid JSON; be safe anyway
       }
+      // Asked here, always, so every handler imports `recovered` and the
+      // host gives it the second onConnect of a recovery (as the Rust SDK).
+      const recovered = connState.recovered(info.id);
       try {
-        handler.onConnect?.({ ...info, id: conn.id, conn, auth });
+        handler.onConnect?.({ ...info, id: conn.id, conn, auth, recovered });
       } catch (e) {
         if (e instanceof Refuse) throw e.message;
         log.error(`onConnect failed: ${described(e)}`);

@@ -40,6 +40,12 @@ Conventions (the Rust SDK's, in Python's terms):
   Redis store, a restart; with Redis every node sees it. A failed store call
   raises ``KvError`` whose ``code`` is the contract's ``kv-error`` name
   ("unavailable", "too-large", ...); it changed nothing.
+* Connection state recovery (``--recovery``): a client that dropped for a
+  moment and came back with the same connection (id, rooms, data, the events
+  it missed replayed) runs ``on_connect`` again with ``info.recovered`` True
+  (False for every new connection), as Node's ``socket.recovered``. The
+  handler never heard it leave: greet it again if you like, but do not count
+  it as a new arrival.
 """
 
 import json
@@ -332,7 +338,9 @@ class Handler:
 
     ``info`` in ``on_connect`` has ``id``, ``conn``, ``sid``, ``endpoint``,
     ``protocol`` ("legacy", "eio3", "eio4"), ``transport``, ``remote_addr``,
-    ``query``, ``headers`` (lists of pairs) and ``auth`` (parsed, or None).
+    ``query``, ``headers`` (lists of pairs), ``auth`` (parsed, or None) and
+    ``recovered`` (True when it is a connection coming back through
+    connection state recovery, not a new one).
     ``ack`` in ``on_event`` is a function taking the reply's arguments, or None
     when the client asked for none; ``reply`` in ``on_ack`` is the client's
     arguments, or None when the timeout passed.
@@ -366,7 +374,7 @@ class Handler:
 class ConnInfo:
     """What the host knows about a connecting client (see ``Handler``)."""
 
-    def __init__(self, info):
+    def __init__(self, info, recovered=False):
         self.id = info.id
         self.conn = Conn(info.id)
         self.sid = info.sid
@@ -380,6 +388,7 @@ class ConnInfo:
             self.auth = None if info.auth is None else json.loads(info.auth)
         except ValueError:
             self.auth = None
+        self.recovered = recovered
 
 
 def _guarded(what, f, *args):
@@ -398,8 +407,12 @@ def serve(handler):
 
     class WitWorld:
         def on_connect(self, info):
+            # Asked here, always, so every handler imports ``recovered`` and
+            # the host gives it the second on_connect of a recovery (as the
+            # Rust SDK).
+            recovered = _conn_state.recovered(info.id)
             try:
-                handler.on_connect(ConnInfo(info))
+                handler.on_connect(ConnInfo(info, recovered))
             except Refuse as e:
                 raise Err(str(e)) from None
             except Exception:

@@ -9,6 +9,10 @@
 // connection leaves or renames. An owner whose name is still in the store (a
 // server restart runs no onDisconnect) gets it back; anyone else is told it
 // is taken. The host also keeps the name as the connection's data.
+//
+// A connection coming back through connection state recovery (`--recovery`,
+// `info.recovered`) changes nothing: no `joined`, no `left`, its nickname
+// and owner kept, its CONNECT auth not read again (examples/chat/src/lib.rs).
 import { all, emit, emitWithAck, isBinary, kv, KvError, log, Refuse, room, serve, to } from "../../guest-sdk-js/sio.js";
 
 const MAX_NICK_CHARS = 32;
@@ -106,7 +110,12 @@ const chat = {
     }
   },
 
-  onConnect({ id, conn, sid, auth }) {
+  onConnect({ id, conn, sid, auth, recovered }) {
+    if (recovered) {
+      // The same user, back from a short drop: its state is as it was.
+      log.info(`chat: ${id} recovered`);
+      return;
+    }
     const object = auth !== null && typeof auth === "object";
     const chosen = object && isString(auth.id) && auth.id !== "" && utf8Length(auth.id) <= MAX_OWNER_ID;
     const owner = chosen ? `id:${auth.id}` : sid;

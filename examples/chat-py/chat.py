@@ -9,6 +9,10 @@ with a file store: each is claimed in the endpoint's key-value store
 its connection leaves or renames. An owner whose name is still in the store (a
 server restart runs no ``on_disconnect``) gets it back; anyone else is told it
 is taken. The host also keeps the name as the connection's data.
+
+A connection coming back through connection state recovery (``--recovery``,
+``info.recovered``) changes nothing: no ``joined``, no ``left``, its nickname
+and owner kept, its CONNECT auth not read again (examples/chat/src/lib.rs).
 """
 
 import sio
@@ -124,6 +128,10 @@ class Chat(sio.Handler):
             sio.log.warn(f"chat: set-data failed: {e.code}")
 
     def on_connect(self, info):
+        if info.recovered:
+            # The same user, back from a short drop: its state is as it was.
+            sio.log.info(f"chat: {info.id} recovered")
+            return
         auth = info.auth if isinstance(info.auth, dict) else None
         chosen = None if auth is None else chosen_id(auth)
         owner = info.sid if chosen is None else f"id:{chosen}"

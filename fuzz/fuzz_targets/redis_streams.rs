@@ -273,9 +273,13 @@ fuzz_target!(|data: &[u8]| {
             assert!(next > offset);
         }
     }
-    if let Ok(with) = codec::append_offset(text, text) {
-        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&with) else {
-            panic!("appended arguments are not an array: {with}")
+    if sio_protocol::socketio::args_inner(text).is_ok() {
+        let packet = sio_protocol::socketio::encode_replayable_event("/", "e", text, 0, text);
+        let Some(array) = packet.strip_prefix('2') else {
+            panic!("not an event: {packet}")
+        };
+        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(array) else {
+            panic!("the event is not an array: {packet}")
         };
         assert_eq!(items.last(), Some(&Value::from(text)));
     }

@@ -36,7 +36,13 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
             let sink: Arc<dyn ClusterSink> = Arc::new(handle.clone());
             (nsp.clone(), sink)
         });
-        crate::adapter::redis::start(url, namespaces, stats.clone())?;
+        crate::adapter::redis::start(
+            url,
+            config.redis_adapter,
+            config.recovery.is_some(),
+            namespaces,
+            stats.clone(),
+        )?;
     }
     let reloader = Arc::new(reloader);
     let listener = TcpListener::bind(config.listen)

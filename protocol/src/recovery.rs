@@ -16,51 +16,53 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
-/// Where one replayable packet sits in a namespace's history; ordered.
+/// Where one replayable packet sits in a namespace's history, in the shape
+/// of a Redis stream entry id, `<ms>-<seq>`; ordered as Redis orders them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Offset {
-    /// A Redis entry id's milliseconds, or this process's epoch.
-    pub major: u64,
-    /// A Redis entry id's sequence number, or the packet's counter.
-    pub minor: u64,
+    /// A stream entry id's milliseconds, or this process's epoch.
+    pub ms: u64,
+    /// A stream entry id's sequence number, or the packet's counter.
+    pub seq: u64,
 }
 
 impl Offset {
-    /// `<digits>-<digits>` exactly (what `@socket.io/redis-streams-adapter`
-    /// accepts); anything else is None.
+    /// `<digits>-<digits>`, each part fitting a u64; anything else is None.
+    /// Node checks `/^[0-9]+-[0-9]+$/` before asking Redis, which refuses
+    /// parts over 64 bits.
     pub fn parse(text: &str) -> Option<Offset> {
-        let (major, minor) = text.split_once('-')?;
-        let digits =
-            |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
-        if !digits(major) || !digits(minor) {
-            return None;
-        }
+        let (ms, seq) = text.split_once('-')?;
+        let part = |s: &str| {
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse::<u64>().ok()
+        };
         Some(Offset {
-            major: major.parse().ok()?,
-            minor: minor.parse().ok()?,
+            ms: part(ms)?,
+            seq: part(seq)?,
         })
     }
 
-    /// The offset right after this one (Redis's exclusive range start).
-    pub fn next(self) -> Offset {
-        match self.minor.checked_add(1) {
-            Some(minor) => Offset {
-                major: self.major,
-                minor,
-            },
-            None => Offset {
-                major: self.major.saturating_add(1),
-                minor: 0,
-            },
+    /// The smallest id after this one, where an inclusive `XRANGE` starts to
+    /// read what follows it (Node's `nextOffset`: the sequence plus one; on
+    /// a full sequence, the next millisecond). None after the last id.
+    pub fn next(self) -> Option<Offset> {
+        match self.seq.checked_add(1) {
+            Some(seq) => Some(Offset { ms: self.ms, seq }),
+            None => Some(Offset {
+                ms: self.ms.checked_add(1)?,
+                seq: 0,
+            }),
         }
     }
 }
 
 impl fmt::Display for Offset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.major, self.minor)
+        write!(f, "{}-{}", self.ms, self.seq)
     }
 }
 
@@ -104,64 +106,9 @@ impl RecoveryRequest {
     }
 }
 
-/// Whether a socket in `rooms` is one of those `to_rooms`/`except` picks, as
-/// Node's `shouldIncludePacket`: in one of `to_rooms` (any socket when it
-/// is empty) and in none of `except`.
-pub fn selects<'a>(
-    rooms: impl Iterator<Item = &'a str> + Clone,
-    to_rooms: &[String],
-    except: &[String],
-) -> bool {
-    let included = to_rooms.is_empty() || rooms.clone().any(|r| to_rooms.iter().any(|t| t == r));
-    included && !rooms.into_iter().any(|r| except.iter().any(|e| e == r))
-}
-
-/// `{"pid":..}` alone, for tests and peers that build a CONNECT payload.
-pub fn auth_with(pid: &str, offset: Option<&str>, auth: Option<&Map<String, Json>>) -> String {
-    let mut map = auth.cloned().unwrap_or_default();
-    map.insert("pid".into(), pid.into());
-    if let Some(offset) = offset {
-        map.insert("offset".into(), offset.into());
-    }
-    Json::Object(map).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn offsets_parse_strictly_and_order() {
-        let o = Offset::parse("1700000000000-3").unwrap();
-        assert_eq!(
-            o,
-            Offset {
-                major: 1_700_000_000_000,
-                minor: 3
-            }
-        );
-        assert_eq!(o.to_string(), "1700000000000-3");
-        assert_eq!(o.next().to_string(), "1700000000000-4");
-        for bad in [
-            "",
-            "1",
-            "-1",
-            "1-",
-            "a-1",
-            "1-2-3",
-            "1 -2",
-            "+1-2",
-            "99999999999999999999999-1",
-        ] {
-            assert_eq!(Offset::parse(bad), None, "{bad}");
-        }
-        assert!(Offset::parse("2-0").unwrap() > Offset::parse("1-99").unwrap());
-        let max = Offset {
-            major: 1,
-            minor: u64::MAX,
-        };
-        assert_eq!(max.next(), Offset { major: 2, minor: 0 });
-    }
 
     #[test]
     fn recovery_request_is_taken_out_of_the_auth() {
@@ -188,30 +135,5 @@ mod tests {
             assert_eq!(auth.as_deref(), Some(text));
         }
         assert_eq!(RecoveryRequest::take(&mut None), None);
-        let built = auth_with("p", Some("1-2"), None);
-        assert_eq!(
-            RecoveryRequest::take(&mut Some(built)),
-            Some(RecoveryRequest {
-                pid: "p".into(),
-                offset: Some("1-2".into())
-            })
-        );
-    }
-
-    #[test]
-    fn selects_as_node_does() {
-        let rooms = ["sid1", "a"];
-        let s = |to: &[&str], except: &[&str]| {
-            let to: Vec<String> = to.iter().map(|s| s.to_string()).collect();
-            let except: Vec<String> = except.iter().map(|s| s.to_string()).collect();
-            selects(rooms.iter().copied(), &to, &except)
-        };
-        assert!(s(&[], &[]));
-        assert!(s(&["a"], &[]));
-        assert!(s(&["b", "sid1"], &[]));
-        assert!(!s(&["b"], &[]));
-        assert!(!s(&["a"], &["sid1"]));
-        assert!(!s(&[], &["a"]));
-        assert!(s(&[], &["b"]));
     }
 }

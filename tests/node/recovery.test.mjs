@@ -7,35 +7,15 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { io } from "socket.io-client";
-import { closeClients, connect, once, record, sleep, startServer, waitFor, waitUntil, wasm } from "./helpers.mjs";
+import { closeClients, connect, once, record, sleep, startServer, waitUntil } from "./helpers.mjs";
+import { cut, probeArgs, reconnecting } from "./recovery-helpers.mjs";
 
 const T = { timeout: 60_000 };
-
-export const probeArgs = (...extra) => [
-  "--recovery",
-  "--ping-interval", "300",
-  "--ping-timeout", "300",
-  ...extra,
-  `/=${wasm("recovery_probe")}`,
-];
-
-/** A client that reconnects (as apps do), connected; `setup` runs first. */
-export async function reconnecting(url, opts = {}, setup = () => {}) {
-  return connect(url, { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100, ...opts }, setup);
-}
 
 const ask = (s, event, ...args) => s.timeout(5000).emitWithAck(event, ...args);
 
 /** The events' first arguments, without the trailing offset recovery adds. */
 const firsts = (seen) => seen.map((args) => args[0]);
-
-/** Cut the client's transport under it without a close handshake: the server
- * sees the connection drop, the client reconnects. */
-export function cut(socket) {
-  const transport = socket.io.engine.transport;
-  if (transport.ws) transport.ws.terminate?.() ?? transport.ws.close();
-  else socket.io.engine.close();
-}
 
 async function stats(url) {
   return (await fetch(`${url}/stats`)).json();
@@ -179,6 +159,26 @@ describe("connection state recovery", () => {
     assert.equal(s.recovery.refused.too_old, 1);
     assert.equal(s.recovery.refused.unknown, 1);
     assert.ok(s.recovery.evicted >= 3);
+  });
+
+  it("lets the handler refuse a recovery: the client gets a connect_error, the handler an on-disconnect", T, async () => {
+    const server = await startServer(probeArgs(), { label: "recovery-refused-by-handler" });
+    stop.push(server);
+    const a = await reconnecting(server.url, { transports: ["websocket"], auth: { refuse: false } });
+    const watcher = await connect(server.url, { transports: ["websocket"] });
+    const id = a.id;
+    a.auth = { refuse: true };
+    const refused = once(a, "connect_error", 10_000);
+    cut(a);
+    const [err] = await refused;
+    assert.equal(err.message, "refused");
+    a.disconnect();
+    let log = [];
+    for (let i = 0; i < 50 && !log.includes(`disconnect ${id} server namespace disconnect`); i++) {
+      await sleep(100);
+      log = await ask(watcher, "log");
+    }
+    assert.ok(log.includes(`disconnect ${id} server namespace disconnect`), log.join("\n"));
   });
 
   it("leaves a client that said goodbye (client namespace disconnect) for good", T, async () => {

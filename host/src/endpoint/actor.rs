@@ -31,14 +31,14 @@ use wasmtime::Store;
 
 use super::bindings::{CompletionsExport, ConnInfo, Endpoint, HttpResponse, Protocol};
 use super::imports::wasi_io::DeadlineInWasi;
-use super::namespace::{Conn, Namespace, Recovered, Recovery, SelfQueue};
+use super::namespace::{Conn, Namespace, PendingRestore, Recovered, Recovery, SelfQueue};
 use super::runtime::{EndpointSettings, Live, Prepared, Runtime};
 use super::scheduler::Scheduler;
 use super::store::GuestState;
 use sio_protocol::recovery::RecoveryRequest;
-use sio_protocol::{ConnId, Frame, Generation, Sid, wire};
+use sio_protocol::{ConnId, Frame, Generation, Sid, socketio, wire};
 
-use crate::adapter::redis::{ClusterSink, Inbound};
+use crate::adapter::redis::{ClusterSink, Inbound, RestoredSession};
 use crate::config::RecoveryConfig;
 use crate::outbox::{InFlight, Outbox, WakeBatch};
 use crate::stats::{CallOutcome, EndpointStats, Stats};
@@ -583,6 +583,7 @@ impl EndpointActor {
                 // The requester may have given up waiting; the swap stands.
                 let _ = done.send(result);
             }
+            Command::Cluster(Inbound::Restored { conn, session }) => self.restored(conn, session),
             Command::Cluster(inbound) => self.ns().on_cluster(inbound),
             Command::Timer { token, serial } => {
                 if self.ns().timers.take_due(token, serial) {
@@ -623,24 +624,117 @@ impl EndpointActor {
         // Connection state recovery is for Engine.IO 4 clients (Socket.IO
         // 4.6+); older generations connect as before.
         let recoverable = self.ns().recovery.is_some() && outbox.generation() == Generation::Eio4;
-        if recoverable
-            && let Some(request) = RecoveryRequest::take(&mut auth)
-            && let Recovered::Here { conn: old, missed } = self.ns().recover(&request)
-        {
-            self.resume(conn, old, outbox, auth, missed);
-            return;
+        if recoverable && let Some(request) = RecoveryRequest::take(&mut auth) {
+            match self.ns().recover(&request) {
+                Recovered::Here { conn: old, missed } => {
+                    self.resume(conn, old, outbox, auth, missed);
+                    return;
+                }
+                Recovered::Elsewhere => {
+                    let pending = PendingRestore { outbox, auth };
+                    self.ns().restore_elsewhere(conn, request, pending);
+                    return;
+                }
+                Recovered::Refused => {}
+            }
         }
         let mut socket = Conn::new(outbox.clone());
         if recoverable && let Some(recovery) = self.ns().recovery.as_mut() {
-            socket.recovery = Some(Box::new(recovery.enrol(conn)));
+            socket.recovery = Some(Box::new(recovery.enrol(conn, None)));
         }
+        self.admit(conn, socket, outbox, auth, Vec::new());
+    }
+
+    /// A restore from Redis (`Inbound::Restored`) is done: the connect
+    /// waiting for it goes on, as the session another node kept (same id,
+    /// rooms, data, pid; the missed broadcasts replayed) or, without one,
+    /// as a new connection.
+    fn restored(&mut self, conn: ConnId, session: Option<Box<RestoredSession>>) {
+        let Some(PendingRestore { outbox, auth }) = self.ns().take_restore(conn) else {
+            // Its client left meanwhile.
+            return;
+        };
+        let mut socket = Conn::new(outbox.clone());
+        let Some(session) = session else {
+            self.ns().count_recovery(|s| &s.recovery.unknown);
+            if let Some(recovery) = self.ns().recovery.as_mut() {
+                socket.recovery = Some(Box::new(recovery.enrol(conn, None)));
+            }
+            self.admit(conn, socket, outbox, auth, Vec::new());
+            return;
+        };
+        let endpoint = self.ns().name.clone();
+        socket.sid = session.sid.clone();
+        socket.data = Some(session.data_json.as_str())
+            .filter(|d| !matches!(*d, "{}" | "null"))
+            .map(Into::into);
+        if let Some(recovery) = self.ns().recovery.as_mut() {
+            socket.recovery = Some(Box::new(recovery.enrol(conn, Some(&session.pid))));
+        }
+        let missed: Vec<Frame> = session
+            .missed
+            .iter()
+            .flat_map(|(offset, b)| {
+                let packet = socketio::encode_replayable_event(
+                    &endpoint,
+                    &b.event,
+                    &b.args_json,
+                    b.attachments.len(),
+                    &offset.to_string(),
+                );
+                wire::message_frames(Generation::Eio4, packet, &b.attachments)
+            })
+            .collect();
+        self.ns().count_recovery(|s| &s.recovery.recovered_remote);
+        let replayed = session.missed.len() as u64;
+        self.ns()
+            .count_recovery_by(|s| &s.recovery.replayed, replayed);
+        // Its rooms join it before the handler hears of it.
+        let rooms = session.rooms.clone();
+        self.ns().recovering = Some(conn);
+        self.admit_with(conn, socket, outbox, auth, missed, |ns| {
+            for room in rooms {
+                if *room != *ns.conns.get(&conn).map_or("", |s| &*s.sid) {
+                    let _ = ns.join(conn, room);
+                }
+            }
+        });
+    }
+
+    /// Add a connection and ask the handler (`on-connect`): accepted, the
+    /// client gets its CONNECT reply (with its private id when it has one),
+    /// then `missed` (a recovery's replay), then what the handler sent.
+    fn admit(
+        &mut self,
+        conn: ConnId,
+        socket: Conn,
+        outbox: Arc<dyn Outbox>,
+        auth: Option<String>,
+        missed: Vec<Frame>,
+    ) {
+        self.admit_with(conn, socket, outbox, auth, missed, |_| {});
+    }
+
+    /// [`Self::admit`], running `prepare` on the namespace once the
+    /// connection is in it, before the handler hears of it.
+    fn admit_with(
+        &mut self,
+        conn: ConnId,
+        socket: Conn,
+        outbox: Arc<dyn Outbox>,
+        auth: Option<String>,
+        missed: Vec<Frame>,
+        prepare: impl FnOnce(&mut Namespace),
+    ) {
         let sid = socket.sid.clone();
         let endpoint = self.ns().name.clone();
         self.ns().insert_conn(conn, socket);
+        prepare(self.ns());
         let info = conn_info(conn, &sid, &endpoint, outbox.as_ref(), auth);
         let verdict = self
             .call("on-connect", conn, |b, s| b.call_on_connect(s, &info))
             .unwrap_or_else(|| Err("handler failed".to_string()));
+        self.ns().recovering = None;
         let stats = self.stats.clone();
         match (verdict, self.ns().conns.get_mut(&conn)) {
             (Ok(()), Some(socket)) => {
@@ -652,6 +746,7 @@ impl EndpointActor {
                     &sid,
                     pid.as_deref(),
                 );
+                frames.extend(missed);
                 frames.extend(socket.held.take().unwrap_or_default());
                 outbox.push(&frames);
                 tracing::debug!(endpoint = %endpoint, conn, sid = %sid, "connected");
@@ -664,10 +759,11 @@ impl EndpointActor {
     }
 
     /// Refuse a CONNECT: the client hears why, its session forgets the conn.
-    fn refuse(&mut self, conn: ConnId, outbox: &dyn Outbox, reason: &str) {
+    /// Returns the connection taken out of the namespace.
+    fn refuse(&mut self, conn: ConnId, outbox: &dyn Outbox, reason: &str) -> Option<Conn> {
         let endpoint = self.ns().name.clone();
         self.stats.connects_refused.fetch_add(1, Ordering::Relaxed);
-        self.ns().remove_conn(conn);
+        let socket = self.ns().remove_conn(conn);
         outbox.push(&wire::connect_error_frames(
             outbox.generation(),
             &endpoint,
@@ -675,6 +771,7 @@ impl EndpointActor {
         ));
         outbox.forget(&endpoint, conn);
         tracing::debug!(endpoint = %endpoint, conn, reason = %reason, "connect refused");
+        socket
     }
 
     /// A client recovered connection `old` (connection state recovery): the
@@ -710,8 +807,8 @@ impl EndpointActor {
                 .unwrap_or_else(|| Err("handler failed".to_string()));
             self.ns().recovering = None;
             if let Err(reason) = verdict {
-                self.refuse(old, outbox.as_ref(), &reason);
-                if let Some(socket) = self.ns().remove_conn(old) {
+                // The handler knew this connection: it hears it leave.
+                if let Some(socket) = self.refuse(old, outbox.as_ref(), &reason) {
                     self.departed(old, socket, "server namespace disconnect");
                 }
                 return;

@@ -10,20 +10,28 @@
 //! behind at most one command of each busy connection.
 //!
 //! Commands that belong to no connection (timers, fetches) share one lane
-//! of their own, which takes its turn like a connection. A hot reload's
-//! swap and the cluster's messages are barriers: everything that arrived
-//! before one runs before it, and nothing that arrived after it runs
-//! first (the actor stops taking commands in while a barrier waits).
+//! of their own, which takes its turn like a connection; so do broadcasts
+//! from the cluster, in a lane of theirs (kept in stream order). A hot
+//! reload's swap and the cluster's other messages are barriers: everything
+//! that arrived before one runs before it, and nothing that arrived after
+//! it runs first (the actor stops taking commands in while a barrier
+//! waits).
 
 use std::collections::VecDeque;
 
 use sio_protocol::{ConnId, ConnIdMap};
 
 use super::actor::Command;
+use crate::adapter::redis::Inbound;
 
 /// The lane of commands that belong to no connection. Connection ids start
 /// at 1, so it is never a connection's.
 const NO_CONN: ConnId = 0;
+
+/// The lane of broadcasts from the cluster (with the streams adapter and
+/// recovery, this node's own broadcasts too): never a connection's, which
+/// count up from 1.
+const CLUSTER: ConnId = ConnId::MAX;
 
 /// Spare queues kept for reuse, so a connection whose queue empties and
 /// fills again does not allocate each time.
@@ -50,7 +58,9 @@ fn lane(command: &Command) -> Option<ConnId> {
         | Command::Message { conn, .. }
         | Command::Disconnect { conn, .. }
         | Command::AckTimeout { conn, .. }
-        | Command::RecoveryDue { conn, .. } => Some(*conn),
+        | Command::RecoveryDue { conn, .. }
+        | Command::Cluster(Inbound::Restored { conn, .. }) => Some(*conn),
+        Command::Cluster(Inbound::Broadcast { .. }) => Some(CLUSTER),
         Command::Timer { .. }
         | Command::Fetched { .. }
         | Command::QueryDue { .. }
@@ -177,7 +187,6 @@ mod tests {
 
     #[test]
     fn a_barrier_runs_after_everything_before_it() {
-        use crate::adapter::redis::Inbound;
         use sio_protocol::redis_adapter::Request;
         let mut s = Scheduler::default();
         s.push(disconnect(1, "a0"));

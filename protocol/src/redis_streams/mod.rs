@@ -30,7 +30,7 @@
 //!   of 0 if need be), or the Node requester waits for its timeout.
 //! - Connection state recovery: a broadcast's offset is its entry id
 //!   ([`Offset`]), appended to the event's arguments as one more string
-//!   ([`append_offset`]), by the sender for its own clients and by every
+//!   ([`crate::socketio::encode_replayable_event`]), by the sender for its own clients and by every
 //!   reader of the entry for theirs, unless the broadcast is volatile. A
 //!   disconnected socket's [`Session`] is stored at [`session_key`] as base64
 //!   msgpack ([`encode_session`]); restoring it reads the entries after the
@@ -59,6 +59,7 @@ use base64::Engine as _;
 
 /// The model shared with [`crate::redis_adapter`], re-exported so this
 /// module's API reads on its own.
+pub use crate::recovery::Offset;
 pub use crate::redis_adapter::{Broadcast, CodecError, Request, Selector, Target};
 
 /// The stream every namespace's entries go to (`opts.streamName`, with the
@@ -143,70 +144,6 @@ pub fn stream_name(nsp: &str, stream_count: u32) -> String {
         "{STREAM_NAME}-{}",
         i64::from(hash) % i64::from(stream_count)
     )
-}
-
-/// A stream entry id, `<milliseconds>-<sequence>`: the offset of a
-/// broadcast for connection state recovery. Ordered as Redis orders them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Offset {
-    /// The milliseconds part.
-    pub ms: u64,
-    /// The sequence part.
-    pub seq: u64,
-}
-
-impl Offset {
-    /// `<digits>-<digits>`, each part fitting a u64; anything else is None.
-    /// Node checks `/^[0-9]+-[0-9]+$/` before asking Redis, which refuses
-    /// parts over 64 bits.
-    pub fn parse(text: &str) -> Option<Offset> {
-        let (ms, seq) = text.split_once('-')?;
-        let part = |s: &str| {
-            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            s.parse::<u64>().ok()
-        };
-        Some(Offset {
-            ms: part(ms)?,
-            seq: part(seq)?,
-        })
-    }
-
-    /// The smallest id after this one, where an inclusive `XRANGE` starts to
-    /// read what follows it (Node's `nextOffset`: the sequence plus one; on
-    /// a full sequence, the next millisecond). None after the last id.
-    pub fn next(self) -> Option<Offset> {
-        match self.seq.checked_add(1) {
-            Some(seq) => Some(Offset { ms: self.ms, seq }),
-            None => Some(Offset {
-                ms: self.ms.checked_add(1)?,
-                seq: 0,
-            }),
-        }
-    }
-}
-
-impl std::fmt::Display for Offset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{}", self.ms, self.seq)
-    }
-}
-
-/// `args_json` (a JSON array) with `offset` appended as one more string, as
-/// Node appends a broadcast's entry id for connection state recovery.
-pub fn append_offset(args_json: &str, offset: &str) -> Result<String, CodecError> {
-    let inner = crate::socketio::args_inner(args_json)
-        .map_err(|e| CodecError(format!("arguments are not a JSON array: {e:?}")))?;
-    let mut out = String::with_capacity(args_json.len() + offset.len() + 4);
-    out.push('[');
-    if !inner.is_empty() {
-        out.push_str(inner);
-        out.push(',');
-    }
-    crate::push_json_string(&mut out, offset);
-    out.push(']');
-    Ok(out)
 }
 
 /// Whether a socket in `rooms` is one a broadcast to `to` is for, as Node's
@@ -664,7 +601,7 @@ pub fn encode_broadcast_ack(
 /// those rooms ([`selects`]), whoever sent it and volatile or not. None for
 /// the entries it skips; an error for one it cannot read (Node's whole
 /// restore then fails). The replayed event gets the entry id appended
-/// ([`append_offset`]).
+/// ([`crate::socketio::encode_replayable_event`]).
 pub fn replayed_broadcast<S: AsRef<str>>(
     fields: &[(String, String)],
     nsp: &str,

@@ -628,16 +628,19 @@ fn offsets_parse_strictly_and_order_as_redis() {
 fn offsets_append_as_node_appends_them() {
     // B's client received ["ev", 1, "a", {b: <Buffer>}, "1796533675510-0"].
     assert_eq!(
-        append_offset(
+        crate::socketio::encode_replayable_event(
+            "/",
+            "ev",
             r#"[1,"a",{"b":{"_placeholder":true,"num":0}}]"#,
+            1,
             "1796533675510-0"
-        )
-        .unwrap(),
-        r#"[1,"a",{"b":{"_placeholder":true,"num":0}},"1796533675510-0"]"#
+        ),
+        r#"51-["ev",1,"a",{"b":{"_placeholder":true,"num":0}},"1796533675510-0"]"#
     );
-    assert_eq!(append_offset(" [ ] ", "1-0").unwrap(), r#"["1-0"]"#);
-    assert!(append_offset("{}", "1-0").is_err());
-    assert!(append_offset("[1", "1-0").is_err());
+    assert_eq!(
+        crate::socketio::encode_replayable_event("/", "ev", " [ ] ", 0, "1-0"),
+        r#"2["ev","1-0"]"#
+    );
 }
 
 #[test]
@@ -700,15 +703,18 @@ fn a_restore_replays_what_node_replays() {
         .iter()
         .filter_map(|fields| replayed_broadcast(fields, "/", &rooms).unwrap())
         .map(|b| {
-            (
-                b.event,
-                append_offset(&b.args_json, "1796533677333-0").unwrap(),
+            crate::socketio::encode_replayable_event(
+                "/",
+                &b.event,
+                &b.args_json,
+                0,
+                "1796533677333-0",
             )
         })
         .collect();
     assert_eq!(
         replayed,
-        vec![("missed".to_string(), r#"[1,"1796533677333-0"]"#.to_string())]
+        vec![r#"2["missed",1,"1796533677333-0"]"#.to_string()]
     );
     // Volatile broadcasts are replayed too; a malformed one is an error.
     let volatile = entry(

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value as Json, json};
 
 use super::Namespace;
-use crate::adapter::redis::Inbound;
+use crate::adapter::redis::{Inbound, Reply};
 use crate::endpoint::Command;
 use crate::endpoint::bindings::{HostError, HttpResponse, Target};
 use sio_protocol::ConnId;
@@ -59,28 +59,17 @@ impl Namespace {
         if let Target::Conn(_) = to {
             return;
         }
-        let selector = self.selector_of(to);
-        let room = selector.rooms.first().map(String::as_str);
-        match codec::encode_broadcast(
-            &link.uid,
-            &self.name,
-            event,
-            args_json,
-            attachments,
-            &selector,
-        ) {
-            Ok(payload) => link.publish(codec::broadcast_channel(&self.name, room), payload),
-            Err(e) => {
-                tracing::warn!(endpoint = %self.name, "redis adapter: broadcast not published: {e}")
-            }
-        }
+        link.broadcast(event, args_json, attachments, &self.selector_of(to));
     }
 
     /// Act on what the cluster sent this endpoint.
     pub(crate) fn on_cluster(&mut self, inbound: Inbound) {
         match inbound {
             Inbound::Attach(link) => self.cluster = Some(link),
-            Inbound::Broadcast(b) => {
+            Inbound::Broadcast {
+                broadcast: b,
+                offset,
+            } => {
                 if self.accepts(&b) {
                     let conns = self.selected(&b.to);
                     let _ = self.send_event(
@@ -88,7 +77,7 @@ impl Namespace {
                         &b.args_json,
                         &b.attachments,
                         None,
-                        None,
+                        offset,
                         |_| b.to.clone(),
                         |ns, encoded| {
                             for conn in conns {
@@ -118,6 +107,8 @@ impl Namespace {
                 }
                 self.settle_query(&request_id);
             }
+            // The actor finishes a restore itself: it calls the guest.
+            Inbound::Restored { .. } => {}
         }
     }
 
@@ -181,12 +172,7 @@ impl Namespace {
             return Ok(());
         };
         let request_id = sio_protocol::ids::random_id();
-        let request = codec::encode_fetch_request(&link.uid, &request_id, &to.rooms);
-        link.request(
-            codec::request_channel(&self.name),
-            request,
-            request_id.clone(),
-        );
+        link.fetch_sockets(&request_id, &to.rooms);
         if let Some(queue) = &self.queue {
             let endpoint = queue.endpoint.clone();
             let id = request_id.clone();
@@ -291,10 +277,10 @@ impl Namespace {
         }
     }
 
-    /// Publish an answer on the requesting node's response channel.
-    fn respond(&self, node: &str, payload: Vec<u8>) {
+    /// Answer request `request_id` of `node`.
+    fn respond(&self, node: &str, request_id: &str, reply: Reply) {
         if let Some(link) = &self.cluster {
-            link.publish(codec::response_channel(&self.name, node), payload);
+            link.reply(node, request_id, reply);
         }
     }
 
@@ -311,13 +297,11 @@ impl Namespace {
                     .filter_map(|conn| self.conns.get(conn))
                     .map(|s| Json::from(&*s.sid))
                     .collect();
-                let reply = codec::encode_response(&request_id, Some(("sockets", sids.into())));
-                self.respond(from, reply);
+                self.respond(from, &request_id, Reply::SocketIds(sids));
             }
             Request::AllRooms { request_id } => {
                 let rooms: Vec<Json> = self.rooms.names().map(Json::from).collect();
-                let reply = codec::encode_response(&request_id, Some(("rooms", rooms.into())));
-                self.respond(from, reply);
+                self.respond(from, &request_id, Reply::AllRooms(rooms));
             }
             Request::Rooms {
                 join,
@@ -353,8 +337,7 @@ impl Namespace {
             }
             Request::Fetch { request_id, to } => {
                 let sockets = self.sockets_json(&to);
-                let reply = codec::encode_response(&request_id, Some(("sockets", sockets.into())));
-                self.respond(from, reply);
+                self.respond(from, &request_id, Reply::Sockets(sockets));
             }
             Request::BroadcastWithAck {
                 request_id,
@@ -377,7 +360,7 @@ impl Namespace {
         conns: &[ConnId],
     ) {
         if let (Some(id), codec::Target::Sid(_), false) = (id, target, conns.is_empty()) {
-            self.respond(from, codec::encode_response(&id, None));
+            self.respond(from, &id, Reply::Done);
         }
     }
 
@@ -415,7 +398,7 @@ impl Namespace {
                 asked += 1;
             }
         }
-        self.respond(from, codec::encode_client_count(&request_id, asked));
+        self.respond(from, &request_id, Reply::ClientCount(asked));
     }
 
     /// A client's ack for another node's broadcast: relay it. False when
@@ -434,12 +417,14 @@ impl Namespace {
         else {
             return false;
         };
-        match codec::encode_broadcast_ack(&waiting.request_id, args_json, attachments) {
-            Ok(reply) => self.respond(&waiting.node, reply),
-            Err(e) => {
-                tracing::debug!(endpoint = %self.name, conn, "redis adapter: ack not relayed: {e}")
-            }
-        }
+        self.respond(
+            &waiting.node,
+            &waiting.request_id,
+            Reply::Ack {
+                args_json: args_json.to_string(),
+                attachments: attachments.to_vec(),
+            },
+        );
         true
     }
 }

@@ -27,7 +27,7 @@ use crate::outbox::Outbox;
 mod cluster;
 mod recovery;
 
-pub(crate) use recovery::{Recovered, Recovery};
+pub(crate) use recovery::{PendingRestore, Recovered, Recovery};
 use sio_protocol::recovery::Offset;
 use sio_protocol::redis_adapter::Selector;
 
@@ -364,6 +364,21 @@ impl Namespace {
             Namespace::check_room(room)?;
         }
         let attachments: Vec<Bytes> = attachments.into_iter().map(Bytes::from).collect();
+        // With the streams adapter and recovery, a replayable event reaches
+        // this node's clients too by way of the stream, so that its offset
+        // is the stream's, the same on every node (`cluster.rs`).
+        if let (Some(link), Some(_), None) = (&self.cluster, &self.recovery, id)
+            && link.own_through_stream()
+        {
+            if let Target::Conn(conn) = to
+                && !self.conns.contains_key(conn)
+            {
+                return Err(HostError::UnknownConn);
+            }
+            link.broadcast(event, args_json, &attachments, &self.selector_of(to));
+            self.sent_one();
+            return Ok(());
+        }
         self.send_event(
             event,
             args_json,

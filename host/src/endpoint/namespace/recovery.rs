@@ -21,6 +21,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -42,7 +43,7 @@ const RECOVERABLE: [&str; 3] = ["transport close", "transport error", "ping time
 /// One endpoint's recovery state: the replay buffer and the private ids.
 pub(crate) struct Recovery {
     config: RecoveryConfig,
-    /// The major part of this process's local offsets.
+    /// The `ms` part of this process's local offsets: when it started.
     epoch: u64,
     /// The position of the newest packet recorded (0: none yet).
     seq: u64,
@@ -53,6 +54,8 @@ pub(crate) struct Recovery {
     evicted_through: u64,
     /// Connections by private id.
     pids: HashMap<Box<str>, ConnId>,
+    /// Connects waiting for a session another node kept (streams).
+    restoring: HashMap<ConnId, PendingRestore>,
     /// Tells a stale expiry timer from the armed one.
     next_serial: u64,
     stats: Option<Arc<Stats>>,
@@ -88,6 +91,13 @@ pub(crate) struct ConnRecovery {
     away: Option<Away>,
 }
 
+/// A CONNECT waiting for Redis to say whether another node kept its
+/// session.
+pub(crate) struct PendingRestore {
+    pub outbox: Arc<dyn Outbox>,
+    pub auth: Option<String>,
+}
+
 /// A connection whose client dropped and may come back.
 struct Away {
     reason: String,
@@ -98,6 +108,9 @@ struct Away {
 pub(crate) enum Recovered {
     /// The connection to take over, and the frames its client missed.
     Here { conn: ConnId, missed: Vec<Frame> },
+    /// Not here, but another node may have kept it (the streams adapter):
+    /// ask Redis (`ClusterLink::restore_session`).
+    Elsewhere,
     /// Not here (unknown pid, or its offset is gone): a new connection.
     Refused,
 }
@@ -118,6 +131,7 @@ impl Recovery {
             bytes: 0,
             evicted_through: 0,
             pids: HashMap::new(),
+            restoring: HashMap::new(),
             next_serial: 0,
             stats,
         }
@@ -128,8 +142,8 @@ impl Recovery {
     pub fn next(&self, stream_offset: Option<Offset>) -> (u64, Offset) {
         let seq = self.seq + 1;
         let offset = stream_offset.unwrap_or(Offset {
-            major: self.epoch,
-            minor: seq,
+            ms: self.epoch,
+            seq,
         });
         (seq, offset)
     }
@@ -184,9 +198,13 @@ impl Recovery {
         }
     }
 
-    /// A new Engine.IO 4 connection: its private id and its place.
-    pub fn enrol(&mut self, conn: ConnId) -> ConnRecovery {
-        let pid: Box<str> = sio_protocol::ids::random_id().into();
+    /// A new Engine.IO 4 connection: its private id (a new one, or the one
+    /// it had on the node that kept its session) and its place.
+    pub fn enrol(&mut self, conn: ConnId, pid: Option<&str>) -> ConnRecovery {
+        let pid: Box<str> = match pid {
+            Some(pid) => pid.into(),
+            None => sio_protocol::ids::random_id().into(),
+        };
         self.pids.insert(pid.clone(), conn);
         ConnRecovery {
             pid,
@@ -232,26 +250,20 @@ impl Namespace {
         let Some(recovery) = self.recovery.as_ref() else {
             return Recovered::Refused;
         };
-        let stats = recovery.stats.clone();
-        let count = |field: fn(&Stats) -> &std::sync::atomic::AtomicU64| {
-            if let Some(s) = &stats {
-                field(s).fetch_add(1, Relaxed);
+        let found = recovery
+            .pids
+            .get(request.pid.as_str())
+            .and_then(|conn| Some((*conn, self.conns.get(conn)?)))
+            .and_then(|(conn, socket)| Some((conn, socket, socket.recovery.as_deref()?)));
+        let Some((conn, socket, r)) = found else {
+            if self.cluster.as_ref().is_some_and(|l| l.keeps_sessions()) {
+                return Recovered::Elsewhere;
             }
-        };
-        let Some(conn) = recovery.pids.get(request.pid.as_str()).copied() else {
-            count(|s| &s.recovery.unknown);
-            return Recovered::Refused;
-        };
-        let Some(socket) = self.conns.get(&conn) else {
-            count(|s| &s.recovery.unknown);
-            return Recovered::Refused;
-        };
-        let Some(r) = socket.recovery.as_deref() else {
-            count(|s| &s.recovery.unknown);
+            self.count_recovery(|s| &s.recovery.unknown);
             return Recovered::Refused;
         };
         let Some(start) = recovery.position(r, request.offset.as_deref()) else {
-            count(|s| &s.recovery.too_old);
+            self.count_recovery(|s| &s.recovery.too_old);
             return Recovered::Refused;
         };
         let missed: Vec<Frame> = recovery
@@ -261,11 +273,46 @@ impl Namespace {
             .filter(|p| socket.selected_by(&p.to))
             .flat_map(|p| p.frames.iter().cloned())
             .collect();
-        count(|s| &s.recovery.recovered);
-        if let Some(s) = &stats {
-            s.recovery.replayed.fetch_add(missed.len() as u64, Relaxed);
+        let replayed = missed.len() as u64;
+        if let Some(link) = &self.cluster {
+            // Nobody else may recover it now.
+            link.drop_session(&request.pid);
         }
+        self.count_recovery(|s| &s.recovery.recovered);
+        self.count_recovery_by(|s| &s.recovery.replayed, replayed);
         Recovered::Here { conn, missed }
+    }
+
+    /// Ask Redis for a session another node kept for `request`'s pid; the
+    /// connect waits (`Inbound::Restored`, then [`Self::take_restore`]).
+    pub(crate) fn restore_elsewhere(
+        &mut self,
+        conn: ConnId,
+        request: RecoveryRequest,
+        pending: PendingRestore,
+    ) {
+        let (Some(recovery), Some(link)) = (self.recovery.as_mut(), self.cluster.as_ref()) else {
+            return;
+        };
+        recovery.restoring.insert(conn, pending);
+        link.restore_session(conn, request.pid, request.offset);
+    }
+
+    /// The connect waiting for a restore, unless its session ended
+    /// meanwhile.
+    pub(crate) fn take_restore(&mut self, conn: ConnId) -> Option<PendingRestore> {
+        self.recovery.as_mut()?.restoring.remove(&conn)
+    }
+
+    /// Bump a recovery counter.
+    pub(crate) fn count_recovery(&self, field: fn(&Stats) -> &AtomicU64) {
+        self.count_recovery_by(field, 1);
+    }
+
+    pub(crate) fn count_recovery_by(&self, field: fn(&Stats) -> &AtomicU64, n: u64) {
+        if let Some(stats) = self.recovery.as_ref().and_then(|r| r.stats.as_ref()) {
+            field(stats).fetch_add(n, Relaxed);
+        }
     }
 
     /// `conn`'s client dropped for `reason`: keep the connection, away,
@@ -299,6 +346,16 @@ impl Namespace {
             stats.recovery.away.fetch_add(1, Relaxed);
         }
         let wait = recovery.config.max_disconnection;
+        if let Some(link) = &self.cluster {
+            // So that its client may come back on another node.
+            let session = sio_protocol::redis_streams::Session {
+                sid: socket.sid.to_string(),
+                pid: r.pid.to_string(),
+                rooms: socket.rooms.iter().cloned().collect(),
+                data_json: socket.data.as_deref().unwrap_or("{}").to_string(),
+            };
+            link.keep_session(&session, wait);
+        }
         if let Some(q) = &self.queue {
             let endpoint = q.endpoint.clone();
             q.rt.spawn(async move {
@@ -355,10 +412,13 @@ impl Namespace {
     pub(super) fn forget_recovery(&mut self, socket: &Conn) {
         if let (Some(recovery), Some(r)) = (self.recovery.as_mut(), socket.recovery.as_deref()) {
             recovery.forget_pid(&r.pid);
-            if r.away.is_some()
-                && let Some(stats) = &recovery.stats
-            {
-                stats.recovery.away.fetch_sub(1, Relaxed);
+            if r.away.is_some() {
+                if let Some(stats) = &recovery.stats {
+                    stats.recovery.away.fetch_sub(1, Relaxed);
+                }
+                if let Some(link) = &self.cluster {
+                    link.drop_session(&r.pid);
+                }
             }
         }
     }

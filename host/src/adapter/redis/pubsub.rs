@@ -1,0 +1,180 @@
+//! The pub/sub adapter (`--redis-adapter pubsub`, the default): npm
+//! `@socket.io/redis-adapter` 8.3's channels (`sio_protocol::redis_adapter`).
+//! The writer (`super::write_loop`) PUBLISHes; the subscriber here
+//! PSUBSCRIBEs every endpoint's broadcast channels and SUBSCRIBEs its
+//! request and response channels, decodes what arrives and hands it to the
+//! namespace's [`ClusterSink`]. At most once, as with the Node adapter.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+
+use anyhow::{Context, Result};
+use futures_util::StreamExt;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use sio_protocol::redis_adapter as codec;
+
+use super::{ClusterSink, IO_TIMEOUT, Inbound, MAX_BACKOFF, MIN_BACKOFF, Outgoing};
+use crate::stats::Stats;
+
+/// Where the subscriber sends what arrives on each channel or pattern.
+struct Routes {
+    /// Broadcast pattern → namespace.
+    broadcasts: HashMap<String, Arc<dyn ClusterSink>>,
+    /// Request channel → namespace.
+    requests: HashMap<String, Arc<dyn ClusterSink>>,
+    /// This node's response channel → namespace.
+    responses: HashMap<String, Arc<dyn ClusterSink>>,
+}
+
+/// Start the writer and the subscriber for `namespaces`.
+pub(super) fn start(
+    client: redis::Client,
+    namespaces: Vec<(String, Arc<dyn ClusterSink>)>,
+    uid: Arc<str>,
+    rx: UnboundedReceiver<Outgoing>,
+    stats: Arc<Stats>,
+) {
+    let mut routes = Routes {
+        broadcasts: HashMap::new(),
+        requests: HashMap::new(),
+        responses: HashMap::new(),
+    };
+    for (nsp, sink) in namespaces {
+        routes
+            .broadcasts
+            .insert(codec::broadcast_pattern(&nsp), sink.clone());
+        // Answers come on this node's own response channel (sio-host
+        // nodes) and on the namespace's shared one (Node's default).
+        routes
+            .responses
+            .insert(codec::response_channel(&nsp, &uid), sink.clone());
+        routes
+            .responses
+            .insert(codec::shared_response_channel(&nsp), sink.clone());
+        routes.requests.insert(codec::request_channel(&nsp), sink);
+    }
+    tokio::spawn(super::write_loop(client.clone(), rx, stats.clone()));
+    tokio::spawn(subscribe_loop(client, routes, uid, stats));
+}
+
+async fn subscribe_loop(client: redis::Client, routes: Routes, uid: Arc<str>, stats: Arc<Stats>) {
+    let mut backoff = MIN_BACKOFF;
+    let mut subscribed_before = false;
+    let mut failing = false;
+    loop {
+        match subscribe(&client, &routes).await {
+            Ok(mut pubsub) => {
+                backoff = MIN_BACKOFF;
+                failing = false;
+                if subscribed_before {
+                    stats.adapter.reconnects.fetch_add(1, Relaxed);
+                    tracing::info!("redis adapter: reconnected; receiving from the cluster again");
+                } else {
+                    tracing::info!("redis adapter: subscribed; receiving from the cluster");
+                }
+                subscribed_before = true;
+                stats.adapter.connected.store(true, Relaxed);
+                let mut messages = pubsub.on_message();
+                while let Some(msg) = messages.next().await {
+                    route(&msg, &routes, &uid, &stats);
+                }
+                stats.adapter.connected.store(false, Relaxed);
+                tracing::warn!("redis adapter: lost the connection to Redis; reconnecting");
+            }
+            Err(e) => {
+                // One warning per outage; the retries are debug.
+                if failing {
+                    tracing::debug!("redis adapter: cannot subscribe: {e}");
+                } else {
+                    tracing::warn!("redis adapter: cannot subscribe (retrying): {e}");
+                    failing = true;
+                }
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+async fn subscribe(client: &redis::Client, routes: &Routes) -> Result<redis::aio::PubSub> {
+    let mut pubsub = tokio::time::timeout(IO_TIMEOUT, client.get_async_pubsub())
+        .await
+        .context("connecting timed out")??;
+    for pattern in routes.broadcasts.keys() {
+        pubsub.psubscribe(pattern).await?;
+    }
+    for channel in routes.requests.keys().chain(routes.responses.keys()) {
+        pubsub.subscribe(channel).await?;
+    }
+    Ok(pubsub)
+}
+
+/// Decode one message and post it to its endpoint; skip this node's own.
+fn route(msg: &redis::Msg, routes: &Routes, uid: &str, stats: &Stats) {
+    let payload = msg.get_payload_bytes();
+    let pattern: Option<String> = msg.get_pattern().unwrap_or_default();
+    let inbound = match pattern {
+        Some(pattern) => {
+            let Some(endpoint) = routes.broadcasts.get(&pattern) else {
+                return;
+            };
+            if codec::published_by(payload, uid) {
+                return;
+            }
+            match codec::decode_broadcast(payload) {
+                // `flags.local` is for the publisher's node only.
+                Ok(b) if b.local => return,
+                Ok(b) => Ok((
+                    endpoint,
+                    Inbound::Broadcast {
+                        broadcast: Box::new(b),
+                        offset: None,
+                    },
+                )),
+                Err(e) => Err(e),
+            }
+        }
+        None if routes.responses.contains_key(msg.get_channel_name()) => {
+            let Some(endpoint) = routes.responses.get(msg.get_channel_name()) else {
+                return;
+            };
+            match codec::decode_fetch_response(payload) {
+                Ok(Some((request_id, sockets))) => Ok((
+                    endpoint,
+                    Inbound::Sockets {
+                        request_id,
+                        sockets,
+                    },
+                )),
+                // Answers to other requests are not this node's to read.
+                Ok(None) => return,
+                Err(e) => Err(e),
+            }
+        }
+        None => {
+            let Some(endpoint) = routes.requests.get(msg.get_channel_name()) else {
+                return;
+            };
+            match codec::decode_request(payload) {
+                Ok((from, _)) if from == uid => return,
+                Ok((from, request)) => Ok((endpoint, Inbound::Request { from, request })),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match inbound {
+        Ok((endpoint, inbound)) => {
+            stats.adapter.received.fetch_add(1, Relaxed);
+            endpoint.deliver(inbound);
+        }
+        Err(e) => {
+            stats.adapter.malformed.fetch_add(1, Relaxed);
+            tracing::warn!(
+                channel = msg.get_channel_name(),
+                "redis adapter: ignoring a message: {e}"
+            );
+        }
+    }
+}

@@ -86,4 +86,18 @@ fuzz_target!(|data: &[u8]| {
     let _ = socketio::encode_disconnect(text);
     let _ = socketio4::encode_connect(text);
     let _ = socketio4::encode_connect_error(text, text);
+    let _ = socketio::encode_connect_recoverable(text, text, Some(text));
+    let _ = socketio::encode_replayable_event(text, text, text, n % 3, text);
+
+    // A CONNECT payload asking for recovery: what is left is the client's
+    // own auth, a JSON object, or nothing.
+    let mut auth = Some(text.to_string());
+    if sio_protocol::recovery::RecoveryRequest::take(&mut auth).is_some()
+        && let Some(rest) = &auth
+    {
+        assert!(matches!(
+            serde_json::from_str::<serde_json::Value>(rest),
+            Ok(serde_json::Value::Object(_))
+        ));
+    }
 });

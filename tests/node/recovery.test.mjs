@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { io } from "socket.io-client";
-import { closeClients, connect, once, record, sleep, startServer, waitUntil } from "./helpers.mjs";
+import path from "node:path";
+import { closeClients, connect, once, record, repoRoot, sleep, startServer, waitUntil } from "./helpers.mjs";
 import { cut, probeArgs, reconnecting } from "./recovery-helpers.mjs";
 
 const T = { timeout: 60_000 };
@@ -179,6 +180,31 @@ describe("connection state recovery", () => {
       log = await ask(watcher, "log");
     }
     assert.ok(log.includes(`disconnect ${id} server namespace disconnect`), log.join("\n"));
+  });
+
+  it("works for a component built before conn-state.recovered: it never hears the gap", T, async () => {
+    // tests/fixtures/README.md: the conformance handler as built before
+    // conn-state existed; it emits `auth` from each on-connect.
+    const old = path.join(repoRoot, "tests/fixtures/conformance-0.1.0-before-conn-state.wasm");
+    const server = await startServer(["--recovery", "--ping-interval", "300", "--ping-timeout", "300", old], {
+      label: "recovery-old-component",
+    });
+    stop.push(server);
+    const auths = [];
+    const a = await reconnecting(server.url, { transports: ["websocket"] }, (s) => s.on("auth", (x) => auths.push(x)));
+    await waitUntil(() => auths.length === 1);
+    const id = a.id;
+    const echoes = record(a, "message-back");
+    cut(a);
+    await once(a, "disconnect");
+    await once(a, "connect", 10_000);
+    assert.equal(a.recovered, true);
+    assert.equal(a.id, id);
+    a.emit("message", "still here");
+    await waitUntil(() => echoes.length === 1);
+    assert.equal(echoes[0][0], "still here");
+    // One on-connect only: the old handler saw no second one.
+    assert.equal(auths.length, 1);
   });
 
   it("leaves a client that said goodbye (client namespace disconnect) for good", T, async () => {

@@ -12,7 +12,10 @@
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use serde_json::Value;
+
+#[path = "common/json.rs"]
+mod json;
+use json::same_json;
 use sio_protocol::redis_adapter::{self as codec, Broadcast, Request, Selector, Target};
 use sio_protocol::socketio;
 
@@ -76,42 +79,6 @@ fn check_round_trip(broadcast: &Broadcast) {
         },
         first
     );
-}
-
-/// Whether two JSON texts are the same value, floats allowed to differ in
-/// their last bits: serde_json (without its `float_roundtrip` feature) may
-/// read a float 1 ULP off, so `0.92888880e098` comes back as
-/// `9.288888e97` once and `9.288888000000001e97` the next time.
-fn same_json(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    match (
-        serde_json::from_str::<Value>(a),
-        serde_json::from_str::<Value>(b),
-    ) {
-        (Ok(a), Ok(b)) => close(&a, &b),
-        _ => false,
-    }
-}
-
-fn close(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) if x.is_f64() && y.is_f64() => {
-            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
-            x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| close(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y)
-                    .all(|((kx, vx), (ky, vy))| kx == ky && close(vx, vy))
-        }
-        _ => a == b,
-    }
 }
 
 fn check_request(request: &Request) {

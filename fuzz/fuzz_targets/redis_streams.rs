@@ -15,6 +15,10 @@
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/json.rs"]
+mod json;
+use json::{close, same_json};
 use serde_json::Value;
 use sio_protocol::redis_adapter::{Broadcast, Request, Selector, Target};
 use sio_protocol::redis_streams::{self as codec, Body, Offset, Session, StreamMessage};
@@ -98,39 +102,6 @@ fn check_broadcast(b: &Broadcast) {
     assert_eq!(broadcast.to, b.to);
     assert!(!broadcast.local);
     assert!(same_json(&broadcast.args_json, &b.args_json) || b.args_json.contains("_placeholder"));
-}
-
-/// Whether two JSON texts are the same value, floats allowed to differ in
-/// their last bits (serde_json without `float_roundtrip`).
-fn same_json(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    match (
-        serde_json::from_str::<Value>(a),
-        serde_json::from_str::<Value>(b),
-    ) {
-        (Ok(a), Ok(b)) => close(&a, &b),
-        _ => false,
-    }
-}
-
-fn close(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
-            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
-            x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| close(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, vx)| y.get(k).is_some_and(|vy| close(vx, vy)))
-        }
-        _ => a == b,
-    }
 }
 
 fn check_message(m: &StreamMessage) {

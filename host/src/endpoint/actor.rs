@@ -642,7 +642,7 @@ impl EndpointActor {
         if recoverable && let Some(recovery) = self.ns().recovery.as_mut() {
             socket.recovery = Some(Box::new(recovery.enrol(conn, None)));
         }
-        self.admit(conn, socket, outbox, auth, Vec::new());
+        self.admit(conn, socket, outbox, auth, Vec::new(), |_| {});
     }
 
     /// A restore from Redis (`Inbound::Restored`) is done: the connect
@@ -660,7 +660,7 @@ impl EndpointActor {
             if let Some(recovery) = self.ns().recovery.as_mut() {
                 socket.recovery = Some(Box::new(recovery.enrol(conn, None)));
             }
-            self.admit(conn, socket, outbox, auth, Vec::new());
+            self.admit(conn, socket, outbox, auth, Vec::new(), |_| {});
             return;
         };
         let endpoint = self.ns().name.clone();
@@ -692,7 +692,7 @@ impl EndpointActor {
         // Its rooms join it before the handler hears of it.
         let rooms = session.rooms.clone();
         self.ns().recovering = Some(conn);
-        self.admit_with(conn, socket, outbox, auth, missed, |ns| {
+        self.admit(conn, socket, outbox, auth, missed, |ns| {
             for room in rooms {
                 if *room != *ns.conns.get(&conn).map_or("", |s| &*s.sid) {
                     let _ = ns.join(conn, room);
@@ -704,20 +704,9 @@ impl EndpointActor {
     /// Add a connection and ask the handler (`on-connect`): accepted, the
     /// client gets its CONNECT reply (with its private id when it has one),
     /// then `missed` (a recovery's replay), then what the handler sent.
+    /// `prepare` runs on the namespace once the connection is in it, before
+    /// the handler hears of it.
     fn admit(
-        &mut self,
-        conn: ConnId,
-        socket: Conn,
-        outbox: Arc<dyn Outbox>,
-        auth: Option<String>,
-        missed: Vec<Frame>,
-    ) {
-        self.admit_with(conn, socket, outbox, auth, missed, |_| {});
-    }
-
-    /// [`Self::admit`], running `prepare` on the namespace once the
-    /// connection is in it, before the handler hears of it.
-    fn admit_with(
         &mut self,
         conn: ConnId,
         socket: Conn,

@@ -32,6 +32,7 @@ use serde_json::Value as Json;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use anyhow::{Context, Result};
+use futures_util::StreamExt;
 use sio_protocol::recovery::Offset;
 use sio_protocol::redis_adapter::{self as pubsub_codec, Broadcast, Request, Selector};
 use sio_protocol::redis_streams as streams_codec;
@@ -584,6 +585,80 @@ async fn write_loop(client: redis::Client, mut rx: UnboundedReceiver<Outgoing>, 
         }
         batch.clear();
     }
+}
+
+/// What a node listens to on Redis pub/sub.
+struct Subscription {
+    /// PSUBSCRIBEd.
+    patterns: Vec<String>,
+    /// SUBSCRIBEd.
+    channels: Vec<String>,
+    /// Whether this subscription is what `adapter.connected` reports (the
+    /// pub/sub adapter's; the streams adapter reports its reader).
+    reports_connected: bool,
+}
+
+/// Keep `sub` subscribed, handing every message to `route`; after losing
+/// Redis, subscribe again with a capped backoff (one warning per outage,
+/// the retries at debug level).
+async fn follow(
+    client: redis::Client,
+    sub: Subscription,
+    stats: Arc<Stats>,
+    mut route: impl FnMut(&redis::Msg) + Send,
+) {
+    let mut backoff = MIN_BACKOFF;
+    let mut subscribed_before = false;
+    let mut failing = false;
+    loop {
+        match subscribe(&client, &sub).await {
+            Ok(mut pubsub) => {
+                backoff = MIN_BACKOFF;
+                failing = false;
+                if subscribed_before {
+                    stats.adapter.reconnects.fetch_add(1, Relaxed);
+                    tracing::info!("redis adapter: subscribed again; receiving from the cluster");
+                } else {
+                    tracing::info!("redis adapter: subscribed; receiving from the cluster");
+                }
+                subscribed_before = true;
+                if sub.reports_connected {
+                    stats.adapter.connected.store(true, Relaxed);
+                }
+                let mut messages = pubsub.on_message();
+                while let Some(msg) = messages.next().await {
+                    route(&msg);
+                }
+                if sub.reports_connected {
+                    stats.adapter.connected.store(false, Relaxed);
+                }
+                tracing::warn!("redis adapter: lost the subscription to Redis; reconnecting");
+            }
+            Err(e) => {
+                if failing {
+                    tracing::debug!("redis adapter: cannot subscribe: {e}");
+                } else {
+                    tracing::warn!("redis adapter: cannot subscribe (retrying): {e}");
+                    failing = true;
+                }
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+async fn subscribe(client: &redis::Client, sub: &Subscription) -> Result<redis::aio::PubSub> {
+    let mut pubsub = tokio::time::timeout(IO_TIMEOUT, client.get_async_pubsub())
+        .await
+        .context("connecting timed out")??;
+    for pattern in &sub.patterns {
+        pubsub.psubscribe(pattern).await?;
+    }
+    for channel in &sub.channels {
+        pubsub.subscribe(channel).await?;
+    }
+    Ok(pubsub)
 }
 
 /// The URL without its password, for logs.

@@ -1,7 +1,7 @@
 //! The pub/sub adapter (`--redis-adapter pubsub`, the default): npm
 //! `@socket.io/redis-adapter` 8.3's channels (`sio_protocol::redis_adapter`).
-//! The writer (`super::write_loop`) PUBLISHes; the subscriber here
-//! PSUBSCRIBEs every endpoint's broadcast channels and SUBSCRIBEs its
+//! The writer (`super::write_loop`) PUBLISHes; the subscriber
+//! (`super::follow`) PSUBSCRIBEs every endpoint's broadcast channels and SUBSCRIBEs its
 //! request and response channels, decodes what arrives and hands it to the
 //! namespace's [`ClusterSink`]. At most once, as with the Node adapter.
 
@@ -9,13 +9,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use anyhow::{Context, Result};
-use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use sio_protocol::redis_adapter as codec;
 
-use super::{ClusterSink, IO_TIMEOUT, Inbound, MAX_BACKOFF, MIN_BACKOFF, Outgoing};
+use super::{ClusterSink, Inbound, Outgoing, Subscription};
 use crate::stats::Stats;
 
 /// Where the subscriber sends what arrives on each channel or pattern.
@@ -56,59 +54,20 @@ pub(super) fn start(
         routes.requests.insert(codec::request_channel(&nsp), sink);
     }
     tokio::spawn(super::write_loop(client.clone(), rx, stats.clone()));
-    tokio::spawn(subscribe_loop(client, routes, uid, stats));
-}
-
-async fn subscribe_loop(client: redis::Client, routes: Routes, uid: Arc<str>, stats: Arc<Stats>) {
-    let mut backoff = MIN_BACKOFF;
-    let mut subscribed_before = false;
-    let mut failing = false;
-    loop {
-        match subscribe(&client, &routes).await {
-            Ok(mut pubsub) => {
-                backoff = MIN_BACKOFF;
-                failing = false;
-                if subscribed_before {
-                    stats.adapter.reconnects.fetch_add(1, Relaxed);
-                    tracing::info!("redis adapter: reconnected; receiving from the cluster again");
-                } else {
-                    tracing::info!("redis adapter: subscribed; receiving from the cluster");
-                }
-                subscribed_before = true;
-                stats.adapter.connected.store(true, Relaxed);
-                let mut messages = pubsub.on_message();
-                while let Some(msg) = messages.next().await {
-                    route(&msg, &routes, &uid, &stats);
-                }
-                stats.adapter.connected.store(false, Relaxed);
-                tracing::warn!("redis adapter: lost the connection to Redis; reconnecting");
-            }
-            Err(e) => {
-                // One warning per outage; the retries are debug.
-                if failing {
-                    tracing::debug!("redis adapter: cannot subscribe: {e}");
-                } else {
-                    tracing::warn!("redis adapter: cannot subscribe (retrying): {e}");
-                    failing = true;
-                }
-            }
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
-}
-
-async fn subscribe(client: &redis::Client, routes: &Routes) -> Result<redis::aio::PubSub> {
-    let mut pubsub = tokio::time::timeout(IO_TIMEOUT, client.get_async_pubsub())
-        .await
-        .context("connecting timed out")??;
-    for pattern in routes.broadcasts.keys() {
-        pubsub.psubscribe(pattern).await?;
-    }
-    for channel in routes.requests.keys().chain(routes.responses.keys()) {
-        pubsub.subscribe(channel).await?;
-    }
-    Ok(pubsub)
+    let sub = Subscription {
+        patterns: routes.broadcasts.keys().cloned().collect(),
+        channels: routes
+            .requests
+            .keys()
+            .chain(routes.responses.keys())
+            .cloned()
+            .collect(),
+        reports_connected: true,
+    };
+    let follower_stats = stats.clone();
+    tokio::spawn(super::follow(client, sub, follower_stats, move |msg| {
+        route(msg, &routes, &uid, &stats)
+    }));
 }
 
 /// Decode one message and post it to its endpoint; skip this node's own.

@@ -22,8 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use anyhow::{Context, Result};
-use futures_util::StreamExt;
+use anyhow::Result;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use sio_protocol::ConnId;
@@ -32,7 +31,7 @@ use sio_protocol::redis_streams::{self as codec, Body, STREAM_NAME};
 
 use super::{
     ClusterSink, IO_TIMEOUT, Inbound, MAX_BACKOFF, MIN_BACKOFF, Outgoing, RestoredSession,
-    connection_config,
+    Subscription, connection_config,
 };
 use crate::stats::Stats;
 
@@ -66,7 +65,25 @@ pub(super) fn start(
         own_through_stream,
         stats.clone(),
     ));
-    tokio::spawn(subscribe_loop(client, sinks, uid, stats));
+    // Every namespace's public channel and this node's private ones: other
+    // nodes' requests, and the answers to this node's.
+    let sub = Subscription {
+        patterns: Vec::new(),
+        channels: sinks
+            .keys()
+            .flat_map(|nsp| {
+                [
+                    codec::public_channel(nsp),
+                    codec::private_channel(nsp, &uid),
+                ]
+            })
+            .collect(),
+        reports_connected: false,
+    };
+    let follower_stats = stats.clone();
+    tokio::spawn(super::follow(client, sub, follower_stats, move |msg| {
+        route_published(msg.get_payload_bytes(), &sinks, &uid, &stats)
+    }));
 }
 
 /// Follow the stream, handing each entry to its namespace.
@@ -233,47 +250,6 @@ fn text(value: &redis::Value) -> Option<String> {
         redis::Value::SimpleString(s) => Some(s.clone()),
         _ => None,
     }
-}
-
-/// Listen on every namespace's public channel and this node's private
-/// ones: other nodes' requests, and the answers to this node's.
-async fn subscribe_loop(client: redis::Client, sinks: Sinks, uid: Arc<str>, stats: Arc<Stats>) {
-    let mut backoff = MIN_BACKOFF;
-    let mut failing = false;
-    loop {
-        match subscribe(&client, &sinks, &uid).await {
-            Ok(mut pubsub) => {
-                backoff = MIN_BACKOFF;
-                failing = false;
-                let mut messages = pubsub.on_message();
-                while let Some(msg) = messages.next().await {
-                    route_published(msg.get_payload_bytes(), &sinks, &uid, &stats);
-                }
-                tracing::warn!("redis adapter: lost the subscription; reconnecting");
-            }
-            Err(e) => {
-                if failing {
-                    tracing::debug!("redis adapter: cannot subscribe: {e}");
-                } else {
-                    tracing::warn!("redis adapter: cannot subscribe (retrying): {e}");
-                    failing = true;
-                }
-            }
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
-}
-
-async fn subscribe(client: &redis::Client, sinks: &Sinks, uid: &str) -> Result<redis::aio::PubSub> {
-    let mut pubsub = tokio::time::timeout(IO_TIMEOUT, client.get_async_pubsub())
-        .await
-        .context("connecting timed out")??;
-    for nsp in sinks.keys() {
-        pubsub.subscribe(codec::public_channel(nsp)).await?;
-        pubsub.subscribe(codec::private_channel(nsp, uid)).await?;
-    }
-    Ok(pubsub)
 }
 
 fn route_published(payload: &[u8], sinks: &Sinks, uid: &str, stats: &Stats) {

@@ -10,14 +10,15 @@
 //!
 //! The modules form layers, each importing only the ones below it (checked
 //! by `cargo xtask layers`; docs/architecture.md has the table):
-//! [`server`]; `router`, [`admin`]; `transport`, `static_files`;
+//! [`devkit`]; [`server`]; `router`, [`admin`]; `transport`, `static_files`;
 //! `session`; [`endpoint`]; `adapter`, `kv`; `outbox`, `cors`;
 //! `stats`, [`config`]; `http`; and the `sio_protocol` crate beneath.
 
 //!
 //! The public surface is what the `sio-host` binary needs: [`server::serve`],
-//! the [`config`] it takes, the [`admin`] client (`reload`, `status`) and the
-//! [`endpoint`] runtime for `check`. Everything else is the crate's own.
+//! the [`config`] it takes, the [`admin`] client (`reload`, `status`), the
+//! [`endpoint`] runtime for `check`, and the [`devkit`] (`wit`, `new`,
+//! `build`, `dev`). Everything else is the crate's own.
 
 #![warn(missing_docs)]
 
@@ -25,6 +26,7 @@ mod adapter;
 pub mod admin;
 pub mod config;
 mod cors;
+pub mod devkit;
 pub mod endpoint;
 mod http;
 mod kv;

@@ -51,6 +51,41 @@ enum Command {
         #[arg(value_name = "FILE", required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print the WIT contract handlers are built against
+    /// (sio:realtime@0.1.0), or write it to DIR/realtime.wit.
+    Wit {
+        /// A folder to write realtime.wit into.
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Make a handler project: an echo handler, a page, a sio.toml and a
+    /// README, built with the language's own tools against its packaged
+    /// SDK. Then: `cd NAME && sio-host dev`.
+    New {
+        /// The project's name (and folder).
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// The handler's language.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: sio_host::devkit::Lang,
+        /// Where to make the project's folder [default: here].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Build the handler project in DIR [default: here], whatever its
+    /// language: sio.toml's `[build] command`, else by what the folder
+    /// holds (Cargo.toml, package.json, Makefile). Exits 1 if it fails.
+    Build {
+        /// The project's folder.
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Build the project here, serve it (as `run` with its sio.toml), and
+    /// on every save rebuild it and hot-reload it into the running server:
+    /// clients stay connected and keep their state. A failed build is shown
+    /// in the terminal and on the page; the last good build keeps serving.
+    /// Takes `run`'s flags.
+    Dev(Box<RunArgs>),
 }
 
 #[derive(Args)]
@@ -353,6 +388,10 @@ fn main() -> ExitCode {
         Command::Reload(args) => reload(args),
         Command::Status(args) => status(args),
         Command::Check { files } => check(&files),
+        Command::Wit { dir } => wit(dir.as_deref()),
+        Command::New { name, lang, dir } => new(&name, lang, dir),
+        Command::Build { dir } => build(dir),
+        Command::Dev(args) => dev(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -385,6 +424,59 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                 tracing::info!("terminated; shutting down");
                 Ok(())
             }
+        }
+    })
+}
+
+fn wit(dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    match sio_host::devkit::write_wit(dir)? {
+        Some(file) => println!("{}", file.display()),
+        None => print!("{}", sio_host::devkit::WIT),
+    }
+    Ok(())
+}
+
+fn new(name: &str, lang: sio_host::devkit::Lang, dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let parent = dir.unwrap_or_else(|| PathBuf::from("."));
+    let project = sio_host::devkit::new_project(name, lang, &parent)?;
+    println!(
+        "made {} ({lang:?}, sio:realtime@{}); next: cd {} && see README.md, then `sio-host dev`",
+        project.display(),
+        sio_host::devkit::wit_version(),
+        project.display()
+    );
+    Ok(())
+}
+
+fn build(dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+    let outcome = sio_host::devkit::build(&dir, true)?;
+    if !outcome.ok {
+        anyhow::bail!("the build failed (`{}`)", outcome.command);
+    }
+    eprintln!(
+        "built in {:.1} s (`{}`)",
+        outcome.took.as_secs_f64(),
+        outcome.command
+    );
+    Ok(())
+}
+
+fn dev(args: RunArgs) -> anyhow::Result<()> {
+    let config = args.into_config()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let serve = sio_host::devkit::dev(config, |addr| {
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "sio-host listening on http://{addr}");
+            let _ = out.flush();
+        });
+        tokio::select! {
+            r = serve => r,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+            _ = terminated() => Ok(()),
         }
     })
 }

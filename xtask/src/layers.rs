@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 /// compares them); a new top-level module of `host/src` must be added to
 /// both.
 pub const LAYERS: &[&[&str]] = &[
+    &["devkit"],
     &["server"],
     &["router", "admin"],
     &["transport", "static_files"],

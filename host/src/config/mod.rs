@@ -733,6 +733,22 @@ pub struct FileConfig {
     pub store: Option<StoreSection>,
     /// `[recovery]`: connection state recovery (see [`RecoverySection`]).
     pub recovery: Option<RecoverySection>,
+    /// `[build]`: how `sio-host build` and `sio-host dev` build the
+    /// project's handler (see [`BuildSection`]); `sio-host run` ignores it.
+    pub build: Option<BuildSection>,
+}
+
+/// `[build]` in `sio.toml` (docs/devkit.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BuildSection {
+    /// `command`: a shell command run in the project's folder; default: by
+    /// what the folder holds (Cargo.toml, package.json, a Makefile).
+    pub command: Option<String>,
+    /// `watch`: files and folders (relative to the project) whose changes
+    /// `sio-host dev` rebuilds on; default: the project's folder, but for
+    /// build output and dependency folders.
+    pub watch: Option<Vec<String>>,
 }
 
 /// `[recovery]` in `sio.toml` (docs/recovery.md).

@@ -114,12 +114,7 @@ async fn wait_for_change(rx: &mut tokio::sync::mpsc::UnboundedReceiver<()>) {
     if rx.recv().await.is_none() {
         std::future::pending::<()>().await;
     }
-    loop {
-        match tokio::time::timeout(DEBOUNCE, rx.recv()).await {
-            Ok(Some(())) => continue,
-            _ => break,
-        }
-    }
+    while let Ok(Some(())) = tokio::time::timeout(DEBOUNCE, rx.recv()).await {}
 }
 
 /// Whether a changed path is build output or a dependency.

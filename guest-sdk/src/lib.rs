@@ -41,10 +41,13 @@
 //! crate-type = ["cdylib"]
 //!
 //! [dependencies]
-//! sio-guest = { path = "../guest-sdk" }
+//! sio-guest = "0.1"
 //! ```
 //!
-//! and `cargo build --target wasm32-wasip2 --release` produces the component
+//! (offline, or against an unpacked `.crate`, keep that line and add
+//! `[patch.crates-io]` `sio-guest = { path = "path/to/sio-guest" }`; inside
+//! the sio-host repository handlers use `{ path = "../guest-sdk" }`). Then
+//! `cargo build --target wasm32-wasip2 --release` produces the component
 //! `target/wasm32-wasip2/release/<name>.wasm`.
 //!
 //! # Arguments
@@ -154,11 +157,17 @@ mod sys;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
+/// The version of the `sio:realtime` WIT package this crate was built
+/// against (`package sio:realtime@X;` in the `wit/realtime.wit` it ships):
+/// a host serving that version, or a later compatible one, loads handlers
+/// built with it.
+pub const WIT_VERSION: &str = env!("SIO_WIT_VERSION");
+
 #[doc(hidden)]
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "endpoint",
         pub_export_macro: true,
         export_macro_name: "__export_endpoint",
@@ -172,7 +181,7 @@ pub mod bindings {
 #[allow(missing_docs, clippy::all)]
 pub mod stateful_bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "stateful-endpoint",
         pub_export_macro: true,
         export_macro_name: "__export_stateful_endpoint",
@@ -194,7 +203,7 @@ pub mod stateful_bindings {
 #[allow(missing_docs, clippy::all)]
 pub mod async_bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "async-endpoint",
         pub_export_macro: true,
         export_macro_name: "__export_async_endpoint",

@@ -5,14 +5,14 @@
 // each started with a token the handler chooses and completed later in its
 // `onTimer(token)` / `onFetch(token, response)`:
 //
-//   import { emit, serve, setTimer, room } from "../../guest-sdk-js/sio-async.js";
+//   import { emit, serve, setTimer, room } from "sio-guest/sio-async.js";
 //   const ticker = {
 //     onEvent(conn, event, [token, ms]) { if (event === "later") setTimer(token, ms, conn); },
 //     onTimer(token) { emit(room("all"), "tick", token); },
 //   };
 //   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state, completions } = serve(ticker);
 //
-// built with `node guest-sdk-js/build.mjs ticker.js -o ticker.wasm --world
+// built with `npx sio-build-js ticker.js -o ticker.wasm --world
 // stateful-async-endpoint` (or `async-endpoint`). It is a module of its own
 // because it imports `sio:realtime/async-host`, which only the async worlds
 // have: a handler of the `endpoint` / `stateful-endpoint` worlds imports

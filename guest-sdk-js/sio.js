@@ -3,13 +3,15 @@
 // methods the host calls one at a time; `serve(handler)` turns it into the
 // world's exports:
 //
-//   import { emit, serve } from "../../guest-sdk-js/sio.js";
+//   import { emit, serve } from "sio-guest/sio.js";
 //   const echo = {
 //     onEvent(conn, event, args, ack) { ack ? ack(...args) : emit(conn.others(), event, ...args); },
 //   };
 //   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state } = serve(echo);
 //
-// and `node guest-sdk-js/build.mjs echo.js -o echo.wasm` makes the component.
+// and `npx sio-build-js echo.js -o echo.wasm` makes the component (the npm
+// package `sio-guest`; inside the sio-host repository handlers import
+// "../../guest-sdk-js/sio.js" and build with `node guest-sdk-js/build.mjs`).
 //
 // Conventions (the same as the Rust SDK's, in JavaScript's terms):
 // * Event arguments are JavaScript values: the JSON array the client sent,
@@ -49,6 +51,11 @@ import * as statsImport from "sio:realtime/stats@0.1.0";
 import * as connState from "sio:realtime/conn-state@0.1.0";
 import * as kvImport from "sio:realtime/kv@0.1.0";
 import { decode, encode } from "./args.js";
+
+/** The version of the `sio:realtime` WIT package this SDK is written for
+ * (the `@0.1.0` of its imports; `package sio:realtime@0.1.0;` in the WIT it
+ * ships). build.mjs refuses to build against a WIT of another version. */
+export const WIT_VERSION = "0.1.0";
 
 /** A host call the host refused; `code` is the contract's host-error name. */
 export class HostError extends Error {

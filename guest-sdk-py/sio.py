@@ -13,7 +13,9 @@ calls one at a time; `serve(handler)` turns it into the world's exports::
 
     WitWorld, State = sio.serve(Echo())
 
-and ``python3 guest-sdk-py/build.py echo.py -o echo.wasm`` makes the component.
+and ``sio-build-py echo.py -o echo.wasm`` makes the component (the
+``sio-guest`` wheel's command; inside the sio-host repository ``python3
+guest-sdk-py/build.py echo.py -o echo.wasm``).
 
 Conventions (the Rust SDK's, in Python's terms):
 
@@ -59,6 +61,11 @@ from wit_world.imports import host as _host
 from wit_world.imports import kv as _kv
 from wit_world.imports import stats as _stats
 from wit_world.imports import types as _types
+
+#: The version of the ``sio:realtime`` WIT package this SDK is written for
+#: (``package sio:realtime@0.1.0;`` in the WIT the ``sio-guest`` wheel ships);
+#: ``sio-build-py`` refuses to build against a WIT of another version.
+WIT_VERSION = "0.1.0"
 
 
 class HostError(Exception):

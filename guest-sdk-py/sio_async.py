@@ -17,7 +17,7 @@ handler chooses and completed later in its ``on_timer(token)`` /
 
     WitWorld, State, Completions = sio.serve(Ticker())
 
-built with ``python3 guest-sdk-py/build.py ticker.py -o ticker.wasm --world
+built with ``sio-build-py ticker.py -o ticker.wasm --world
 stateful-async-endpoint`` (or ``async-endpoint``). It is a module of its own
 because it imports ``sio:realtime/async-host``, which only the async worlds
 have: a handler of the ``endpoint`` / ``stateful-endpoint`` worlds imports

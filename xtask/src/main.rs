@@ -14,6 +14,10 @@
 //! * `cargo xtask layers` — checks that each top-level module of `host/src`
 //!   imports only modules of lower layers (`layers::LAYERS`, the table of
 //!   docs/architecture.md); prints each import that does not.
+//! * `cargo xtask package-sdks` — the three SDKs as packages in `target/sdk/`:
+//!   the crate `sio-guest` (`cargo package`), the npm package `sio-guest`
+//!   (`npm pack`) and the wheel `sio-guest` (`pip wheel`), each with the WIT
+//!   it was written for; prints their paths.
 //! * `cargo xtask test` — checks the layers, builds the handlers (release) and
 //!   the host (debug), then runs `cargo test --workspace` and `node --test
 //!   tests/node/`; fails if any of them fails, and ends with the summary lines
@@ -45,6 +49,12 @@ fn main() -> ExitCode {
             None => layers::run(&root()),
             Some(a) => Err(format!(
                 "`cargo xtask layers` takes no arguments (got {a:?})"
+            )),
+        },
+        Some("package-sdks") => match args.get(1) {
+            None => package_sdks(),
+            Some(a) => Err(format!(
+                "`cargo xtask package-sdks` takes no arguments (got {a:?})"
             )),
         },
         Some("test") => test(&args[1..]),
@@ -80,6 +90,7 @@ fn usage() {
          example NAME [ARGS...]  the same for examples/NAME (its sio.toml): ackping,\n                  \
          crosssite, multiplexed, rpcping, transports, ...\n  \
          layers          check that host/src's modules import only lower layers (docs/architecture.md)\n  \
+         package-sdks    the SDKs as packages in target/sdk/: sio-guest .crate, npm .tgz, Python .whl\n  \
          test            check the layers, build handlers (release) + host (debug), run\n                  \
          `cargo test --workspace` and `node --test tests/node/`, print both runners' summaries"
     );
@@ -487,6 +498,142 @@ fn example(name: Option<&str>, extra: &[String]) -> Result {
     served
 }
 
+// ------------------------------------------------------------------ package-sdks
+
+/// The folder `cargo xtask package-sdks` writes the SDK packages into.
+const SDK_DIR: &str = "target/sdk";
+
+/// `"version"`'s string value in a JSON manifest (package.json), or
+/// `version = "..."` in a TOML one's first table with it.
+fn manifest_version(text: &str) -> Option<String> {
+    for line in text.lines() {
+        let line = line.trim();
+        let rest = line
+            .strip_prefix("\"version\"")
+            .and_then(|r| r.trim_start().strip_prefix(':'))
+            .or_else(|| {
+                line.strip_prefix("version")
+                    .and_then(|r| r.trim_start().strip_prefix('='))
+            });
+        if let Some(v) = rest {
+            let v = v.trim().trim_end_matches(',').trim_matches('"');
+            if !v.is_empty() {
+                return Some(v.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// The one version of the three SDK packages (templates depend on all three
+/// by it); an error naming each when they differ.
+fn sdk_version() -> Result<String> {
+    let root = root();
+    let manifests = [
+        "guest-sdk/Cargo.toml",
+        "guest-sdk-js/package.json",
+        "guest-sdk-py/pyproject.toml",
+    ];
+    let mut versions = Vec::new();
+    for m in manifests {
+        let text =
+            std::fs::read_to_string(root.join(m)).map_err(|e| format!("reading {m}: {e}"))?;
+        let v = manifest_version(&text).ok_or_else(|| format!("{m} names no version"))?;
+        versions.push((m, v));
+    }
+    if versions.iter().any(|(_, v)| *v != versions[0].1) {
+        let listed: Vec<String> = versions.iter().map(|(m, v)| format!("{m}: {v}")).collect();
+        return Err(format!("the SDKs' versions differ ({})", listed.join(", ")));
+    }
+    Ok(versions.swap_remove(0).1)
+}
+
+/// Runs `cmd` and returns its stdout (stderr inherited); errors if it fails.
+fn run_stdout(mut cmd: Command) -> Result<String> {
+    let shown = show(&cmd);
+    eprintln!("$ {shown}");
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("`{shown}` failed ({})", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `cargo xtask package-sdks`: the crate (`cargo package`, which verifies
+/// it builds from the .crate alone), the npm tarball (`npm pack`; its
+/// prepack copies wit/ in and postpack removes the copy) and the wheel
+/// (`pip wheel`; setup.py copies wit/ into the build), all into
+/// `target/sdk/`, their paths printed one a line.
+fn package_sdks() -> Result {
+    let root = root();
+    let version = sdk_version()?;
+    let out = root.join(SDK_DIR);
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+
+    step(&format!(
+        "the Rust SDK: crate sio-guest {version} (cargo package)"
+    ));
+    let mut c = cargo();
+    // A work in progress packs too; .cargo_vcs_info.json then says dirty.
+    c.args(["package", "-p", "sio-guest", "--allow-dirty"]);
+    run(c)?;
+    let name = format!("sio-guest-{version}.crate");
+    let krate = out.join(&name);
+    std::fs::copy(root.join("target/package").join(&name), &krate)
+        .map_err(|e| format!("copying target/package/{name}: {e}"))?;
+
+    step(&format!(
+        "the JavaScript SDK: npm package sio-guest {version} (npm pack)"
+    ));
+    let mut c = Command::new("npm");
+    c.current_dir(root.join("guest-sdk-js"))
+        .args(["pack", "--pack-destination"])
+        .arg(&out);
+    let packed = run_stdout(c)?;
+    let tgz = out.join(packed.lines().last().unwrap_or_default().trim());
+    if !tgz.is_file() {
+        return Err(format!("npm pack wrote no tarball (it said {packed:?})"));
+    }
+
+    step(&format!(
+        "the Python SDK: wheel sio-guest {version} (pip wheel)"
+    ));
+    let sdk_py = root.join("guest-sdk-py");
+    let mut c = Command::new("python3");
+    c.current_dir(&root)
+        .args([
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-w",
+        ])
+        .arg(&out)
+        .arg(&sdk_py)
+        // stdout stays the packages' paths alone.
+        .stdout(std::io::stderr());
+    let built = run(c);
+    // setuptools builds in the source folder; its leftovers are not sources.
+    let _ = std::fs::remove_dir_all(sdk_py.join("build"));
+    let _ = std::fs::remove_dir_all(sdk_py.join("sio_guest.egg-info"));
+    built?;
+    let whl = out.join(format!("sio_guest-{version}-py3-none-any.whl"));
+    if !whl.is_file() {
+        return Err(format!("{} was not produced", whl.display()));
+    }
+
+    step(&format!("the SDK packages, {version}"));
+    for p in [&krate, &tgz, &whl] {
+        println!("{}", p.display());
+    }
+    Ok(())
+}
+
 // ------------------------------------------------------------------ test
 
 /// Runs `cmd`, echoing its output live, and returns (success, all output lines).
@@ -722,6 +869,22 @@ mod tests {
             assert!(e.iter().any(|n| n == name), "{name}: {e:?}");
         }
         assert!(example(Some("no-such-example"), &[]).is_err());
+    }
+
+    #[test]
+    fn sdk_manifest_versions() {
+        assert_eq!(
+            manifest_version("[package]\nname = \"sio-guest\"\nversion = \"0.1.0\"\n").as_deref(),
+            Some("0.1.0")
+        );
+        assert_eq!(
+            manifest_version("{\n  \"name\": \"sio-guest\",\n  \"version\": \"0.2.0\",\n}")
+                .as_deref(),
+            Some("0.2.0")
+        );
+        assert_eq!(manifest_version("[lib]\nname = \"x\""), None);
+        // The three packages carry one version (the templates depend on it).
+        sdk_version().unwrap();
     }
 
     #[test]

@@ -67,6 +67,7 @@ export const CHAT_HANDLERS = [
   { lang: "Rust", wasm: "chat" },
   { lang: "JavaScript", wasm: "chat_js" },
   { lang: "Python", wasm: "chat_py" },
+  { lang: "C", wasm: "chat_c" },
 ];
 
 /** Arguments for a chat handler (the Rust one unless `handler` is given),

@@ -1,16 +1,22 @@
-//! `cargo xtask` — project tasks, std only.
+//! `cargo xtask` — project tasks, std only (plus the bytes of the WASI
+//! adapter for C handlers, a crate of constants).
 //!
 //! * `cargo xtask build-wasm` — the handler components (workspace members under
 //!   `examples/` and `tests/handlers/`: chat, conformance, ...), release,
-//!   for wasm32-wasip2; and the JavaScript and Python chat handlers
-//!   (`examples/chat-js`, `examples/chat-py`) with their SDKs' build scripts
-//!   (ComponentizeJS from npm, componentize-py from PyPI), when changed.
+//!   for wasm32-wasip2; and the JavaScript, Python and C chat handlers
+//!   (`examples/chat-js`, `examples/chat-py`, `examples/chat-c`) with their
+//!   SDKs' build scripts (ComponentizeJS from npm, componentize-py from PyPI;
+//!   clang and wasm-tools for C), when changed.
 //! * `cargo xtask demo [ARGS...]` — builds chat.wasm and the host (release) and
 //!   serves the chat page on http://127.0.0.1:8000 (ARGS go to `sio-host run`).
 //! * `cargo xtask example NAME [ARGS...]` — the same for any example with an
 //!   `examples/NAME/sio.toml` (`demo` is `example chat`): builds its handler
 //!   and the host (release), serves its page (a second server on another port
 //!   when it has a `page.toml`, for crosssite).
+//! * `cargo xtask gen-c-bindings` — regenerates the C SDK's `wit-bindgen c`
+//!   bindings (`guest-sdk-c/gen/`, committed) from wit/ (`c`).
+//! * `cargo xtask wasi-adapter [FILE]` — writes the WASI preview1 reactor
+//!   adapter C handlers are made components with (`c`).
 //! * `cargo xtask layers` — checks that each top-level module of `host/src`
 //!   imports only modules of lower layers (`layers::LAYERS`, the table of
 //!   docs/architecture.md); prints each import that does not.
@@ -30,6 +36,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
+mod c;
 mod layers;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
@@ -45,6 +52,8 @@ fn main() -> ExitCode {
             args.get(1).map(String::as_str),
             args.get(2..).unwrap_or_default(),
         ),
+        Some("gen-c-bindings") => c::gen_bindings(&args[1..]),
+        Some("wasi-adapter") => c::wasi_adapter(&args[1..]),
         Some("layers") => match args.get(1) {
             None => layers::run(&root()),
             Some(a) => Err(format!(
@@ -84,15 +93,19 @@ fn usage() {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          build-wasm      build the handler components (examples/*, tests/handlers/*) for {WASM_TARGET}, release,\n                  \
-         and the JavaScript and Python ones (examples/chat-js, examples/chat-py)\n  \
+         and the JavaScript, Python and C ones (examples/chat-js, chat-py, chat-c)\n  \
          demo [ARGS...]  build chat.wasm + the host (release) and serve the chat page on\n                  \
          http://127.0.0.1:8000; ARGS are passed to `sio-host run`\n  \
          example NAME [ARGS...]  the same for examples/NAME (its sio.toml): ackping,\n                  \
          crosssite, multiplexed, rpcping, transports, ...\n  \
+         gen-c-bindings  regenerate guest-sdk-c/gen/ with wit-bindgen c (wit-bindgen-cli {wit_bindgen})\n  \
+         wasi-adapter [FILE]  write the WASI preview1 reactor adapter (default {adapter})\n  \
          layers          check that host/src's modules import only lower layers (docs/architecture.md)\n  \
          package-sdks    the SDKs as packages in target/sdk/: sio-guest .crate, npm .tgz, Python .whl\n  \
          test            check the layers, build handlers (release) + host (debug), run\n                  \
-         `cargo test --workspace` and `node --test tests/node/`, print both runners' summaries"
+         `cargo test --workspace` and `node --test tests/node/`, print both runners' summaries",
+        wit_bindgen = c::WIT_BINDGEN_VERSION,
+        adapter = c::ADAPTER_PATH,
     );
 }
 
@@ -293,12 +306,14 @@ struct ScriptHandler {
     world: Option<&'static str>,
 }
 
-/// The JavaScript (ComponentizeJS) and Python (componentize-py) handlers:
-/// the chat examples, the SDK probes of tests/node/sdk-probe.test.mjs and
-/// the async-world probes of tests/node/sdk-async.test.mjs.
-const SCRIPT_HANDLERS: [ScriptHandler; 6] = [
+/// The JavaScript (ComponentizeJS), Python (componentize-py) and C (clang,
+/// wasm-tools) handlers: the chat examples, the SDK probes of
+/// tests/node/sdk-probe.test.mjs and the async-world probes of
+/// tests/node/sdk-async.test.mjs.
+const SCRIPT_HANDLERS: [ScriptHandler; 7] = [
     ScriptHandler::js("chat_js", "examples/chat-js/chat.js"),
     ScriptHandler::py("chat_py", "examples/chat-py/chat.py"),
+    ScriptHandler::c("chat_c", "examples/chat-c/chat.c"),
     ScriptHandler::js("sdk_probe_js", "tests/handlers/sdk-probe-js/probe.js"),
     ScriptHandler::py("sdk_probe_py", "tests/handlers/sdk-probe-py/probe.py"),
     ScriptHandler::js("sdk_async_js", "tests/handlers/sdk-async-js/probe.js")
@@ -326,6 +341,19 @@ impl ScriptHandler {
             sdk: "guest-sdk-py",
             interpreter: "python3",
             script: "build.py",
+            world: None,
+        }
+    }
+
+    /// A C handler: guest-sdk-c/build.sh (clang, `wasm-tools component`,
+    /// the WASI adapter of [`c::write_adapter`]).
+    const fn c(name: &'static str, entry: &'static str) -> Self {
+        ScriptHandler {
+            name,
+            entry,
+            sdk: "guest-sdk-c",
+            interpreter: "sh",
+            script: "build.sh",
             world: None,
         }
     }
@@ -394,6 +422,10 @@ fn build_script_handlers() -> Result {
             .arg(&out);
         if let Some(world) = h.world {
             c.args(["--world", world]);
+        }
+        if h.sdk == "guest-sdk-c" {
+            c::check_bindings_fresh();
+            c.env("SIO_WASI_ADAPTER", c::write_adapter(None)?);
         }
         run(c)?;
     }

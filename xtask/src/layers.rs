@@ -522,7 +522,8 @@ use crate::stats; // crate::server
         let all: Vec<&str> = LAYERS.iter().flat_map(|l| l.iter().copied()).collect();
         let unique: BTreeSet<&str> = all.iter().copied().collect();
         assert_eq!(all.len(), unique.len(), "{all:?}");
-        assert_eq!(layer_of("server"), Some(0));
+        assert_eq!(layer_of("devkit"), Some(0));
+        assert_eq!(layer_of("server"), Some(1));
         assert!(layer_of("stats") > layer_of("outbox"));
         assert!(layer_of("http") > layer_of("config"));
         assert_eq!(layer_of("nonesuch"), None);
@@ -588,7 +589,7 @@ use crate::stats; // crate::server
         assert_eq!(
             report.problems,
             [
-                "host/src/session/conns.rs:2: session -> server (layer 4 imports layer 1, above it)",
+                "host/src/session/conns.rs:2: session -> server (layer 5 imports layer 2, above it)",
                 "host/src/stats.rs:1: stats -> wobble (wobble is not in the layer table)",
             ]
         );

@@ -84,13 +84,56 @@ const PYTHON: &[File] = &[
     ),
 ];
 
+const C: &[File] = &[
+    ("handler.c", include_str!("../../templates/c/handler.c")),
+    ("Makefile", include_str!("../../templates/c/Makefile")),
+    ("sio.toml", include_str!("../../templates/c/sio.toml")),
+    ("README.md", include_str!("../../templates/c/README.md")),
+];
+
+/// The C SDK, copied into a C project's `sdk/` as it is (C has no package
+/// manager; the project carries the SDK of the contract it was made for).
+const C_SDK: &[File] = &[
+    ("sdk/sio.h", include_str!("../../../guest-sdk-c/sio.h")),
+    ("sdk/sio.c", include_str!("../../../guest-sdk-c/sio.c")),
+    (
+        "sdk/sio_json.c",
+        include_str!("../../../guest-sdk-c/sio_json.c"),
+    ),
+    (
+        "sdk/build.sh",
+        include_str!("../../../guest-sdk-c/build.sh"),
+    ),
+    (
+        "sdk/README.md",
+        include_str!("../../../guest-sdk-c/README.md"),
+    ),
+    (
+        "sdk/gen/stateful_endpoint.h",
+        include_str!("../../../guest-sdk-c/gen/stateful_endpoint.h"),
+    ),
+    (
+        "sdk/gen/stateful_endpoint.c",
+        include_str!("../../../guest-sdk-c/gen/stateful_endpoint.c"),
+    ),
+    ("wit/realtime.wit", super::WIT),
+];
+
 impl Lang {
     fn files(self) -> &'static [File] {
         match self {
             Lang::Rust => RUST,
             Lang::Js => JS,
             Lang::Python => PYTHON,
-            Lang::C => &[],
+            Lang::C => C,
+        }
+    }
+
+    /// Files copied as they are, placeholders and all.
+    fn verbatim(self) -> &'static [File] {
+        match self {
+            Lang::C => C_SDK,
+            _ => &[],
         }
     }
 }
@@ -133,9 +176,6 @@ fn fill(text: &str, name: &str) -> String {
 /// not exist or be empty. Returns the project's folder.
 pub fn new_project(name: &str, lang: Lang, parent: &Path) -> Result<PathBuf> {
     check_name(name)?;
-    if lang.files().is_empty() {
-        bail!("no {lang:?} template in this build");
-    }
     let dir = parent.join(name);
     if dir.exists()
         && std::fs::read_dir(&dir)
@@ -145,14 +185,30 @@ pub fn new_project(name: &str, lang: Lang, parent: &Path) -> Result<PathBuf> {
     {
         bail!("{} exists and is not empty", dir.display());
     }
-    for (path, text) in COMMON.iter().chain(lang.files()) {
+    let filled = COMMON
+        .iter()
+        .chain(lang.files())
+        .map(|(path, text)| (*path, fill(text, name).into_bytes()));
+    let verbatim = lang
+        .verbatim()
+        .iter()
+        .map(|(path, text)| (*path, text.as_bytes().to_vec()));
+    // The WASI preview1 reactor adapter `wasm-tools component new` needs,
+    // the one matching this host's wasmtime.
+    let adapter = (lang == Lang::C).then(|| {
+        (
+            "sdk/wasi_snapshot_preview1.reactor.wasm",
+            wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER
+                .to_vec(),
+        )
+    });
+    for (path, bytes) in filled.chain(verbatim).chain(adapter) {
         let file = dir.join(path);
         if let Some(folder) = file.parent() {
             std::fs::create_dir_all(folder)
                 .with_context(|| format!("creating {}", folder.display()))?;
         }
-        std::fs::write(&file, fill(text, name))
-            .with_context(|| format!("writing {}", file.display()))?;
+        std::fs::write(&file, bytes).with_context(|| format!("writing {}", file.display()))?;
     }
     Ok(dir)
 }
@@ -173,7 +229,7 @@ mod tests {
 
     #[test]
     fn templates_fill_every_placeholder() {
-        for lang in [Lang::Rust, Lang::Js, Lang::Python] {
+        for lang in [Lang::Rust, Lang::Js, Lang::Python, Lang::C] {
             for (path, text) in COMMON.iter().chain(lang.files()) {
                 let filled = fill(text, "My-App");
                 assert!(!filled.contains("{{"), "{lang:?} {path}: {filled}");

@@ -7,7 +7,7 @@
 import sio
 
 
-class App:
+class App(sio.Handler):
     def on_connect(self, info):
         sio.log.info(f"{{name}}: {info.sid} connected")
 

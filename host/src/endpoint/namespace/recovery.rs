@@ -74,9 +74,23 @@ struct Replayable {
     frames: Vec<Frame>,
 }
 
+/// What a buffered packet costs beyond its frames' bytes and its rooms'
+/// names: the entry, its frame handles and vectors, and the allocator's
+/// headers (bench/RESULTS.md measured about 275 bytes a packet in RSS).
+const ENTRY_OVERHEAD: usize = 256;
+
 impl Replayable {
+    /// An estimate of the memory it holds, which the `buffer-mib` cap counts.
     fn size(&self) -> usize {
-        self.frames.iter().map(Frame::len).sum::<usize>() + 64
+        let frames: usize = self.frames.iter().map(Frame::len).sum();
+        let rooms: usize = self
+            .to
+            .rooms
+            .iter()
+            .chain(&self.to.except)
+            .map(String::len)
+            .sum();
+        frames + rooms + ENTRY_OVERHEAD
     }
 }
 

@@ -463,6 +463,13 @@ fn build(dir: Option<PathBuf>) -> anyhow::Result<()> {
 }
 
 fn dev(args: RunArgs) -> anyhow::Result<()> {
+    // The first build comes before the configuration is read: it checks
+    // that the components it names exist.
+    let config_file = args
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(sio_host::config::DEFAULT_CONFIG_FILE));
+    sio_host::devkit::first_build(&config_file)?;
     let config = args.into_config()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

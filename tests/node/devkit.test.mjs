@@ -129,6 +129,10 @@ describe("sio-host new / build / dev, outside the repository", () => {
     stop.push({ stop: async () => child.exitCode === null && child.kill("SIGTERM") });
     const url = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`sio-host dev did not listen:\n${out}`)), 300_000);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`sio-host dev exited (${code}):\n${out}`));
+      });
       child.stdout.on("data", (d) => {
         const m = /listening on (http:\/\/\S+)/.exec(d);
         if (m) {

@@ -790,6 +790,8 @@ fn test(extra: &[String]) -> Result {
     build_wasm(&handlers()?)?;
     build_script_handlers()?;
     build_host(false)?;
+    // tests/node/devkit.test.mjs installs these, as a new user would.
+    package_sdks()?;
 
     let root = root();
     let host_bin = root.join("target/debug/sio-host");

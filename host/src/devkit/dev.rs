@@ -12,7 +12,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use serde_json::json;
 
 use super::build::{self, BuildOutcome};
-use crate::config::{Config, StaticMount};
+use crate::config::{Config, FileConfig, StaticMount};
 
 /// Quiet time after the last change before a build starts: an editor's
 /// save is often several writes.
@@ -79,15 +79,11 @@ pub async fn dev(
             .with_context(|| format!("watching {}", path.display()))?;
     }
 
-    // The first build: the server needs its components.
-    loop {
-        let outcome = run_build(&dir, &status_dir).await?;
-        if outcome.ok || components_exist(&config) {
-            break;
-        }
-        eprintln!("sio-host dev: waiting for a change to build again");
-        wait_for_change(&mut rx).await;
-    }
+    // `first_build` built it; the page's status starts out fine.
+    write_status(
+        &status_dir.join("status.json"),
+        &json!({ "ok": true, "output": "" }).to_string(),
+    )?;
 
     let builder = {
         let dir = dir.clone();
@@ -126,8 +122,25 @@ fn ignored(path: &Path) -> bool {
     }) || path.extension().is_some_and(|e| e == "wasm")
 }
 
-fn components_exist(config: &Config) -> bool {
-    config.endpoints.iter().all(|e| e.component.is_file())
+/// Build the project of `config_file` before `sio-host dev` reads its
+/// configuration (which needs the components to exist). A failed build is
+/// an error unless an earlier build's components are there to serve.
+pub fn first_build(config_file: &Path) -> Result<()> {
+    let dir = super::project_dir(config_file);
+    super::project_config(&dir)?;
+    eprintln!("sio-host dev: building ({})", dir.display());
+    let outcome = build::build(&dir, true)?;
+    if outcome.ok {
+        eprintln!("sio-host dev: built in {:.1} s", outcome.took.as_secs_f64());
+        return Ok(());
+    }
+    let endpoints = FileConfig::read(config_file)?.endpoints(config_file)?;
+    if endpoints.iter().all(|e| e.component.is_file()) {
+        eprintln!("sio-host dev: the build failed; serving the previous build");
+        Ok(())
+    } else {
+        anyhow::bail!("the first build failed (`{}`)", outcome.command)
+    }
 }
 
 /// Build, tell the terminal, and write the page's status file.

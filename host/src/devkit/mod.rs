@@ -17,7 +17,7 @@ mod dev;
 mod templates;
 
 pub use build::{BuildOutcome, build};
-pub use dev::dev;
+pub use dev::{dev, first_build};
 pub use templates::{Lang, new_project};
 
 /// The WIT contract this binary serves, as one file (`wit/realtime.wit`).

@@ -1064,3 +1064,13 @@ fn prefer_throughput() {
 
 #[cfg(not(target_os = "linux"))]
 fn prefer_throughput() {}
+
+#[cfg(test)]
+mod tests {
+    /// Every command an endpoint queues is moved as its largest kind: keep
+    /// the rare large ones (the cluster link) boxed.
+    #[test]
+    fn commands_stay_small() {
+        assert!(std::mem::size_of::<super::Command>() <= 224);
+    }
+}

@@ -338,8 +338,9 @@ pub trait ClusterSink: Send + Sync {
 
 /// What the cluster asks of a namespace (see [`ClusterSink`]).
 pub enum Inbound {
-    /// Publish through this link from now on.
-    Attach(ClusterLink),
+    /// Publish through this link from now on. Boxed: every command an
+    /// endpoint queues is as large as its largest kind.
+    Attach(Box<ClusterLink>),
     /// A broadcast for this endpoint's sockets: another node's, or (see
     /// [`ClusterLink::own_through_stream`]) this node's own.
     Broadcast {
@@ -414,7 +415,7 @@ pub fn start(
     let own_through_stream = own_through_stream && kind == RedisAdapterKind::Streams;
     let namespaces: Vec<(String, Arc<dyn ClusterSink>)> = namespaces.into_iter().collect();
     for (nsp, sink) in &namespaces {
-        sink.deliver(Inbound::Attach(ClusterLink {
+        sink.deliver(Inbound::Attach(Box::new(ClusterLink {
             uid: uid.clone(),
             nsp: nsp.as_str().into(),
             kind,
@@ -423,7 +424,7 @@ pub fn start(
             sink: sink.clone(),
             client: client.clone(),
             rt: tokio::runtime::Handle::current(),
-        }));
+        })));
     }
     stats.adapter.redis.store(true, Relaxed);
     tracing::info!(uid = %uid, adapter = ?kind, "redis adapter: node joining the cluster at {}", redacted(url));

@@ -65,7 +65,7 @@ impl Namespace {
     /// Act on what the cluster sent this endpoint.
     pub(crate) fn on_cluster(&mut self, inbound: Inbound) {
         match inbound {
-            Inbound::Attach(link) => self.cluster = Some(link),
+            Inbound::Attach(link) => self.cluster = Some(*link),
             Inbound::Broadcast {
                 broadcast: b,
                 offset,

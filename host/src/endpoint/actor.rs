@@ -724,27 +724,35 @@ impl EndpointActor {
             .call("on-connect", conn, |b, s| b.call_on_connect(s, &info))
             .unwrap_or_else(|| Err("handler failed".to_string()));
         self.ns().recovering = None;
-        let stats = self.stats.clone();
-        match (verdict, self.ns().conns.get_mut(&conn)) {
-            (Ok(()), Some(socket)) => {
-                stats.connects.fetch_add(1, Ordering::Relaxed);
-                let pid = socket.recovery.as_ref().map(|r| r.pid.clone());
-                let mut frames = wire::connect_frames_recoverable(
-                    outbox.generation(),
-                    &endpoint,
-                    &sid,
-                    pid.as_deref(),
-                );
-                frames.extend(missed);
-                frames.extend(socket.held.take().unwrap_or_default());
-                outbox.push(&frames);
-                tracing::debug!(endpoint = %endpoint, conn, sid = %sid, "connected");
-            }
-            (verdict, _) => {
-                let reason = verdict.err().unwrap_or_else(|| "disconnected".into());
-                self.refuse(conn, outbox.as_ref(), &reason);
-            }
+        let welcomed = verdict.is_ok() && self.welcome(conn, outbox.as_ref(), missed);
+        if !welcomed {
+            let reason = verdict.err().unwrap_or_else(|| "disconnected".into());
+            self.refuse(conn, outbox.as_ref(), &reason);
         }
+    }
+
+    /// An accepted connect's answer: the CONNECT reply (with the private id
+    /// when it has one), then `missed` (a recovery's replay), then what the
+    /// handler sent while it decided. False when the connection is gone
+    /// (the handler disconnected it meanwhile).
+    fn welcome(&mut self, conn: ConnId, outbox: &dyn Outbox, missed: Vec<Frame>) -> bool {
+        let endpoint = self.ns().name.clone();
+        let Some(socket) = self.ns().conns.get_mut(&conn) else {
+            return false;
+        };
+        let pid = socket.recovery.as_ref().map(|r| r.pid.clone());
+        let mut frames = wire::connect_frames_recoverable(
+            outbox.generation(),
+            &endpoint,
+            &socket.sid,
+            pid.as_deref(),
+        );
+        frames.extend(missed);
+        frames.extend(socket.held.take().unwrap_or_default());
+        outbox.push(&frames);
+        tracing::debug!(endpoint = %endpoint, conn, sid = %socket.sid, "connected");
+        self.stats.connects.fetch_add(1, Ordering::Relaxed);
+        true
     }
 
     /// Refuse a CONNECT: the client hears why, its session forgets the conn.
@@ -787,7 +795,6 @@ impl EndpointActor {
         };
         socket.held = Some(Vec::new());
         let sid = socket.sid.clone();
-        let pid = socket.recovery.as_ref().map(|r| r.pid.clone());
         if self.prepared.hears_recovery {
             let info = conn_info(old, &sid, &endpoint, outbox.as_ref(), auth);
             self.ns().recovering = Some(old);
@@ -803,17 +810,8 @@ impl EndpointActor {
                 return;
             }
         }
-        self.stats.connects.fetch_add(1, Ordering::Relaxed);
-        let Some(socket) = self.ns().conns.get_mut(&old) else {
-            // The handler disconnected it meanwhile.
-            return;
-        };
-        let mut frames =
-            wire::connect_frames_recoverable(Generation::Eio4, &endpoint, &sid, pid.as_deref());
-        frames.extend(missed);
-        frames.extend(socket.held.take().unwrap_or_default());
-        outbox.push(&frames);
-        tracing::debug!(endpoint = %endpoint, conn = old, sid = %sid, "connection recovered");
+        // Gone only if the handler disconnected it meanwhile: it heard that.
+        self.welcome(old, outbox.as_ref(), missed);
     }
 
     /// A connection left: its pending emit-with-acks resolve empty, then the

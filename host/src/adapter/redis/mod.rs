@@ -599,6 +599,46 @@ struct Subscription {
     reports_connected: bool,
 }
 
+/// How a task that keeps a Redis connection up tries again: one warning per
+/// outage (its retries at debug level) and a pause doubling from
+/// [`MIN_BACKOFF`] to [`MAX_BACKOFF`].
+struct Retry {
+    backoff: Duration,
+    failing: bool,
+}
+
+impl Retry {
+    fn new() -> Retry {
+        Retry {
+            backoff: MIN_BACKOFF,
+            failing: false,
+        }
+    }
+
+    /// Connected: the next failure starts a new outage. Whether this ended
+    /// one.
+    fn connected(&mut self) -> bool {
+        self.backoff = MIN_BACKOFF;
+        std::mem::take(&mut self.failing)
+    }
+
+    /// `what` failed with `e` (logged once per outage).
+    fn failed(&mut self, what: &str, e: &dyn std::fmt::Display) {
+        if self.failing {
+            tracing::debug!("redis adapter: {what}: {e}");
+        } else {
+            tracing::warn!("redis adapter: {what} (retrying): {e}");
+            self.failing = true;
+        }
+    }
+
+    /// Wait before the next attempt.
+    async fn pause(&mut self) {
+        tokio::time::sleep(self.backoff).await;
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
 /// Keep `sub` subscribed, handing every message to `route`; after losing
 /// Redis, subscribe again with a capped backoff (one warning per outage,
 /// the retries at debug level).
@@ -608,14 +648,12 @@ async fn follow(
     stats: Arc<Stats>,
     mut route: impl FnMut(&redis::Msg) + Send,
 ) {
-    let mut backoff = MIN_BACKOFF;
+    let mut retry = Retry::new();
     let mut subscribed_before = false;
-    let mut failing = false;
     loop {
         match subscribe(&client, &sub).await {
             Ok(mut pubsub) => {
-                backoff = MIN_BACKOFF;
-                failing = false;
+                retry.connected();
                 if subscribed_before {
                     stats.adapter.reconnects.fetch_add(1, Relaxed);
                     tracing::info!("redis adapter: subscribed again; receiving from the cluster");
@@ -635,17 +673,9 @@ async fn follow(
                 }
                 tracing::warn!("redis adapter: lost the subscription to Redis; reconnecting");
             }
-            Err(e) => {
-                if failing {
-                    tracing::debug!("redis adapter: cannot subscribe: {e}");
-                } else {
-                    tracing::warn!("redis adapter: cannot subscribe (retrying): {e}");
-                    failing = true;
-                }
-            }
+            Err(e) => retry.failed("cannot subscribe", &e),
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        retry.pause().await;
     }
 }
 

@@ -30,8 +30,8 @@ use sio_protocol::recovery::Offset;
 use sio_protocol::redis_streams::{self as codec, Body, STREAM_NAME};
 
 use super::{
-    ClusterSink, IO_TIMEOUT, Inbound, MAX_BACKOFF, MIN_BACKOFF, Outgoing, RestoredSession,
-    Subscription, connection_config,
+    ClusterSink, IO_TIMEOUT, Inbound, Outgoing, RestoredSession, Retry, Subscription,
+    connection_config,
 };
 use crate::stats::Stats;
 
@@ -96,8 +96,7 @@ async fn read_loop(
 ) {
     let config = connection_config();
     let mut last: Option<String> = None;
-    let mut backoff = MIN_BACKOFF;
-    let mut failing = false;
+    let mut retry = Retry::new();
     loop {
         let result: Result<()> = async {
             let mut conn = client
@@ -109,12 +108,10 @@ async fn read_loop(
                 Some(id) => id,
                 None => newest_id(&mut conn).await?,
             };
-            if failing {
+            if retry.connected() {
                 tracing::info!("redis adapter: reading the stream again");
                 stats.adapter.reconnects.fetch_add(1, Relaxed);
             }
-            failing = false;
-            backoff = MIN_BACKOFF;
             stats.adapter.connected.store(true, Relaxed);
             loop {
                 let reply: redis::Value = redis::cmd("XREAD")
@@ -137,15 +134,9 @@ async fn read_loop(
         .await;
         if let Err(e) = result {
             stats.adapter.connected.store(false, Relaxed);
-            if failing {
-                tracing::debug!("redis adapter: cannot read the stream: {e}");
-            } else {
-                tracing::warn!("redis adapter: cannot read the stream (retrying): {e}");
-                failing = true;
-            }
+            retry.failed("cannot read the stream", &e);
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        retry.pause().await;
     }
 }
 

@@ -27,6 +27,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use sio_protocol::recovery::{Offset, RecoveryRequest};
 use sio_protocol::redis_adapter::Selector;
+use sio_protocol::redis_streams::selects;
 use sio_protocol::{ConnId, Frame, Generation, HandshakeInfo, Sid};
 
 use super::{Conn, Namespace};
@@ -162,14 +163,15 @@ impl Recovery {
         (seq, offset)
     }
 
-    /// Keep a sent packet for replay (at the position [`Recovery::next`]
-    /// gave); returns its position.
-    pub fn record(&mut self, offset: Offset, to: Selector, frames: Vec<Frame>) -> u64 {
+    /// Keep a sent packet for replay, at the position [`Recovery::next`]
+    /// gave.
+    pub fn record(&mut self, offset: Offset, to: Selector, frames: Vec<Frame>) {
         self.seq += 1;
+        let now = Instant::now();
         let entry = Replayable {
             seq: self.seq,
             offset,
-            at: Instant::now(),
+            at: now,
             to,
             frames,
         };
@@ -177,13 +179,11 @@ impl Recovery {
         self.bytes += size;
         self.buffer.push_back(entry);
         self.gauge(1, size as i64);
-        self.evict();
-        self.seq
+        self.evict(now);
     }
 
-    /// Drop what is past the caps: oldest first.
-    fn evict(&mut self) {
-        let now = Instant::now();
+    /// Drop what is past the caps at `now`: oldest first.
+    fn evict(&mut self, now: Instant) {
         let max_age = self.config.max_disconnection;
         while let Some(front) = self.buffer.front() {
             let over = self.buffer.len() > self.config.buffer_packets
@@ -199,9 +199,7 @@ impl Recovery {
             self.bytes -= size;
             self.evicted_through = gone.seq;
             self.gauge(-1, -(size as i64));
-            if let Some(stats) = &self.stats {
-                stats.recovery.evicted.fetch_add(1, Relaxed);
-            }
+            self.count(|s| &s.recovery.evicted, 1);
         }
     }
 
@@ -209,6 +207,20 @@ impl Recovery {
         if let Some(stats) = &self.stats {
             stats.recovery.buffered.fetch_add(packets, Relaxed);
             stats.recovery.buffered_bytes.fetch_add(bytes, Relaxed);
+        }
+    }
+
+    /// Add `n` to a recovery counter.
+    fn count(&self, field: fn(&Stats) -> &AtomicU64, n: u64) {
+        if let Some(stats) = &self.stats {
+            field(stats).fetch_add(n, Relaxed);
+        }
+    }
+
+    /// One more (`1`) or one fewer (`-1`) connection away.
+    fn away_changed(&self, delta: i64) {
+        if let Some(stats) = &self.stats {
+            stats.recovery.away.fetch_add(delta, Relaxed);
         }
     }
 
@@ -284,7 +296,7 @@ impl Namespace {
             .buffer
             .iter()
             .filter(|p| p.seq > start && p.seq <= r.last.0)
-            .filter(|p| socket.selected_by(&p.to))
+            .filter(|p| selects(&socket.rooms, &p.to))
             .flat_map(|p| p.frames.iter().cloned())
             .collect();
         let replayed = missed.len() as u64;
@@ -324,8 +336,8 @@ impl Namespace {
     }
 
     pub(crate) fn count_recovery_by(&self, field: fn(&Stats) -> &AtomicU64, n: u64) {
-        if let Some(stats) = self.recovery.as_ref().and_then(|r| r.stats.as_ref()) {
-            field(stats).fetch_add(n, Relaxed);
+        if let Some(recovery) = &self.recovery {
+            recovery.count(field, n);
         }
     }
 
@@ -356,9 +368,7 @@ impl Namespace {
         socket.outbox = Arc::new(AwayOutbox {
             left: socket.outbox.clone(),
         });
-        if let Some(stats) = &recovery.stats {
-            stats.recovery.away.fetch_add(1, Relaxed);
-        }
+        recovery.away_changed(1);
         let wait = recovery.config.max_disconnection;
         if let Some(link) = &self.cluster {
             // So that its client may come back on another node.
@@ -389,9 +399,7 @@ impl Namespace {
             return None;
         }
         let reason = away.reason.clone();
-        if let Some(stats) = self.recovery.as_ref().and_then(|r| r.stats.as_ref()) {
-            stats.recovery.expired.fetch_add(1, Relaxed);
-        }
+        self.count_recovery(|s| &s.recovery.expired);
         let socket = self.remove_conn(conn)?;
         Some((socket, reason))
     }
@@ -404,7 +412,6 @@ impl Namespace {
         conn: ConnId,
         outbox: Arc<dyn Outbox>,
     ) -> Option<Arc<dyn Outbox>> {
-        let stats = self.recovery.as_ref().and_then(|r| r.stats.clone());
         let socket = self.conns.get_mut(&conn)?;
         let was_away = socket
             .recovery
@@ -413,8 +420,8 @@ impl Namespace {
             .is_some();
         let before = std::mem::replace(&mut socket.outbox, outbox);
         if was_away {
-            if let Some(stats) = stats {
-                stats.recovery.away.fetch_sub(1, Relaxed);
+            if let Some(recovery) = &self.recovery {
+                recovery.away_changed(-1);
             }
             None
         } else {
@@ -427,9 +434,7 @@ impl Namespace {
         if let (Some(recovery), Some(r)) = (self.recovery.as_mut(), socket.recovery.as_deref()) {
             recovery.forget_pid(&r.pid);
             if r.away.is_some() {
-                if let Some(stats) = &recovery.stats {
-                    stats.recovery.away.fetch_sub(1, Relaxed);
-                }
+                recovery.away_changed(-1);
                 if let Some(link) = &self.cluster {
                     link.drop_session(&r.pid);
                 }
@@ -439,13 +444,6 @@ impl Namespace {
 }
 
 impl Conn {
-    /// Whether a packet for `to` was meant for this connection (Node's
-    /// `shouldIncludePacket`, on its rooms now).
-    fn selected_by(&self, to: &Selector) -> bool {
-        let included = to.rooms.is_empty() || to.rooms.iter().any(|r| self.rooms.contains(r));
-        included && !to.except.iter().any(|r| self.rooms.contains(r))
-    }
-
     /// A replayable packet at `seq`/`offset` was sent to this connection.
     pub(super) fn sent_replayable(&mut self, seq: u64, offset: Offset) {
         if let Some(r) = self.recovery.as_deref_mut() {

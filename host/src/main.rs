@@ -404,16 +404,27 @@ fn main() -> ExitCode {
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
     let config = args.into_config()?;
+    serve_until_stopped(|| sio_host::server::serve(config, print_listening))
+}
+
+/// One line on stdout once listening, for people and for test harnesses.
+fn print_listening(addr: SocketAddr) {
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "sio-host listening on http://{addr}");
+    let _ = out.flush();
+}
+
+/// Run the server `serve` makes on a new runtime until it ends, or until
+/// Ctrl-C or SIGTERM.
+fn serve_until_stopped<F>(serve: impl FnOnce() -> F) -> anyhow::Result<()>
+where
+    F: std::future::Future<Output = anyhow::Result<()>>,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let serve = sio_host::server::serve(config, |addr| {
-            // One line on stdout, for people and for test harnesses.
-            let mut out = std::io::stdout();
-            let _ = writeln!(out, "sio-host listening on http://{addr}");
-            let _ = out.flush();
-        });
+        let serve = serve();
         tokio::select! {
             r = serve => r,
             _ = tokio::signal::ctrl_c() => {
@@ -471,21 +482,7 @@ fn dev(args: RunArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| PathBuf::from(sio_host::config::DEFAULT_CONFIG_FILE));
     sio_host::devkit::first_build(&config_file)?;
     let config = args.into_config()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let serve = sio_host::devkit::dev(config, |addr| {
-            let mut out = std::io::stdout();
-            let _ = writeln!(out, "sio-host listening on http://{addr}");
-            let _ = out.flush();
-        });
-        tokio::select! {
-            r = serve => r,
-            _ = tokio::signal::ctrl_c() => Ok(()),
-            _ = terminated() => Ok(()),
-        }
-    })
+    serve_until_stopped(|| sio_host::devkit::dev(config, print_listening))
 }
 
 /// SIGTERM (the server's admin file is removed on the way out).

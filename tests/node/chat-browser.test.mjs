@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, chatArgs, startServer, chromiumSkip, launchChromium, pageErrors } from "./helpers.mjs";
+import { artifactsDir, chatArgs, startServer, chromiumSkip, launchChromium, pageErrors, transportsUsed } from "./helpers.mjs";
 import { expectLine, pickNick, say, waitConnected } from "./chat-page.mjs";
 
 const skip = chromiumSkip;
@@ -34,13 +34,7 @@ describe("chat page in headless Chromium", () => {
     const page = await browser.newPage();
     const errors = pageErrors(page);
     // Which Engine.IO transports the page really used.
-    const used = { polling: 0, websocket: 0 };
-    page.on("request", (r) => {
-      if (r.url().includes("/socket.io/") && r.url().includes("transport=polling")) used.polling++;
-    });
-    page.on("websocket", (ws) => {
-      if (ws.url().includes("/socket.io/")) used.websocket++;
-    });
+    const used = transportsUsed(page);
     const res = await page.goto(`${server.url}/${query}`);
     assert.equal(res.status(), 200, "the page is served");
     await waitConnected(page, errors);

@@ -293,6 +293,19 @@ export function pageErrors(page) {
   return errors;
 }
 
+/** Counts the Engine.IO transports a playwright page really uses (its
+ * polling requests and websockets to /socket.io/), in the returned object. */
+export function transportsUsed(page) {
+  const used = { polling: 0, websocket: 0 };
+  page.on("request", (r) => {
+    if (r.url().includes("/socket.io/") && r.url().includes("transport=polling")) used.polling++;
+  });
+  page.on("websocket", (ws) => {
+    if (ws.url().includes("/socket.io/")) used.websocket++;
+  });
+  return used;
+}
+
 /** Headless Chromium with the flags this machine needs and a fresh profile,
  * removed by the returned (playwright) context's `close()`. */
 export async function launchChromium() {

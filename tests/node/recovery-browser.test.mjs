@@ -37,6 +37,7 @@ import {
   pageErrors,
   sleep,
   startServer,
+  transportsUsed,
   wasm,
 } from "./helpers.mjs";
 
@@ -162,13 +163,8 @@ describe("connection state recovery in headless Chromium (socket.io-client 4 bun
   async function openPage(server, transports) {
     const page = await browser.newPage();
     const errors = pageErrors(page);
-    const used = { polling: 0, websocket: 0 };
-    page.on("request", (r) => {
-      if (r.url().includes("/socket.io/") && r.url().includes("transport=polling")) used.polling++;
-    });
-    page.on("websocket", (ws) => {
-      if (ws.url().includes("/socket.io/")) used.websocket++;
-    });
+    // Which Engine.IO transports the page really used.
+    const used = transportsUsed(page);
     // Failed requests, as "STATUS METHOD sid=SID body": see `scriptErrors`.
     const failed = [];
     page.on("response", (r) => {

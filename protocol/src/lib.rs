@@ -20,6 +20,9 @@
 //!   [`TransportKind`], [`CloseReason`], [`Frame`], [`HandshakeInfo`].
 //! - [`ids`]: [`Sid`], [`ConnId`], [`ids::random_id`].
 //! - [`recovery`]: connection state recovery's offsets and CONNECT fields.
+//! - [`websocket`]: RFC 6455 frames for the server side and
+//!   permessage-deflate (RFC 7692): handshake answer, reading a client's
+//!   frames, writing the server's, compressing and inflating messages.
 //! - [`wire`]: picks the codecs of one [`Generation`]: a Socket.IO packet
 //!   into that generation's frames and polling payloads, and back.
 //! - [`redis_adapter`]: the channels and messages of npm
@@ -47,6 +50,7 @@ pub mod redis_streams;
 pub mod sio1;
 pub mod socketio;
 pub mod socketio4;
+pub mod websocket;
 pub mod wire;
 
 pub use ids::{ConnId, ConnIdMap, ConnIdSet, Sid};

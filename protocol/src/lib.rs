@@ -9,6 +9,8 @@
 //!   frames with a type byte, length-prefixed text payloads, binary (XHR2)
 //!   payloads, `b4` base64 packets.
 //! - [`jsonp`]: the JSONP polling wrapper (`___eio[N]("...")`, form field `d`).
+//! - [`msgpack_parser`]: socket.io-msgpack-parser's packets (one msgpack map
+//!   each) to and from the [`socketio::Message`] model and attachments.
 //! - [`socketio`]: Socket.IO protocol v5 packets, decoded into the one
 //!   [`socketio::Message`] model the rest of the host works with, and the
 //!   encoders for what the server sends.
@@ -17,14 +19,16 @@
 //! - [`sio1`]: Socket.IO protocol 1 (clients 0.7-0.9, TornadIO2): packets,
 //!   framing, handshake, JSONP and htmlfile bodies, the Flash policy answer.
 //! - [`model`]: the vocabulary every layer above shares: [`Generation`],
-//!   [`TransportKind`], [`CloseReason`], [`Frame`], [`HandshakeInfo`].
+//!   [`Parser`], [`WireFormat`], [`TransportKind`], [`CloseReason`],
+//!   [`Frame`], [`HandshakeInfo`].
 //! - [`ids`]: [`Sid`], [`ConnId`], [`ids::random_id`].
 //! - [`recovery`]: connection state recovery's offsets and CONNECT fields.
 //! - [`websocket`]: RFC 6455 frames for the server side and
 //!   permessage-deflate (RFC 7692): handshake answer, reading a client's
 //!   frames, writing the server's, compressing and inflating messages.
-//! - [`wire`]: picks the codecs of one [`Generation`]: a Socket.IO packet
-//!   into that generation's frames and polling payloads, and back.
+//! - [`wire`]: picks the codecs of one [`WireFormat`] (generation and
+//!   parser): a Socket.IO packet into its frames and polling payloads, and
+//!   back.
 //! - [`redis_adapter`]: the channels and messages of npm
 //!   `@socket.io/redis-adapter` (msgpack and JSON), for `--redis`.
 //! - [`redis_streams`]: the stream entries, pub/sub messages and session
@@ -44,6 +48,7 @@ pub mod engineio3;
 pub mod ids;
 pub mod jsonp;
 pub mod model;
+pub mod msgpack_parser;
 pub mod recovery;
 pub mod redis_adapter;
 pub mod redis_streams;
@@ -54,15 +59,38 @@ pub mod websocket;
 pub mod wire;
 
 pub use ids::{ConnId, ConnIdMap, ConnIdSet, Sid};
-pub use model::{CloseReason, Frame, Generation, HandshakeInfo, TransportKind};
+pub use model::{CloseReason, Frame, Generation, HandshakeInfo, Parser, TransportKind, WireFormat};
 
-/// Append `s` as a JSON string literal (quotes and escapes included).
+/// Append `s` as a JSON string literal (quotes and escapes included), as
+/// `JSON.stringify` writes it: `"` and `\` escaped, control characters as
+/// `\n`-style escapes or `\u00XX`, everything else as it is.
 pub(crate) fn push_json_string(out: &mut String, s: &str) {
-    match serde_json::to_string(s) {
-        Ok(quoted) => out.push_str(&quoted),
-        // Serializing a &str cannot fail; keep an empty string rather than panic.
-        Err(_) => out.push_str("\"\""),
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // `b` is ASCII: `i` is a character boundary.
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            let _ = std::fmt::Write::write_fmt(out, format_args!("\\u{b:04x}"));
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 /// A connect packet's query string as the JSON object the shared model

@@ -44,6 +44,63 @@ impl Generation {
     }
 }
 
+/// How a client writes its Socket.IO packets inside Engine.IO messages: the
+/// `parser` option of socket.io-client, chosen per connection by the path
+/// it connects to (`--parser`, `--msgpack-path` in `sio-host`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Parser {
+    /// socket.io-parser, the default: a packet is text, each binary
+    /// attachment a binary message of its own.
+    #[default]
+    Json,
+    /// socket.io-msgpack-parser 3.x: a packet is one binary message, a
+    /// msgpack map with binary values inline ([`crate::msgpack_parser`]).
+    /// Engine.IO 4 only.
+    Msgpack,
+}
+
+/// What decides how one client's packets look on the wire: its
+/// generation and its parser. [`crate::wire`] encodes and decodes by it;
+/// a broadcast encodes a packet once per format among its receivers. A
+/// [`Generation`] alone is that generation with the JSON parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WireFormat {
+    generation: Generation,
+    parser: Parser,
+}
+
+impl WireFormat {
+    /// The format of this generation and parser; None for a pair that does
+    /// not exist (msgpack is for Engine.IO 4 only).
+    pub fn new(generation: Generation, parser: Parser) -> Option<WireFormat> {
+        match (generation, parser) {
+            (_, Parser::Json) | (Generation::Eio4, Parser::Msgpack) => {
+                Some(WireFormat { generation, parser })
+            }
+            (Generation::Eio3 | Generation::Sio1, Parser::Msgpack) => None,
+        }
+    }
+
+    /// The wire generation.
+    pub fn generation(self) -> Generation {
+        self.generation
+    }
+
+    /// The Socket.IO parser.
+    pub fn parser(self) -> Parser {
+        self.parser
+    }
+}
+
+impl From<Generation> for WireFormat {
+    fn from(generation: Generation) -> WireFormat {
+        WireFormat {
+            generation,
+            parser: Parser::Json,
+        }
+    }
+}
+
 /// How a session's frames travel: a payload per request, or a stream of
 /// frames (Socket.IO protocol 1's polling transports are
 /// [`TransportKind::Polling`] here; its streaming ones, websocket,

@@ -692,7 +692,7 @@ fn write_placeholder(bytes: &[u8], out: &mut String, attachments: &mut Vec<Bytes
 }
 
 /// (seconds, nanoseconds) of a msgpack timestamp extension (32, 64 or 96 bit).
-fn timestamp(data: &[u8]) -> Option<(i64, u32)> {
+pub(crate) fn timestamp(data: &[u8]) -> Option<(i64, u32)> {
     match data.len() {
         4 => Some((i64::from(u32::from_be_bytes(data.try_into().ok()?)), 0)),
         8 => {
@@ -708,7 +708,7 @@ fn timestamp(data: &[u8]) -> Option<(i64, u32)> {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (what `Date.prototype.toJSON` prints).
-fn iso_8601(secs: i64, nanos: u32) -> String {
+pub(crate) fn iso_8601(secs: i64, nanos: u32) -> String {
     let days = secs.div_euclid(86_400);
     let rest = secs.rem_euclid(86_400);
     // Howard Hinnant's civil_from_days.

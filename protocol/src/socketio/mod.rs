@@ -619,7 +619,7 @@ fn parse_array<'a>(data: &'a str, shape: &'static str) -> Result<Vec<&'a RawValu
 }
 
 /// The name from the first element of an EVENT array.
-fn event_name(raw: &str) -> Result<String, DecodeError> {
+pub(crate) fn event_name(raw: &str) -> Result<String, DecodeError> {
     if raw.starts_with('"') {
         let name: String = serde_json::from_str(raw).map_err(|_| DecodeError::InvalidJson)?;
         if is_reserved_event(&name) {
@@ -677,7 +677,7 @@ fn rejoin(data: &str, items: &[&RawValue]) -> String {
 /// JavaScript's `Number.prototype.toString()` for a finite or infinite double
 /// (ECMA-262 Number::toString, radix 10), from Rust's shortest round-trip
 /// digits.
-fn js_number_to_string(v: f64) -> String {
+pub(crate) fn js_number_to_string(v: f64) -> String {
     if v.is_nan() {
         return "NaN".to_owned();
     }

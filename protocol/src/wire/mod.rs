@@ -6,8 +6,14 @@
 //!
 //! Everything above it works with Socket.IO packet text plus attachments;
 //! everything below it (the transports) moves [`Frame`]s and bytes. A frame
-//! is encoded once per generation, so a broadcast shares its buffers among
-//! every receiver of that generation.
+//! is encoded once per [`WireFormat`] (a generation and its parser), so a
+//! broadcast shares its buffers among every receiver of that format.
+//!
+//! A client of socket.io-msgpack-parser ([`Parser::Msgpack`], Engine.IO 4)
+//! gets each packet as one binary message (`crate::msgpack_parser`),
+//! transcoded from the same packet text, and sends only binary messages;
+//! its Engine.IO framing is Engine.IO 4's (binary on a websocket,
+//! `b<base64>` in a polling payload).
 //!
 //! | | Engine.IO 4 / Socket.IO 5 | Engine.IO 3 / Socket.IO 4 |
 //! |---|---|---|
@@ -29,9 +35,9 @@ use base64::Engine as _;
 use bytes::Bytes;
 
 use crate::engineio::{self, DecodeError, Packet};
-use crate::model::{Frame, Generation};
+use crate::model::{Frame, Generation, Parser, WireFormat};
 use crate::socketio::{self, Message};
-use crate::{engineio3, jsonp, sio1, socketio4};
+use crate::{engineio3, jsonp, msgpack_parser, sio1, socketio4};
 
 /// The noop packet: what ends a poll with nothing to carry.
 pub fn noop(generation: Generation) -> Frame {
@@ -70,8 +76,18 @@ pub fn post_answer(generation: Generation) -> &'static str {
 // ------------------------------------------------------------ outbound
 
 /// The frames carrying one Socket.IO packet: an Engine.IO message holding
-/// the packet text, then one binary message per attachment.
-pub fn message_frames(generation: Generation, packet: String, attachments: &[Bytes]) -> Vec<Frame> {
+/// the packet text, then one binary message per attachment; for a msgpack
+/// client, one binary message.
+pub fn message_frames(
+    format: impl Into<WireFormat>,
+    packet: String,
+    attachments: &[Bytes],
+) -> Vec<Frame> {
+    let format = format.into();
+    if format.parser() == Parser::Msgpack {
+        return msgpack_frame(&packet, attachments).into_iter().collect();
+    }
+    let generation = format.generation();
     if generation == Generation::Sio1 {
         return sio1_frame(&packet, attachments).into_iter().collect();
     }
@@ -90,6 +106,46 @@ pub fn message_frames(generation: Generation, packet: String, attachments: &[Byt
         Generation::Sio1 => {}
     }
     frames
+}
+
+/// A Socket.IO packet (as the endpoints encode it) as a msgpack client's
+/// binary message (Engine.IO 4, the only generation with that parser).
+fn msgpack_frame(packet: &str, attachments: &[Bytes]) -> Option<Frame> {
+    match msgpack_parser::encode(packet, attachments) {
+        Ok(bytes) => Some(Frame::binary(bytes)),
+        Err(e) => {
+            // Endpoints encode these packets; a guest's placeholder naming
+            // no attachment is the one way to get here.
+            tracing::warn!(error = %e, "packet not sent to msgpack clients");
+            None
+        }
+    }
+}
+
+/// Frames of the Engine.IO 4 JSON form (as the replay buffer of
+/// connection state recovery keeps them: each packet's text frame, then its
+/// attachments) in `format`'s form.
+pub fn reframe_eio4(format: impl Into<WireFormat>, frames: Vec<Frame>) -> Vec<Frame> {
+    let format = format.into();
+    if format.parser() == Parser::Json {
+        return frames;
+    }
+    let mut out = Vec::with_capacity(frames.len());
+    let mut frames = frames.into_iter();
+    while let Some(frame) = frames.next() {
+        // `4<packet>`: an Engine.IO message; its attachments follow it.
+        let Some(packet) = frame.as_text().and_then(|t| t.strip_prefix('4')) else {
+            continue;
+        };
+        let count = socketio::split_frame(packet, usize::MAX).map_or(0, |f| f.attachments);
+        let attachments: Vec<Bytes> = frames
+            .by_ref()
+            .take(count)
+            .map(|f| f.bytes().clone())
+            .collect();
+        out.extend(message_frames(format, packet.to_owned(), &attachments));
+    }
+    out
 }
 
 /// A Socket.IO packet (as the endpoints encode it) in protocol 1: the event
@@ -140,33 +196,36 @@ fn single_string(args: &str) -> Option<String> {
 
 /// The server's answer to a CONNECT that the endpoint accepted; `sid` is the
 /// Socket.IO id (Socket.IO 4 does not send it).
-pub fn connect_frames(generation: Generation, nsp: &str, sid: &str) -> Vec<Frame> {
-    connect_frames_recoverable(generation, nsp, sid, None)
+pub fn connect_frames(format: impl Into<WireFormat>, nsp: &str, sid: &str) -> Vec<Frame> {
+    connect_frames_recoverable(format, nsp, sid, None)
 }
 
 /// [`connect_frames`] giving an Engine.IO 4 client its private id for
 /// connection state recovery (`crate::recovery`); older generations have no
 /// recovery and get their usual reply.
 pub fn connect_frames_recoverable(
-    generation: Generation,
+    format: impl Into<WireFormat>,
     nsp: &str,
     sid: &str,
     pid: Option<&str>,
 ) -> Vec<Frame> {
-    let packet = match generation {
+    let format = format.into();
+    let packet = match format.generation() {
         Generation::Eio4 => socketio::encode_connect_recoverable(nsp, sid, pid),
         Generation::Eio3 => socketio4::encode_connect(nsp),
         // `1::` / `1::/chat`: the client has no Socket.IO id.
         Generation::Sio1 => return vec![Frame::text(sio1::encode_connect(nsp))],
     };
-    message_frames(generation, packet, &[])
+    message_frames(format, packet, &[])
 }
 
 /// A refused CONNECT, with the reason the client is told. Protocol 1 has
 /// no text for it: `7::/chat:2` (unauthorized; the 0.9 client emits
 /// `connect_failed`), and for the root endpoint also `0::`, which ends the
 /// session (the client stays down instead of reconnecting).
-pub fn connect_error_frames(generation: Generation, nsp: &str, message: &str) -> Vec<Frame> {
+pub fn connect_error_frames(format: impl Into<WireFormat>, nsp: &str, message: &str) -> Vec<Frame> {
+    let format = format.into();
+    let generation = format.generation();
     let packet = match generation {
         Generation::Eio4 => socketio::encode_connect_error(nsp, message),
         Generation::Eio3 => socketio4::encode_connect_error(nsp, message),
@@ -179,7 +238,7 @@ pub fn connect_error_frames(generation: Generation, nsp: &str, message: &str) ->
             return frames;
         }
     };
-    message_frames(generation, packet, &[])
+    message_frames(format, packet, &[])
 }
 
 /// A binary frame in text form, for a websocket client without binary
@@ -403,12 +462,20 @@ fn truncated(text: &str) -> &str {
         .map_or(text, |(i, _)| &text[..i])
 }
 
-/// One Socket.IO packet (the text of an Engine.IO message).
+/// One Socket.IO packet (the text of an Engine.IO message). A msgpack
+/// client sends none: its packets are binary messages
+/// ([`decode_msgpack_message`]).
 pub fn decode_message(
-    generation: Generation,
+    format: impl Into<WireFormat>,
     text: &str,
 ) -> Result<Message, socketio::DecodeError> {
-    match generation {
+    let format = format.into();
+    if format.parser() == Parser::Msgpack {
+        return Err(socketio::DecodeError::InvalidPayload(
+            "a msgpack client sends its packets as binary messages",
+        ));
+    }
+    match format.generation() {
         Generation::Eio4 => socketio::decode(text),
         Generation::Eio3 => socketio4::decode(text),
         // Protocol-1 packets are decoded by `socket::SocketLayer::on_sio1_text`;
@@ -419,6 +486,14 @@ pub fn decode_message(
             ),
         ),
     }
+}
+
+/// One Socket.IO packet of a msgpack client (an Engine.IO binary message),
+/// with its binary values as attachments.
+pub fn decode_msgpack_message(
+    data: &Bytes,
+) -> Result<msgpack_parser::Decoded, msgpack_parser::DecodeError> {
+    msgpack_parser::decode(data, &socketio::DecodeOptions::default())
 }
 
 #[cfg(test)]

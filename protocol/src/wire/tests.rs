@@ -325,3 +325,63 @@ fn sio1_payloads_both_ways() {
     assert_eq!(noop(Generation::Sio1), Frame::text("8::"));
     assert_eq!(close(Generation::Sio1), Frame::text("0::"));
 }
+
+fn msgpack() -> WireFormat {
+    WireFormat::new(Generation::Eio4, Parser::Msgpack).unwrap()
+}
+
+#[test]
+fn msgpack_is_for_engine_io_4_only() {
+    assert!(WireFormat::new(Generation::Eio3, Parser::Msgpack).is_none());
+    assert!(WireFormat::new(Generation::Sio1, Parser::Msgpack).is_none());
+    assert_eq!(
+        WireFormat::from(Generation::Eio3),
+        WireFormat::new(Generation::Eio3, Parser::Json).unwrap()
+    );
+}
+
+#[test]
+fn a_msgpack_client_gets_one_binary_message_per_packet() {
+    let attachments = [Bytes::from_static(&[1, 2])];
+    let frames = message_frames(msgpack(), BIN_EVENT.into(), &attachments);
+    assert_eq!(frames.len(), 1);
+    assert!(!frames[0].is_text());
+    let decoded = decode_msgpack_message(frames[0].bytes()).unwrap();
+    assert_eq!(decoded.message, socketio::decode(BIN_EVENT).unwrap());
+    assert_eq!(decoded.attachments, attachments);
+    // Over polling: Engine.IO 4's `b<base64>`.
+    let payload = polling_payload(Generation::Eio4, &xhr(), &frames);
+    assert!(body(&payload).starts_with('b'));
+    // Its CONNECT reply and refusals are msgpack too.
+    let connect = connect_frames_recoverable(msgpack(), "/", "s1", Some("p1"));
+    assert_eq!(
+        decode_msgpack_message(connect[0].bytes()).unwrap().message,
+        Message::Connect {
+            nsp: "/".into(),
+            auth: Some(r#"{"sid":"s1","pid":"p1"}"#.into())
+        }
+    );
+    assert_eq!(connect_error_frames(msgpack(), "/x", "no").len(), 1);
+    // It sends no text packets.
+    assert!(decode_message(msgpack(), r#"2["a"]"#).is_err());
+}
+
+#[test]
+fn replayed_json_frames_are_reframed_for_msgpack_clients() {
+    let mut stored = message_frames(
+        Generation::Eio4,
+        BIN_EVENT.into(),
+        &[Bytes::from_static(&[7])],
+    );
+    stored.extend(message_frames(Generation::Eio4, r#"2["b",1]"#.into(), &[]));
+    assert_eq!(reframe_eio4(Generation::Eio4, stored.clone()), stored);
+    let reframed = reframe_eio4(msgpack(), stored);
+    let decoded: Vec<_> = reframed
+        .iter()
+        .map(|f| decode_msgpack_message(f.bytes()).unwrap())
+        .collect();
+    assert_eq!(decoded.len(), 2);
+    assert_eq!(decoded[0].message, socketio::decode(BIN_EVENT).unwrap());
+    assert_eq!(decoded[0].attachments, vec![Bytes::from_static(&[7])]);
+    assert_eq!(decoded[1].message, socketio::decode(r#"2["b",1]"#).unwrap());
+}

@@ -136,6 +136,16 @@ struct RunArgs {
     #[arg(long, value_name = "BYTES")]
     max_payload: Option<usize>,
 
+    /// Compress websocket messages (permessage-deflate) for clients that
+    /// offer it [default: off].
+    #[arg(long)]
+    ws_compression: bool,
+
+    /// With --ws-compression: messages shorter than this go uncompressed
+    /// [default: 1024].
+    #[arg(long, value_name = "BYTES")]
+    ws_compression_threshold: Option<usize>,
+
     /// Milliseconds a client may take to join a namespace before it is
     /// closed [default: 45000].
     #[arg(long, value_name = "MS")]
@@ -342,6 +352,8 @@ impl RunArgs {
             ping_interval: self.ping_interval.map(ms),
             ping_timeout: self.ping_timeout.map(ms),
             max_payload: self.max_payload,
+            ws_compression: self.ws_compression,
+            ws_compression_threshold: self.ws_compression_threshold,
             connect_timeout: self.connect_timeout.map(ms),
             call_deadline: self.call_deadline.map(ms),
             max_memory: self.max_memory.map(|m| m.saturating_mul(1024 * 1024)),

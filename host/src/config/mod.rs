@@ -16,6 +16,10 @@ pub use sio1::{SIO1_TRANSPORTS, Sio1Config, Sio1Overrides, Sio1Section};
 /// Where the Socket.IO endpoint is mounted.
 pub const SOCKET_IO_PATH: &str = "/socket.io/";
 
+/// Messages shorter than this go uncompressed when websocket compression
+/// is on (Node's `perMessageDeflate.threshold`).
+pub const DEFAULT_WS_COMPRESSION_THRESHOLD: usize = 1024;
+
 /// The file `sio-host run` reads when no `--config` is given and it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "sio.toml";
 
@@ -171,6 +175,12 @@ pub struct Config {
     /// Largest HTTP body or websocket message accepted, in bytes
     /// (`--max-payload`, `max-payload`; default 1000000).
     pub max_payload: usize,
+    /// Websocket compression (permessage-deflate, RFC 7692) when a client
+    /// offers it: messages of at least this many bytes are sent compressed
+    /// (`--ws-compression`, `ws-compression`: on; default off;
+    /// `--ws-compression-threshold`, `ws-compression-threshold`: default
+    /// 1024, Node's).
+    pub ws_compression: Option<usize>,
     /// Wall-clock time one handler call may run before it traps; endpoints
     /// may set their own (`--call-deadline`, `call-deadline`, ms; default
     /// 1 s).
@@ -366,6 +376,10 @@ pub struct Overrides {
     pub ping_timeout: Option<Duration>,
     /// `--max-payload`, in bytes.
     pub max_payload: Option<usize>,
+    /// `--ws-compression`; false lets the file's key decide.
+    pub ws_compression: bool,
+    /// `--ws-compression-threshold`, in bytes.
+    pub ws_compression_threshold: Option<usize>,
     /// `--connect-timeout`.
     pub connect_timeout: Option<Duration>,
     /// `--call-deadline`.
@@ -514,6 +528,11 @@ impl Config {
             max_payload: o
                 .max_payload
                 .unwrap_or(server.max_payload.unwrap_or(1_000_000)),
+            ws_compression: (o.ws_compression || server.ws_compression == Some(true)).then(|| {
+                o.ws_compression_threshold
+                    .or(server.ws_compression_threshold)
+                    .unwrap_or(DEFAULT_WS_COMPRESSION_THRESHOLD)
+            }),
             call_deadline: o
                 .call_deadline
                 .unwrap_or(ms(server.call_deadline.unwrap_or(DEFAULT_CALL_DEADLINE_MS))),
@@ -685,6 +704,8 @@ fn mib(n: usize) -> usize {
 /// listen = "127.0.0.1:8000"
 /// ping-interval = 25000     # ms; also ping-timeout, connect-timeout
 /// max-payload = 1000000     # bytes
+/// ws-compression = true    # permessage-deflate on websockets (default: off)
+/// ws-compression-threshold = 1024   # bytes: shorter messages go uncompressed
 /// call-deadline = 1000      # ms, default of every endpoint
 /// max-memory = 128          # MiB, default of every endpoint
 /// fuel = 1000000000         # per call, default of every endpoint (default: none)
@@ -890,6 +911,10 @@ pub struct ServerSection {
     pub ping_timeout: Option<u64>,
     /// `max-payload`, bytes.
     pub max_payload: Option<usize>,
+    /// `ws-compression`: permessage-deflate on websockets.
+    pub ws_compression: Option<bool>,
+    /// `ws-compression-threshold`, bytes.
+    pub ws_compression_threshold: Option<usize>,
     /// `connect-timeout`, ms.
     pub connect_timeout: Option<u64>,
     /// `call-deadline`, ms: every endpoint's default.

@@ -28,6 +28,9 @@ pub struct SessionSettings {
     pub connect_timeout: Duration,
     /// The largest message or polling body a client may send.
     pub max_payload: usize,
+    /// permessage-deflate's threshold, when websocket compression is on
+    /// (`--ws-compression`).
+    pub ws_compression: Option<usize>,
     /// Bytes one session's outbound queue may hold (`--max-outbound-queue`).
     pub max_outbound_queue: usize,
     /// A client's events waiting for handlers before its reads pause.
@@ -52,6 +55,7 @@ impl SessionSettings {
             ping_timeout: config.ping_timeout,
             connect_timeout: config.connect_timeout,
             max_payload: config.max_payload,
+            ws_compression: config.ws_compression,
             max_outbound_queue: config.max_outbound_queue,
             max_pending_events: config.max_pending_events,
             sio1: config.sio1.clone(),

@@ -151,8 +151,8 @@ pub async fn dispatch(
                             wire::TEXT,
                         );
                     }
-                    let max = ctx.settings.max_payload;
-                    websocket::accept_sio1(req, max, session, name, remote).map(Either::Left)
+                    websocket::accept_sio1(req, &ctx.settings, session, name, remote)
+                        .map(Either::Left)
                 }
                 (_, Method::POST) => match session {
                     Some(session) => polling::post(&session, req, jsonp.is_some())

@@ -149,6 +149,7 @@
 mod api;
 mod args;
 mod asynchronous;
+pub mod broadcast;
 pub mod config;
 pub mod kv;
 pub mod log;
@@ -192,6 +193,7 @@ pub mod stateful_bindings {
             "sio:realtime/stats@0.1.0": crate::bindings::sio::realtime::stats,
             "sio:realtime/conn-state@0.1.0": crate::bindings::sio::realtime::conn_state,
             "sio:realtime/kv@0.1.0": crate::bindings::sio::realtime::kv,
+            "sio:realtime/broadcast@0.1.0": crate::bindings::sio::realtime::broadcast,
         },
     });
 }
@@ -214,6 +216,7 @@ pub mod async_bindings {
             "sio:realtime/stats@0.1.0": crate::bindings::sio::realtime::stats,
             "sio:realtime/conn-state@0.1.0": crate::bindings::sio::realtime::conn_state,
             "sio:realtime/kv@0.1.0": crate::bindings::sio::realtime::kv,
+            "sio:realtime/broadcast@0.1.0": crate::bindings::sio::realtime::broadcast,
         },
     });
 }
@@ -224,6 +227,7 @@ pub use api::{
 };
 pub use args::{Args, Placeholder, to_args_json};
 pub use asynchronous::{cancel_timer, cluster_sockets, hold, http, release, set_timer};
+pub use broadcast::{Broadcast, Replies, Reply, ServerReply};
 pub use bindings::sio::realtime::types::{ConnId, ConnInfo, HostError, LogLevel, Protocol, Target};
 /// Re-exported for handlers: `sio_guest::serde_json::json!`.
 pub use serde_json;
@@ -282,6 +286,20 @@ pub trait Handler: Default + 'static {
     /// the response, or why there is none.
     fn on_fetch(&mut self, token: u64, response: Result<http::Response, String>) {
         let _ = (token, response);
+    }
+
+    /// With `handler!(T, async)`: everything that came back for the
+    /// [`Broadcast::emit_with_ack`] or [`broadcast::server_emit_with_ack`]
+    /// that returned `token`.
+    fn on_replies(&mut self, token: u64, replies: Replies) {
+        let _ = (token, replies);
+    }
+
+    /// With `handler!(T, async)`: another node's server event
+    /// ([`broadcast::server_emit`], Node's `serverSideEmit`) for this
+    /// endpoint. With `reply` the sender waits for [`ServerReply::reply`].
+    fn on_server_event(&mut self, event: &str, args: Args, reply: Option<ServerReply>) {
+        let _ = (event, args, reply);
     }
 }
 
@@ -356,6 +374,7 @@ macro_rules! handler {
                 $crate::__private::AsyncGuest
             );
             $crate::__completions_export!($crate::__private::CompletionsGuest);
+            $crate::__broadcast_events_export!($crate::__private::BroadcastEventsGuest);
 
             #[cfg(target_arch = "wasm32")]
             $crate::__private::export_async!(
@@ -384,6 +403,27 @@ macro_rules! __completions_export {
                 response: ::core::result::Result<$crate::http::Response, ::std::string::String>,
             ) {
                 __sio_guest_with(|h| $crate::Handler::on_fetch(h, token, response))
+            }
+        }
+    };
+}
+
+/// `handler!(T, async)`'s `broadcast-events` export; not a public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __broadcast_events_export {
+    ($guest:path) => {
+        impl $guest for __SioGuestExports {
+            fn on_replies(token: u64, replies: $crate::__private::WireReplies) {
+                __sio_guest_with(|h| $crate::__private::on_replies(h, token, replies))
+            }
+
+            fn on_server_event(
+                event: ::std::string::String,
+                args_json: ::std::string::String,
+                reply: ::core::option::Option<u64>,
+            ) {
+                __sio_guest_with(|h| $crate::__private::on_server_event(h, event, args_json, reply))
             }
         }
     };
@@ -452,6 +492,9 @@ pub mod __private {
     pub use crate::async_bindings;
     pub use crate::async_bindings::__export_async_endpoint as export_async;
     pub use crate::async_bindings::Guest as AsyncGuest;
+    pub use crate::async_bindings::exports::sio::realtime::broadcast_events::{
+        Guest as BroadcastEventsGuest, Replies as WireReplies,
+    };
     pub use crate::async_bindings::exports::sio::realtime::completions::Guest as CompletionsGuest;
     pub use crate::bindings;
     pub use crate::bindings::__export_endpoint as export;
@@ -539,5 +582,31 @@ pub mod __private {
 
     pub fn on_disconnect<H: Handler>(handler: &mut H, conn: ConnId, reason: String) {
         handler.on_disconnect(Conn::new(conn), &reason);
+    }
+
+    pub fn on_replies<H: Handler>(handler: &mut H, token: u64, replies: WireReplies) {
+        let replies = crate::Replies {
+            replies: replies
+                .replies
+                .into_iter()
+                .map(|r| crate::Reply {
+                    conn: r.conn,
+                    args: Args::new(r.args_json, r.attachments),
+                })
+                .collect(),
+            silent: replies.silent,
+            missing: replies.missing,
+        };
+        handler.on_replies(token, replies);
+    }
+
+    pub fn on_server_event<H: Handler>(
+        handler: &mut H,
+        event: String,
+        args_json: String,
+        reply: Option<u64>,
+    ) {
+        let reply = reply.map(crate::ServerReply::new);
+        handler.on_server_event(&event, Args::new(args_json, Vec::new()), reply);
     }
 }

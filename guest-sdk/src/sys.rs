@@ -53,3 +53,14 @@ pub(crate) use crate::async_bindings::sio::realtime::async_host::{
 pub(crate) use crate::testing::host::{
     cancel_timer, cluster_sockets, hold, http_fetch, release, set_timer,
 };
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use crate::bindings::sio::realtime::broadcast::{
+    emit as broadcast_emit, emit_with_ack as broadcast_emit_with_ack, server_ack, server_emit,
+    server_emit_with_ack,
+};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use crate::testing::host::{
+    broadcast_emit, broadcast_emit_with_ack, server_ack, server_emit, server_emit_with_ack,
+};

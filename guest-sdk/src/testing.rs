@@ -48,6 +48,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use serde_json::value::RawValue;
 
+use crate::broadcast::{EmitFlags, Selector};
 use crate::kv::KvError;
 use crate::{ConnId, ConnInfo, Handler, HostError, LogLevel, Protocol, Target};
 
@@ -161,6 +162,52 @@ pub enum HostCall {
         token: u64,
         /// The room asked about (None: every socket).
         room: Option<String>,
+    },
+    /// `broadcast.emit`.
+    Broadcast {
+        /// Another endpoint, when not this one.
+        endpoint: Option<String>,
+        /// Recipients.
+        to: Selector,
+        /// `local`, `volatile`.
+        flags: EmitFlags,
+        /// Event name.
+        event: String,
+        /// The JSON array text.
+        args: String,
+        /// Binary attachments.
+        attachments: Vec<Vec<u8>>,
+    },
+    /// `broadcast.emit-with-ack`.
+    BroadcastWithAck {
+        /// Recipients.
+        to: Selector,
+        /// `local`, `volatile`.
+        flags: EmitFlags,
+        /// Event name.
+        event: String,
+        /// The JSON array text.
+        args: String,
+        /// The timeout asked for.
+        timeout_ms: u32,
+        /// The token returned (feed it to [`Harness::replies`]).
+        token: u64,
+    },
+    /// `broadcast.server-emit` (`token` None) or `server-emit-with-ack`.
+    ServerEmit {
+        /// Event name.
+        event: String,
+        /// The JSON array text.
+        args: String,
+        /// The token returned, for a server emit with acks.
+        token: Option<u64>,
+    },
+    /// `broadcast.server-ack`.
+    ServerAck {
+        /// The reply id the handler answered.
+        reply: u64,
+        /// The JSON array text.
+        args: String,
     },
 }
 
@@ -366,6 +413,22 @@ impl<H: Handler> Harness<H> {
             state.rooms.remove(&conn);
         });
         crate::__private::on_disconnect(&mut self.handler, conn, reason.to_owned());
+    }
+
+    /// `broadcast-events.on-replies`: what came back for `token`.
+    pub fn replies(&mut self, token: u64, replies: crate::Replies) {
+        self.handler.on_replies(token, replies);
+    }
+
+    /// `broadcast-events.on-server-event`: another node's server event;
+    /// with `reply` the handler may answer it with [`crate::ServerReply`].
+    pub fn server_event(&mut self, event: &str, args_json: &str, reply: Option<u64>) {
+        crate::__private::on_server_event(
+            &mut self.handler,
+            event.to_owned(),
+            args_json.to_owned(),
+            reply,
+        );
     }
 
     /// Takes the host calls recorded since the last take.
@@ -755,6 +818,119 @@ pub(crate) mod host {
             |_| HostCall::ClusterSockets {
                 token,
                 room: room.map(str::to_owned),
+            },
+        )
+    }
+
+    fn selector(state: &State, to: &Selector) -> Result<(), HostError> {
+        to.rooms.iter().chain(&to.except_rooms).try_for_each(|r| name(r))?;
+        to.conns.iter().try_for_each(|c| known(state, *c))
+    }
+
+    pub(crate) fn broadcast_emit(
+        endpoint: Option<&str>,
+        to: &Selector,
+        flags: EmitFlags,
+        event: &str,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+    ) -> Result<(), HostError> {
+        call(
+            |state| {
+                // Another endpoint's connections are not this harness's.
+                if endpoint.is_none() {
+                    selector(state, to)?;
+                }
+                endpoint.map_or(Ok(()), name)?;
+                name(event)?;
+                array(args_json)
+            },
+            |_| HostCall::Broadcast {
+                endpoint: endpoint.map(str::to_owned),
+                to: to.clone(),
+                flags,
+                event: event.to_owned(),
+                args: args_json.to_owned(),
+                attachments: attachments.to_vec(),
+            },
+        )
+    }
+
+    pub(crate) fn broadcast_emit_with_ack(
+        to: &Selector,
+        flags: EmitFlags,
+        event: &str,
+        args_json: &str,
+        _attachments: &[Vec<u8>],
+        timeout_ms: u32,
+    ) -> Result<u64, HostError> {
+        let mut token = 0;
+        call(
+            |state| {
+                selector(state, to)?;
+                name(event)?;
+                array(args_json)
+            },
+            |state| {
+                state.next_token += 1;
+                token = state.next_token;
+                HostCall::BroadcastWithAck {
+                    to: to.clone(),
+                    flags,
+                    event: event.to_owned(),
+                    args: args_json.to_owned(),
+                    timeout_ms,
+                    token,
+                }
+            },
+        )?;
+        Ok(token)
+    }
+
+    pub(crate) fn server_emit(event: &str, args_json: &str) -> Result<(), HostError> {
+        call(
+            |_| {
+                name(event)?;
+                array(args_json)
+            },
+            |_| HostCall::ServerEmit {
+                event: event.to_owned(),
+                args: args_json.to_owned(),
+                token: None,
+            },
+        )
+    }
+
+    pub(crate) fn server_emit_with_ack(
+        event: &str,
+        args_json: &str,
+        _timeout_ms: u32,
+    ) -> Result<u64, HostError> {
+        let mut token = 0;
+        call(
+            |_| {
+                name(event)?;
+                array(args_json)
+            },
+            |state| {
+                state.next_token += 1;
+                token = state.next_token;
+                HostCall::ServerEmit {
+                    event: event.to_owned(),
+                    args: args_json.to_owned(),
+                    token: Some(token),
+                }
+            },
+        )?;
+        Ok(token)
+    }
+
+    pub(crate) fn server_ack(reply: u64, args_json: &str) -> Result<(), HostError> {
+        call(
+            |_| array(args_json),
+            |_| HostCall::ServerAck {
+                reply,
+                args: args_json.to_owned(),
             },
         )
     }

@@ -823,7 +823,10 @@ pub(crate) mod host {
     }
 
     fn selector(state: &State, to: &Selector) -> Result<(), HostError> {
-        to.rooms.iter().chain(&to.except_rooms).try_for_each(|r| name(r))?;
+        to.rooms
+            .iter()
+            .chain(&to.except_rooms)
+            .try_for_each(|r| name(r))?;
         to.conns.iter().try_for_each(|c| known(state, *c))
     }
 
@@ -1261,6 +1264,109 @@ mod tests {
         assert_eq!(
             crate::config::values(),
             vec![("a".into(), "1".into()), ("b".into(), "2".into())]
+        );
+    }
+
+    #[derive(Default)]
+    struct Caster {
+        replies: Vec<(u64, crate::Replies)>,
+        server_events: Vec<(String, String)>,
+    }
+
+    impl Handler for Caster {
+        fn on_event(&mut self, conn: Conn, event: &str, _args: Args, _ack: Option<Ack>) {
+            let _ = match event {
+                "cast" => crate::broadcast::to("a")
+                    .to("b")
+                    .except("c")
+                    .except_conn(conn)
+                    .volatile()
+                    .emit("x", &(1,)),
+                "other" => crate::broadcast::of("/other").local().emit("y", &()),
+                "ask" => crate::broadcast::all()
+                    .emit_with_ack("q", &(), 100)
+                    .map(drop),
+                "server" => crate::broadcast::server_emit("ping", &(2,)),
+                _ => Ok(()),
+            };
+        }
+        fn on_replies(&mut self, token: u64, replies: crate::Replies) {
+            self.replies.push((token, replies));
+        }
+        fn on_server_event(&mut self, event: &str, args: Args, reply: Option<crate::ServerReply>) {
+            self.server_events
+                .push((event.to_owned(), args.raw().to_owned()));
+            if let Some(reply) = reply {
+                let _ = reply.reply(&("pong",));
+            }
+        }
+    }
+
+    #[test]
+    fn broadcasts_are_recorded_and_their_answers_delivered() {
+        use crate::broadcast::{EmitFlags, Selector};
+        let mut h = Harness::<Caster>::new();
+        h.connect(conn_info(1)).unwrap();
+        h.take_calls();
+        for event in ["cast", "other", "ask", "server"] {
+            h.event(1, event, "[]", None);
+        }
+        let calls = h.take_calls();
+        assert_eq!(
+            calls[0],
+            HostCall::Broadcast {
+                endpoint: None,
+                to: Selector {
+                    rooms: vec!["a".into(), "b".into()],
+                    conns: vec![],
+                    except_rooms: vec!["c".into()],
+                    except_conns: vec![1],
+                },
+                flags: EmitFlags::VOLATILE,
+                event: "x".into(),
+                args: "[1]".into(),
+                attachments: vec![],
+            }
+        );
+        assert!(
+            matches!(&calls[1], HostCall::Broadcast { endpoint: Some(e), flags, .. }
+            if e == "/other" && *flags == EmitFlags::LOCAL)
+        );
+        let HostCall::BroadcastWithAck { token, .. } = calls[2] else {
+            panic!("{:?}", calls[2]);
+        };
+        assert_eq!(
+            calls[3],
+            HostCall::ServerEmit {
+                event: "ping".into(),
+                args: "[2]".into(),
+                token: None
+            }
+        );
+
+        let replies = crate::Replies {
+            replies: vec![crate::Reply {
+                conn: Some(1),
+                args: Args::new("[true]", vec![]),
+            }],
+            silent: vec![],
+            missing: 2,
+        };
+        h.replies(token, replies.clone());
+        assert_eq!(h.handler().replies, vec![(token, replies)]);
+        assert!(!h.handler().replies[0].1.complete());
+
+        h.server_event("ping", "[3]", Some(9));
+        assert_eq!(
+            h.handler().server_events,
+            vec![("ping".into(), "[3]".into())]
+        );
+        assert_eq!(
+            h.take_calls(),
+            vec![HostCall::ServerAck {
+                reply: 9,
+                args: r#"["pong"]"#.into()
+            }]
         );
     }
 }

@@ -16,7 +16,7 @@
 //! guest `on-replies` (`Command::RepliesReady`).
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
@@ -36,6 +36,9 @@ const MAX_REPLIES: usize = 100_000;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Server events from other nodes awaiting the guest's answer at once.
 const MAX_SERVER_REPLIES: usize = 1_024;
+/// How long a server event's answer is awaited: past it the sender (Node's
+/// default: 5 s) has given up, and the entry makes room for others.
+const SERVER_REPLY_TTL: Duration = Duration::from_secs(60);
 
 /// What the namespace keeps for broadcasts with acks and server events.
 #[derive(Default)]
@@ -45,8 +48,8 @@ pub(crate) struct Broadcasts {
     /// The cluster request id of each open collection that has one.
     by_request: HashMap<String, u64>,
     /// Other nodes' server events awaiting the guest's `server-ack`: the
-    /// reply id handed to the guest → (node, request id).
-    server_replies: HashMap<u64, (String, String)>,
+    /// reply id handed to the guest → (node, request id, when it came).
+    server_replies: HashMap<u64, (String, String, Instant)>,
 }
 
 /// One broadcast with acks, or one server emit with acks, collecting.
@@ -358,7 +361,7 @@ impl Namespace {
     /// event.
     pub(crate) fn server_ack(&mut self, reply: u64, args_json: &str) -> Result<(), HostError> {
         self.check_args(args_json, &[])?;
-        let Some((node, request_id)) = self.broadcasts.server_replies.remove(&reply) else {
+        let Some((node, request_id, _)) = self.broadcasts.server_replies.remove(&reply) else {
             return Err(HostError::UnknownAck);
         };
         if let Some(link) = &self.cluster {
@@ -377,7 +380,11 @@ impl Namespace {
     /// when the sender waits for one (None past the cap: it times out
     /// there).
     pub(crate) fn server_event_reply(&mut self, node: &str, request_id: String) -> Option<u64> {
-        if self.broadcasts.server_replies.len() >= MAX_SERVER_REPLIES {
+        let replies = &mut self.broadcasts.server_replies;
+        if replies.len() >= MAX_SERVER_REPLIES {
+            replies.retain(|_, (_, _, at)| at.elapsed() < SERVER_REPLY_TTL);
+        }
+        if replies.len() >= MAX_SERVER_REPLIES {
             tracing::warn!(endpoint = %self.name, "too many server events awaiting an answer; this one will time out");
             return None;
         }
@@ -385,7 +392,7 @@ impl Namespace {
         self.next_token += 1;
         self.broadcasts
             .server_replies
-            .insert(id, (node.to_owned(), request_id));
+            .insert(id, (node.to_owned(), request_id, Instant::now()));
         Some(id)
     }
 

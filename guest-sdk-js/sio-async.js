@@ -10,7 +10,8 @@
 //     onEvent(conn, event, [token, ms]) { if (event === "later") setTimer(token, ms, conn); },
 //     onTimer(token) { emit(room("all"), "tick", token); },
 //   };
-//   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state, completions } = serve(ticker);
+//   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state, completions, broadcastEvents } =
+//     serve(ticker);
 //
 // built with `npx sio-build-js ticker.js -o ticker.wasm --world
 // stateful-async-endpoint` (or `async-endpoint`). It is a module of its own
@@ -20,9 +21,15 @@
 //
 // Tokens are Numbers (or BigInts; the contract's u64), as ack tokens are.
 // A refused call throws a `HostError` (nothing was started).
+//
+// The async worlds also export `broadcast-events`: what comes back from
+// sio.js's broadcasts with acks (`broadcast.emitWithAck`,
+// `serverEmitWithAck`) reaches the handler's `onReplies(token, replies)`,
+// and other nodes' server events its `onServerEvent(event, args, reply)`.
+// A handler exports it as `broadcastEvents` (see `serve`).
 
 import * as asyncHost from "sio:realtime/async-host@0.1.0";
-import { Conn, HostError, guarded, serve as serveSync } from "./sio.js";
+import { Conn, HostError, decode, guarded, serve as serveSync, serverReply } from "./sio.js";
 
 export * from "./sio.js";
 
@@ -129,13 +136,55 @@ export class FetchError extends Error {
   }
 }
 
+/** One answer to a broadcast with acks or a server emit with acks. */
+export class Reply {
+  constructor(conn, args) {
+    /** The Conn that answered, when it is on this node; undefined for
+     * another node's client or a server node's answer. */
+    this.conn = conn;
+    /** Its arguments, decoded as an event's are (a Node peer relays its
+     * client's first argument only). */
+    this.args = args;
+  }
+}
+
+/** Everything that came back for one token, handed to `onReplies`. */
+export class Replies {
+  constructor({ replies, silent, missing }) {
+    /** Every answer that came in time, in arrival order (Reply objects). */
+    this.replies = replies.map(
+      (r) => new Reply(r.conn === undefined ? undefined : new Conn(Number(r.conn)), decode(r.argsJson, r.attachments)),
+    );
+    /** This node's connections (Conns) that were asked and did not answer
+     * in time, or left first. */
+    this.silent = Array.from(silent, (id) => new Conn(Number(id)));
+    /** How many clients of other nodes (for a server emit: other nodes)
+     * did not answer in time. */
+    this.missing = missing;
+  }
+  /** Whether everyone asked answered in time. */
+  get complete() {
+    return this.silent.length === 0 && this.missing === 0;
+  }
+}
+
 /**
- * sio.js's `serve(handler)` plus the `completions` export, which calls the
- * handler's optional
+ * sio.js's `serve(handler)` plus the async worlds' two other exports:
+ * `completions`, which calls the handler's optional
  *   onTimer(token)             a timer set with setTimer(token, ..) is due
  *   onFetch(token, response)   httpFetch / clusterSockets(token, ..) completed:
  *                              a Response, or a FetchError when there is none
- * Tokens arrive as Numbers.
+ * and `broadcastEvents`, which calls its optional
+ *   onReplies(token, replies)  broadcast.emitWithAck / serverEmitWithAck
+ *                              returned `token`: the Replies that came back
+ *   onServerEvent(event, args, reply)
+ *                              another node's serverEmit (or Node's
+ *                              serverSideEmit) for this endpoint; `reply`
+ *                              a function(...args) when that node waits
+ *                              for an answer, else undefined
+ * Tokens arrive as Numbers. The handler module exports them all:
+ *   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state,
+ *                  completions, broadcastEvents } = serve(handler);
  */
 export function serve(handler) {
   return {
@@ -147,6 +196,15 @@ export function serve(handler) {
       onFetch(token, result) {
         const response = result.tag === "ok" ? new Response(result.val) : new FetchError(String(result.val));
         guarded("onFetch", () => handler.onFetch?.(Number(token), response));
+      },
+    },
+    broadcastEvents: {
+      onReplies(token, replies) {
+        guarded("onReplies", () => handler.onReplies?.(Number(token), new Replies(replies)));
+      },
+      onServerEvent(event, argsJson, reply) {
+        const answer = reply === undefined ? undefined : serverReply(reply, event);
+        guarded(`onServerEvent ${event}`, () => handler.onServerEvent?.(event, decode(argsJson, []), answer));
       },
     },
   };

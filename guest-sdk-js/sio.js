@@ -38,6 +38,14 @@
 //   Redis store, a restart; with Redis every node sees it. A failed store
 //   call throws a `KvError` whose `code` is the contract's `kv-error` name
 //   ("unavailable", "too-large", ...); it changed nothing.
+// * Broadcasts beyond one target (`sio:realtime/broadcast`), built like
+//   Socket.IO's operator: `broadcast.to("a").to("b").except("c")
+//   .exceptConn(conn).local().volatile().emit(event, ...args)`,
+//   `broadcast.of("/other")...`, `conn.broadcast` (all but `conn`),
+//   `broadcast.emitWithAck(event, args, timeoutMs)` → token, and
+//   `serverEmit(event, ...args)` / `serverEmitWithAck(..)` for the other
+//   nodes of a cluster. The answers and other nodes' events reach
+//   `onReplies` / `onServerEvent` in the async worlds (sio-async.js).
 // * Connection state recovery (`--recovery`): a client that dropped for a
 //   moment and came back with the same connection (id, rooms, data, the
 //   events it missed replayed) runs `onConnect` again with `info.recovered`
@@ -50,6 +58,7 @@ import * as configImport from "sio:realtime/config@0.1.0";
 import * as statsImport from "sio:realtime/stats@0.1.0";
 import * as connState from "sio:realtime/conn-state@0.1.0";
 import * as kvImport from "sio:realtime/kv@0.1.0";
+import * as broadcastImport from "sio:realtime/broadcast@0.1.0";
 import { decode, encode } from "./args.js";
 
 /** The version of the `sio:realtime` WIT package this SDK is written for
@@ -149,6 +158,161 @@ export const config = {
 
 /** The server's `/stats` document, parsed. */
 export const stats = () => JSON.parse(statsImport.json());
+
+// ---------------------------------------------------------------- broadcasts
+
+/** `v` as a list: one value, or every value of an array (or other iterable
+ * that is not a string). */
+const many = (v) => (typeof v !== "string" && v?.[Symbol.iterator] ? [...v] : [v]);
+/** A connection's id as the contract's u64, from a Conn or an id. */
+const connId = (c) => id64(c instanceof Conn ? c.id : c);
+
+/**
+ * Who an emit reaches and how: Socket.IO's BroadcastOperator over
+ * `sio:realtime/broadcast` (docs/handlers.md, "Broadcasts"). Start from
+ * `broadcast` (every connection of this endpoint, as Socket.IO's `io`) or
+ * `conn.broadcast` (every one but `conn`, as `socket.broadcast`); each
+ * method returns a new operator with one more condition, the one it was
+ * called on is unchanged:
+ *
+ *   // Both teams but the mover, dropped for clients that lag:
+ *   broadcast.to("red").to("blue").exceptConn(conn).volatile().emit("moved", 1, 2);
+ *   // Another endpoint of this host:
+ *   broadcast.of("/admin").to("ops").emit("alert", text);
+ *   // Everyone, each asked for an ack: the answers reach onReplies(token, ..)
+ *   const token = broadcast.emitWithAck("vote?", [], 3000);
+ *
+ * A connection is in the audience when it is in any of the rooms or is one
+ * of the connections named (every connection when neither is given) and in
+ * none of the excepted rooms nor excepted itself; it receives the packet
+ * once.
+ */
+export class Broadcast {
+  #endpoint;
+  #to;
+  #flags;
+
+  constructor(endpoint, to, flags) {
+    this.#endpoint = endpoint;
+    this.#to = to ?? { rooms: [], conns: [], exceptRooms: [], exceptConns: [] };
+    this.#flags = flags ?? { local: false, volatile: false };
+  }
+
+  #with(key, values) {
+    return new Broadcast(this.#endpoint, { ...this.#to, [key]: [...this.#to[key], ...values] }, this.#flags);
+  }
+
+  /** Also the connections in `room` (a name, or an array of names). */
+  to(room) {
+    return this.#with("rooms", many(room));
+  }
+  /** Also `conn` (a Conn or an id, or an array of them). */
+  toConn(conn) {
+    return this.#with("conns", many(conn).map(connId));
+  }
+  /** Not the connections in `room` (a name, or an array of names). */
+  except(room) {
+    return this.#with("exceptRooms", many(room));
+  }
+  /** Not `conn` (a Conn or an id, or an array of them): typically the sender. */
+  exceptConn(conn) {
+    return this.#with("exceptConns", many(conn).map(connId));
+  }
+  /** This node's connections only: not published to the cluster (Socket.IO's `local`). */
+  local() {
+    return new Broadcast(this.#endpoint, this.#to, { ...this.#flags, local: true });
+  }
+  /** Dropped (and counted) for a connection that cannot take it now, instead
+   * of queued; never replayed by connection state recovery (`volatile`). */
+  volatile() {
+    return new Broadcast(this.#endpoint, this.#to, { ...this.#flags, volatile: true });
+  }
+  /** Another endpoint (namespace) of this host, as `io.of(name)`: the emit
+   * is delivered there right after the current handler call ("invalid-name"
+   * when there is none). Only `emit` reaches another endpoint. */
+  of(endpoint) {
+    return new Broadcast(String(endpoint), this.#to, this.#flags);
+  }
+
+  /** Who this operator selects, ids as Numbers (for logs and tests). */
+  get selector() {
+    const ids = (l) => l.map(Number);
+    const { rooms, conns, exceptRooms, exceptConns } = this.#to;
+    return { rooms: [...rooms], conns: ids(conns), exceptRooms: [...exceptRooms], exceptConns: ids(exceptConns) };
+  }
+
+  /** Emits `event` with `args` (binaries travel as attachments), published
+   * to the other nodes of a cluster unless `local()`. A refusal throws
+   * HostError ("invalid-name" for an empty room or event name, or an
+   * endpoint that is not there). Connections named in `toConn` that are
+   * not here are left out. */
+  emit(event, ...args) {
+    const [json, attachments] = encode(args);
+    call(`broadcast ${event}`, () =>
+      broadcastImport.emit(this.#endpoint, this.#to, this.#flags, event, json, attachments),
+    );
+  }
+
+  /** Emits `event` with `args` (an array) to every selected connection of
+   * every node (this node only when `local()`), each asked for an ack, and
+   * returns the token (a Number) that the handler's `onReplies(token,
+   * replies)` gets with every answer once all came or `timeoutMs` (0: 5 s)
+   * passed. The answers reach handlers of the async worlds (sio-async.js).
+   * HostError "invalid-name" on an operator made with `of()`. */
+  emitWithAck(event, args = [], timeoutMs = 0) {
+    if (this.#endpoint !== undefined) throw new HostError("invalid-name", `broadcast ${event} with ack`);
+    const [json, attachments] = encode(args);
+    return Number(
+      call(`broadcast ${event} with ack`, () =>
+        broadcastImport.emitWithAck(this.#to, this.#flags, event, json, attachments, timeoutMs),
+      ),
+    );
+  }
+}
+
+/** Every connection of this endpoint, as Socket.IO's `io`: the start of
+ * every broadcast (`broadcast.to(room)...`, `broadcast.emit(..)`). */
+export const broadcast = new Broadcast();
+
+/** JSON text of server-event arguments, which carry no attachments. */
+function serverArgs(what, args) {
+  const [json, attachments] = encode(args);
+  if (attachments.length) throw new TypeError(`${what}: binary arguments cannot go to other nodes`);
+  return json;
+}
+
+/** Sends `event` with `args` to this endpoint on every other node of the
+ * cluster (Socket.IO's `serverSideEmit`): sio-host handlers hear it in
+ * `onServerEvent`, Node servers in `io.of(nsp).on(event)`. Not to this
+ * node; nothing happens without a cluster. Arguments are JSON values (no
+ * binaries: a TypeError). */
+export function serverEmit(event, ...args) {
+  const json = serverArgs(`server-emit ${event}`, args);
+  call(`server-emit ${event}`, () => broadcastImport.serverEmit(event, json));
+}
+
+/** `serverEmit` asking every other node for an answer
+ * (`serverSideEmitWithAck`): returns the token (a Number) that
+ * `onReplies(token, replies)` gets once every node answered or `timeoutMs`
+ * (0: 5 s) passed; at once, with no replies, without a cluster. */
+export function serverEmitWithAck(event, args = [], timeoutMs = 0) {
+  const json = serverArgs(`server-emit ${event}`, args);
+  return Number(call(`server-emit ${event}`, () => broadcastImport.serverEmitWithAck(event, json, timeoutMs)));
+}
+
+/** The `reply` function handed to `onServerEvent` when the sending node
+ * waits: answers with `args` (a Node peer receives the first). A refusal
+ * (the sender stopped waiting) is logged, as a refused ack is. */
+export function serverReply(id, event) {
+  return (...args) => {
+    const json = serverArgs(`reply to ${event}`, args);
+    try {
+      broadcastImport.serverAck(id64(id), json);
+    } catch (e) {
+      log.warn(`reply to server event ${event} refused: ${e?.payload ?? e}`);
+    }
+  };
+}
 
 // ---------------------------------------------------------------- conn-state
 
@@ -322,6 +486,11 @@ export class Conn {
   /** Every connection of the endpoint but this one (a target). */
   others() {
     return allExcept(this.id);
+  }
+  /** A broadcast to every connection but this one, as Socket.IO's
+   * `socket.broadcast`: `conn.broadcast.to("room").emit(..)`. */
+  get broadcast() {
+    return broadcast.exceptConn(this.id);
   }
   toString() {
     return `conn ${this.id}`;

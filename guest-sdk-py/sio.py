@@ -42,6 +42,14 @@ Conventions (the Rust SDK's, in Python's terms):
   Redis store, a restart; with Redis every node sees it. A failed store call
   raises ``KvError`` whose ``code`` is the contract's ``kv-error`` name
   ("unavailable", "too-large", ...); it changed nothing.
+* Broadcasts beyond one target (``sio:realtime/broadcast``), built like
+  Socket.IO's operator: ``sio.broadcast.to("a").to("b").except_("c")
+  .except_conn(conn).local().volatile().emit(event, *args)``,
+  ``sio.broadcast.of("/other")...``, ``conn.broadcast`` (all but ``conn``),
+  ``sio.broadcast.emit_with_ack(event, args, timeout_ms)`` → token, and
+  ``sio.server_emit(event, *args)`` / ``sio.server_emit_with_ack(..)`` for
+  the other nodes of a cluster. The answers and other nodes' events reach
+  ``on_replies`` / ``on_server_event`` in the async worlds (``sio_async``).
 * Connection state recovery (``--recovery``): a client that dropped for a
   moment and came back with the same connection (id, rooms, data, the events
   it missed replayed) runs ``on_connect`` again with ``info.recovered`` True
@@ -55,6 +63,7 @@ import traceback
 
 from componentize_py_types import Err
 from sio_args import decode, encode  # noqa: F401 (part of the SDK's API)
+from wit_world.imports import broadcast as _broadcast
 from wit_world.imports import config as _config
 from wit_world.imports import conn_state as _conn_state
 from wit_world.imports import host as _host
@@ -156,6 +165,187 @@ def leave(conn, name):
 
 def disconnect(conn):
     _call("disconnect", _host.disconnect, conn)
+
+
+# ------------------------------------------------------------------ broadcasts
+
+
+def _many(value):
+    """``value`` as a list: one value, or the items of a list, tuple, set, ..."""
+    if isinstance(value, (str, bytes, Conn, int)):
+        return [value]
+    return list(value)
+
+
+def _conn_id(conn):
+    return conn.id if isinstance(conn, Conn) else conn
+
+
+class Broadcast:
+    """Who an emit reaches and how: Socket.IO's ``BroadcastOperator`` over
+    ``sio:realtime/broadcast`` (docs/handlers.md, "Broadcasts"). Start from
+    ``sio.broadcast`` (every connection of this endpoint, as Socket.IO's
+    ``io``) or ``conn.broadcast`` (every one but ``conn``, as
+    ``socket.broadcast``); each method returns a new operator with one more
+    condition, the one it was called on is unchanged::
+
+        # Both teams but the mover, dropped for clients that lag:
+        sio.broadcast.to("red").to("blue").except_conn(conn).volatile().emit("moved", 1, 2)
+        # Another endpoint of this host:
+        sio.broadcast.of("/admin").to("ops").emit("alert", text)
+        # Everyone, each asked for an ack: the answers reach on_replies(token, ..)
+        token = sio.broadcast.emit_with_ack("vote?", (), 3000)
+
+    A connection is in the audience when it is in any of the rooms or is one
+    of the connections named (every connection when neither is given) and
+    in none of the excepted rooms nor excepted itself; it receives the
+    packet once.
+    """
+
+    __slots__ = ("_endpoint", "_rooms", "_conns", "_except_rooms", "_except_conns", "_flags")
+
+    def __init__(self, endpoint=None, rooms=(), conns=(), except_rooms=(), except_conns=(),
+                 flags=_broadcast.EmitFlags(0)):
+        self._endpoint = endpoint
+        self._rooms = tuple(rooms)
+        self._conns = tuple(conns)
+        self._except_rooms = tuple(except_rooms)
+        self._except_conns = tuple(except_conns)
+        self._flags = flags
+
+    def _with(self, **changes):
+        fields = {
+            "endpoint": self._endpoint,
+            "rooms": self._rooms,
+            "conns": self._conns,
+            "except_rooms": self._except_rooms,
+            "except_conns": self._except_conns,
+            "flags": self._flags,
+        }
+        fields.update(changes)
+        return Broadcast(**fields)
+
+    def to(self, room):
+        """Also the connections in ``room`` (a name, or a list of names)."""
+        return self._with(rooms=self._rooms + tuple(_many(room)))
+
+    def to_conn(self, conn):
+        """Also ``conn`` (a ``Conn`` or an id, or a list of them)."""
+        return self._with(conns=self._conns + tuple(_conn_id(c) for c in _many(conn)))
+
+    def except_(self, room):
+        """Not the connections in ``room`` (a name, or a list of names);
+        ``except`` is a Python keyword."""
+        return self._with(except_rooms=self._except_rooms + tuple(_many(room)))
+
+    def except_conn(self, conn):
+        """Not ``conn`` (a ``Conn`` or an id, or a list of them): typically the sender."""
+        return self._with(except_conns=self._except_conns + tuple(_conn_id(c) for c in _many(conn)))
+
+    def local(self):
+        """This node's connections only: not published to the cluster (Socket.IO's ``local``)."""
+        return self._with(flags=self._flags | _broadcast.EmitFlags.LOCAL)
+
+    def volatile(self):
+        """Dropped (and counted) for a connection that cannot take it now,
+        instead of queued; never replayed by connection state recovery
+        (``volatile``)."""
+        return self._with(flags=self._flags | _broadcast.EmitFlags.VOLATILE)
+
+    def of(self, endpoint):
+        """Another endpoint (namespace) of this host, as ``io.of(name)``: the
+        emit is delivered there right after the current handler call
+        ("invalid-name" when there is none). Only ``emit`` reaches another
+        endpoint."""
+        return self._with(endpoint=str(endpoint))
+
+    @property
+    def selector(self):
+        """Who this operator selects, as a dict (for logs and tests)."""
+        return {
+            "rooms": list(self._rooms),
+            "conns": list(self._conns),
+            "except_rooms": list(self._except_rooms),
+            "except_conns": list(self._except_conns),
+        }
+
+    def _selector(self):
+        return _broadcast.Selector(list(self._rooms), list(self._conns), list(self._except_rooms),
+                                   list(self._except_conns))
+
+    def emit(self, event, *args):
+        """Emits ``event`` with ``args`` (``bytes`` travel as attachments),
+        published to the other nodes of a cluster unless ``local()``. A
+        refusal raises ``HostError`` ("invalid-name" for an empty room or
+        event name, or an endpoint that is not there). Connections named in
+        ``to_conn`` that are not here are left out."""
+        json_text, attachments = encode(args)
+        _call(f"broadcast {event}", _broadcast.emit, self._endpoint, self._selector(), self._flags, event,
+              json_text, attachments)
+
+    def emit_with_ack(self, event, args=(), timeout_ms=0):
+        """Emits ``event`` with ``args`` (a sequence) to every selected
+        connection of every node (this node only when ``local()``), each
+        asked for an ack, and returns the token that the handler's
+        ``on_replies(token, replies)`` gets with every answer once all came
+        or ``timeout_ms`` (0: 5 s) passed. The answers reach handlers of the
+        async worlds (``sio_async``). ``HostError`` "invalid-name" on an
+        operator made with ``of()``."""
+        if self._endpoint is not None:
+            raise HostError("invalid-name", f"broadcast {event} with ack")
+        json_text, attachments = encode(args)
+        return _call(f"broadcast {event} with ack", _broadcast.emit_with_ack, self._selector(), self._flags,
+                     event, json_text, attachments, timeout_ms)
+
+    def __repr__(self):
+        return f"Broadcast(endpoint={self._endpoint!r}, {self.selector}, {self._flags!r})"
+
+
+broadcast = Broadcast()
+"""Every connection of this endpoint, as Socket.IO's ``io``: the start of
+every broadcast (``sio.broadcast.to(room)...``, ``sio.broadcast.emit(..)``)."""
+
+
+def _server_args(what, args):
+    """JSON text of server-event arguments, which carry no attachments."""
+    json_text, attachments = encode(args)
+    if attachments:
+        raise TypeError(f"{what}: binary arguments cannot go to other nodes")
+    return json_text
+
+
+def server_emit(event, *args):
+    """Sends ``event`` with ``args`` to this endpoint on every other node of
+    the cluster (Socket.IO's ``serverSideEmit``): sio-host handlers hear it in
+    ``on_server_event``, Node servers in ``io.of(nsp).on(event)``. Not to this
+    node; nothing happens without a cluster. Arguments are JSON values (no
+    ``bytes``: a ``TypeError``)."""
+    json_text = _server_args(f"server-emit {event}", args)
+    _call(f"server-emit {event}", _broadcast.server_emit, event, json_text)
+
+
+def server_emit_with_ack(event, args=(), timeout_ms=0):
+    """``server_emit`` asking every other node for an answer
+    (``serverSideEmitWithAck``): returns the token that ``on_replies(token,
+    replies)`` gets once every node answered or ``timeout_ms`` (0: 5 s)
+    passed; at once, with no replies, without a cluster."""
+    json_text = _server_args(f"server-emit {event}", args)
+    return _call(f"server-emit {event}", _broadcast.server_emit_with_ack, event, json_text, timeout_ms)
+
+
+def server_reply(reply_id, event):
+    """The ``reply`` function handed to ``on_server_event`` when the sending
+    node waits: answers with its arguments (a Node peer receives the first).
+    A refusal (the sender stopped waiting) is logged, as a refused ack is."""
+
+    def reply(*args):
+        json_text = _server_args(f"reply to {event}", args)
+        try:
+            _broadcast.server_ack(reply_id, json_text)
+        except Err as e:
+            log.warn(f"reply to server event {event} refused: {_code(e)}")
+
+    return reply
 
 
 class _Log:
@@ -329,6 +519,12 @@ class Conn:
     def others(self):
         """Every connection of the endpoint but this one (a target)."""
         return all_except(self.id)
+
+    @property
+    def broadcast(self):
+        """A broadcast to every connection but this one, as Socket.IO's
+        ``socket.broadcast``: ``conn.broadcast.to("room").emit(..)``."""
+        return broadcast.except_conn(self.id)
 
     def __eq__(self, other):
         return isinstance(other, Conn) and other.id == self.id

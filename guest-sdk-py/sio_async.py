@@ -15,7 +15,7 @@ handler chooses and completed later in its ``on_timer(token)`` /
         def on_timer(self, token):
             sio.emit(sio.ALL, "tick", token)
 
-    WitWorld, State, Completions = sio.serve(Ticker())
+    WitWorld, State, Completions, BroadcastEvents = sio.serve(Ticker())
 
 built with ``sio-build-py ticker.py -o ticker.wasm --world
 stateful-async-endpoint`` (or ``async-endpoint``). It is a module of its own
@@ -25,13 +25,22 @@ have: a handler of the ``endpoint`` / ``stateful-endpoint`` worlds imports
 
 Tokens are ``int`` (the contract's u64). A refused call raises ``HostError``
 (nothing was started).
+
+The async worlds also export ``broadcast-events``: what comes back from
+``sio``'s broadcasts with acks (``sio.broadcast.emit_with_ack``,
+``sio.server_emit_with_ack``) reaches the handler's ``on_replies(token,
+replies)``, and other nodes' server events its ``on_server_event(event, args,
+reply)``; ``serve`` returns the class componentize-py looks for,
+``BroadcastEvents``::
+
+    WitWorld, State, Completions, BroadcastEvents = sio.serve(Ticker())
 """
 
 import json
 
 import sio
 from sio import *  # noqa: F401,F403 (this module is sio plus the async world)
-from sio import Conn, HostError, _call, _guarded
+from sio import Conn, HostError, _call, _guarded, decode, server_reply
 from componentize_py_types import Ok
 from wit_world.imports import async_host as _async_host
 
@@ -119,8 +128,50 @@ class FetchError(Exception):
     ``str(e)`` says why (host not allowed, connection refused, timeout, ...)."""
 
 
+class Reply:
+    """One answer to a broadcast with acks or a server emit with acks."""
+
+    __slots__ = ("conn", "args")
+
+    def __init__(self, conn, args):
+        #: The ``Conn`` that answered, when it is on this node; None for
+        #: another node's client or a server node's answer.
+        self.conn = conn
+        #: Its arguments, decoded as an event's are (a Node peer relays its
+        #: client's first argument only).
+        self.args = args
+
+    def __repr__(self):
+        return f"Reply(conn={self.conn}, args={self.args!r})"
+
+
+class Replies:
+    """Everything that came back for one token, handed to ``on_replies``."""
+
+    def __init__(self, replies):
+        #: Every answer that came in time, in arrival order (``Reply`` objects).
+        self.replies = [
+            Reply(None if r.conn is None else Conn(r.conn), decode(r.args_json, r.attachments))
+            for r in replies.replies
+        ]
+        #: This node's connections (``Conn``) that were asked and did not
+        #: answer in time, or left first.
+        self.silent = [Conn(id) for id in replies.silent]
+        #: How many clients of other nodes (for a server emit: other nodes)
+        #: did not answer in time.
+        self.missing = replies.missing
+
+    @property
+    def complete(self):
+        """Whether everyone asked answered in time."""
+        return not self.silent and self.missing == 0
+
+    def __repr__(self):
+        return f"Replies(replies={self.replies!r}, silent={[c.id for c in self.silent]}, missing={self.missing})"
+
+
 class Handler(sio.Handler):
-    """``sio.Handler`` with the completions, no-ops too."""
+    """``sio.Handler`` with the async worlds' calls, no-ops too."""
 
     def on_timer(self, token):
         pass
@@ -128,13 +179,26 @@ class Handler(sio.Handler):
     def on_fetch(self, token, response):
         pass
 
+    def on_replies(self, token, replies):
+        """``broadcast.emit_with_ack`` / ``server_emit_with_ack`` returned
+        ``token``: ``replies`` is what came back (``Replies``)."""
+
+    def on_server_event(self, event, args, reply):
+        """Another node's ``server_emit`` (or Node's ``serverSideEmit``) for
+        this endpoint; ``reply`` a function taking the answer's arguments
+        when that node waits for one, else None."""
+
 
 def serve(handler):
-    """``sio.serve(handler)`` plus the ``completions`` export:
-    ``WitWorld, State, Completions = sio_async.serve(handler)``. It calls the
-    handler's ``on_timer(token)`` when a timer is due and ``on_fetch(token,
-    response)`` when ``http_fetch`` / ``cluster_sockets`` completed,
-    ``response`` a ``Response``, or a ``FetchError`` when there is none."""
+    """``sio.serve(handler)`` plus the async worlds' two other exports:
+    ``WitWorld, State, Completions, BroadcastEvents = sio_async.serve(handler)``.
+    ``Completions`` calls the handler's ``on_timer(token)`` when a timer is
+    due and ``on_fetch(token, response)`` when ``http_fetch`` /
+    ``cluster_sockets`` completed, ``response`` a ``Response``, or a
+    ``FetchError`` when there is none. ``BroadcastEvents`` calls its
+    ``on_replies(token, replies)`` when a broadcast or server emit with acks
+    is complete, ``replies`` a ``Replies``, and ``on_server_event(event, args,
+    reply)`` for another node's server event."""
     WitWorld, State = sio.serve(handler)
 
     class Completions:
@@ -145,4 +209,14 @@ def serve(handler):
             outcome = Response(response.value) if isinstance(response, Ok) else FetchError(str(response.value))
             _guarded("on_fetch", getattr(handler, "on_fetch", lambda token, response: None), token, outcome)
 
-    return WitWorld, State, Completions
+    class BroadcastEvents:
+        def on_replies(self, token, replies):
+            on_replies = getattr(handler, "on_replies", lambda token, replies: None)
+            _guarded("on_replies", lambda: on_replies(token, Replies(replies)))
+
+        def on_server_event(self, event, args_json, reply):
+            answer = None if reply is None else server_reply(reply, event)
+            on_server_event = getattr(handler, "on_server_event", lambda event, args, reply: None)
+            _guarded(f"on_server_event {event}", lambda: on_server_event(event, decode(args_json, []), answer))
+
+    return WitWorld, State, Completions, BroadcastEvents

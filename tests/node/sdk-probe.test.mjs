@@ -5,15 +5,17 @@
 // config values from sio.toml, stats, send, a refused second ack, server →
 // client acks answered and timed out, a host refusal as an exception, a
 // server-side disconnect, conn-state (each connection's data kept by the
-// host, its rooms, a room's members and size), and the endpoint's key-value
-// store (kv: every call, JSON values, 64-bit counters, its refusals).
+// host, its rooms, a room's members and size), the endpoint's key-value
+// store (kv: every call, JSON values, 64-bit counters, its refusals), and
+// the broadcast operator (several rooms, exceptions, the sender left out,
+// connections by id, volatile, local, another endpoint, its refusals).
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
-import { closeClients, connect, connectError, once, sleep, startServer, wasm } from "./helpers.mjs";
+import { closeClients, connect, connectError, once, record, sleep, startServer, waitUntil, wasm } from "./helpers.mjs";
 
 const T = { timeout: 20_000 };
 const PROBES = [
@@ -27,9 +29,12 @@ for (const probe of PROBES) describe(`${probe.lang} SDK (${probe.wasm})`, () => 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "sio-sdk-probe-"));
     const toml = path.join(dir, "sio.toml");
+    // A second endpoint, /other, for broadcasts to another endpoint.
+    const component = JSON.stringify(wasm(probe.wasm));
     writeFileSync(
       toml,
-      `[endpoints."/"]\ncomponent = ${JSON.stringify(wasm(probe.wasm))}\nconfig = { greeting = "hi", tick-ms = 50 }\n`,
+      `[endpoints."/"]\ncomponent = ${component}\nconfig = { greeting = "hi", tick-ms = 50 }\n` +
+        `[endpoints."/other"]\ncomponent = ${component}\n`,
     );
     server = await startServer(["--config", toml, "--no-admin"], { label: `node-${probe.wasm}` });
   });
@@ -220,6 +225,67 @@ for (const probe of PROBES) describe(`${probe.lang} SDK (${probe.wasm})`, () => 
     assert.equal(await b.timeout(5000).emitWithAck("kv-get", "probe:counter-less"), null);
     assert.equal(await b.timeout(5000).emitWithAck("kv-get", "probe:n"), "3");
     assert.equal(await b.timeout(5000).emitWithAck("kv-get", "probe:text"), "not json {");
+  });
+
+  it("broadcasts with the operator: rooms, exceptions, the sender left out, conns, another endpoint", T, async () => {
+    const ask = (s, ...args) => s.timeout(5000).emitWithAck(...args);
+    const [a, b, c, d, e] = await Promise.all([1, 2, 3, 4, 5].map(() => connect(server.url)));
+    const other = await connect(`${server.url}/other`);
+    const clients = { a, b, c, d, e, other };
+    const seen = Object.fromEntries(Object.entries(clients).map(([k, s]) => [k, record(s, "fanned")]));
+    const ends = Object.fromEntries(Object.entries(clients).map(([k, s]) => [k, record(s, "end")]));
+    assert.equal(await ask(a, "join", "r1"), "ok");
+    assert.equal(await ask(b, "join", "r1"), "ok");
+    assert.equal(await ask(c, "join", "r2"), "ok");
+    assert.equal(await ask(d, "join", "r1"), "ok");
+    assert.equal(await ask(d, "join", "r3"), "ok");
+    /** Every client has seen `round` "end" markers: sent after the
+     * broadcast under test by the same endpoint, each client's packets in
+     * order, so whatever the broadcast sent has arrived by then. */
+    const settled = async (round) => {
+      assert.equal(await ask(e, "fanout", { all: true, event: "end" }), "no error");
+      assert.equal(await ask(other, "fanout", { all: true, event: "end" }), "no error");
+      await waitUntil(() => Object.values(ends).every((l) => l.length === round));
+    };
+    const got = () => Object.fromEntries(Object.entries(seen).filter(([, l]) => l.length).map(([k, l]) => [k, l.splice(0)]));
+
+    // Two rooms but r3, volatile, the sender (a, in r1) left out.
+    const spec = { to: ["r1", "r2"], except: "r3", volatile: true };
+    assert.equal(await ask(a, "fanout", spec, "hi", Buffer.from([1, 2])), "no error");
+    await settled(1);
+    const first = got();
+    assert.deepEqual(Object.keys(first).sort(), ["b", "c"]);
+    for (const k of ["b", "c"]) {
+      assert.equal(first[k].length, 1);
+      assert.equal(first[k][0][0], "hi");
+      assert.ok(Buffer.from(first[k][0][1]).equals(Buffer.from([1, 2])), "the binary as an attachment");
+    }
+
+    // A room and a connection by id, local; everyone but the sender when
+    // nothing is selected; another endpoint's connections.
+    const idE = await ask(e, "id");
+    assert.equal(typeof idE, "number");
+    assert.equal(await ask(a, "fanout", { to: "r2", conns: [idE], local: true }, 1), "no error");
+    assert.equal(await ask(b, "fanout", {}, 2), "no error");
+    assert.equal(await ask(a, "fanout", { of: "/other" }, 3), "no error");
+    await settled(2);
+    assert.deepEqual(got(), {
+      a: [[2]],
+      c: [[1], [2]],
+      d: [[2]],
+      e: [[1], [2]],
+      other: [[3]],
+    });
+
+    // Refusals: an empty room, an endpoint that is not there, acks asked
+    // of another endpoint. Asking with acks here gives a token.
+    assert.deepEqual(await ask(a, "fanout", { to: "" }), ["HostError", "invalid-name"]);
+    assert.deepEqual(await ask(a, "fanout", { of: "/nowhere" }), ["HostError", "invalid-name"]);
+    assert.deepEqual(await ask(a, "fanout", { of: "/other", ack: true }), ["HostError", "invalid-name"]);
+    b.once("fanned", (...args) => args.at(-1)("sure")); // answered into the void: this world hears no replies
+    assert.equal(await ask(a, "fanout", { to: "r1", ack: true }, "q"), "number");
+    await settled(3);
+    assert.deepEqual(Object.keys(got()).sort(), ["b", "d"]);
   });
 
   it("disconnects a client", T, async () => {

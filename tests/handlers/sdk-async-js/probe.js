@@ -10,7 +10,28 @@
 //   to the sender as `who`.
 // * `fetch(url)`: httpFetch; the outcome is emitted to all as `fetched
 //   [token, {status, body}|{error}]`.
-import { all, cancelTimer, clusterSockets, emit, FetchError, httpFetch, serve, setTimer, to } from "../../../guest-sdk-js/sio-async.js";
+// * `ask(rooms, event, args, ms)`: `broadcast.to(rooms).emitWithAck`, acked
+//   with the token; `server-ask(event, args, ms)`: serverEmitWithAck, the
+//   same; `server-emit(event, args)`: serverEmit, acked "ok". What comes
+//   back (onReplies) is emitted to the asker as `replies {token, replies:
+//   [{sid|null, args}], silent: [sid], missing, complete}`.
+// * Another node's server event (onServerEvent) is emitted to this node's
+//   connections as `server-event [event, args]` and, when the sender
+//   waits, answered with `{from: "js", event, args}`.
+import {
+  all,
+  broadcast,
+  cancelTimer,
+  clusterSockets,
+  emit,
+  FetchError,
+  httpFetch,
+  serve,
+  serverEmit,
+  serverEmitWithAck,
+  setTimer,
+  to,
+} from "../../../guest-sdk-js/sio-async.js";
 
 const verdict = (f) => {
   try {
@@ -24,10 +45,31 @@ const verdict = (f) => {
 const probe = {
   asked: {}, // cluster query token → conn id
   nextQuery: 0,
+  sids: {}, // conn id → Socket.IO id
+  waiting: {}, // broadcast-with-ack token → conn id
+
+  onConnect({ conn, sid }) {
+    this.sids[conn.id] = sid;
+  },
+
+  onDisconnect(conn) {
+    delete this.sids[conn.id];
+  },
 
   onEvent(conn, event, args, ack) {
     let reply;
     switch (event) {
+      case "ask":
+        reply = broadcast.to(args[0]).emitWithAck(args[1], args[2] ?? [], args[3] ?? 0);
+        this.waiting[reply] = conn.id;
+        break;
+      case "server-ask":
+        reply = serverEmitWithAck(args[0], args[1] ?? [], args[2] ?? 0);
+        this.waiting[reply] = conn.id;
+        break;
+      case "server-emit":
+        reply = verdict(() => serverEmit(args[0], ...(args[1] ?? [])));
+        break;
       case "set":
         reply = verdict(() => setTimer(args[0] ?? 0, args[1] ?? 0, conn));
         break;
@@ -53,6 +95,24 @@ const probe = {
     ack?.(reply);
   },
 
+  onReplies(token, replies) {
+    const asker = this.waiting[token];
+    delete this.waiting[token];
+    const sid = (conn) => (conn === undefined ? null : (this.sids[conn.id] ?? null));
+    emit(to(asker), "replies", {
+      token,
+      replies: replies.replies.map((r) => ({ sid: sid(r.conn), args: r.args })),
+      silent: replies.silent.map(sid),
+      missing: replies.missing,
+      complete: replies.complete,
+    });
+  },
+
+  onServerEvent(event, args, reply) {
+    broadcast.local().emit("server-event", event, args);
+    reply?.({ from: "js", event, args });
+  },
+
   onTimer(token) {
     emit(all, "timer", token);
   },
@@ -74,4 +134,5 @@ const probe = {
   },
 };
 
-export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state, completions } = serve(probe);
+export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state, completions, broadcastEvents } =
+  serve(probe);

@@ -10,6 +10,15 @@ the same events the JavaScript probe):
   emitted to the sender as ``who``.
 * ``fetch(url)``: ``http_fetch``; the outcome is emitted to all as
   ``fetched [token, {status, body}|{error}]``.
+* ``ask(rooms, event, args, ms)``: ``sio.broadcast.to(rooms).emit_with_ack``,
+  acked with the token; ``server-ask(event, args, ms)``:
+  ``server_emit_with_ack``, the same; ``server-emit(event, args)``:
+  ``server_emit``, acked "ok". What comes back (``on_replies``) is emitted
+  to the asker as ``replies {token, replies: [{sid|null, args}], silent:
+  [sid], missing, complete}``.
+* Another node's server event (``on_server_event``) is emitted to this
+  node's connections as ``server-event [event, args]`` and, when the sender
+  waits, answered with ``{from: "python", event, args}``.
 """
 
 import sio_async as sio
@@ -31,9 +40,25 @@ class Probe(sio.Handler):
     def __init__(self):
         self.asked = {}  # cluster query token → conn id
         self.next_query = 0
+        self.sids = {}  # conn id → Socket.IO id
+        self.waiting = {}  # broadcast-with-ack token → conn id
+
+    def on_connect(self, info):
+        self.sids[info.id] = info.sid
+
+    def on_disconnect(self, conn, reason):
+        self.sids.pop(conn.id, None)
 
     def on_event(self, conn, event, args, ack):
-        if event == "set":
+        if event == "ask":
+            reply = sio.broadcast.to(args[0]).emit_with_ack(args[1], arg(args, 2, ()), arg(args, 3, 0))
+            self.waiting[reply] = conn.id
+        elif event == "server-ask":
+            reply = sio.server_emit_with_ack(args[0], arg(args, 1, ()), arg(args, 2, 0))
+            self.waiting[reply] = conn.id
+        elif event == "server-emit":
+            reply = verdict(sio.server_emit, args[0], *arg(args, 1, ()))
+        elif event == "set":
             reply = verdict(sio.set_timer, arg(args, 0, 0), arg(args, 1, 0), conn)
         elif event == "cancel":
             reply = sio.cancel_timer(arg(args, 0, 0))
@@ -51,6 +76,25 @@ class Probe(sio.Handler):
             reply = "unknown"
         if ack:
             ack(reply)
+
+    def on_replies(self, token, replies):
+        asker = self.waiting.pop(token, None)
+
+        def sid(conn):
+            return None if conn is None else self.sids.get(conn.id)
+
+        sio.emit(sio.to(asker), "replies", {
+            "token": token,
+            "replies": [{"sid": sid(r.conn), "args": r.args} for r in replies.replies],
+            "silent": [sid(c) for c in replies.silent],
+            "missing": replies.missing,
+            "complete": replies.complete,
+        })
+
+    def on_server_event(self, event, args, reply):
+        sio.broadcast.local().emit("server-event", event, args)
+        if reply:
+            reply({"from": "python", "event": event, "args": args})
 
     def on_timer(self, token):
         sio.emit(sio.ALL, "timer", token)
@@ -73,4 +117,4 @@ class Probe(sio.Handler):
         sio.emit(sio.ALL, "fetched", token, outcome)
 
 
-WitWorld, State, Completions = sio.serve(Probe())
+WitWorld, State, Completions, BroadcastEvents = sio.serve(Probe())

@@ -1,7 +1,18 @@
 // A test handler for the JavaScript SDK's surface beyond the chat: every
 // event is one SDK feature (tests/node/sdk-probe.test.mjs drives it, and
 // the same events the Python probe).
-import { config, emitWithAck, kv, log, Refuse, roomConns, roomSize, serve, stats } from "../../../guest-sdk-js/sio.js";
+import {
+  broadcast,
+  config,
+  emitWithAck,
+  kv,
+  log,
+  Refuse,
+  roomConns,
+  roomSize,
+  serve,
+  stats,
+} from "../../../guest-sdk-js/sio.js";
 
 /** What `f` throws, as [class name, code]; "no error" when it returns. */
 function thrown(f) {
@@ -122,6 +133,34 @@ const probe = {
         };
         r.unchanged = kv.get(k("text")); // the refused calls changed nothing
         return ack(r);
+      }
+      case "id":
+        return ack(conn.id);
+      case "join":
+        conn.join(String(args[0]));
+        return ack("ok");
+      case "fanout": {
+        // args: [spec, ...payload]. A broadcast operator made from `spec`:
+        // `conn.broadcast` (all but the sender; `all`: `broadcast`), then
+        // `of`, `to` (room or rooms), `conns` (ids), `except` (room or
+        // rooms), `local`, `volatile`; emits `spec.event` ("fanned") with
+        // the payload, or with `spec.ack` asks with emitWithAck. Acked
+        // "no error" or [class, code]; with `ack`, the token's type.
+        const [spec, ...payload] = args;
+        let op = spec.all ? broadcast : conn.broadcast;
+        if (spec.of !== undefined) op = op.of(spec.of);
+        if (spec.to !== undefined) op = op.to(spec.to);
+        if (spec.conns !== undefined) op = op.toConn(spec.conns);
+        if (spec.except !== undefined) op = op.except(spec.except);
+        if (spec.local) op = op.local();
+        if (spec.volatile) op = op.volatile();
+        const event = spec.event ?? "fanned";
+        if (spec.ack) {
+          let token;
+          const outcome = thrown(() => (token = op.emitWithAck(event, payload, 1000)));
+          return ack(outcome === "no error" ? typeof token : outcome);
+        }
+        return ack(thrown(() => op.emit(event, ...payload)));
       }
       case "kv-get":
         return ack(kv.get(args[0]) ?? null);

@@ -129,6 +129,39 @@ class Probe(sio.Handler):
             }
             r["unchanged"] = kv.get(k("text"))  # the refused calls changed nothing
             return ack(r)
+        if event == "id":
+            return ack(conn.id)
+        if event == "join":
+            conn.join(str(args[0]))
+            return ack("ok")
+        if event == "fanout":
+            # args: [spec, *payload]. A broadcast operator made from ``spec``:
+            # ``conn.broadcast`` (all but the sender; ``all``:
+            # ``sio.broadcast``), then ``of``, ``to`` (room or rooms),
+            # ``conns`` (ids), ``except`` (room or rooms), ``local``,
+            # ``volatile``; emits ``spec["event"]`` ("fanned") with the
+            # payload, or with ``spec["ack"]`` asks with emit_with_ack. Acked
+            # "no error" or [class, code]; with ``ack``, the token's type.
+            spec, *payload = args
+            op = sio.broadcast if spec.get("all") else conn.broadcast
+            if "of" in spec:
+                op = op.of(spec["of"])
+            if "to" in spec:
+                op = op.to(spec["to"])
+            if "conns" in spec:
+                op = op.to_conn(spec["conns"])
+            if "except" in spec:
+                op = op.except_(spec["except"])
+            if spec.get("local"):
+                op = op.local()
+            if spec.get("volatile"):
+                op = op.volatile()
+            name = spec.get("event", "fanned")
+            if spec.get("ack"):
+                token = []
+                outcome = raised(lambda: token.append(op.emit_with_ack(name, payload, 1000)))
+                return ack("number" if outcome == "no error" and isinstance(token[0], int) else outcome)
+            return ack(raised(lambda: op.emit(name, *payload)))
         if event == "kv-get":
             return ack(sio.kv.get(args[0]))
         if event == "clear-data":

@@ -277,6 +277,59 @@ sio_error sio_emit_with_ack(sio_conn_id to, const char *event, const char *args_
   return host_result(ok, e);
 }
 
+/* ------------------------------------------------------------ broadcasts */
+
+_Static_assert(SIO_EMIT_LOCAL == SIO_REALTIME_BROADCAST_EMIT_FLAGS_LOCAL, "emit flags");
+_Static_assert(SIO_EMIT_VOLATILE == SIO_REALTIME_BROADCAST_EMIT_FLAGS_VOLATILE, "emit flags");
+/* A list<conn-id> is an array of sio_conn_id: the handler's pass as they are. */
+_Static_assert(sizeof(sio_conn_id) == sizeof(sio_realtime_broadcast_conn_id_t), "conn id layout");
+
+/* Room names as the canonical ABI's list<string>, borrowing the strings:
+ * into `small` when they fit, else a malloc'd array (free it). */
+#define SMALL_ROOMS 8
+static stateful_endpoint_list_string_t rooms_of(const char *const *rooms, size_t len, wstr *small) {
+  if (!rooms || len == 0) return (stateful_endpoint_list_string_t){NULL, 0};
+  wstr *out = len <= SMALL_ROOMS ? small : sio_xrealloc(NULL, len * sizeof *out);
+  for (size_t i = 0; i < len; i++) out[i] = borrow(rooms[i]);
+  return (stateful_endpoint_list_string_t){out, len};
+}
+
+static sio_realtime_broadcast_list_conn_id_t conns_of(const sio_conn_id *conns, size_t len) {
+  return (sio_realtime_broadcast_list_conn_id_t){(sio_conn_id *)conns, conns ? len : 0};
+}
+
+sio_error sio_broadcast_emit_binary(const sio_broadcast *to, const char *event, const char *args_json,
+                                    const sio_bytes *attachments, size_t attachments_len) {
+  static const sio_broadcast everyone;
+  if (!to) to = &everyone;
+  wstr small_rooms[SMALL_ROOMS], small_except[SMALL_ROOMS];
+  sio_realtime_broadcast_selector_t sel = {
+      .rooms = rooms_of(to->rooms, to->rooms_len, small_rooms),
+      .conns = conns_of(to->conns, to->conns_len),
+      .except_rooms = rooms_of(to->except_rooms, to->except_rooms_len, small_except),
+      .except_conns = conns_of(to->except_conns, to->except_conns_len),
+  };
+  wstr endpoint = borrow(to->endpoint), ev = borrow(event), json = borrow(args_json);
+  stateful_endpoint_list_list_u8_t att = attachments_of(attachments, attachments_len);
+  sio_realtime_broadcast_host_error_t e = 0;
+  bool ok = sio_realtime_broadcast_emit(to->endpoint ? &endpoint : NULL, &sel,
+                                        (sio_realtime_broadcast_emit_flags_t)(to->flags & (SIO_EMIT_LOCAL | SIO_EMIT_VOLATILE)),
+                                        &ev, &json, &att, &e);
+  if (sel.rooms.ptr != small_rooms) free(sel.rooms.ptr);
+  if (sel.except_rooms.ptr != small_except) free(sel.except_rooms.ptr);
+  return host_result(ok, e);
+}
+
+sio_error sio_broadcast_emit(const sio_broadcast *to, const char *event, const char *args_json) {
+  return sio_broadcast_emit_binary(to, event, args_json, NULL, 0);
+}
+
+sio_error sio_server_emit(const char *event, const char *args_json) {
+  wstr ev = borrow(event), json = borrow(args_json);
+  sio_realtime_broadcast_host_error_t e = 0;
+  return host_result(sio_realtime_broadcast_server_emit(&ev, &json, &e), e);
+}
+
 sio_error sio_ack_reply_binary(const sio_ack *ack, const char *args_json, const sio_bytes *attachments,
                                size_t attachments_len) {
   wstr json = borrow(args_json);

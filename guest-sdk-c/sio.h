@@ -168,6 +168,71 @@ sio_error sio_join(sio_conn_id conn, const char *room);
 sio_error sio_leave(sio_conn_id conn, const char *room);
 sio_error sio_disconnect(sio_conn_id conn);
 
+/* ------------------------------------------------------------ broadcasts
+ * Socket.IO's broadcast operator (`sio:realtime/broadcast`, docs/handlers.md
+ * "Broadcasts"): several rooms at once, exceptions, `local` and `volatile`,
+ * another endpoint. Fill an sio_broadcast (designated initializers; what is
+ * left zero selects nothing) and emit:
+ *
+ *   sio_broadcast b = {
+ *       .rooms = (const char *[]){"red", "blue"}, .rooms_len = 2,
+ *       .except_conns = &sender, .except_conns_len = 1,
+ *       .flags = SIO_EMIT_VOLATILE,
+ *   };
+ *   sio_broadcast_emit(&b, "moved", "[1,2]");
+ *
+ * A connection is in the audience when it is in any of `rooms` or listed in
+ * `conns` (every connection of the endpoint when both are empty), and in
+ * none of `except_rooms` nor listed in `except_conns`; it receives the
+ * packet once. Connections listed that are not here are left out.
+ *
+ * The C SDK's world (stateful-endpoint) does not export `broadcast-events`:
+ * broadcasts with acks and server emits with acks, whose answers arrive
+ * there, are for the async worlds (the Rust, JavaScript and Python SDKs). */
+
+/** How a broadcast goes out (`flags`). */
+enum {
+  /** This node's connections only: not published to the cluster (`local`). */
+  SIO_EMIT_LOCAL = 1 << 0,
+  /** Dropped (and counted) for a connection that cannot take it now,
+   * instead of queued; never replayed by connection state recovery
+   * (`volatile`). */
+  SIO_EMIT_VOLATILE = 1 << 1,
+};
+
+/** Who a broadcast reaches and how; every pointer is borrowed for the call. */
+typedef struct {
+  /** Another endpoint (namespace) of this host, as `io.of(name)`: the emit
+   * is delivered there right after the current handler call
+   * (SIO_INVALID_NAME when there is none). NULL: this endpoint. */
+  const char *endpoint;
+  const char *const *rooms;
+  size_t rooms_len;
+  const sio_conn_id *conns;
+  size_t conns_len;
+  const char *const *except_rooms;
+  size_t except_rooms_len;
+  const sio_conn_id *except_conns;
+  size_t except_conns_len;
+  /** SIO_EMIT_LOCAL | SIO_EMIT_VOLATILE, or 0. */
+  unsigned flags;
+} sio_broadcast;
+
+/** Emit `event` with `args_json` (a JSON array) to the connections `to`
+ * selects (NULL: every connection of this endpoint), published to the other
+ * nodes of a cluster unless SIO_EMIT_LOCAL. SIO_INVALID_NAME for an empty
+ * room or event name, or an endpoint that is not there. */
+sio_error sio_broadcast_emit(const sio_broadcast *to, const char *event, const char *args_json);
+/** The same with binary attachments (referenced by placeholders in the JSON). */
+sio_error sio_broadcast_emit_binary(const sio_broadcast *to, const char *event, const char *args_json,
+                                    const sio_bytes *attachments, size_t attachments_len);
+/** Send `event` with `args_json` (a JSON array) to this endpoint on every
+ * other node of the cluster (Socket.IO's `serverSideEmit`): sio-host
+ * handlers of the async worlds hear it, Node servers in
+ * `io.of(nsp).on(event)`. Not to this node; nothing happens without a
+ * cluster. */
+sio_error sio_server_emit(const char *event, const char *args_json);
+
 typedef enum { SIO_TRACE, SIO_DEBUG, SIO_INFO, SIO_WARN, SIO_ERROR } sio_log_level;
 /** Log through the host, printf-style. */
 void sio_log(sio_log_level level, const char *format, ...) __attribute__((format(printf, 2, 3)));

@@ -190,6 +190,56 @@ bool sio_realtime_host_disconnect(sio_realtime_host_conn_id_t conn, sio_realtime
   return conn == 1;
 }
 
+/* A list<string> as `a,b,c` (at most `n` bytes). */
+static void strings_text(const stateful_endpoint_list_string_t *l, char *buf, size_t n) {
+  size_t used = 0;
+  buf[0] = 0;
+  for (size_t i = 0; i < l->len && used < n; i++)
+    used += (size_t)snprintf(buf + used, n - used, "%s%.*s", i ? "," : "", (int)l->ptr[i].len, l->ptr[i].ptr);
+}
+
+static void conns_text(const sio_realtime_broadcast_list_conn_id_t *l, char *buf, size_t n) {
+  size_t used = 0;
+  buf[0] = 0;
+  for (size_t i = 0; i < l->len && used < n; i++)
+    used += (size_t)snprintf(buf + used, n - used, "%s%llu", i ? "," : "", (unsigned long long)l->ptr[i]);
+}
+
+/* `broadcast /endpoint to:rooms conns:ids except:rooms except-conns:ids
+ * flags:N event args +attachments` ("-" for no endpoint). */
+bool sio_realtime_broadcast_emit(wstr *maybe_endpoint, sio_realtime_broadcast_selector_t *to,
+                                 sio_realtime_broadcast_emit_flags_t options, wstr *event, wstr *args_json,
+                                 stateful_endpoint_list_list_u8_t *attachments, sio_realtime_broadcast_host_error_t *err) {
+  for (size_t i = 0; i < to->rooms.len; i++)
+    if (to->rooms.ptr[i].len == 0) {
+      *err = SIO_REALTIME_TYPES_HOST_ERROR_INVALID_NAME;
+      return false;
+    }
+  if (maybe_endpoint && !(maybe_endpoint->len == 6 && memcmp(maybe_endpoint->ptr, "/other", 6) == 0)) {
+    *err = SIO_REALTIME_TYPES_HOST_ERROR_INVALID_NAME;
+    return false;
+  }
+  char rooms[128], conns[128], except[128], except_conns[128];
+  strings_text(&to->rooms, rooms, sizeof rooms);
+  conns_text(&to->conns, conns, sizeof conns);
+  strings_text(&to->except_rooms, except, sizeof except);
+  conns_text(&to->except_conns, except_conns, sizeof except_conns);
+  record("broadcast %.*s to:%s conns:%s except:%s except-conns:%s flags:%d %.*s %.*s +%zu",
+         maybe_endpoint ? (int)maybe_endpoint->len : 1, maybe_endpoint ? (const char *)maybe_endpoint->ptr : "-",
+         rooms, conns, except, except_conns, options, (int)event->len, event->ptr, (int)args_json->len,
+         args_json->ptr, attachments->len);
+  return true;
+}
+
+bool sio_realtime_broadcast_server_emit(wstr *event, wstr *args_json, sio_realtime_broadcast_host_error_t *err) {
+  if (event->len == 0) {
+    *err = SIO_REALTIME_TYPES_HOST_ERROR_INVALID_NAME;
+    return false;
+  }
+  record("server-emit %.*s %.*s", (int)event->len, event->ptr, (int)args_json->len, args_json->ptr);
+  return true;
+}
+
 void sio_realtime_host_log(sio_realtime_host_log_level_t level, wstr *message) {
   record("log %d %.*s", level, (int)(message->len > 400 ? 400 : message->len), message->ptr);
 }
@@ -629,6 +679,42 @@ int main(void) {
   sio_bytes bytes = {(const uint8_t *)"ab", 2};
   sio_ack ack = {4, 50};
   CHECK(sio_ack_reply_binary(&ack, "[{\"_placeholder\":true,\"num\":0}]", &bytes, 1) == SIO_OK, "ack binary");
+  /* Broadcasts: rooms, exceptions, conns, flags, another endpoint; many
+   * rooms (past the SDK's stack array); refusals. */
+  forget();
+  sio_conn_id sender = 4, picked[] = {2, 5};
+  sio_broadcast teams = {
+      .rooms = (const char *[]){"red", "blue"},
+      .rooms_len = 2,
+      .except_rooms = (const char *[]){"bench"},
+      .except_rooms_len = 1,
+      .except_conns = &sender,
+      .except_conns_len = 1,
+      .flags = SIO_EMIT_VOLATILE,
+  };
+  CHECK(sio_broadcast_emit(&teams, "moved", "[1,2]") == SIO_OK, "broadcast");
+  EXPECT("broadcast - to:red,blue conns: except:bench except-conns:4 flags:2 moved [1,2] +0");
+  sio_broadcast some = {.conns = picked, .conns_len = 2, .flags = SIO_EMIT_LOCAL | SIO_EMIT_VOLATILE | 64};
+  CHECK(sio_broadcast_emit_binary(&some, "file", "[{\"_placeholder\":true,\"num\":0}]", &bytes, 1) == SIO_OK,
+        "broadcast binary");
+  EXPECT("broadcast - to: conns:2,5 except: except-conns: flags:3 file [{\"_placeholder\":true,\"num\":0}] +1");
+  CHECK(sio_broadcast_emit(NULL, "all", "[]") == SIO_OK, "broadcast to all");
+  EXPECT("broadcast - to: conns: except: except-conns: flags:0 all [] +0");
+  sio_broadcast there = {.endpoint = "/other", .rooms = (const char *[]){"ops"}, .rooms_len = 1};
+  CHECK(sio_broadcast_emit(&there, "alert", "[\"x\"]") == SIO_OK, "broadcast elsewhere");
+  EXPECT("broadcast /other to:ops conns: except: except-conns: flags:0 alert [\"x\"] +0");
+  there.endpoint = "/nowhere";
+  CHECK(sio_broadcast_emit(&there, "alert", "[]") == SIO_INVALID_NAME, "no such endpoint");
+  const char *many[12] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11"};
+  sio_broadcast crowd = {.rooms = many, .rooms_len = 12, .except_rooms = many, .except_rooms_len = 9};
+  CHECK(sio_broadcast_emit(&crowd, "crowd", "[]") == SIO_OK, "many rooms");
+  EXPECT("broadcast - to:r0,r1,r2,r3,r4,r5,r6,r7,r8,r9,r10,r11 conns: except:r0,r1,r2,r3,r4,r5,r6,r7,r8 "
+         "except-conns: flags:0 crowd [] +0");
+  many[10] = "";
+  CHECK(sio_broadcast_emit(&crowd, "crowd", "[]") == SIO_INVALID_NAME, "an empty room among many");
+  CHECK(sio_server_emit("census", "[{\"n\":1}]") == SIO_OK, "server emit");
+  EXPECT("server-emit census [{\"n\":1}]");
+  CHECK(sio_server_emit("", "[]") == SIO_INVALID_NAME, "server emit refused");
   char big[1000];
   memset(big, 'x', sizeof big - 1);
   big[sizeof big - 1] = 0;

@@ -111,8 +111,11 @@ struct ReloadArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// Endpoints: `FILE.wasm` (namespace `/`) or `/NAMESPACE=FILE.wasm`. They
-    /// join (or override the component of) the config file's endpoints.
+    /// Endpoints: `FILE.wasm` (namespace `/`), `/NAMESPACE=FILE.wasm`, or a
+    /// pattern serving many namespaces, each its own endpoint: a glob
+    /// `/room-*=FILE.wasm` (`*`: one or more characters but `/`) or a
+    /// regular expression `~/game-[0-9]+=FILE.wasm` (whole name). They join
+    /// (or override the component of) the config file's endpoints.
     #[arg(value_name = "ENDPOINT")]
     endpoints: Vec<String>,
 
@@ -175,6 +178,18 @@ struct RunArgs {
     /// reloads [default: 1000].
     #[arg(long, value_name = "MS")]
     checkpoint_interval: Option<u64>,
+
+    /// Namespaces one pattern endpoint (`/room-*=...`) may have running at
+    /// once; a connect to one more is refused ("Invalid namespace")
+    /// [default: 1000].
+    #[arg(long, value_name = "N")]
+    max_namespaces: Option<usize>,
+
+    /// Milliseconds a pattern endpoint's namespace may go without a
+    /// connection before it is stopped and its instance freed; 0: never
+    /// [default: 60000].
+    #[arg(long, value_name = "MS")]
+    namespace_idle_timeout: Option<u64>,
 
     /// Bytes queued for one client before it is disconnected as a slow
     /// consumer [default: 16777216].
@@ -360,6 +375,8 @@ impl RunArgs {
             fuel: self.fuel,
             max_outbound_per_call: self.max_outbound_per_call,
             checkpoint_interval: self.checkpoint_interval.map(ms),
+            max_namespaces: self.max_namespaces,
+            namespace_idle_timeout: self.namespace_idle_timeout.map(ms),
             max_outbound_queue: self.max_outbound_queue,
             max_pending_events: self.max_pending_events,
             max_events_per_second: self.max_events_per_second,
@@ -533,7 +550,7 @@ fn reload(args: ReloadArgs) -> anyhow::Result<()> {
             body.get("error").and_then(|e| e.as_str()).unwrap_or("")
         );
     }
-    let mut refused = 0;
+    let (mut refused, mut partial) = (0, 0);
     let results = body
         .get("results")
         .and_then(|r| r.as_array())
@@ -561,6 +578,21 @@ fn reload(args: ReloadArgs) -> anyhow::Result<()> {
                     field("prepare_ms"),
                     field("pause_ms"),
                 );
+                // A pattern entry: each running namespace swapped in turn.
+                let namespaces = field("namespaces");
+                if let Some(reloaded) = namespaces.get("reloaded") {
+                    let kept = namespaces.get("kept").and_then(|k| k.as_u64()).unwrap_or(0);
+                    let _ = writeln!(
+                        out,
+                        "  namespaces: {reloaded} reloaded, {kept} kept their version{}",
+                        namespaces
+                            .get("first_refusal")
+                            .and_then(|r| r.as_str())
+                            .map(|r| format!(" ({r})"))
+                            .unwrap_or_default()
+                    );
+                    partial += usize::from(kept > 0);
+                }
             }
             Some("unchanged") => {
                 let _ = writeln!(out, "{endpoint}: unchanged");
@@ -577,6 +609,11 @@ fn reload(args: ReloadArgs) -> anyhow::Result<()> {
     }
     if refused > 0 {
         anyhow::bail!("{refused} of {} reloads refused", results.len());
+    }
+    if partial > 0 {
+        anyhow::bail!(
+            "{partial} pattern endpoint(s) reloaded with namespaces that kept their version"
+        );
     }
     Ok(())
 }

@@ -32,9 +32,10 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
     let store = open_store(&config, stats.clone())?;
     let (reloader, endpoints) = Reloader::start(&config, runtime, stats.clone(), store).await?;
     if let Some(url) = &config.redis {
-        let namespaces = endpoints.iter().map(|(nsp, handle)| {
+        // Pattern entries' namespaces stay on this node (docs/scale-out.md).
+        let namespaces = endpoints.exact().map(|(nsp, handle)| {
             let sink: Arc<dyn ClusterSink> = Arc::new(handle.clone());
-            (nsp.clone(), sink)
+            (nsp.to_string(), sink)
         });
         crate::adapter::redis::start(
             url,

@@ -216,7 +216,7 @@ async fn a_scripted_workload_is_counted_exactly() {
     );
     assert_eq!(
         st["namespace_connects"],
-        json!({"ok": 6, "refused": 0, "unknown_namespace": 1})
+        json!({"ok": 6, "refused": 0, "unknown_namespace": 1, "refused_max_namespaces": 0})
     );
     assert_eq!(
         st["packets"],

@@ -10,7 +10,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+mod pattern;
 mod sio1;
+pub use pattern::{MAX_MATCHED_NAME, NamespacePattern};
 pub use sio1::{SIO1_TRANSPORTS, Sio1Config, Sio1Overrides, Sio1Section};
 
 /// Where the Socket.IO endpoint is mounted.
@@ -23,12 +25,18 @@ pub const DEFAULT_WS_COMPRESSION_THRESHOLD: usize = 1024;
 /// The file `sio-host run` reads when no `--config` is given and it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "sio.toml";
 
-/// One endpoint: a handler component serving a namespace, from an `ENDPOINT`
-/// argument or an `[endpoints."/x"]` table of `sio.toml`.
+/// One endpoint: a handler component serving a namespace, or every
+/// namespace a pattern matches, from an `ENDPOINT` argument or an
+/// `[endpoints."/x"]` table of `sio.toml`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointConfig {
-    /// Namespace path, e.g. "/" or "/chat".
+    /// Namespace path, e.g. "/" or "/chat"; for a pattern entry the pattern
+    /// as written ("/room-*", "~/game-[0-9]+").
     pub namespace: String,
+    /// The pattern `namespace` is, when it is one: each namespace it
+    /// matches gets an endpoint of its own, started on its first CONNECT
+    /// (docs/handlers.md, "Dynamic namespaces").
+    pub pattern: Option<NamespacePattern>,
     /// The handler's component file (`component`; from `sio.toml`, already
     /// joined to the file's folder).
     pub component: PathBuf,
@@ -51,6 +59,11 @@ pub struct EndpointConfig {
     /// (docs/async.md); None: the server's list (`--http-allow`, none by
     /// default).
     pub http_allow: Option<Vec<String>>,
+    /// A pattern entry's namespaces alive at once; None: the server's.
+    pub max_namespaces: Option<usize>,
+    /// How long a pattern entry's namespace may have no connection before
+    /// it is stopped (zero: never); None: the server's.
+    pub namespace_idle_timeout: Option<Duration>,
 }
 
 /// The ambient authority an endpoint's WASI gets, granted in `sio.toml`
@@ -80,6 +93,16 @@ pub struct DirGrant {
     pub writable: bool,
 }
 
+/// Checks an endpoint's key: a namespace path as clients write it, a glob
+/// over such paths, or `~` and a regular expression. The pattern it is, if
+/// any.
+fn check_endpoint_key(key: &str, what: &str) -> Result<Option<NamespacePattern>> {
+    if !key.starts_with('~') {
+        check_namespace(key, what)?;
+    }
+    NamespacePattern::parse(key).with_context(|| what.to_string())
+}
+
 /// Checks a namespace path as clients write it.
 fn check_namespace(namespace: &str, what: &str) -> Result<()> {
     if !namespace.starts_with('/') {
@@ -95,21 +118,25 @@ fn check_namespace(namespace: &str, what: &str) -> Result<()> {
 }
 
 impl EndpointConfig {
-    /// Parse `FILE.wasm` (namespace "/") or `/nsp=FILE.wasm`.
+    /// Parse `FILE.wasm` (namespace "/"), `/nsp=FILE.wasm`, a glob
+    /// `/room-*=FILE.wasm` or a regular expression `~/game-[0-9]+=FILE.wasm`
+    /// (split at the first `=`: an expression with `=` goes in sio.toml).
     pub fn parse(spec: &str) -> Result<EndpointConfig> {
         let (namespace, file) = match spec.split_once('=') {
-            Some((nsp, file)) if nsp.starts_with('/') => (nsp.to_string(), file),
+            Some((nsp, file)) if nsp.starts_with(['/', '~']) => (nsp.to_string(), file),
             Some(_) => bail!(
-                "endpoint `{spec}`: the namespace before `=` must start with `/` (e.g. /chat=chat.wasm)"
+                "endpoint `{spec}`: the namespace before `=` must start with `/` (e.g. /chat=chat.wasm) \
+                 or be a `~` pattern"
             ),
             None => ("/".to_string(), spec),
         };
         if file.is_empty() {
             bail!("endpoint `{spec}`: no component file after `=`");
         }
-        check_namespace(&namespace, &format!("endpoint `{spec}`"))?;
+        let pattern = check_endpoint_key(&namespace, &format!("endpoint `{spec}`"))?;
         Ok(EndpointConfig {
             namespace,
+            pattern,
             component: PathBuf::from(file),
             call_deadline: None,
             max_memory: None,
@@ -119,6 +146,8 @@ impl EndpointConfig {
             values: Vec::new(),
             wasi: WasiGrants::default(),
             http_allow: None,
+            max_namespaces: None,
+            namespace_idle_timeout: None,
         })
     }
 }
@@ -233,9 +262,16 @@ pub struct Config {
     pub http_allow: Vec<String>,
     /// Directories served over HTTP (`--static`, repeatable; `static`).
     pub static_mounts: Vec<StaticMount>,
-    /// The handlers, one per namespace: the file's, joined or overridden by
-    /// the CLI's.
+    /// The handlers, one per namespace or namespace pattern: the file's,
+    /// joined or overridden by the CLI's.
     pub endpoints: Vec<EndpointConfig>,
+    /// Namespaces one pattern entry may have alive at once; a CONNECT past
+    /// it is refused (`--max-namespaces`, `max-namespaces`; default 1000).
+    pub max_namespaces: usize,
+    /// How long a pattern entry's namespace may have no connection before
+    /// it is stopped; zero: never (`--namespace-idle-timeout`,
+    /// `namespace-idle-timeout`, ms; default 60 s).
+    pub namespace_idle_timeout: Duration,
     /// Reload an endpoint when its component file changes (`--watch`,
     /// `watch`).
     pub watch: bool,
@@ -299,6 +335,26 @@ pub struct RecoveryConfig {
     pub buffer_bytes: usize,
 }
 
+/// What one pattern entry's namespaces may take (docs/handlers.md,
+/// "Dynamic namespaces").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamespaceLimits {
+    /// Namespaces alive at once; a CONNECT for one more is refused.
+    pub max_namespaces: usize,
+    /// A namespace without a connection for this long is stopped; zero:
+    /// never.
+    pub idle_timeout: Duration,
+}
+
+impl NamespaceLimits {
+    /// Entry `e`'s limits, these as defaults.
+    pub fn for_entry(self, e: &EndpointConfig) -> NamespaceLimits {
+        NamespaceLimits {
+            max_namespaces: e.max_namespaces.unwrap_or(self.max_namespaces),
+            idle_timeout: e.namespace_idle_timeout.unwrap_or(self.idle_timeout),
+        }
+    }
+}
 /// The local admin endpoint: HTTP on a loopback address, every request
 /// carrying the token written (mode 0600) to `file`.
 #[derive(Debug, Clone)]
@@ -368,6 +424,10 @@ pub struct Overrides {
     pub redis_adapter: Option<String>,
     /// The `ENDPOINT` arguments.
     pub endpoints: Vec<EndpointConfig>,
+    /// `--max-namespaces`.
+    pub max_namespaces: Option<usize>,
+    /// `--namespace-idle-timeout`.
+    pub namespace_idle_timeout: Option<Duration>,
     /// `--listen`.
     pub listen: Option<SocketAddr>,
     /// `--ping-interval`.
@@ -433,6 +493,10 @@ pub(crate) const DEFAULT_CALL_DEADLINE_MS: u64 = 1_000;
 pub(crate) const DEFAULT_MAX_MEMORY_MIB: usize = 128;
 pub(crate) const DEFAULT_MAX_OUTBOUND_PER_CALL: u32 = 10_000;
 pub(crate) const DEFAULT_CHECKPOINT_INTERVAL_MS: u64 = 1_000;
+/// Defaults of every pattern entry's `max-namespaces` and
+/// `namespace-idle-timeout` (ms).
+const DEFAULT_MAX_NAMESPACES: usize = 1_000;
+const DEFAULT_NAMESPACE_IDLE_TIMEOUT_MS: u64 = 60_000;
 /// The default of `--admin-listen` / `admin-listen`: loopback, a free port.
 pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:0";
 
@@ -564,6 +628,12 @@ impl Config {
             http_allow: flag_or_file(o.http_allow, &server.http_allow),
             static_mounts,
             endpoints,
+            max_namespaces: o
+                .max_namespaces
+                .unwrap_or(server.max_namespaces.unwrap_or(DEFAULT_MAX_NAMESPACES)),
+            namespace_idle_timeout: o.namespace_idle_timeout.unwrap_or(ms(server
+                .namespace_idle_timeout
+                .unwrap_or(DEFAULT_NAMESPACE_IDLE_TIMEOUT_MS))),
             watch: o.watch || server.watch.unwrap_or(false),
             stats_admin_only: o.stats_admin_only || server.stats_admin_only.unwrap_or(false),
             redis,
@@ -605,6 +675,14 @@ impl Config {
         e.max_memory.unwrap_or(self.max_memory)
     }
 
+    /// Every pattern entry's limits unless it sets its own.
+    pub fn namespace_limits(&self) -> NamespaceLimits {
+        NamespaceLimits {
+            max_namespaces: self.max_namespaces,
+            idle_timeout: self.namespace_idle_timeout,
+        }
+    }
+
     /// Refuses what cannot run: missing component files or WASI dirs, zero
     /// limits, a duplicate namespace, a non-loopback admin address, a bad
     /// Redis URL, nothing to serve.
@@ -636,6 +714,18 @@ impl Config {
             }
             if e.fuel == Some(0) {
                 bail!("endpoint {}: fuel must be above 0", e.namespace);
+            }
+            if e.max_namespaces == Some(0) {
+                bail!("endpoint {}: max-namespaces must be above 0", e.namespace);
+            }
+            if e.pattern.is_none()
+                && (e.max_namespaces.is_some() || e.namespace_idle_timeout.is_some())
+            {
+                bail!(
+                    "endpoint {}: max-namespaces and namespace-idle-timeout are for pattern \
+                     entries (`/room-*`, `~/game-[0-9]+`)",
+                    e.namespace
+                );
             }
             for d in &e.wasi.dirs {
                 if !d.host.is_dir() {
@@ -688,6 +778,9 @@ impl Config {
         if self.max_connections == Some(0) || self.max_connections_per_ip == Some(0) {
             bail!("--max-connections and --max-connections-per-ip must be above 0");
         }
+        if self.max_namespaces == 0 {
+            bail!("--max-namespaces must be above 0");
+        }
         Ok(())
     }
 }
@@ -711,6 +804,8 @@ fn mib(n: usize) -> usize {
 /// fuel = 1000000000         # per call, default of every endpoint (default: none)
 /// max-outbound-per-call = 10000   # messages one call may send
 /// checkpoint-interval = 1000      # ms between state snapshots (0: off)
+/// max-namespaces = 1000           # namespaces one pattern entry may have at once
+/// namespace-idle-timeout = 60000  # ms a pattern's namespace may be empty (0: kept)
 /// max-outbound-queue = 16777216   # bytes queued for one client before it is dropped
 /// max-pending-events = 128        # a client's events waiting for handlers before its reads pause
 /// max-events-per-second = 100     # per client (default: no limit); reads pause past it
@@ -738,15 +833,21 @@ fn mib(n: usize) -> usize {
 /// [endpoints."/".wasi]      # nothing unless granted
 /// env = { LANG = "C" }
 /// dirs = [{ host = "data", guest = "/data", writable = false }]
+///
+/// [endpoints."/room-*"]     # a pattern: one endpoint per namespace it matches
+/// component = "room.wasm"   # (`~/game-[0-9]+`: a regular expression)
+/// max-namespaces = 100
+/// namespace-idle-timeout = 30000
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FileConfig {
     /// `[server]`: the server's settings, the flags' counterparts.
     pub server: Option<ServerSection>,
-    /// `[endpoints."/x"]`, keyed by namespace.
-    #[serde(default)]
-    pub endpoints: BTreeMap<String, EndpointSection>,
+    /// `[endpoints."/x"]`, keyed by namespace (or pattern), in the file's
+    /// order: patterns are tried in it.
+    #[serde(default, deserialize_with = "in_file_order")]
+    pub endpoints: Vec<(String, EndpointSection)>,
     /// Socket.IO protocol 1's settings (see [`Sio1Section`]); the table is
     /// `[legacy]` in sio.toml, as the flags are `--legacy-*`.
     pub legacy: Option<Sio1Section>,
@@ -928,6 +1029,11 @@ pub struct ServerSection {
     /// `checkpoint-interval`, ms (0: only at reloads): every endpoint's
     /// default.
     pub checkpoint_interval: Option<u64>,
+    /// `max-namespaces`: every pattern entry's default.
+    pub max_namespaces: Option<usize>,
+    /// `namespace-idle-timeout`, ms (0: never): every pattern entry's
+    /// default.
+    pub namespace_idle_timeout: Option<u64>,
     /// `max-outbound-queue`, bytes.
     pub max_outbound_queue: Option<usize>,
     /// `max-pending-events`.
@@ -992,6 +1098,10 @@ pub struct EndpointSection {
     pub wasi: WasiGrants,
     /// `http-allow`: hosts `http-fetch` may reach; None: the server's list.
     pub http_allow: Option<Vec<String>>,
+    /// `max-namespaces` (pattern entries).
+    pub max_namespaces: Option<usize>,
+    /// `namespace-idle-timeout`, ms (pattern entries; 0: never).
+    pub namespace_idle_timeout: Option<u64>,
 }
 
 impl FileConfig {
@@ -1014,7 +1124,7 @@ impl FileConfig {
             .iter()
             .map(|(namespace, e)| {
                 let what = format!("[endpoints.\"{namespace}\"]");
-                check_namespace(namespace, &what)?;
+                let pattern = check_endpoint_key(namespace, &what)?;
                 let values = e
                     .config
                     .iter()
@@ -1022,6 +1132,7 @@ impl FileConfig {
                     .collect::<Result<Vec<_>>>()?;
                 Ok(EndpointConfig {
                     namespace: namespace.clone(),
+                    pattern,
                     component: base.join(&e.component),
                     call_deadline: e.call_deadline.map(Duration::from_millis),
                     max_memory: e.max_memory.map(mib),
@@ -1042,10 +1153,39 @@ impl FileConfig {
                             .collect(),
                     },
                     http_allow: e.http_allow.clone(),
+                    max_namespaces: e.max_namespaces,
+                    namespace_idle_timeout: e.namespace_idle_timeout.map(Duration::from_millis),
                 })
             })
             .collect()
     }
+}
+
+/// A table's entries in the file's order (toml's `preserve_order` keeps
+/// it); a duplicate key is already a TOML error.
+fn in_file_order<'de, D, T>(deserializer: D) -> Result<Vec<(String, T)>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Entries<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Entries<T> {
+        type Value = Vec<(String, T)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a table of endpoints")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(entry) = map.next_entry()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+    }
+    deserializer.deserialize_map(Entries(std::marker::PhantomData))
 }
 
 /// A list given on the command line replaces the file's; none given: the

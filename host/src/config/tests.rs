@@ -83,7 +83,7 @@ fn http_allow_per_endpoint_over_the_servers_list() {
     let lists: Vec<_> = e.iter().map(|e| e.http_allow.clone()).collect();
     assert_eq!(
         lists,
-        [None, Some(vec![]), Some(vec!["127.0.0.1:9000".to_string()])]
+        [None, Some(vec!["127.0.0.1:9000".to_string()]), Some(vec![])]
     );
     // A flag's list replaces the file's.
     assert_eq!(flag_or_file(vec![], &["f".into()]), ["f"]);
@@ -146,6 +146,62 @@ fn config_file_sandbox_limits_and_wasi_grants() {
 }
 
 #[test]
+fn pattern_entries_keep_the_files_order_and_their_limits() {
+    let f = FileConfig::parse(
+        r#"
+        [server]
+        max-namespaces = 50
+        namespace-idle-timeout = 0
+
+        [endpoints."~/r-[0-9]+"]
+        component = "a.wasm"
+        max-namespaces = 3
+
+        [endpoints."/r-*"]
+        component = "a.wasm"
+        namespace-idle-timeout = 500
+
+        [endpoints."/chat"]
+        component = "a.wasm"
+        "#,
+    )
+    .unwrap();
+    let server = f.server.as_ref().unwrap();
+    assert_eq!(
+        (server.max_namespaces, server.namespace_idle_timeout),
+        (Some(50), Some(0))
+    );
+    let e = f.endpoints(Path::new("sio.toml")).unwrap();
+    let keys: Vec<&str> = e.iter().map(|e| e.namespace.as_str()).collect();
+    assert_eq!(keys, ["~/r-[0-9]+", "/r-*", "/chat"]);
+    assert!(e[0].pattern.as_ref().is_some_and(|p| p.matches("/r-12")));
+    assert!(e[1].pattern.as_ref().is_some_and(|p| p.matches("/r-x")));
+    assert!(e[2].pattern.is_none());
+    let defaults = NamespaceLimits {
+        max_namespaces: 50,
+        idle_timeout: Duration::ZERO,
+    };
+    assert_eq!(
+        defaults.for_entry(&e[0]),
+        NamespaceLimits {
+            max_namespaces: 3,
+            idle_timeout: Duration::ZERO
+        }
+    );
+    assert_eq!(
+        defaults.for_entry(&e[1]).idle_timeout,
+        Duration::from_millis(500)
+    );
+    // The CLI's forms.
+    let cli = EndpointConfig::parse("/room-*=x.wasm").unwrap();
+    assert!(cli.pattern.is_some_and(|p| p.as_str() == "/room-*"));
+    let cli = EndpointConfig::parse("~/g-[0-9]+=x.wasm").unwrap();
+    assert!(cli.pattern.is_some_and(|p| p.matches("/g-1")));
+    assert!(EndpointConfig::parse("~/g-(=x.wasm").is_err());
+    assert!(EndpointConfig::parse("/room-*/=x.wasm").is_err());
+}
+
+#[test]
 fn config_file_errors_say_what_is_wrong() {
     let err = |text: &str| {
         let f = match FileConfig::parse(text) {
@@ -165,6 +221,7 @@ fn config_file_errors_say_what_is_wrong() {
             .contains("config value `a` is a array")
     );
     assert!(err("[server]\nlisten = \"nope\"").contains("invalid socket address"));
+    assert!(err("[endpoints.\"~/a(\"]\ncomponent = \"x\"").contains("namespace pattern `~/a(`"));
 }
 
 #[test]
@@ -202,6 +259,44 @@ fn flags_override_the_file_and_cli_endpoints_join_it() {
     assert_eq!(c.endpoints[0].component, dir.join("c.wasm"));
     assert_eq!(c.endpoints[0].values, [("k".to_string(), "v".to_string())]);
     assert_eq!(c.source.endpoints().unwrap(), c.endpoints);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn namespace_limits_from_the_flags_and_where_they_apply() {
+    let dir = std::env::temp_dir().join(format!("sio-config-patterns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.wasm"), b"").unwrap();
+    let toml = dir.join("sio.toml");
+    let with = |text: &str, max: Option<usize>| {
+        std::fs::write(&toml, text).unwrap();
+        Config::resolve(Overrides {
+            config_file: Some(toml.clone()),
+            max_namespaces: max,
+            ..Overrides::default()
+        })
+    };
+    let pattern = "[endpoints.\"/room-*\"]\ncomponent = \"a.wasm\"\n";
+    let c = with(pattern, None).unwrap();
+    assert_eq!(
+        c.namespace_limits(),
+        NamespaceLimits {
+            max_namespaces: 1000,
+            idle_timeout: Duration::from_secs(60)
+        }
+    );
+    assert_eq!(with(pattern, Some(7)).unwrap().max_namespaces, 7);
+    let zero = with(pattern, Some(0)).unwrap_err();
+    assert!(format!("{zero:#}").contains("--max-namespaces"), "{zero:#}");
+    let exact = with(
+        "[endpoints.\"/chat\"]\ncomponent = \"a.wasm\"\nmax-namespaces = 3\n",
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        format!("{exact:#}").contains("for pattern entries"),
+        "{exact:#}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -30,6 +30,7 @@ use bytes::Bytes;
 use wasmtime::Store;
 
 use super::bindings::{CompletionsExport, ConnInfo, Endpoint, HttpResponse, Protocol};
+use super::directory::{ChildFactory, Lease};
 use super::imports::wasi_io::DeadlineInWasi;
 use super::namespace::{Conn, Namespace, PendingRestore, Recovered, Recovery, SelfQueue};
 use super::runtime::{EndpointSettings, Live, Prepared, Runtime};
@@ -249,6 +250,56 @@ pub fn spawn(
     server_stats: Arc<Stats>,
 ) -> Result<EndpointHandle> {
     let stats = server_stats.endpoint(name);
+    let rt = tokio::runtime::Handle::current();
+    let (handle, ns, rx) = open(name, &stats, max_payload, recovery, server_stats, rt);
+    let live = runtime.instantiate(&prepared, ns, &settings)?;
+    let actor = EndpointActor::new(runtime.clone(), prepared, live, settings, stats, None);
+    start_thread(&handle.name, move || actor.run(rx))?;
+    Ok(handle)
+}
+
+/// Start the endpoint of a pattern's namespace `name` (`directory.rs`).
+/// Its instance is made on its own thread, not here: a client's CONNECT
+/// waits on this call, on a tokio worker. One that fails to start refuses
+/// what was queued for it and leaves the pattern's table (`Lease`).
+pub(super) fn spawn_child(
+    factory: &ChildFactory,
+    name: &str,
+    prepared: Prepared,
+    settings: EndpointSettings,
+    lease: Lease,
+) -> Result<EndpointHandle> {
+    let stats = factory.stats.endpoint_in(name, Some(lease.pattern()));
+    let (handle, ns, rx) = open(
+        name,
+        &stats,
+        factory.max_payload,
+        factory.recovery.clone(),
+        factory.stats.clone(),
+        factory.rt.clone(),
+    );
+    let runtime = factory.runtime.clone();
+    start_thread(&handle.name, move || {
+        match runtime.instantiate(&prepared, ns, &settings) {
+            Ok(live) => {
+                EndpointActor::new(runtime, prepared, live, settings, stats, Some(lease)).run(rx)
+            }
+            Err(e) => lease.failed_to_start(rx, &e),
+        }
+    })?;
+    Ok(handle)
+}
+
+/// An endpoint's queue, its handle, and the empty namespace its instance
+/// gets.
+fn open(
+    name: &str,
+    stats: &Arc<EndpointStats>,
+    max_payload: usize,
+    recovery: Option<RecoveryConfig>,
+    server_stats: Arc<Stats>,
+    rt: tokio::runtime::Handle,
+) -> (EndpointHandle, Namespace, Receiver<Command>) {
     let name: Arc<str> = name.into();
     let (tx, rx) = std::sync::mpsc::channel();
     let handle = EndpointHandle {
@@ -256,32 +307,26 @@ pub fn spawn(
         tx,
         stats: stats.clone(),
     };
-    let mut ns = Namespace::new(name.clone(), max_payload);
+    let mut ns = Namespace::new(name, max_payload);
     ns.queue = Some(SelfQueue {
         endpoint: handle.clone(),
-        rt: tokio::runtime::Handle::current(),
+        rt,
     });
     ns.recovery = recovery.map(|config| Recovery::new(config, Some(server_stats.clone())));
     ns.server_stats = Some(server_stats);
     ns.endpoint_stats = Some(stats.clone());
-    let live = runtime.instantiate(&prepared, ns, &settings)?;
-    let actor = EndpointActor {
-        runtime: runtime.clone(),
-        prepared,
-        live,
-        settings,
-        last_snapshot: None,
-        last_checkpoint: Instant::now(),
-        changed_since_checkpoint: false,
-        stats,
-    };
+    (handle, ns, rx)
+}
+
+/// The actor's thread.
+fn start_thread(name: &str, run: impl FnOnce() + Send + 'static) -> Result<()> {
     std::thread::Builder::new()
         .name(format!("sio-endpoint{name}"))
         .spawn(move || {
             prefer_throughput();
-            actor.run(rx)
+            run()
         })?;
-    Ok(handle)
+    Ok(())
 }
 
 /// The most commands, and the longest time, run before the frames they
@@ -306,17 +351,47 @@ struct EndpointActor {
     changed_since_checkpoint: bool,
     /// This endpoint's handler-call counters (crate::stats).
     stats: Arc<EndpointStats>,
+    /// A pattern's namespace: its place in the pattern's table, given up
+    /// when it has had no connection for the idle timeout (`directory.rs`).
+    lease: Option<Lease>,
 }
 
 impl EndpointActor {
+    fn new(
+        runtime: Runtime,
+        prepared: Prepared,
+        live: Live,
+        settings: EndpointSettings,
+        stats: Arc<EndpointStats>,
+        lease: Option<Lease>,
+    ) -> EndpointActor {
+        EndpointActor {
+            runtime,
+            prepared,
+            live,
+            settings,
+            last_snapshot: None,
+            last_checkpoint: Instant::now(),
+            changed_since_checkpoint: false,
+            stats,
+            lease,
+        }
+    }
+
     fn run(mut self, rx: Receiver<Command>) {
         let mut waiting = Scheduler::default();
+        self.note_idle();
         loop {
             if waiting.is_empty() {
-                // Wait for a command, or until a checkpoint is due: a
+                // Wait for a command, or until a checkpoint is due (a
                 // handler that changed its state and then went quiet is
-                // snapshotted too.
-                let command = match self.checkpoint_due_in() {
+                // snapshotted too), or until an idle pattern namespace
+                // may stop.
+                let wait = match (self.checkpoint_due_in(), self.idle_due_in()) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                let command = match wait {
                     None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
                     Some(wait) => rx.recv_timeout(wait),
                 };
@@ -324,7 +399,12 @@ impl EndpointActor {
                     Ok(command) => waiting.push(command),
                     Err(RecvTimeoutError::Timeout) => {
                         let _wakes = WakeBatch::open();
-                        self.checkpoint();
+                        if self.checkpoint_due_in() == Some(Duration::ZERO) {
+                            self.checkpoint();
+                        }
+                        if self.idle_due_in() == Some(Duration::ZERO) && self.retire() {
+                            return;
+                        }
                         continue;
                     }
                     Err(RecvTimeoutError::Disconnected) => return,
@@ -354,7 +434,39 @@ impl EndpointActor {
                     break;
                 }
             }
+            self.note_idle();
         }
+    }
+
+    /// A pattern's namespace notes whether it is in use: a connection (an
+    /// away one too) or an `http-fetch` whose answer is still to come.
+    fn note_idle(&mut self) {
+        let ns = &self.live.store.data().ns;
+        let in_use = !ns.conns.is_empty() || ns.fetches_in_flight > 0;
+        if let Some(lease) = &mut self.lease {
+            lease.note(in_use);
+        }
+    }
+
+    /// How long until this pattern namespace may stop; None: it is in use,
+    /// or is no pattern's, or is never stopped.
+    fn idle_due_in(&self) -> Option<Duration> {
+        self.lease.as_ref()?.due_in()
+    }
+
+    /// Give up the pattern's namespace, if nothing is queued for it: its
+    /// timers are cancelled and, once `run` returns, its instance is freed.
+    /// False: something came meanwhile; it goes on.
+    fn retire(&mut self) -> bool {
+        let queued = &self.stats.queued;
+        let Some(lease) = &mut self.lease else {
+            return false;
+        };
+        if !lease.try_retire(|| queued.load(Ordering::Relaxed) <= 0) {
+            return false;
+        }
+        self.ns().timers.clear();
+        true
     }
 
     /// How long until the next checkpoint; None: none is pending (no state

@@ -4,7 +4,8 @@
 //! component) and the data of an instance's store (`store`), one actor per
 //! endpoint that owns its instance and runs its commands connection by
 //! connection in turn (`scheduler`), the namespace state the host imports
-//! act on, and hot reload.
+//! act on, the live endpoints by name with the namespaces of pattern
+//! entries started and stopped on demand (`directory`), and hot reload.
 //!
 //! A client's session is reached only through the `Arc<dyn Outbox>` (see
 //! `crate::outbox`) each of its connections holds; nothing here sees a
@@ -12,6 +13,7 @@
 
 mod actor;
 mod bindings;
+mod directory;
 mod fetch;
 mod guest_stderr;
 mod imports;
@@ -24,6 +26,7 @@ mod timers;
 pub mod watch;
 
 pub use actor::{Command, EndpointHandle, Swapped, spawn};
+pub use directory::Endpoints;
 pub use namespace::Namespace;
 pub use reload::{Reloader, Trigger};
 pub use runtime::{EndpointSettings, GuestLimits, Prepared, Runtime};

@@ -15,6 +15,12 @@
 //! A file that fails any step is refused with a log line saying why, and the
 //! running version keeps serving. Triggers: `run --watch` (see
 //! [`super::watch`]), SIGHUP, and the admin endpoint (`sio-host reload`).
+//!
+//! A pattern entry (`/room-*`) reloads as one: once the new build passed
+//! steps 1-2, namespaces started from then on use it, and each running
+//! namespace gets it through step 3 in turn, on an instance of its own. A
+//! namespace whose swap is refused (its state does not fit, say) keeps its
+//! version; the outcome counts it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -26,10 +32,11 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use super::actor::{self, Command, EndpointHandle, Swap};
+use super::actor::{self, Command, EndpointHandle, Swap, Swapped};
+use super::directory::{ChildFactory, Endpoints, PatternEndpoint};
 use super::namespace::Namespace;
-use super::runtime::{EndpointSettings, GuestLimits, Prepared, Runtime, fingerprint};
-use crate::config::{Config, EndpointConfig, EndpointSource};
+use super::runtime::{EndpointSettings, GuestLimits, Live, Prepared, Runtime, fingerprint};
+use crate::config::{Config, EndpointConfig, EndpointSource, NamespaceLimits};
 use crate::kv::KvStore;
 use crate::stats::Stats;
 
@@ -97,6 +104,22 @@ pub struct Reloaded {
     /// The old version had state the new one cannot take (it exports no
     /// `state`): the new one starts from its initial state.
     pub state_dropped: bool,
+    /// A pattern entry: what became of its running namespaces (the
+    /// figures above are then the longest pause and the total state).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespaces: Option<NamespacesReloaded>,
+}
+
+/// A pattern entry's running namespaces at a reload.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NamespacesReloaded {
+    /// Namespaces now running the new version.
+    pub reloaded: usize,
+    /// Namespaces that refused it and kept their version.
+    pub kept: usize,
+    /// Why the first of those refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_refusal: Option<String>,
 }
 
 /// One endpoint as the admin endpoint reports it.
@@ -118,12 +141,23 @@ pub struct Status {
     pub refused: u64,
     /// Why the last refused reload was refused.
     pub last_refusal: Option<String>,
+    /// A pattern entry: its namespaces running now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespaces: Option<usize>,
 }
 
 struct Entry {
-    handle: EndpointHandle,
+    target: Target,
     /// Held for a whole reload, so two triggers never interleave.
     state: tokio::sync::Mutex<EntryState>,
+}
+
+/// What an entry's reload swaps.
+enum Target {
+    /// A plain entry's endpoint.
+    Endpoint(EndpointHandle),
+    /// A pattern entry: its build for new namespaces, and each running one.
+    Pattern(Arc<PatternEndpoint>),
 }
 
 struct EntryState {
@@ -144,6 +178,8 @@ pub struct Reloader {
     default_limits: GuestLimits,
     /// `http-allow` of endpoints without their own (`Config::http_allow`).
     default_http_allow: Vec<String>,
+    /// Pattern entries' limits unless they set their own.
+    default_namespace_limits: NamespaceLimits,
     source: EndpointSource,
     entries: BTreeMap<String, Entry>,
     stats: Arc<Stats>,
@@ -153,14 +189,15 @@ pub struct Reloader {
 
 impl Reloader {
     /// Load every endpoint of `config` (compiling in parallel is wasmtime's
-    /// business: one at a time here) and start their actors. Needs a tokio
-    /// runtime.
+    /// business: one at a time here) and start their actors; a pattern
+    /// entry starts none until a client asks for one of its namespaces.
+    /// Needs a tokio runtime.
     pub async fn start(
         config: &Config,
         runtime: Runtime,
         stats: Arc<Stats>,
         store: KvStore,
-    ) -> Result<(Reloader, HashMap<String, EndpointHandle>)> {
+    ) -> Result<(Reloader, Endpoints)> {
         let default_limits = GuestLimits {
             call_deadline: config.call_deadline,
             max_memory: config.max_memory,
@@ -170,6 +207,7 @@ impl Reloader {
         };
         let mut entries = BTreeMap::new();
         let mut handles = HashMap::new();
+        let mut patterns = Vec::new();
         for e in &config.endpoints {
             let started = Instant::now();
             let rt = runtime.clone();
@@ -187,22 +225,42 @@ impl Reloader {
             let (fp, has_state) = (prepared.fingerprint, prepared.has_state());
             let mut settings = settings_for(e, &default_limits, &config.http_allow);
             settings.kv = Some(store.clone());
-            let handle = actor::spawn(
-                &runtime,
-                &e.namespace,
-                prepared,
-                settings,
-                config.max_payload,
-                config.recovery.clone(),
-                stats.clone(),
-            )
-            .with_context(|| {
-                format!(
-                    "starting endpoint {} from {}",
-                    e.namespace,
-                    e.component.display()
-                )
-            })?;
+            let target = match &e.pattern {
+                Some(pattern) => {
+                    let factory = ChildFactory {
+                        runtime: runtime.clone(),
+                        max_payload: config.max_payload,
+                        recovery: config.recovery.clone(),
+                        stats: stats.clone(),
+                        rt: tokio::runtime::Handle::current(),
+                    };
+                    let limits = config.namespace_limits().for_entry(e);
+                    let entry =
+                        PatternEndpoint::new(pattern.clone(), prepared, settings, limits, factory);
+                    patterns.push(entry.clone());
+                    Target::Pattern(entry)
+                }
+                None => {
+                    let handle = actor::spawn(
+                        &runtime,
+                        &e.namespace,
+                        prepared,
+                        settings,
+                        config.max_payload,
+                        config.recovery.clone(),
+                        stats.clone(),
+                    )
+                    .with_context(|| {
+                        format!(
+                            "starting endpoint {} from {}",
+                            e.namespace,
+                            e.component.display()
+                        )
+                    })?;
+                    handles.insert(e.namespace.clone(), handle.clone());
+                    Target::Endpoint(handle)
+                }
+            };
             tracing::info!(
                 namespace = %e.namespace,
                 component = %e.component.display(),
@@ -210,11 +268,10 @@ impl Reloader {
                 ms = started.elapsed().as_millis() as u64,
                 "endpoint loaded"
             );
-            handles.insert(e.namespace.clone(), handle.clone());
             entries.insert(
                 e.namespace.clone(),
                 Entry {
-                    handle,
+                    target,
                     state: tokio::sync::Mutex::new(EntryState {
                         config: e.clone(),
                         fingerprint: fp,
@@ -233,12 +290,13 @@ impl Reloader {
             max_payload: config.max_payload,
             default_limits,
             default_http_allow: config.http_allow.clone(),
+            default_namespace_limits: config.namespace_limits(),
             store,
             source: config.source.clone(),
             entries,
-            stats,
+            stats: stats.clone(),
         };
-        Ok((reloader, handles))
+        Ok((reloader, Endpoints::new(handles, patterns, stats)))
     }
 
     /// The server's counters (crate::stats).
@@ -385,16 +443,16 @@ impl Reloader {
             return Ok(None);
         };
         let (fp, has_state) = (prepared.fingerprint, prepared.has_state());
-        let (done, result) = tokio::sync::oneshot::channel();
-        entry.handle.send(Command::Swap(Box::new(Swap {
-            prepared,
-            live,
-            settings,
-            done,
-        })));
-        let swapped = result
-            .await
-            .map_err(|_| "the endpoint's actor is gone".to_string())??;
+        let (swapped, namespaces) = match &entry.target {
+            Target::Endpoint(handle) => (swap(handle, prepared, live, settings).await?, None),
+            Target::Pattern(pattern) => {
+                drop(live); // it showed the build instantiates; each namespace gets its own
+                pattern.set_limits(self.default_namespace_limits.for_entry(&config));
+                let (swapped, namespaces) =
+                    self.reload_namespaces(pattern, prepared, settings).await;
+                (swapped, Some(namespaces))
+            }
+        };
         st.version += 1;
         st.reloads += 1;
         st.fingerprint = fp;
@@ -409,7 +467,70 @@ impl Reloader {
             total_ms: 0.0,
             state_bytes: swapped.state_bytes,
             state_dropped: swapped.state_dropped,
+            namespaces,
         }))
+    }
+
+    /// A pattern entry's new build: namespaces started from now on use it,
+    /// then each running one swaps to it on an instance of its own (made
+    /// off its actor). A refusal keeps that namespace's version. The
+    /// longest pause and the total state handed over, and the tally.
+    async fn reload_namespaces(
+        &self,
+        pattern: &PatternEndpoint,
+        prepared: Prepared,
+        settings: EndpointSettings,
+    ) -> (Swapped, NamespacesReloaded) {
+        // First the build for new namespaces: a namespace started while
+        // the running ones swap already runs the new version.
+        pattern.set_build(prepared.clone(), settings.clone());
+        let mut total = Swapped {
+            pause: Duration::ZERO,
+            state_bytes: None,
+            state_dropped: false,
+        };
+        let mut tally = NamespacesReloaded::default();
+        for handle in pattern.running_all() {
+            let (runtime, prepared2, settings2) =
+                (self.runtime.clone(), prepared.clone(), settings.clone());
+            let placeholder = Namespace::new(handle.name.clone(), self.max_payload);
+            let live = tokio::task::spawn_blocking(move || {
+                runtime
+                    .instantiate(&prepared2, placeholder, &settings2)
+                    .map_err(|e| format!("{e:#}"))
+            })
+            .await
+            .map_err(|e| format!("the loading task failed: {e}"))
+            .and_then(|live| live);
+            let outcome = match live {
+                Ok(live) => swap(&handle, prepared.clone(), live, settings.clone()).await,
+                Err(reason) => Err(reason),
+            };
+            match outcome {
+                Ok(s) => {
+                    tally.reloaded += 1;
+                    total.pause = total.pause.max(s.pause);
+                    if let Some(n) = s.state_bytes {
+                        total.state_bytes = Some(total.state_bytes.unwrap_or(0) + n);
+                    }
+                    total.state_dropped |= s.state_dropped;
+                }
+                // Stopped meanwhile (idle): nothing to reload.
+                Err(reason) if reason == ACTOR_GONE => {}
+                Err(reason) => {
+                    tracing::warn!(
+                        pattern = %pattern.name(),
+                        namespace = %handle.name,
+                        "the namespace keeps its version: {reason}"
+                    );
+                    tally.kept += 1;
+                    tally
+                        .first_refusal
+                        .get_or_insert_with(|| format!("{}: {reason}", handle.name));
+                }
+            }
+        }
+        (total, tally)
     }
 
     /// The endpoint's entry as `sio.toml` and the CLI give it now.
@@ -451,10 +572,35 @@ impl Reloader {
                 reloads: st.reloads,
                 refused: st.refused,
                 last_refusal: st.last_refusal.clone(),
+                namespaces: match &entry.target {
+                    Target::Pattern(pattern) => Some(pattern.running_all().len()),
+                    Target::Endpoint(_) => None,
+                },
             });
         }
         out
     }
+}
+
+/// What a swap answers when the endpoint's actor has stopped.
+const ACTOR_GONE: &str = "the endpoint's actor is gone";
+
+/// Queue the swap of `live` (a fresh instance of `prepared`) into
+/// `handle`'s endpoint and wait for it.
+async fn swap(
+    handle: &EndpointHandle,
+    prepared: Prepared,
+    live: Live,
+    settings: EndpointSettings,
+) -> Result<Swapped, String> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    handle.send(Command::Swap(Box::new(Swap {
+        prepared,
+        live,
+        settings,
+        done,
+    })));
+    result.await.map_err(|_| ACTOR_GONE.to_string())?
 }
 
 fn settings_for(

@@ -227,7 +227,7 @@ impl Conns {
     /// would reach every namespace of a 2.x client as an error.
     /// Returns whether it did.
     pub fn connect_default(&mut self, session: &Arc<Session>) -> bool {
-        let served = session.ctx.endpoints.contains_key("/");
+        let served = session.ctx.endpoints.serves("/");
         if served {
             self.connect(session, "/".to_owned(), None);
         }
@@ -235,34 +235,35 @@ impl Conns {
     }
 
     fn connect(&mut self, session: &Arc<Session>, nsp: String, auth: Option<String>) {
-        let ctx = &session.ctx;
-        let Some(endpoint) = ctx.endpoints.get(&nsp) else {
-            ctx.stats.unknown_namespace.fetch_add(1, Ordering::Relaxed);
-            session.push(&wire::connect_error_frames(
-                session.generation,
-                &nsp,
-                "Invalid namespace",
-            ));
-            return;
-        };
         if self.joined.contains_key(&nsp) {
             // Reconnecting to a namespace already joined: the reference
             // server ignores it, and so do we.
             return;
         }
+        let ctx = &session.ctx;
         let conn = ctx.next_conn.fetch_add(1, Ordering::Relaxed);
-        self.joined.insert(
-            nsp.clone(),
-            Joined {
+        // The endpoint of a pattern's namespace may be started for this.
+        let routed = ctx.endpoints.connect(&nsp, |endpoint| {
+            self.joined.insert(
+                nsp.clone(),
+                Joined {
+                    conn,
+                    endpoint: endpoint.clone(),
+                },
+            );
+            endpoint.send(Command::Connect {
                 conn,
-                endpoint: endpoint.clone(),
-            },
-        );
-        endpoint.send(Command::Connect {
-            conn,
-            outbox: session.clone(),
-            auth,
+                outbox: session.clone(),
+                auth,
+            });
         });
+        if !routed {
+            session.push(&wire::connect_error_frames(
+                session.generation,
+                &nsp,
+                "Invalid namespace",
+            ));
+        }
     }
 
     fn dispatch(

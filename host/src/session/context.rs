@@ -14,7 +14,7 @@ use sio_protocol::Sid;
 use super::Session;
 use super::limits::AdmissionTable;
 use crate::config::{Config, Sio1Config};
-use crate::endpoint::EndpointHandle;
+use crate::endpoint::Endpoints;
 use crate::stats::Stats;
 
 /// The configuration a session and its transports read.
@@ -103,7 +103,7 @@ pub struct SessionContext {
     /// Every live session, by sid.
     pub sessions: Sessions,
     /// The endpoints, by namespace: where a client's CONNECT routes.
-    pub endpoints: HashMap<String, EndpointHandle>,
+    pub endpoints: Endpoints,
     /// The next connection id (one per namespace a client joins).
     pub next_conn: AtomicU64,
     /// Sessions held per the connection caps (`limits.rs`).
@@ -115,7 +115,7 @@ impl SessionContext {
     pub fn new(
         settings: SessionSettings,
         stats: Arc<Stats>,
-        endpoints: HashMap<String, EndpointHandle>,
+        endpoints: Endpoints,
     ) -> SessionContext {
         // The caps show in /stats beside what they refused.
         let limits = &stats.limits;

@@ -159,15 +159,37 @@ impl Stats {
             }
             let rebuilt = ep.rebuilds.load(Relaxed);
             rebuilds += rebuilt;
-            endpoints.insert(
-                ep.name.clone(),
+            let mut entry = json!({
+                "connects": c,
+                "connects_refused": r,
+                "rebuilds": rebuilt,
+                "queue_depth": ep.queued.load(Relaxed).max(0),
+                "host_errors": refusals,
+                "exports": exports,
+            });
+            if let Some(pattern) = &ep.pattern {
+                entry["pattern"] = pattern.as_str().into();
+            }
+            endpoints.insert(ep.name.clone(), entry);
+        }
+        let mut patterns = Map::new();
+        let mut refused_max_namespaces = 0u64;
+        for p in self
+            .patterns
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let refused = p.refused_max_namespaces.load(Relaxed);
+            refused_max_namespaces += refused;
+            patterns.insert(
+                p.name.clone(),
                 json!({
-                    "connects": c,
-                    "connects_refused": r,
-                    "rebuilds": rebuilt,
-                    "queue_depth": ep.queued.load(Relaxed).max(0),
-                    "host_errors": refusals,
-                    "exports": exports,
+                    "alive": p.alive.load(Relaxed).max(0),
+                    "max_namespaces": p.max_namespaces.load(Relaxed),
+                    "started": p.started.load(Relaxed),
+                    "stopped": p.stopped.load(Relaxed),
+                    "refused_max_namespaces": refused,
                 }),
             );
         }
@@ -188,7 +210,9 @@ impl Stats {
                 "ok": connects,
                 "refused": refused,
                 "unknown_namespace": self.unknown_namespace.load(Relaxed),
+                "refused_max_namespaces": refused_max_namespaces,
             },
+            "namespace_patterns": patterns,
             "packets": { "in": self.packets_in.load(Relaxed), "out": self.packets_out.load(Relaxed) },
             "bytes": { "in": self.bytes_in.load(Relaxed), "out": self.bytes_out.load(Relaxed) },
             "handlers": {

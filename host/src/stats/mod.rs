@@ -159,6 +159,9 @@ pub struct ExportStats {
 pub struct EndpointStats {
     /// The endpoint's name (its namespace), as in `/stats` and `/metrics`.
     pub name: String,
+    /// The pattern entry it was started for (a dynamic namespace), or, on
+    /// the pattern's own entry, the pattern itself; None: a plain endpoint.
+    pub pattern: Option<String>,
     /// Per export, in the order of [`EXPORTS`].
     pub exports: [ExportStats; EXPORTS.len()],
     /// Socket.IO connects to this endpoint its handler accepted / refused
@@ -213,6 +216,55 @@ impl EndpointStats {
         e.buckets[b].fetch_add(1, Relaxed);
         e.sum_us.fetch_add(us, Relaxed);
     }
+
+    /// Add `other`'s counters (not its queue gauge) to these: a stopped
+    /// dynamic namespace's calls stay counted in its pattern's entry.
+    fn absorb(&self, other: &EndpointStats) {
+        let add = |to: &AtomicU64, from: &AtomicU64| {
+            to.fetch_add(from.load(Relaxed), Relaxed);
+        };
+        for (to, from) in self.exports.iter().zip(&other.exports) {
+            for (t, f) in [
+                (&to.calls, &from.calls),
+                (&to.traps, &from.traps),
+                (&to.deadlines, &from.deadlines),
+                (&to.memory, &from.memory),
+                (&to.fuel, &from.fuel),
+                (&to.errors, &from.errors),
+                (&to.sum_us, &from.sum_us),
+            ] {
+                add(t, f);
+            }
+            for (t, f) in to.buckets.iter().zip(&from.buckets) {
+                add(t, f);
+            }
+        }
+        add(&self.connects, &other.connects);
+        add(&self.connects_refused, &other.connects_refused);
+        add(&self.rebuilds, &other.rebuilds);
+        for (t, f) in self.host_errors.iter().zip(&other.host_errors) {
+            add(t, f);
+        }
+    }
+}
+
+/// One pattern entry's namespaces (docs/handlers.md, "Dynamic
+/// namespaces"), counted by `endpoint/directory.rs`.
+#[derive(Default)]
+pub struct PatternStats {
+    /// The pattern as written (`/room-*`, `~/game-[0-9]+`).
+    pub name: String,
+    /// Its `max-namespaces`.
+    pub max_namespaces: AtomicU64,
+    /// Namespaces alive now (a gauge).
+    pub alive: AtomicI64,
+    /// Namespaces started (on a first CONNECT).
+    pub started: AtomicU64,
+    /// Namespaces stopped after `namespace-idle-timeout` without a
+    /// connection (or that failed to start).
+    pub stopped: AtomicU64,
+    /// CONNECTs refused because `max-namespaces` were alive.
+    pub refused_max_namespaces: AtomicU64,
 }
 
 /// Seconds kept by a [`Rate`]: one minute.
@@ -451,6 +503,7 @@ pub struct Stats {
     /// Connection state recovery.
     pub recovery: RecoveryStats,
     endpoints: RwLock<Vec<Arc<EndpointStats>>>,
+    patterns: RwLock<Vec<Arc<PatternStats>>>,
     rate_packets_in: Rate,
     rate_packets_out: Rate,
     rate_bytes_in: Rate,
@@ -483,6 +536,7 @@ impl Default for Stats {
             store: StoreStats::default(),
             recovery: RecoveryStats::default(),
             endpoints: RwLock::new(Vec::new()),
+            patterns: RwLock::new(Vec::new()),
             rate_packets_in: Rate::default(),
             rate_packets_out: Rate::default(),
             rate_bytes_in: Rate::default(),
@@ -500,12 +554,19 @@ impl Stats {
 
     /// The counters of endpoint `name`, created on first use.
     pub fn endpoint(&self, name: &str) -> Arc<EndpointStats> {
+        self.endpoint_in(name, None)
+    }
+
+    /// The counters of endpoint `name`, created on first use for `pattern`
+    /// (see [`EndpointStats::pattern`]).
+    pub fn endpoint_in(&self, name: &str, pattern: Option<&str>) -> Arc<EndpointStats> {
         let mut list = self.endpoints.write().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = list.iter().find(|e| e.name == name) {
             return e.clone();
         }
         let e = Arc::new(EndpointStats {
             name: name.to_string(),
+            pattern: pattern.map(str::to_string),
             exports: Default::default(),
             connects: AtomicU64::new(0),
             connects_refused: AtomicU64::new(0),
@@ -518,6 +579,35 @@ impl Stats {
         list.push(e.clone());
         list.sort_by(|a, b| a.name.cmp(&b.name));
         e
+    }
+
+    /// A dynamic namespace `name` stopped: its entry leaves the list and
+    /// its counters join those of its pattern's entry (named by the
+    /// pattern), so totals never go down while stopped namespaces do not
+    /// pile up.
+    pub fn retire_endpoint(&self, name: &str, pattern: &str) {
+        let mut list = self.endpoints.write().unwrap_or_else(|e| e.into_inner());
+        let Some(i) = list.iter().position(|e| e.name == name) else {
+            return;
+        };
+        let gone = list.remove(i);
+        if let Some(into) = list.iter().find(|e| e.name == pattern) {
+            into.absorb(&gone);
+        }
+    }
+
+    /// The counters of pattern entry `name`, created on first use.
+    pub fn pattern(&self, name: &str) -> Arc<PatternStats> {
+        let mut list = self.patterns.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = list.iter().find(|p| p.name == name) {
+            return p.clone();
+        }
+        let p = Arc::new(PatternStats {
+            name: name.to_string(),
+            ..PatternStats::default()
+        });
+        list.push(p.clone());
+        p
     }
 
     /// Count a session opened on `transport` speaking `generation`.

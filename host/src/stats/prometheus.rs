@@ -5,8 +5,8 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use super::{
     AdapterStats, CLOSE_REASONS, EXPORTS, EndpointStats, GENERATIONS, HOST_ERRORS,
-    LATENCY_BUCKETS_US, LimitStats, RecoveryStats, Stats, StoreStats, TRANSPORTS, close_index,
-    close_label,
+    LATENCY_BUCKETS_US, LimitStats, PatternStats, RecoveryStats, Stats, StoreStats, TRANSPORTS,
+    close_index, close_label,
 };
 
 /// The `Content-Type` of `/metrics`: the Prometheus text format 0.0.4.
@@ -292,6 +292,51 @@ impl Stats {
             "sio_unknown_namespace_total {}",
             self.unknown_namespace.load(Relaxed)
         );
+        let patterns = self
+            .patterns
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let per_pattern: [(&str, &str, &str, PatternValue); 4] = [
+            (
+                "pattern_namespaces",
+                "gauge",
+                "Namespaces alive now, by pattern entry.",
+                |p| p.alive.load(Relaxed).max(0) as u64,
+            ),
+            (
+                "pattern_namespaces_started_total",
+                "counter",
+                "Namespaces started for a pattern entry.",
+                |p| p.started.load(Relaxed),
+            ),
+            (
+                "pattern_namespaces_stopped_total",
+                "counter",
+                "Namespaces of a pattern entry stopped (idle, or failed to start).",
+                |p| p.stopped.load(Relaxed),
+            ),
+            (
+                "pattern_refused_max_namespaces_total",
+                "counter",
+                "Connects refused because a pattern entry had max-namespaces alive.",
+                |p| p.refused_max_namespaces.load(Relaxed),
+            ),
+        ];
+        for (name, kind, help, value) in per_pattern {
+            if patterns.is_empty() {
+                break;
+            }
+            metric(&mut o, name, kind, help);
+            for p in &patterns {
+                let _ = writeln!(
+                    o,
+                    "sio_{name}{{pattern=\"{}\"}} {}",
+                    escape(&p.name),
+                    value(p)
+                );
+            }
+        }
         metric(
             &mut o,
             "namespace_connects_total",
@@ -437,6 +482,9 @@ impl Stats {
 
 /// Reads one value of an endpoint's counters (for `/metrics`).
 type EndpointValue = fn(&EndpointStats) -> u64;
+
+/// Reads one value of a pattern entry's counters (for `/metrics`).
+type PatternValue = fn(&PatternStats) -> u64;
 
 /// A Prometheus label value: backslash, quote and newline escaped.
 fn escape(s: &str) -> String {

@@ -66,3 +66,44 @@ fn latency_buckets_and_failures() {
         "sio_handler_call_seconds_bucket{endpoint=\"/\",export=\"on-event\",le=\"+Inf\"} 2"
     ));
 }
+
+#[test]
+fn a_stopped_pattern_namespace_counts_in_its_patterns_entry() {
+    let s = Stats::default();
+    let own = s.endpoint_in("/room-*", Some("/room-*"));
+    let room = s.endpoint_in("/room-1", Some("/room-*"));
+    room.record("on-event", Duration::from_micros(40), CallOutcome::Trap);
+    room.connects.fetch_add(2, Relaxed);
+    room.host_errors[1].fetch_add(1, Relaxed);
+    let p = s.pattern("/room-*");
+    p.alive.store(1, Relaxed);
+    p.refused_max_namespaces.fetch_add(3, Relaxed);
+    let j = s.to_json();
+    assert_eq!(j["handlers"]["endpoints"]["/room-1"]["pattern"], "/room-*");
+    assert_eq!(j["handlers"]["endpoints"]["/room-1"]["connects"], 2);
+    assert_eq!(j["namespace_patterns"]["/room-*"]["alive"], 1);
+    assert_eq!(j["namespace_connects"]["refused_max_namespaces"], 3);
+    assert!(
+        s.to_prometheus()
+            .contains("sio_pattern_refused_max_namespaces_total{pattern=\"/room-*\"} 3")
+    );
+
+    s.retire_endpoint("/room-1", "/room-*");
+    let j = s.to_json();
+    assert!(j["handlers"]["endpoints"].get("/room-1").is_none());
+    let entry = &j["handlers"]["endpoints"]["/room-*"];
+    assert_eq!(entry["connects"], 2);
+    assert_eq!(entry["exports"]["on-event"]["traps"], 1);
+    assert_eq!(entry["host_errors"]["invalid_json"], 1);
+    // Totals stay.
+    assert_eq!(j["handlers"]["calls"], 1);
+    assert_eq!(j["namespace_connects"]["ok"], 2);
+    assert_eq!(own.connects.load(Relaxed), 2);
+    // A namespace of the same name started later counts afresh.
+    assert_eq!(
+        s.endpoint_in("/room-1", Some("/room-*"))
+            .connects
+            .load(Relaxed),
+        0
+    );
+}

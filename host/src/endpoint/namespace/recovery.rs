@@ -130,6 +130,14 @@ pub(crate) enum Recovered {
     Refused,
 }
 
+/// A replay buffer dropped with its namespace (a pattern's namespace that
+/// stopped) gives its packets and bytes back to the `/stats` gauges.
+impl Drop for Recovery {
+    fn drop(&mut self) {
+        self.gauge(-(self.buffer.len() as i64), -(self.bytes as i64));
+    }
+}
+
 impl Recovery {
     pub fn new(config: RecoveryConfig, stats: Option<Arc<Stats>>) -> Recovery {
         if let Some(stats) = &stats {

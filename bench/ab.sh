@@ -18,6 +18,9 @@
 # Needs the loadgen built (bench/run.sh builds it). WORKLOAD [echo] is echo
 # or broadcast; CLIENTS sets the clients [echo 100, broadcast 10000];
 # broadcast keeps BCAST_WINDOW [4] broadcasts in flight, as run.sh does.
+# LOADGEN_ARGS go to every loadgen run (e.g. "--deflate --payload 2048
+# --filler words"). "out" is the bytes the server wrote per unit (write
+# calls, /proc/PID/io wchar: frames and headers as sent, compressed or not).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOADGEN=bench/target/release/loadgen
@@ -46,21 +49,23 @@ one() { # name command
   local out
   out=$(mktemp)
   taskset -c 0 "$LOADGEN" --workload "$WORKLOAD" --transport websocket --addr "127.0.0.1:$port" \
-    -n "$CLIENTS" --server-pid "$pid" --label "$name" --warmup 1 --duration 9 "${EXTRA[@]}" >"$out" 2>/dev/null &
+    -n "$CLIENTS" --server-pid "$pid" --label "$name" --warmup 1 --duration 9 "${EXTRA[@]}" ${LOADGEN_ARGS:-} >"$out" 2>/dev/null &
   local lg=$!
   sleep 3
   read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+  w1=$(awk '/^wchar/ {print $2}' "/proc/$pid/io")
   sleep 5
   read -r u2 s2 < <(awk '{print $14, $15}' "/proc/$pid/stat")
+  w2=$(awk '/^wchar/ {print $2}' "/proc/$pid/io")
   wait "$lg" || true
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   local acks
   acks=$(grep -o "\"${UNIT}_per_s\":[0-9.]*" "$out" | cut -d: -f2)
   rm -f "$out"
-  awk -v n="$name" -v a="${acks:-0}" -v u=$((u2 - u1)) -v s=$((s2 - s1)) -v t="$tick" -v unit="$UNIT" 'BEGIN {
+  awk -v n="$name" -v a="${acks:-0}" -v u=$((u2 - u1)) -v s=$((s2 - s1)) -v t="$tick" -v unit="$UNIT" -v w=$((w2 - w1)) 'BEGIN {
     per = a > 0 ? 1e6 / (a * 5 * t) : 0
-    printf "%-14s %9.0f %s/s   user %5.2f µs   sys %5.2f µs   total %5.2f µs per unit\n", n, a, unit, u * per, s * per, (u + s) * per
+    printf "%-14s %9.0f %s/s   user %5.2f µs   sys %5.2f µs   total %5.2f µs   out %7.1f B per unit\n", n, a, unit, u * per, s * per, (u + s) * per, a > 0 ? w / (a * 5) : 0
   }'
   port=$((port + 1))
   sleep 1

@@ -17,8 +17,12 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::deflate_ws::DeflateWs;
 use crate::http::Http;
 use crate::net::tcp_connect;
+
+/// Connections on which the server agreed to permessage-deflate.
+pub static DEFLATE_NEGOTIATED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Transport {
@@ -57,6 +61,8 @@ pub struct Target {
     /// Engine.IO path, e.g. `/socket.io/`.
     pub path: String,
     pub transport: Transport,
+    /// Offer permessage-deflate (`--deflate`; websocket only).
+    pub deflate: bool,
 }
 
 /// What a received packet is, as far as the workloads care.
@@ -78,6 +84,8 @@ pub enum Kind<'a> {
 
 enum Inner {
     Ws(Box<WebSocketStream<TcpStream>>),
+    /// `--deflate`: a websocket offering permessage-deflate.
+    DeflateWs(Box<DeflateWs>),
     Polling {
         post: Http,
         /// `{path}?EIO=4&transport=polling&sid=...`
@@ -120,11 +128,17 @@ impl Client {
             }
             Transport::Websocket => {
                 let pq = format!("{}?EIO=4&transport=websocket", target.path);
-                let ws = ws_connect(target.addr, source, &pq).await?;
-                let mut client = Client {
-                    inner: Inner::Ws(Box::new(ws)),
-                    raw: false,
+                let inner = if target.deflate {
+                    let stream = tcp_connect(target.addr, source).await?;
+                    let ws = DeflateWs::connect(stream, &target.addr.to_string(), &pq).await?;
+                    if ws.negotiated {
+                        DEFLATE_NEGOTIATED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    Inner::DeflateWs(Box::new(ws))
+                } else {
+                    Inner::Ws(Box::new(ws_connect(target.addr, source, &pq).await?))
                 };
+                let mut client = Client { inner, raw: false };
                 let open = client
                     .recv()
                     .await?
@@ -223,6 +237,7 @@ impl Client {
                 .send(Message::Text(text.into()))
                 .await
                 .map_err(Into::into),
+            Inner::DeflateWs(ws) => ws.send(false, text.as_bytes()).await,
             Inner::Polling {
                 post, path_query, ..
             } => {
@@ -248,6 +263,7 @@ impl Client {
                     Some(Err(e)) => return Err(e.into()),
                 }
             },
+            Inner::DeflateWs(ws) => ws.recv().await,
             Inner::Polling { rx, .. } => match rx.recv().await {
                 Some(Ok(b)) => Ok(Some(b)),
                 Some(Err(e)) => Err(e),

@@ -16,6 +16,7 @@
 //! One JSON line per run on stdout; a human summary on stderr.
 
 mod client;
+mod deflate_ws;
 mod http;
 mod net;
 
@@ -37,6 +38,63 @@ enum Workload {
     Echo,
     Broadcast,
     Idle,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Filler {
+    X,
+    Words,
+}
+
+/// `n` bytes of filler: `x`s, or words picked by a fixed pseudo-random
+/// sequence (the same run to run).
+fn filler(kind: Filler, n: usize) -> String {
+    if kind == Filler::X {
+        return "x".repeat(n);
+    }
+    const WORDS: [&str; 32] = [
+        "time",
+        "person",
+        "year",
+        "way",
+        "day",
+        "thing",
+        "man",
+        "world",
+        "life",
+        "hand",
+        "part",
+        "child",
+        "eye",
+        "woman",
+        "place",
+        "work",
+        "week",
+        "case",
+        "point",
+        "government",
+        "company",
+        "number",
+        "group",
+        "problem",
+        "fact",
+        "be",
+        "have",
+        "do",
+        "say",
+        "get",
+        "make",
+        "go",
+    ];
+    let mut out = String::with_capacity(n + 16);
+    let mut seed: u32 = 12345;
+    while out.len() < n {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        out.push_str(WORDS[(seed >> 16) as usize % WORDS.len()]);
+        out.push(' ');
+    }
+    out.truncate(n);
+    out
 }
 
 #[derive(Parser, Debug)]
@@ -62,6 +120,15 @@ struct Cli {
     /// Same as `--transport raw-ws`: a bare websocket echo server, no Socket.IO.
     #[arg(long)]
     raw_ws: bool,
+    /// Websocket: offer permessage-deflate (as browsers do), inflate the
+    /// server's compressed messages, compress what is sent from 1024 bytes
+    /// up.
+    #[arg(long)]
+    deflate: bool,
+    /// What the payload's filler is: `x` repeated (compresses ~100x) or
+    /// English-like words (compresses about as text does).
+    #[arg(long, value_enum, default_value = "x")]
+    filler: Filler,
     /// Number of clients.
     #[arg(long, short = 'n', default_value_t = 100)]
     clients: usize,
@@ -215,6 +282,7 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
             addr,
             path: cli.path.clone(),
             transport: cli.transport,
+            deflate: cli.deflate,
         })
         .collect();
     let (phase_tx, _) = watch::channel(WAIT);
@@ -232,7 +300,7 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
         errors: AtomicU64::new(0),
         first_error: Mutex::new(None),
     });
-    let filler = "x".repeat(cli.payload);
+    let filler = filler(cli.filler, cli.payload);
     let server_rss_before = cli.server_pid.and_then(net::rss_kib);
 
     // ---- connect everyone
@@ -342,6 +410,9 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
     });
     if let Some(e) = &first_connect_error {
         report["first_connect_error"] = json!(e);
+    }
+    if cli.deflate {
+        report["deflate_negotiated"] = json!(client::DEFLATE_NEGOTIATED.load(Ordering::Relaxed));
     }
 
     match cli.workload {

@@ -4,7 +4,10 @@
 //! decodes has the promised shape; a decoded broadcast re-encodes, and after
 //! that one round (which turns every placeholder into a real attachment) its
 //! encoding is a fixed point (floats up to serde_json's last-bit rounding);
-//! the encoders take any text.
+//! a decoded server event (`SERVER_SIDE_EMIT`) or answer on a response
+//! channel (client count, ack, server event answer) re-encodes to the same
+//! values; the encoders (broadcasts with acks and server events included)
+//! take any text and what they write decodes.
 //!
 //! Run with `cargo fuzz run redis_adapter` in `fuzz/` (see `fuzz/README.md`).
 
@@ -92,7 +95,97 @@ fn check_request(request: &Request) {
             rooms,
             ..
         } => assert!(rooms.len() <= 1),
+        Request::ServerSideEmit {
+            request_id,
+            event,
+            args_json,
+        } => {
+            // Binary was turned into JSON (a handler's server event has no
+            // attachments). Sent on, it decodes to the same event.
+            assert!(socketio::args_inner(args_json).is_ok(), "{args_json}");
+            let bytes = match codec::encode_server_side_emit(
+                "u",
+                request_id.as_deref(),
+                event,
+                args_json,
+            ) {
+                Ok(bytes) => bytes,
+                Err(e) if too_deep(&e) => return,
+                Err(e) => panic!("a decoded server event does not encode: {e}"),
+            };
+            match codec::decode_request(&bytes) {
+                Ok((
+                    uid,
+                    Request::ServerSideEmit {
+                        request_id: id,
+                        event: e,
+                        args_json: again,
+                    },
+                )) => {
+                    assert_eq!(uid, "u");
+                    assert_eq!(&id, request_id);
+                    assert_eq!(&e, event);
+                    assert!(same_json(&again, args_json), "{args_json} -> {again}");
+                }
+                Err(e) if too_deep(&e) => {}
+                other => panic!("an encoded server event decodes as {other:?}"),
+            }
+        }
         _ => {}
+    }
+}
+
+/// A decoding error from nesting at the decoders' depth limits (msgpack's
+/// and serde_json's): a re-encoding can nest deeper than what was read.
+fn too_deep(e: &codec::CodecError) -> bool {
+    e.0.contains("depth") || e.0.contains("recursion")
+}
+
+/// What must hold of any answer the decoder gives out, and its re-encoding
+/// where sio-host sends such answers.
+fn check_response(response: &codec::Response) {
+    match response {
+        codec::Response::BroadcastAck {
+            request_id,
+            args_json,
+            attachments,
+        } => {
+            assert!(socketio::args_inner(args_json).is_ok(), "{args_json}");
+            if let Ok(bytes) = codec::encode_broadcast_ack(request_id, args_json, attachments) {
+                match codec::decode_response(&bytes) {
+                    Ok(codec::Response::BroadcastAck { request_id: id, .. }) => {
+                        assert_eq!(&id, request_id)
+                    }
+                    Err(e) if e.0.contains("depth") => {}
+                    other => panic!("an encoded ack decodes as {other:?}"),
+                }
+            }
+        }
+        codec::Response::ServerSideEmit {
+            request_id,
+            args_json,
+        } => {
+            assert!(socketio::args_inner(args_json).is_ok(), "{args_json}");
+            let bytes = match codec::encode_server_side_emit_response(request_id, args_json) {
+                Ok(bytes) => bytes,
+                Err(e) if too_deep(&e) => return,
+                Err(e) => panic!("a decoded answer does not encode: {e}"),
+            };
+            match codec::decode_response(&bytes) {
+                Ok(codec::Response::ServerSideEmit {
+                    request_id: id,
+                    args_json: again,
+                }) => {
+                    assert_eq!(&id, request_id);
+                    assert!(same_json(&again, args_json), "{args_json} -> {again}");
+                }
+                Err(e) if too_deep(&e) => {}
+                other => panic!("an encoded answer decodes as {other:?}"),
+            }
+        }
+        codec::Response::Sockets { .. }
+        | codec::Response::ClientCount { .. }
+        | codec::Response::Other { .. } => {}
     }
 }
 
@@ -129,9 +222,9 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // A message on a response channel: another node's answer to this
-    // node's REMOTE_FETCH (msgpack or JSON); every socket is a JSON value.
-    if let Ok(Some((_, sockets))) = codec::decode_fetch_response(data) {
-        let _ = sockets.len();
+    // node's request (msgpack or JSON).
+    if let Ok(response) = codec::decode_response(data) {
+        check_response(&response);
     }
 
     // The encoders, with the input's text as every string and as the
@@ -156,6 +249,46 @@ fuzz_target!(|data: &[u8]| {
         check_round_trip(&broadcast);
     }
     let _ = codec::encode_broadcast_ack(text, text, &attachments);
+    if let Ok(bytes) =
+        codec::encode_broadcast_with_ack(text, text, text, text, text, &attachments, &to)
+    {
+        match codec::decode_request(&bytes) {
+            Ok((
+                uid,
+                Request::BroadcastWithAck {
+                    request_id,
+                    broadcast,
+                },
+            )) => {
+                assert_eq!((uid.as_str(), request_id.as_str()), (text, text));
+                assert_eq!(
+                    (broadcast.nsp.as_str(), broadcast.event.as_str()),
+                    (text, text)
+                );
+                assert_eq!(broadcast.to, to);
+                check_shape(&broadcast);
+            }
+            Err(e) if e.0.contains("depth") => {}
+            other => panic!("an encoded broadcast with acks decodes as {other:?}"),
+        }
+    }
+    if let Ok(bytes) = codec::encode_server_side_emit(text, Some(text), text, text) {
+        match codec::decode_request(&bytes) {
+            Ok((uid, request @ Request::ServerSideEmit { .. })) => {
+                assert_eq!(uid, text);
+                check_request(&request);
+            }
+            Err(e) if too_deep(&e) => {}
+            other => panic!("an encoded server event decodes as {other:?}"),
+        }
+    }
+    if let Ok(bytes) = codec::encode_server_side_emit_response(text, text) {
+        match codec::decode_response(&bytes) {
+            Ok(response @ codec::Response::ServerSideEmit { .. }) => check_response(&response),
+            Err(e) if too_deep(&e) => {}
+            other => panic!("an encoded answer decodes as {other:?}"),
+        }
+    }
     let _ = codec::encode_client_count(text, data.len());
     let _ = codec::broadcast_channel(text, Some(text));
     let _ = codec::broadcast_pattern(text);

@@ -4,8 +4,8 @@
 //! text, and as base64 of the input bytes, which the decoder reads as
 //! msgpack), as a list of entry fields, and as a stored session never
 //! panics; what decodes has the promised shape; a decoded broadcast,
-//! fetch response, ack or session re-encodes, and that encoding decodes to
-//! the same values (floats up to serde_json's last-bit rounding, see
+//! fetch response, ack, server event, server event answer or session
+//! re-encodes, and that encoding decodes to the same values (floats up to serde_json's last-bit rounding, see
 //! `fuzz/README.md`); offsets print back to what they parse from; the
 //! encoders take any text.
 //!
@@ -124,7 +124,72 @@ fn check_message(m: &StreamMessage) {
             assert!(request_id.is_none());
             assert!(matches!(target, Target::Selected(_)));
         }
-        Body::Request(Request::Ignored { kind }) => assert_eq!(*kind, 9),
+        Body::Request(Request::Ignored { .. }) => panic!("every streams request type is read"),
+        Body::Request(Request::ServerSideEmit {
+            request_id,
+            event,
+            args_json,
+        }) => {
+            // Binary was turned into JSON (a handler's server event has no
+            // attachments). Sent on, it decodes to the same event.
+            assert!(socketio::args_inner(args_json).is_ok(), "{args_json}");
+            let bytes = match codec::encode_server_side_emit(
+                &m.uid,
+                &m.nsp,
+                request_id.as_deref(),
+                event,
+                args_json,
+            ) {
+                Ok(bytes) => bytes,
+                Err(e) if too_deep(&e) => return,
+                Err(e) => panic!("a decoded server event does not encode: {e}"),
+            };
+            match codec::decode_published(&bytes) {
+                Ok(StreamMessage {
+                    body:
+                        Body::Request(Request::ServerSideEmit {
+                            request_id: id,
+                            event: e,
+                            args_json: again,
+                        }),
+                    ..
+                }) => {
+                    assert_eq!(&id, request_id);
+                    assert_eq!(&e, event);
+                    assert!(same_json(&again, args_json), "{args_json} -> {again}");
+                }
+                Err(e) if too_deep(&e) => {}
+                other => panic!("an encoded server event decodes as {other:?}"),
+            }
+        }
+        Body::ServerSideEmitResponse {
+            request_id,
+            args_json,
+        } => {
+            assert!(socketio::args_inner(args_json).is_ok(), "{args_json}");
+            let bytes = match codec::encode_server_side_emit_response(
+                &m.uid, &m.nsp, request_id, args_json,
+            ) {
+                Ok(bytes) => bytes,
+                Err(e) if too_deep(&e) => return,
+                Err(e) => panic!("a decoded answer does not encode: {e}"),
+            };
+            match codec::decode_published(&bytes) {
+                Ok(StreamMessage {
+                    body:
+                        Body::ServerSideEmitResponse {
+                            request_id: id,
+                            args_json: again,
+                        },
+                    ..
+                }) => {
+                    assert_eq!(&id, request_id);
+                    assert!(same_json(&again, args_json), "{args_json} -> {again}");
+                }
+                Err(e) if too_deep(&e) => {}
+                other => panic!("an encoded answer decodes as {other:?}"),
+            }
+        }
         Body::Request(Request::Sockets { .. } | Request::AllRooms { .. }) => {
             panic!("not a streams adapter request")
         }
@@ -200,7 +265,7 @@ fuzz_target!(|data: &[u8]| {
     // and as the input's text when it is UTF-8.
     let b64 = base64(data);
     let text = std::str::from_utf8(data).ok();
-    for kind in ["3", "4", "5", "6", "7", "8", "9", "11", "12", "1"] {
+    for kind in ["3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "1"] {
         for value in [Some(b64.as_str()), text].into_iter().flatten() {
             let fields = vec![
                 ("uid".to_string(), "u".to_string()),
@@ -304,6 +369,59 @@ fuzz_target!(|data: &[u8]| {
         }
     );
     let _ = codec::encode_broadcast_ack(text, text, text, text, &attachments);
+    if let Ok(bytes) =
+        codec::encode_broadcast_with_ack(text, text, text, text, text, &attachments, &to)
+    {
+        match codec::decode_published(&bytes) {
+            Ok(m) => {
+                let Body::Request(Request::BroadcastWithAck {
+                    request_id,
+                    broadcast,
+                }) = &m.body
+                else {
+                    panic!("an encoded broadcast with acks decodes as {:?}", m.body)
+                };
+                assert_eq!(
+                    (request_id.as_str(), broadcast.event.as_str()),
+                    (text, text)
+                );
+                assert_eq!(broadcast.to, to);
+                check_message(&m);
+            }
+            Err(e) if too_deep(&e) => {}
+            Err(e) => panic!("an encoded broadcast with acks does not decode: {e}"),
+        }
+    }
+    for request_id in [None, Some(text)] {
+        if let Ok(bytes) = codec::encode_server_side_emit(text, text, request_id, text, text) {
+            match codec::decode_published(&bytes) {
+                Ok(m) => {
+                    let Body::Request(Request::ServerSideEmit {
+                        request_id: id,
+                        event,
+                        ..
+                    }) = &m.body
+                    else {
+                        panic!("an encoded server event decodes as {:?}", m.body)
+                    };
+                    assert_eq!((id.as_deref(), event.as_str()), (request_id, text));
+                    check_message(&m);
+                }
+                Err(e) if too_deep(&e) => {}
+                Err(e) => panic!("an encoded server event does not decode: {e}"),
+            }
+        }
+    }
+    if let Ok(bytes) = codec::encode_server_side_emit_response(text, text, text, text) {
+        match codec::decode_published(&bytes) {
+            Ok(m) => {
+                assert!(matches!(&m.body, Body::ServerSideEmitResponse { .. }));
+                check_message(&m);
+            }
+            Err(e) if too_deep(&e) => {}
+            Err(e) => panic!("an encoded answer does not decode: {e}"),
+        }
+    }
     let session = Session {
         sid: text.to_owned(),
         pid: text.to_owned(),

@@ -8,7 +8,17 @@
 //!   as msgpack `bin`, `opts` is `{rooms: [..], except: [..], flags: {..}}`.
 //! - Requests go to `socket.io-request#<nsp>#` as JSON (or msgpack) objects
 //!   with a numeric `type`; answers go to `socket.io-response#<nsp>#<uid>#`,
-//!   a channel every requester listens on.
+//!   a channel every requester listens on (Node servers answer on the
+//!   shared `socket.io-response#<nsp>#` by default: [`decode_response`]).
+//!   How many nodes a request reaches is the subscriber count of the
+//!   request channel (Node's `NUMSUB`, or what `PUBLISH` answers).
+//! - A broadcast expecting acks (`io.timeout(ms).emit(.., cb)`) is the
+//!   msgpack request `BROADCAST` ([`encode_broadcast_with_ack`]); each
+//!   node answers with its client count (JSON) and each client's ack
+//!   (msgpack). A server event (`serverSideEmit`) is the JSON request
+//!   `SERVER_SIDE_EMIT` ([`encode_server_side_emit`]), with a `requestId`
+//!   when the sender waits for one answer per node
+//!   ([`encode_server_side_emit_response`]).
 //!
 //! sio-host's own model is Socket.IO's: event arguments as JSON text with
 //! `{"_placeholder":true,"num":N}` where binary attachment N goes. The
@@ -153,23 +163,22 @@ pub fn encode_broadcast(
     attachments: &[Bytes],
     to: &Selector,
 ) -> Result<Vec<u8>, CodecError> {
-    let Pack::Array(args) = json_to_msgpack(args_json, attachments)? else {
-        return err("arguments are not a JSON array");
-    };
-    let mut data = Vec::with_capacity(args.len() + 1);
-    data.push(Pack::from(event));
-    data.extend(args);
+    let data = event_data(event, json_to_msgpack(args_json, attachments)?)?;
     let packet = Pack::Map(vec![
         ("type".into(), EVENT.into()),
-        ("data".into(), Pack::Array(data)),
+        ("data".into(), data),
         ("nsp".into(), nsp.into()),
     ]);
-    let opts = Pack::Map(vec![
+    write(&Pack::Array(vec![uid.into(), packet, opts(to)]))
+}
+
+/// `{rooms, except, flags: {}}`.
+pub(crate) fn opts(to: &Selector) -> Pack {
+    Pack::Map(vec![
         ("rooms".into(), strings(&to.rooms)),
         ("except".into(), strings(&to.except)),
         ("flags".into(), Pack::Map(Vec::new())),
-    ]);
-    write(&Pack::Array(vec![uid.into(), packet, opts]))
+    ])
 }
 
 pub(crate) fn strings(list: &[String]) -> Pack {
@@ -337,8 +346,21 @@ pub enum Request {
         /// The event and who it is for.
         broadcast: Broadcast,
     },
-    /// A type sio-host has no part in (`SERVER_SIDE_EMIT`: guests have no
-    /// server-to-server events; responses: sio-host sends no requests).
+    /// `SERVER_SIDE_EMIT`: another server's `serverSideEmit(event, ..args)`
+    /// for this namespace's handler. With `request_id` the sender waits for
+    /// one answer (`serverSideEmitWithAck`).
+    ServerSideEmit {
+        /// The id to answer with, when an answer is expected.
+        request_id: Option<String>,
+        /// The event's name.
+        event: String,
+        /// Its arguments as a JSON array (the sender's ack callback left
+        /// out). Binary reads as Node's JSON of a Buffer,
+        /// `{"type":"Buffer","data":[..]}`: a handler's server event has
+        /// no attachments.
+        args_json: String,
+    },
+    /// A type sio-host has no part in.
     Ignored {
         /// The request's numeric `type` (see [`request_type`]).
         kind: u64,
@@ -426,6 +448,14 @@ pub fn decode_request(payload: &[u8]) -> Result<(String, Request), CodecError> {
                 },
             }
         }
+        SERVER_SIDE_EMIT => {
+            let (event, args_json) = server_event(get(&request, "data").unwrap_or(&Pack::Nil))?;
+            Request::ServerSideEmit {
+                request_id: field("requestId"),
+                event,
+                args_json,
+            }
+        }
         kind => Request::Ignored { kind },
     };
     Ok((uid, parsed))
@@ -456,11 +486,60 @@ pub fn encode_fetch_request(uid: &str, request_id: &str, rooms: &[String]) -> Ve
     .into_bytes()
 }
 
-/// A node's answer to a `REMOTE_FETCH` (JSON from sio-host, JSON or
-/// msgpack from Node): the request's id and the sockets, each
-/// `{id, handshake, rooms, data}` as JSON. None when `payload` is another
-/// kind of response (one without `sockets`).
-pub fn decode_fetch_response(payload: &[u8]) -> Result<Option<(String, Vec<Json>)>, CodecError> {
+/// Another node's answer to one of this node's requests, as it arrives on a
+/// response channel (JSON or msgpack, as the Node adapter reads them).
+/// Node servers answer on the namespace's shared response channel, where
+/// the answers to other nodes' requests pass too: the requester picks its
+/// own by request id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    /// An answer with `sockets` (`REMOTE_FETCH`; `SOCKETS` too, whose
+    /// sockets are ids): each as JSON.
+    Sockets {
+        /// The request's id.
+        request_id: String,
+        /// The sockets, each `{id, handshake, rooms, data}` for a fetch.
+        sockets: Vec<Json>,
+    },
+    /// `BROADCAST_CLIENT_COUNT` (type 8): how many of its clients a node
+    /// sent a broadcast expecting acks.
+    ClientCount {
+        /// The broadcast's request id.
+        request_id: String,
+        /// How many acks to expect from that node.
+        count: u64,
+    },
+    /// `BROADCAST_ACK` (type 9): one client's ack, of which Node relays
+    /// the first argument.
+    BroadcastAck {
+        /// The broadcast's request id.
+        request_id: String,
+        /// `[packet]` (`[null]` when the ack had no argument).
+        args_json: String,
+        /// The binary parts `args_json`'s placeholders index.
+        attachments: Vec<Bytes>,
+    },
+    /// The answer to a `SERVER_SIDE_EMIT` with a request id (type 6): the
+    /// listener's one argument.
+    ServerSideEmit {
+        /// The request's id.
+        request_id: String,
+        /// `[data]` (`[null]` when the answer had no argument); binary
+        /// reads as Node's JSON of a Buffer (see [`server_event`]).
+        args_json: String,
+    },
+    /// Any other answer (to a join, a leave, a disconnect, `allRooms`):
+    /// sio-host asks none of those.
+    Other {
+        /// The request's id.
+        request_id: String,
+    },
+}
+
+/// Decode an answer from a response channel (see [`Response`]). Errors
+/// when it is neither JSON nor msgpack, has no `requestId`, or its type's
+/// part is malformed.
+pub fn decode_response(payload: &[u8]) -> Result<Response, CodecError> {
     let response = if payload.first() == Some(&b'{') {
         let text =
             std::str::from_utf8(payload).map_err(|_| CodecError("response is not UTF-8".into()))?;
@@ -471,8 +550,38 @@ pub fn decode_fetch_response(payload: &[u8]) -> Result<Option<(String, Vec<Json>
     let Some(request_id) = get(&response, "requestId").and_then(text) else {
         return err("response without requestId");
     };
+    match get(&response, "type").and_then(Pack::as_u64) {
+        Some(request_type::BROADCAST_CLIENT_COUNT) => {
+            let Some(count) = get(&response, "clientCount").and_then(Pack::as_u64) else {
+                return err("clientCount is not a count");
+            };
+            return Ok(Response::ClientCount { request_id, count });
+        }
+        Some(request_type::BROADCAST_ACK) => {
+            let packet = get(&response, "packet").unwrap_or(&Pack::Nil);
+            let (mut args_json, mut attachments) = (String::new(), Vec::new());
+            write_json_array(
+                std::slice::from_ref(packet),
+                &mut args_json,
+                &mut attachments,
+            )?;
+            return Ok(Response::BroadcastAck {
+                request_id,
+                args_json,
+                attachments,
+            });
+        }
+        Some(request_type::SERVER_SIDE_EMIT) => {
+            let data = get(&response, "data").unwrap_or(&Pack::Nil);
+            return Ok(Response::ServerSideEmit {
+                request_id,
+                args_json: json_without_binary(std::slice::from_ref(data))?,
+            });
+        }
+        _ => {}
+    }
     let Some(Pack::Array(sockets)) = get(&response, "sockets") else {
-        return Ok(None);
+        return Ok(Response::Other { request_id });
     };
     let mut out = Vec::with_capacity(sockets.len());
     for socket in sockets {
@@ -481,7 +590,10 @@ pub fn decode_fetch_response(payload: &[u8]) -> Result<Option<(String, Vec<Json>
         let value = serde_json::from_str(&json).map_err(|e| CodecError(e.to_string()))?;
         out.push(value);
     }
-    Ok(Some((request_id, out)))
+    Ok(Response::Sockets {
+        request_id,
+        sockets: out,
+    })
 }
 
 /// `BROADCAST_CLIENT_COUNT`: how many local clients were sent a
@@ -505,14 +617,167 @@ pub fn encode_broadcast_ack(
     let Pack::Array(args) = json_to_msgpack(args_json, attachments)? else {
         return err("ack arguments are not a JSON array");
     };
-    write(&Pack::Map(vec![
+    let mut message = vec![
         ("type".into(), request_type::BROADCAST_ACK.into()),
         ("requestId".into(), request_id.into()),
-        (
-            "packet".into(),
-            args.into_iter().next().unwrap_or(Pack::Nil),
-        ),
+    ];
+    // notepack leaves out an `undefined` packet (an ack without arguments).
+    if let Some(first) = args.into_iter().next() {
+        message.push(("packet".into(), first));
+    }
+    write(&Pack::Map(message))
+}
+
+/// A `BROADCAST` request from node `uid` (msgpack, as Node's
+/// `broadcastWithAck` publishes it on [`request_channel`]): every other
+/// node sends the event to its sockets `to` selects, each with an ack id,
+/// and answers on `uid`'s response channel (a Node server on the shared
+/// one) with [`encode_client_count`], then one [`encode_broadcast_ack`]
+/// per client that answers. `{uid, requestId, type: 7, packet: {type: 2,
+/// data: [event, ...args], nsp}, opts: {rooms, except, flags: {}}}`.
+pub fn encode_broadcast_with_ack(
+    uid: &str,
+    request_id: &str,
+    nsp: &str,
+    event: &str,
+    args_json: &str,
+    attachments: &[Bytes],
+    to: &Selector,
+) -> Result<Vec<u8>, CodecError> {
+    let data = event_data(event, json_to_msgpack(args_json, attachments)?)?;
+    let packet = Pack::Map(vec![
+        ("type".into(), EVENT.into()),
+        ("data".into(), data),
+        ("nsp".into(), nsp.into()),
+    ]);
+    write(&Pack::Map(vec![
+        ("uid".into(), uid.into()),
+        ("requestId".into(), request_id.into()),
+        ("type".into(), request_type::BROADCAST.into()),
+        ("packet".into(), packet),
+        ("opts".into(), opts(to)),
     ]))
+}
+
+/// `[event, ...args]` of an event's name and its arguments (a msgpack
+/// array).
+pub(crate) fn event_data(event: &str, args: Pack) -> Result<Pack, CodecError> {
+    let Pack::Array(args) = args else {
+        return err("arguments are not a JSON array");
+    };
+    let mut data = Vec::with_capacity(args.len() + 1);
+    data.push(Pack::from(event));
+    data.extend(args);
+    Ok(Pack::Array(data))
+}
+
+/// JSON text as msgpack in document order, placeholder-like objects left
+/// as they are (server events carry no attachments).
+pub(crate) fn plain_json(json: &str) -> Result<Pack, CodecError> {
+    let Ordered(pack) =
+        serde_json::from_str(json).map_err(|e| CodecError(format!("not JSON: {e}")))?;
+    Ok(pack)
+}
+
+/// A `SERVER_SIDE_EMIT` request from node `uid` (JSON, as Node's
+/// `serverSideEmit` publishes it on [`request_channel`]): `{uid,
+/// requestId, type: 6, data: [event, ...args]}`, `requestId` only when
+/// the sender waits for answers (one per other node, on its response
+/// channel: [`encode_server_side_emit_response`]).
+pub fn encode_server_side_emit(
+    uid: &str,
+    request_id: Option<&str>,
+    event: &str,
+    args_json: &str,
+) -> Result<Vec<u8>, CodecError> {
+    let mut message = vec![("uid".into(), uid.into())];
+    if let Some(id) = request_id {
+        message.push(("requestId".into(), id.into()));
+    }
+    message.push(("type".into(), request_type::SERVER_SIDE_EMIT.into()));
+    message.push(("data".into(), event_data(event, plain_json(args_json)?)?));
+    let mut out = String::new();
+    write_json(&Pack::Map(message), &mut out, &mut Vec::new())?;
+    Ok(out.into_bytes())
+}
+
+/// A node's answer to a `SERVER_SIDE_EMIT` with a request id (JSON, as
+/// Node writes it): `{type: 6, requestId, data}`, `data` the first of
+/// `args_json` (left out when there is none, as `JSON.stringify` leaves out
+/// `undefined`).
+pub fn encode_server_side_emit_response(
+    request_id: &str,
+    args_json: &str,
+) -> Result<Vec<u8>, CodecError> {
+    let Pack::Array(args) = plain_json(args_json)? else {
+        return err("answer arguments are not a JSON array");
+    };
+    let mut message = vec![
+        ("type".into(), request_type::SERVER_SIDE_EMIT.into()),
+        ("requestId".into(), request_id.into()),
+    ];
+    if let Some(first) = args.into_iter().next() {
+        message.push(("data".into(), first));
+    }
+    let mut out = String::new();
+    write_json(&Pack::Map(message), &mut out, &mut Vec::new())?;
+    Ok(out.into_bytes())
+}
+
+/// The event name and the arguments (JSON, without binary: see
+/// [`json_without_binary`]) of a server event's `[event, ...args]`.
+pub(crate) fn server_event(data: &Pack) -> Result<(String, String), CodecError> {
+    let Pack::Array(items) = data else {
+        return err("server event data is not an array");
+    };
+    let Some((Pack::String(event), args)) = items.split_first() else {
+        return err("server event data does not start with an event name");
+    };
+    let Some(event) = event.as_str() else {
+        return err("server event name is not UTF-8");
+    };
+    Ok((event.to_string(), json_without_binary(args)?))
+}
+
+/// Values as a JSON array for a handler's server event, which has no
+/// attachments: binary becomes what Node's `JSON.stringify` makes of a
+/// Buffer, `{"type":"Buffer","data":[bytes..]}` (which is how a server event
+/// with a Buffer crosses `@socket.io/redis-adapter`, whose requests are
+/// JSON), and an extension other than a timestamp `[type, <that>]`.
+pub(crate) fn json_without_binary(values: &[Pack]) -> Result<String, CodecError> {
+    let values: Vec<Pack> = values.iter().map(buffers_as_json).collect();
+    let (mut out, mut attachments) = (String::new(), Vec::new());
+    write_json_array(&values, &mut out, &mut attachments)?;
+    if !attachments.is_empty() {
+        return err("binary left in a server event");
+    }
+    Ok(out)
+}
+
+fn buffers_as_json(value: &Pack) -> Pack {
+    let buffer = |bytes: &[u8]| {
+        Pack::Map(vec![
+            ("type".into(), "Buffer".into()),
+            (
+                "data".into(),
+                Pack::Array(bytes.iter().map(|b| Pack::from(*b)).collect()),
+            ),
+        ])
+    };
+    match value {
+        Pack::Binary(bytes) => buffer(bytes),
+        Pack::Array(items) => Pack::Array(items.iter().map(buffers_as_json).collect()),
+        Pack::Map(entries) => Pack::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), buffers_as_json(v)))
+                .collect(),
+        ),
+        Pack::Ext(-1, _) => value.clone(),
+        Pack::Ext(0, data) if data.as_slice() == [0] => value.clone(),
+        Pack::Ext(kind, data) => Pack::Array(vec![Pack::from(*kind), buffer(data)]),
+        other => other.clone(),
+    }
 }
 
 /// JSON text to msgpack, objects keeping their key order; a placeholder

@@ -142,8 +142,8 @@ fn requests_in_json_and_msgpack() {
             rooms: vec!["b".into()],
         }
     );
-    let (_, r) = decode_request(br#"{"uid":"n1","type":6,"data":["x"]}"#).unwrap();
-    assert_eq!(r, Request::Ignored { kind: 6 });
+    let (_, r) = decode_request(br#"{"uid":"n1","type":42}"#).unwrap();
+    assert_eq!(r, Request::Ignored { kind: 42 });
     // BROADCAST (with ack) comes as msgpack.
     let packet = Pack::Map(vec![
         ("uid".into(), "n1".into()),
@@ -196,61 +196,239 @@ fn responses() {
     );
 }
 
-#[test]
-fn timestamps_print_as_javascript_dates() {
-    let text = |p: Pack| json(&p).map(|(t, _)| t);
-    let ts32 = Pack::Ext(-1, 0u32.to_be_bytes().to_vec());
-    assert_eq!(text(ts32).unwrap(), r#""1970-01-01T00:00:00.000Z""#);
-    // 2026-11-25T14:00:00.250Z as timestamp 64.
-    let secs: u64 = 1_795_615_200;
-    let v = (250_000_000u64 << 34) | secs;
-    let ts64 = Pack::Ext(-1, v.to_be_bytes().to_vec());
-    assert_eq!(text(ts64).unwrap(), r#""2026-11-25T14:00:00.250Z""#);
-    assert_eq!(iso_8601(951_782_400, 0), "2000-02-29T00:00:00.000Z");
-    assert!(text(Pack::Ext(-1, vec![1, 2])).is_err());
-    assert_eq!(text(Pack::Ext(0, vec![0])).unwrap(), "null");
-    assert_eq!(text(Pack::F64(f64::NAN)).unwrap(), "null");
+// What two Node socket.io 4.8.1 servers on @socket.io/redis-adapter 8.3.0
+// (node-redis 4.7, redis-server 7.0) published, read with a `PSUBSCRIBE
+// socket.io*` listener: server A's uid `wtg-IY`, server B's client answers
+// `q` with `{got: x, bin: Buffer.from([9])}` and `q0` with nothing. Those
+// marked notepack are notepack.io 3's `encode` of the shape the adapter
+// publishes, for what a capture does not fix.
+
+/// `io.serverSideEmit("hello", 1, "two")` on A.
+const SSE: &str = r#"{"uid":"wtg-IY","type":6,"data":["hello",1,"two"]}"#;
+/// `io.serverSideEmitWithAck("hello2", 2)` on A, B's `cb("ok2")`.
+const SSE_ACK: &str = r#"{"uid":"wtg-IY","requestId":"Xu2pYx","type":6,"data":["hello2",2]}"#;
+const SSE_ANSWER: &str = r#"{"type":6,"requestId":"Xu2pYx","data":"ok2"}"#;
+/// `io.serverSideEmitWithAck("hello3")` on A, B's `cb()`.
+const SSE_EMPTY: &str = r#"{"uid":"wtg-IY","requestId":"Cb9ahV","type":6,"data":["hello3"]}"#;
+const SSE_EMPTY_ANSWER: &str = r#"{"type":6,"requestId":"Cb9ahV"}"#;
+/// `io.timeout(2000).emitWithAck("q", 7)` on A, and B's answers.
+const BWA: &str = "85a3756964a67774672d4959a9726571756573744964a6564877525038a47479706507a67061636b657483a47479706502a46461746192a17107a36e7370a12fa46f70747383a5726f6f6d7390a665786365707490a5666c61677381a774696d656f7574cd07d0";
+const BWA_COUNT: &str = r#"{"type":8,"requestId":"VHwRP8","clientCount":1}"#;
+const BWA_ACK: &str =
+    "83a47479706509a9726571756573744964a6564877525038a67061636b657482a3676f7407a362696ec40109";
+/// `io.timeout(2000).emitWithAck("q0", 1)`: B's client acks with nothing.
+const BWA_EMPTY_ACK: &str = "82a47479706509a9726571756573744964a6676f2d4c4732";
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 #[test]
-fn fetch_requests_and_their_answers() {
-    let request = encode_fetch_request("me", "r1", &["q".to_string()]);
-    let (from, parsed) = decode_request(&request).unwrap();
-    assert_eq!(from, "me");
-    let Request::Fetch { request_id, to } = parsed else {
-        panic!("{parsed:?}");
-    };
-    assert_eq!(request_id, "r1");
-    assert_eq!(to.rooms, ["q"]);
-    // sio-host's own answer (JSON), and a msgpack one as Node sends it.
-    let json = encode_response(
-        "r1",
-        Some((
-            "sockets",
-            serde_json::json!([{"id": "a", "rooms": ["q"], "data": {}}]),
-        )),
-    );
-    let (id, sockets) = decode_fetch_response(&json).unwrap().unwrap();
-    assert_eq!((id.as_str(), sockets[0]["id"].as_str()), ("r1", Some("a")));
-    let pack = Pack::Map(vec![
-        ("requestId".into(), "r2".into()),
+fn node_server_side_emits_decode() {
+    assert_eq!(
+        decode_request(SSE.as_bytes()).unwrap(),
         (
-            "sockets".into(),
-            Pack::Array(vec![Pack::Map(vec![
-                ("id".into(), "b".into()),
-                ("data".into(), Pack::Map(vec![("n".into(), 1.into())])),
-            ])]),
+            "wtg-IY".to_string(),
+            Request::ServerSideEmit {
+                request_id: None,
+                event: "hello".into(),
+                args_json: r#"[1,"two"]"#.into(),
+            }
+        )
+    );
+    assert_eq!(
+        decode_request(SSE_ACK.as_bytes()).unwrap().1,
+        Request::ServerSideEmit {
+            request_id: Some("Xu2pYx".into()),
+            event: "hello2".into(),
+            args_json: "[2]".into(),
+        }
+    );
+    assert_eq!(
+        decode_response(SSE_ANSWER.as_bytes()).unwrap(),
+        Response::ServerSideEmit {
+            request_id: "Xu2pYx".into(),
+            args_json: r#"["ok2"]"#.into(),
+        }
+    );
+    assert_eq!(
+        decode_response(SSE_EMPTY_ANSWER.as_bytes()).unwrap(),
+        Response::ServerSideEmit {
+            request_id: "Cb9ahV".into(),
+            args_json: "[null]".into(),
+        }
+    );
+    // Binary (msgpack from some other sender) reads as Node's JSON of a
+    // Buffer; a timestamp as a date; anything but an event name first is
+    // an error.
+    let pack = Pack::Map(vec![
+        ("uid".into(), "n".into()),
+        ("type".into(), 6.into()),
+        (
+            "data".into(),
+            Pack::Array(vec![
+                "e".into(),
+                Pack::Map(vec![("b".into(), Pack::Binary(vec![1, 2]))]),
+                Pack::Ext(-1, 0u32.to_be_bytes().to_vec()),
+                Pack::Ext(3, vec![9]),
+            ]),
         ),
     ]);
-    let mut bytes = Vec::new();
-    rmpv::encode::write_value(&mut bytes, &pack).unwrap();
-    let (id, sockets) = decode_fetch_response(&bytes).unwrap().unwrap();
-    assert_eq!(id, "r2");
-    assert_eq!(sockets[0]["data"]["n"], 1);
-    // Another kind of response is not a fetch answer.
+    let Request::ServerSideEmit { args_json, .. } =
+        decode_request(&write(&pack).unwrap()).unwrap().1
+    else {
+        panic!()
+    };
     assert_eq!(
-        decode_fetch_response(&encode_response("r3", None)).unwrap(),
-        None
+        args_json,
+        r#"[{"b":{"type":"Buffer","data":[1,2]}},"1970-01-01T00:00:00.000Z",[3,{"type":"Buffer","data":[9]}]]"#
     );
-    assert!(decode_fetch_response(b"{nope").is_err());
+    for bad in [
+        r#"{"uid":"n","type":6}"#,
+        r#"{"uid":"n","type":6,"data":[]}"#,
+        r#"{"uid":"n","type":6,"data":[1,2]}"#,
+        r#"{"uid":"n","type":6,"data":"e"}"#,
+    ] {
+        assert!(decode_request(bad.as_bytes()).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn our_server_side_emits_are_nodes() {
+    assert_eq!(
+        encode_server_side_emit("wtg-IY", None, "hello", r#"[1,"two"]"#).unwrap(),
+        SSE.as_bytes()
+    );
+    assert_eq!(
+        encode_server_side_emit("wtg-IY", Some("Xu2pYx"), "hello2", "[2]").unwrap(),
+        SSE_ACK.as_bytes()
+    );
+    assert_eq!(
+        encode_server_side_emit("wtg-IY", Some("Cb9ahV"), "hello3", "[ ]").unwrap(),
+        SSE_EMPTY.as_bytes()
+    );
+    // JSON.stringify of the same shape: key order kept, a placeholder-like
+    // object stays an object (server events carry no attachments).
+    assert_eq!(
+        encode_server_side_emit(
+            "u1",
+            Some("r1"),
+            "é\n",
+            r#"[1.5, {"_placeholder":true,"num":0}, [null]]"#
+        )
+        .unwrap(),
+        r#"{"uid":"u1","requestId":"r1","type":6,"data":["é\n",1.5,{"_placeholder":true,"num":0},[null]]}"#
+            .as_bytes()
+    );
+    assert!(encode_server_side_emit("u", None, "e", "{}").is_err());
+    assert!(encode_server_side_emit("u", None, "e", "[").is_err());
+    // Answers.
+    assert_eq!(
+        encode_server_side_emit_response("Xu2pYx", r#"["ok2","dropped"]"#).unwrap(),
+        SSE_ANSWER.as_bytes()
+    );
+    assert_eq!(
+        encode_server_side_emit_response("Cb9ahV", "[]").unwrap(),
+        SSE_EMPTY_ANSWER.as_bytes()
+    );
+    assert!(encode_server_side_emit_response("q", "1").is_err());
+}
+
+#[test]
+fn node_broadcasts_with_acks_and_their_answers_decode() {
+    let (uid, request) = decode_request(&hex(BWA)).unwrap();
+    assert_eq!(uid, "wtg-IY");
+    assert_eq!(
+        request,
+        Request::BroadcastWithAck {
+            request_id: "VHwRP8".into(),
+            broadcast: Broadcast {
+                uid: "wtg-IY".into(),
+                nsp: "/".into(),
+                event: "q".into(),
+                args_json: "[7]".into(),
+                attachments: vec![],
+                to: Selector::default(),
+                local: false,
+            },
+        }
+    );
+    assert_eq!(
+        decode_response(BWA_COUNT.as_bytes()).unwrap(),
+        Response::ClientCount {
+            request_id: "VHwRP8".into(),
+            count: 1,
+        }
+    );
+    assert_eq!(
+        decode_response(&hex(BWA_ACK)).unwrap(),
+        Response::BroadcastAck {
+            request_id: "VHwRP8".into(),
+            args_json: r#"[{"got":7,"bin":{"_placeholder":true,"num":0}}]"#.into(),
+            attachments: vec![Bytes::from_static(&[9])],
+        }
+    );
+    assert_eq!(
+        decode_response(&hex(BWA_EMPTY_ACK)).unwrap(),
+        Response::BroadcastAck {
+            request_id: "go-LG2".into(),
+            args_json: "[null]".into(),
+            attachments: vec![],
+        }
+    );
+    // sio-host's own client count (JSON, keys sorted) reads the same.
+    assert_eq!(
+        decode_response(&encode_client_count("VHwRP8", 1)).unwrap(),
+        decode_response(BWA_COUNT.as_bytes()).unwrap()
+    );
+}
+
+#[test]
+fn our_broadcasts_with_acks_and_answers_are_nodes() {
+    // notepack, `io.to("r").except("x").emit("q", 7, {b: <Buffer 01 02>},
+    // cb)` with the flags left empty (Node puts its timeout there, which no
+    // receiver reads).
+    let bytes = encode_broadcast_with_ack(
+        "wtg-IY",
+        "hEzoS8",
+        "/",
+        "q",
+        r#"[7,{"b":{"_placeholder":true,"num":0}}]"#,
+        &[Bytes::from_static(&[1, 2])],
+        &Selector {
+            rooms: vec!["r".into()],
+            except: vec!["x".into()],
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        bytes,
+        hex(
+            "85a3756964a67774672d4959a9726571756573744964a668457a6f5338a47479706507a67061636b657483a47479706502a46461746193a1710781a162c4020102a36e7370a12fa46f70747383a5726f6f6d7391a172a665786365707491a178a5666c61677380"
+        )
+    );
+    let (_, Request::BroadcastWithAck { broadcast, .. }) = decode_request(&bytes).unwrap() else {
+        panic!()
+    };
+    assert_eq!(broadcast.attachments, vec![Bytes::from_static(&[1, 2])]);
+    assert!(
+        encode_broadcast_with_ack("u", "q", "/", "e", "{}", &[], &Selector::default()).is_err()
+    );
+    // The answers, byte for byte.
+    assert_eq!(
+        encode_broadcast_ack(
+            "VHwRP8",
+            r#"[{"got":7,"bin":{"_placeholder":true,"num":0}}]"#,
+            &[Bytes::from_static(&[9])]
+        )
+        .unwrap(),
+        hex(BWA_ACK)
+    );
+    assert_eq!(
+        encode_broadcast_ack("go-LG2", "[]", &[]).unwrap(),
+        hex(BWA_EMPTY_ACK)
+    );
 }

@@ -16,9 +16,10 @@
 //! - "Ephemeral" messages (a broadcast expecting acks, `fetchSockets`,
 //!   `serverSideEmit`) are instead PUBLISHed as msgpack of the whole message
 //!   `{type, data, uid, nsp}` on [`public_channel`] (`socket.io#<nsp>#`);
-//!   the answers (client counts, acks, fetched sockets) are PUBLISHed the
-//!   same way on the requester's [`private_channel`]
-//!   (`socket.io#<nsp>#<uid>#`). Each node subscribes to both; its own
+//!   the answers (client counts, acks, fetched sockets, answers to server
+//!   events) are PUBLISHed the same way on the requester's
+//!   [`private_channel`] (`socket.io#<nsp>#<uid>#`). Each node subscribes
+//!   to both; its own
 //!   messages on the public channel come back to it too
 //!   ([`decode_published`]).
 //! - The cluster's size is the subscriber count of the public channel
@@ -27,7 +28,10 @@
 //!   `ADAPTER_CLOSE` (none shows in a capture), and ignores them. A node
 //!   that does not subscribe is not counted; one that is counted must answer
 //!   every `FETCH_SOCKETS` and every broadcast expecting acks (with a count
-//!   of 0 if need be), or the Node requester waits for its timeout.
+//!   of 0 if need be), or the Node requester waits for its timeout; a
+//!   server event with a request id gets one answer per node whose
+//!   listener calls back (a Node server without a listener does not
+//!   answer either).
 //! - Connection state recovery: a broadcast's offset is its entry id
 //!   ([`Offset`]), appended to the event's arguments as one more string
 //!   ([`crate::socketio::encode_replayable_event`]), by the sender for its own clients and by every
@@ -52,8 +56,8 @@ use serde_json::Value as Json;
 
 use crate::engineio::BASE64;
 use crate::redis_adapter::{
-    EVENT, Ordered, err, event_of, get, json_to_msgpack, read, selector, strings, text, write,
-    write_json, write_json_array,
+    EVENT, Ordered, err, event_data, event_of, get, json_to_msgpack, json_without_binary, opts,
+    plain_json, read, selector, server_event, strings, text, write, write_json, write_json_array,
 };
 use base64::Engine as _;
 
@@ -193,8 +197,8 @@ pub enum Body {
     /// [`Request::Fetch`] (answer with [`encode_fetch_response`]), a
     /// `BROADCAST` with a request id as [`Request::BroadcastWithAck`]
     /// (answer with [`encode_client_count`], then [`encode_broadcast_ack`]
-    /// per ack), `SERVER_SIDE_EMIT` as [`Request::Ignored`] (a Node server
-    /// without a listener does not answer either).
+    /// per ack), `SERVER_SIDE_EMIT` as [`Request::ServerSideEmit`] (answer
+    /// one with a request id with [`encode_server_side_emit_response`]).
     Request(Request),
     /// `FETCH_SOCKETS_RESPONSE`: a node's sockets, each `{id, handshake,
     /// rooms, data}`; binary inside is a placeholder whose bytes are dropped.
@@ -222,14 +226,23 @@ pub enum Body {
         /// The binary parts `args_json`'s placeholders index.
         attachments: Vec<Bytes>,
     },
+    /// `SERVER_SIDE_EMIT_RESPONSE`: a node's answer to a server event with
+    /// a request id.
+    ServerSideEmitResponse {
+        /// The server event's request id.
+        request_id: String,
+        /// The answer as a one-element JSON array (Node passes on one
+        /// argument; `[null]` when there was none). Binary reads as Node's
+        /// JSON of a Buffer (a server event's answer has no attachments).
+        args_json: String,
+    },
     /// `INITIAL_HEARTBEAT` (not sent by 0.3.1).
     InitialHeartbeat,
     /// `HEARTBEAT` (not sent by 0.3.1).
     Heartbeat,
     /// `ADAPTER_CLOSE` (not sent by 0.3.1).
     AdapterClose,
-    /// Any other type (`SERVER_SIDE_EMIT_RESPONSE`: sio-host sends no
-    /// server-side emits), or one it does not know.
+    /// A type it does not know.
     Other(u64),
 }
 
@@ -409,7 +422,23 @@ fn body(kind: u64, uid: &str, nsp: &str, data: Option<&Pack>) -> Result<Body, Co
                 attachments,
             }
         }
-        SERVER_SIDE_EMIT => Body::Request(Request::Ignored { kind }),
+        SERVER_SIDE_EMIT => {
+            let data = need_data()?;
+            let (event, args_json) = server_event(get(data, "packet").unwrap_or(&Pack::Nil))?;
+            Body::Request(Request::ServerSideEmit {
+                request_id: get(data, "requestId").and_then(text),
+                event,
+                args_json,
+            })
+        }
+        SERVER_SIDE_EMIT_RESPONSE => {
+            let data = need_data()?;
+            let packet = get(data, "packet").unwrap_or(&Pack::Nil);
+            Body::ServerSideEmitResponse {
+                request_id: request_id(data)?,
+                args_json: json_without_binary(std::slice::from_ref(packet))?,
+            }
+        }
         INITIAL_HEARTBEAT => Body::InitialHeartbeat,
         HEARTBEAT => Body::Heartbeat,
         ADAPTER_CLOSE => Body::AdapterClose,
@@ -427,15 +456,6 @@ fn has_binary(value: &Pack) -> bool {
     }
 }
 
-/// `{rooms, except, flags: {}}`.
-fn encode_opts(to: &Selector) -> Pack {
-    Pack::Map(vec![
-        ("rooms".into(), strings(&to.rooms)),
-        ("except".into(), strings(&to.except)),
-        ("flags".into(), Pack::Map(Vec::new())),
-    ])
-}
-
 /// The fields of an `XADD` for a broadcast by node `uid` to the sockets `to`
 /// selects in `nsp`, in Node's order: `uid`, `nsp`, `type` (`"3"`), `data`.
 /// `data` is `{packet: {type: 2, data: [event, ...args]}, opts: {rooms,
@@ -450,21 +470,12 @@ pub fn encode_broadcast_entry(
     attachments: &[Bytes],
     to: &Selector,
 ) -> Result<Vec<(&'static str, String)>, CodecError> {
-    let Pack::Array(args) = json_to_msgpack(args_json, attachments)? else {
-        return err("arguments are not a JSON array");
-    };
-    let mut data = Vec::with_capacity(args.len() + 1);
-    data.push(Pack::from(event));
-    data.extend(args);
     let data = Pack::Map(vec![
         (
             "packet".into(),
-            Pack::Map(vec![
-                ("type".into(), EVENT.into()),
-                ("data".into(), Pack::Array(data)),
-            ]),
+            event_packet(event, args_json, attachments)?,
         ),
-        ("opts".into(), encode_opts(to)),
+        ("opts".into(), opts(to)),
     ]);
     let data = if has_binary(&data) {
         BASE64.encode(write(&data)?)
@@ -479,6 +490,17 @@ pub fn encode_broadcast_entry(
         ("type", message_type::BROADCAST.to_string()),
         ("data", data),
     ])
+}
+
+/// `{type: 2, data: [event, ...args]}` (no `nsp`: the message names it).
+fn event_packet(event: &str, args_json: &str, attachments: &[Bytes]) -> Result<Pack, CodecError> {
+    Ok(Pack::Map(vec![
+        ("type".into(), EVENT.into()),
+        (
+            "data".into(),
+            event_data(event, json_to_msgpack(args_json, attachments)?)?,
+        ),
+    ]))
 }
 
 /// msgpack `{type, data, uid, nsp}`, the key order Node publishes in.
@@ -504,7 +526,7 @@ pub fn encode_fetch_sockets(uid: &str, nsp: &str, request_id: &str, to: &Selecto
     published(
         message_type::FETCH_SOCKETS,
         vec![
-            ("opts".into(), encode_opts(to)),
+            ("opts".into(), opts(to)),
             ("requestId".into(), request_id.into()),
         ],
         uid,
@@ -583,6 +605,82 @@ pub fn encode_broadcast_ack(
     };
     published(
         message_type::BROADCAST_ACK,
+        vec![
+            ("requestId".into(), request_id.into()),
+            (
+                "packet".into(),
+                args.into_iter().next().unwrap_or(Pack::Nil),
+            ),
+        ],
+        uid,
+        nsp,
+    )
+}
+
+/// A `BROADCAST` with a request id by node `uid`, to PUBLISH on
+/// [`public_channel`] (Node's `broadcastWithAck`): every other node sends
+/// the event to its sockets `to` selects in `nsp`, each with an ack id, and
+/// answers on `uid`'s [`private_channel`] with its client count, then each
+/// client's ack. `data` is `{packet: {type: 2, data: [event, ...args]},
+/// requestId, opts: {rooms, except, flags: {}}}`, binary inline as `bin`.
+pub fn encode_broadcast_with_ack(
+    uid: &str,
+    nsp: &str,
+    request_id: &str,
+    event: &str,
+    args_json: &str,
+    attachments: &[Bytes],
+    to: &Selector,
+) -> Result<Vec<u8>, CodecError> {
+    published(
+        message_type::BROADCAST,
+        vec![
+            (
+                "packet".into(),
+                event_packet(event, args_json, attachments)?,
+            ),
+            ("requestId".into(), request_id.into()),
+            ("opts".into(), opts(to)),
+        ],
+        uid,
+        nsp,
+    )
+}
+
+/// A `SERVER_SIDE_EMIT` by node `uid` for namespace `nsp`, to PUBLISH on
+/// [`public_channel`] (Node's `serverSideEmit`): `data` is `{requestId,
+/// packet: [event, ...args]}`, `requestId` only when the sender waits for
+/// one answer per other node ([`encode_server_side_emit_response`], on
+/// `uid`'s [`private_channel`]).
+pub fn encode_server_side_emit(
+    uid: &str,
+    nsp: &str,
+    request_id: Option<&str>,
+    event: &str,
+    args_json: &str,
+) -> Result<Vec<u8>, CodecError> {
+    let mut data = Vec::with_capacity(2);
+    if let Some(id) = request_id {
+        data.push(("requestId".into(), id.into()));
+    }
+    data.push(("packet".into(), event_data(event, plain_json(args_json)?)?));
+    published(message_type::SERVER_SIDE_EMIT, data, uid, nsp)
+}
+
+/// `SERVER_SIDE_EMIT_RESPONSE` from node `uid`, to PUBLISH on the
+/// requester's [`private_channel`]: the first of `args_json` (`nil` when
+/// there is none, as @msgpack/msgpack writes `undefined`).
+pub fn encode_server_side_emit_response(
+    uid: &str,
+    nsp: &str,
+    request_id: &str,
+    args_json: &str,
+) -> Result<Vec<u8>, CodecError> {
+    let Pack::Array(args) = plain_json(args_json)? else {
+        return err("answer arguments are not a JSON array");
+    };
+    published(
+        message_type::SERVER_SIDE_EMIT_RESPONSE,
         vec![
             ("requestId".into(), request_id.into()),
             (

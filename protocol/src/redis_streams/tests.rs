@@ -15,6 +15,10 @@ use serde_json::json;
 const UID_A: &str = "590ab14cbfd45323";
 const UID_B: &str = "236975afc8656948";
 const SID: &str = "u1GqkIBS6MFpv7LaAAAA";
+/// Server A's and B's uids in a second capture (server events with
+/// binary and empty answers, a broadcast with acks to a room).
+const UID_A2: &str = "3e0df41ccbe69ba1";
+const UID_B2: &str = "1fcd49831dfd7f01";
 
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
@@ -471,22 +475,209 @@ fn broadcast_with_acks_and_its_answers_are_nodes() {
     assert!(encode_broadcast_ack("me", "/", "q1", "{}", &[]).is_err());
 }
 
+/// `io.serverSideEmit("hello", 1, "two")` on A.
+const SSE: &str = "84a47479706509a46461746181a67061636b657493a568656c6c6f01a374776fa3756964b035393061623134636266643435333233a36e7370a12f";
+/// `io.serverSideEmitWithAck("hello2", 2)` on A, and B's answer "ok2".
+const SSE_ACK: &str = "84a47479706509a46461746182a9726571756573744964b031316666353038336137336137373665a67061636b657492a668656c6c6f3202a3756964b035393061623134636266643435333233a36e7370a12f";
+const SSE_ANSWER: &str = "84a4747970650aa46461746182a9726571756573744964b031316666353038336137336137373665a67061636b6574a36f6b32a3756964b032333639373561666338363536393438a36e7370a12f";
+// A second capture, server A `3e0df41ccbe69ba1`, B `1fcd49831dfd7f01`:
+/// `io.serverSideEmit("bin", {b: Buffer.from([1, 2])}, 3)` on A.
+const SSE_BIN: &str = "84a47479706509a46461746181a67061636b657493a362696e81a162c402010203a3756964b033653064663431636362653639626131a36e7370a12f";
+/// `io.serverSideEmitWithAck("none")` on A; B's listener calls `cb()`.
+const SSE_NONE: &str = "84a47479706509a46461746182a9726571756573744964b065613764633838396164306333666262a67061636b657491a46e6f6e65a3756964b033653064663431636362653639626131a36e7370a12f";
+const SSE_NONE_ANSWER: &str = "84a4747970650aa46461746182a9726571756573744964b065613764633838396164306333666262a67061636b6574c0a3756964b031666364343938333164666437663031a36e7370a12f";
+/// `io.serverSideEmitWithAck("obj", 1.5)`; B answers `{a: [1, "x"], b: null}`.
+const SSE_OBJ: &str = "84a47479706509a46461746182a9726571756573744964b038383964303130333934353237333665a67061636b657492a36f626acb3ff8000000000000a3756964b033653064663431636362653639626131a36e7370a12f";
+const SSE_OBJ_ANSWER: &str = "84a4747970650aa46461746182a9726571756573744964b038383964303130333934353237333665a67061636b657482a1619201a178a162c0a3756964b031666364343938333164666437663031a36e7370a12f";
+/// `io.to("r").except("x").timeout(2000).emitWithAck("q", "hi")` on A, and
+/// B's count (its client is not in `r`).
+const BWA_ROOM: &str = "84a47479706503a46461746183a67061636b657482a47479706502a46461746192a171a26869a9726571756573744964b031356163343966663866653738616336a46f70747383a5726f6f6d7391a172a665786365707491a178a5666c61677381a774696d656f7574cd07d0a3756964b033653064663431636362653639626131a36e7370a12f";
+const BWA_ROOM_COUNT: &str = "84a4747970650ba46461746182a9726571756573744964b031356163343966663866653738616336ab636c69656e74436f756e7400a3756964b031666364343938333164666437663031a36e7370a12f";
+
+fn server_event(request_id: Option<&str>, event: &str, args_json: &str) -> Body {
+    Body::Request(Request::ServerSideEmit {
+        request_id: request_id.map(str::to_string),
+        event: event.into(),
+        args_json: args_json.into(),
+    })
+}
+
 #[test]
-fn server_side_emits_are_ignored() {
-    // io.serverSideEmit("hello", 1, "two"); serverSideEmitWithAck("hello2", 2)
-    // and B's answer "ok2".
-    let plain = "84a47479706509a46461746181a67061636b657493a568656c6c6f01a374776fa3756964b035393061623134636266643435333233a36e7370a12f";
-    let with_ack = "84a47479706509a46461746182a9726571756573744964b031316666353038336137336137373665a67061636b657492a668656c6c6f3202a3756964b035393061623134636266643435333233a36e7370a12f";
-    let answer = "84a4747970650aa46461746182a9726571756573744964b031316666353038336137336137373665a67061636b6574a36f6b32a3756964b032333639373561666338363536393438a36e7370a12f";
-    for message in [plain, with_ack] {
-        assert_eq!(
-            decode_published(&hex(message)).unwrap().body,
-            Body::Request(Request::Ignored { kind: 9 })
+fn node_server_side_emits_and_answers_decode() {
+    let m = decode_published(&hex(SSE)).unwrap();
+    assert_eq!((m.uid.as_str(), m.nsp.as_str()), (UID_A, "/"));
+    assert_eq!(m.body, server_event(None, "hello", r#"[1,"two"]"#));
+    assert_eq!(
+        decode_published(&hex(SSE_ACK)).unwrap().body,
+        server_event(Some("11ff5083a73a776e"), "hello2", "[2]")
+    );
+    let m = decode_published(&hex(SSE_ANSWER)).unwrap();
+    assert_eq!(m.uid, UID_B);
+    assert_eq!(
+        m.body,
+        Body::ServerSideEmitResponse {
+            request_id: "11ff5083a73a776e".into(),
+            args_json: r#"["ok2"]"#.into(),
+        }
+    );
+    // A Buffer reads as Node's JSON of it (a handler's server event has no
+    // attachments; through @socket.io/redis-adapter it is JSON anyway).
+    assert_eq!(
+        decode_published(&hex(SSE_BIN)).unwrap().body,
+        server_event(None, "bin", r#"[{"b":{"type":"Buffer","data":[1,2]}},3]"#)
+    );
+    assert_eq!(
+        decode_published(&hex(SSE_NONE)).unwrap().body,
+        server_event(Some("ea7dc889ad0c3fbb"), "none", "[]")
+    );
+    assert_eq!(
+        decode_published(&hex(SSE_NONE_ANSWER)).unwrap().body,
+        Body::ServerSideEmitResponse {
+            request_id: "ea7dc889ad0c3fbb".into(),
+            args_json: "[null]".into(),
+        }
+    );
+    assert_eq!(
+        decode_published(&hex(SSE_OBJ)).unwrap().body,
+        server_event(Some("889d01039452736e"), "obj", "[1.5]")
+    );
+    assert_eq!(
+        decode_published(&hex(SSE_OBJ_ANSWER)).unwrap().body,
+        Body::ServerSideEmitResponse {
+            request_id: "889d01039452736e".into(),
+            args_json: r#"[{"a":[1,"x"],"b":null}]"#.into(),
+        }
+    );
+    // In a stream entry (Node never puts one there, but reads it): JSON.
+    let entry_body = decode_entry(&entry(UID_A, "/", "9", r#"{"packet":["e",{"k":1}]}"#))
+        .unwrap()
+        .body;
+    assert_eq!(entry_body, server_event(None, "e", r#"[{"k":1}]"#));
+    // What Node cannot emit on: no packet, no event name; an answer
+    // without a request id.
+    for data in [
+        r#"{}"#,
+        r#"{"packet":[]}"#,
+        r#"{"packet":[1]}"#,
+        r#"{"packet":"e"}"#,
+    ] {
+        assert!(
+            decode_entry(&entry(UID_A, "/", "9", data)).is_err(),
+            "{data}"
         );
     }
+    assert!(decode_entry(&entry(UID_A, "/", "10", r#"{"packet":1}"#)).is_err());
+}
+
+#[test]
+fn our_server_side_emits_and_answers_are_nodes() {
     assert_eq!(
-        decode_published(&hex(answer)).unwrap().body,
-        Body::Other(10)
+        encode_server_side_emit(UID_A, "/", None, "hello", r#"[1,"two"]"#).unwrap(),
+        hex(SSE)
+    );
+    assert_eq!(
+        encode_server_side_emit(UID_A, "/", Some("11ff5083a73a776e"), "hello2", "[2]").unwrap(),
+        hex(SSE_ACK)
+    );
+    assert_eq!(
+        encode_server_side_emit(UID_A2, "/", Some("ea7dc889ad0c3fbb"), "none", "[]").unwrap(),
+        hex(SSE_NONE)
+    );
+    assert_eq!(
+        encode_server_side_emit(UID_A2, "/", Some("889d01039452736e"), "obj", "[1.5]").unwrap(),
+        hex(SSE_OBJ)
+    );
+    assert_eq!(
+        encode_server_side_emit_response(UID_B, "/", "11ff5083a73a776e", r#"["ok2"]"#).unwrap(),
+        hex(SSE_ANSWER)
+    );
+    assert_eq!(
+        encode_server_side_emit_response(UID_B2, "/", "ea7dc889ad0c3fbb", "[]").unwrap(),
+        hex(SSE_NONE_ANSWER)
+    );
+    // Keys in the order given, as Node's object literal has them.
+    assert_eq!(
+        encode_server_side_emit_response(
+            UID_B2,
+            "/",
+            "889d01039452736e",
+            r#"[{"a":[1,"x"],"b":null},"dropped"]"#
+        )
+        .unwrap(),
+        hex(SSE_OBJ_ANSWER)
+    );
+    // @msgpack/msgpack: a placeholder-like object stays an object (server
+    // events carry no attachments).
+    assert_eq!(
+        encode_server_side_emit_response("me", "/chat", "r1", r#"[{"a":[1,"x"],"b":null}]"#)
+            .unwrap(),
+        hex(
+            "84a4747970650aa46461746182a9726571756573744964a27231a67061636b657482a1619201a178a162c0a3756964a26d65a36e7370a52f63686174"
+        )
+    );
+    assert_eq!(
+        encode_server_side_emit(
+            "me",
+            "/chat",
+            None,
+            "e",
+            r#"[{"_placeholder":true,"num":0}]"#
+        )
+        .unwrap(),
+        hex(
+            "84a47479706509a46461746181a67061636b657492a16582ac5f706c616365686f6c646572c3a36e756d00a3756964a26d65a36e7370a52f63686174"
+        )
+    );
+    assert!(encode_server_side_emit("me", "/", None, "e", "{}").is_err());
+    assert!(encode_server_side_emit_response("me", "/", "q", "nope").is_err());
+}
+
+#[test]
+fn our_broadcast_with_acks_is_nodes() {
+    // @msgpack/msgpack of `io.to("r").except("x").emitWithAck("q", "hi",
+    // {b: <Buffer 01 02>})`'s message, flags left empty (Node puts its
+    // timeout there, which no receiver reads).
+    let bytes = encode_broadcast_with_ack(
+        UID_A2,
+        "/",
+        "15ac49ff8fe78ac6",
+        "q",
+        r#"["hi",{"b":{"_placeholder":true,"num":0}}]"#,
+        &[Bytes::from_static(&[1, 2])],
+        &to(&["r"], &["x"]),
+    )
+    .unwrap();
+    assert_eq!(
+        bytes,
+        hex(
+            "84a47479706503a46461746183a67061636b657482a47479706502a46461746193a171a2686981a162c4020102a9726571756573744964b031356163343966663866653738616336a46f70747383a5726f6f6d7391a172a665786365707491a178a5666c61677380a3756964b033653064663431636362653639626131a36e7370a12f"
+        )
+    );
+    let Body::Request(Request::BroadcastWithAck {
+        request_id,
+        broadcast,
+    }) = decode_published(&bytes).unwrap().body
+    else {
+        panic!()
+    };
+    assert_eq!(request_id, "15ac49ff8fe78ac6");
+    assert_eq!(broadcast.attachments, vec![Bytes::from_static(&[1, 2])]);
+    // Node's, with its timeout flag, to a room.
+    let Body::Request(Request::BroadcastWithAck { broadcast, .. }) =
+        decode_published(&hex(BWA_ROOM)).unwrap().body
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (broadcast.args_json.as_str(), &broadcast.to),
+        (r#"["hi"]"#, &to(&["r"], &["x"]))
+    );
+    assert_eq!(
+        encode_client_count(UID_B2, "/", "15ac49ff8fe78ac6", 0),
+        hex(BWA_ROOM_COUNT)
+    );
+    assert!(
+        encode_broadcast_with_ack("me", "/", "q", "e", "[", &[], &Selector::default()).is_err()
     );
 }
 

@@ -126,6 +126,13 @@ pub enum Reply {
         /// Their binary parts.
         attachments: Vec<Bytes>,
     },
+    /// The handler's answer to a server event that asked for one
+    /// (`serverSideEmitWithAck`): its arguments, a JSON array (Node peers
+    /// get the first).
+    ServerSideEmit {
+        /// The handler's arguments.
+        args_json: String,
+    },
 }
 
 impl ClusterLink {
@@ -231,6 +238,9 @@ impl ClusterLink {
                         field("sockets", sockets),
                     )),
                     Reply::ClientCount(n) => Ok(pubsub_codec::encode_client_count(request_id, n)),
+                    Reply::ServerSideEmit { args_json } => {
+                        pubsub_codec::encode_server_side_emit_response(request_id, &args_json)
+                    }
                     Reply::Ack {
                         args_json,
                         attachments,
@@ -243,6 +253,11 @@ impl ClusterLink {
                 let payload = match reply {
                     // The streams adapter has no such requests.
                     Reply::SocketIds(_) | Reply::AllRooms(_) | Reply::Done => return,
+                    Reply::ServerSideEmit { args_json } => {
+                        streams_codec::encode_server_side_emit_response(
+                            uid, nsp, request_id, &args_json,
+                        )
+                    }
                     Reply::Sockets(sockets) => Ok(streams_codec::encode_fetch_response(
                         uid, nsp, request_id, &sockets,
                     )),
@@ -270,6 +285,103 @@ impl ClusterLink {
                 receipt: None,
             }),
             Err(e) => tracing::debug!(endpoint = %nsp, "redis adapter: answer not sent: {e}"),
+        }
+    }
+
+    /// Ask every other node's clients selected by `to` for an ack to the
+    /// event (`io.timeout(ms).emitWithAck(..)`, the adapter's
+    /// `broadcastWithAck`). The namespace hears how many nodes got the
+    /// request ([`Inbound::Published`]), then each node's client count
+    /// ([`Inbound::ClientCount`]) and each client's answer
+    /// ([`Inbound::BroadcastAck`]), all with `request_id`.
+    pub fn broadcast_with_ack(
+        &self,
+        request_id: &str,
+        event: &str,
+        args_json: &str,
+        attachments: &[Bytes],
+        to: &Selector,
+    ) {
+        let (uid, nsp) = (&*self.uid, &*self.nsp);
+        let encoded = match self.kind {
+            RedisAdapterKind::PubSub => pubsub_codec::encode_broadcast_with_ack(
+                uid,
+                request_id,
+                nsp,
+                event,
+                args_json,
+                attachments,
+                to,
+            )
+            .map(|p| (pubsub_codec::request_channel(nsp), p)),
+            RedisAdapterKind::Streams => streams_codec::encode_broadcast_with_ack(
+                uid,
+                nsp,
+                request_id,
+                event,
+                args_json,
+                attachments,
+                to,
+            )
+            .map(|p| (streams_codec::public_channel(nsp), p)),
+        };
+        self.request(request_id, encoded, "broadcast with acks");
+    }
+
+    /// Send `event` to this namespace on every other node
+    /// (`serverSideEmit`). With `request_id` each node is asked for one
+    /// answer: the namespace hears how many nodes got it
+    /// ([`Inbound::Published`]), then each answer
+    /// ([`Inbound::ServerSideEmitReply`]).
+    pub fn server_side_emit(&self, event: &str, args_json: &str, request_id: Option<&str>) {
+        let (uid, nsp) = (&*self.uid, &*self.nsp);
+        let encoded = match self.kind {
+            RedisAdapterKind::PubSub => {
+                pubsub_codec::encode_server_side_emit(uid, request_id, event, args_json)
+                    .map(|p| (pubsub_codec::request_channel(nsp), p))
+            }
+            RedisAdapterKind::Streams => {
+                streams_codec::encode_server_side_emit(uid, nsp, request_id, event, args_json)
+                    .map(|p| (streams_codec::public_channel(nsp), p))
+            }
+        };
+        match request_id {
+            Some(id) => self.request(id, encoded, "server event"),
+            None => match encoded {
+                Ok((channel, payload)) => self.send(Outgoing::Publish {
+                    channel,
+                    payload,
+                    receipt: None,
+                }),
+                Err(e) => {
+                    tracing::warn!(endpoint = %nsp, "redis adapter: server event not sent: {e}")
+                }
+            },
+        }
+    }
+
+    /// Publish a request whose sender waits for answers: the namespace
+    /// hears how many nodes got it ([`Inbound::Published`]), none at once
+    /// when it could not be encoded.
+    fn request(
+        &self,
+        request_id: &str,
+        encoded: Result<(String, Vec<u8>), pubsub_codec::CodecError>,
+        what: &str,
+    ) {
+        match encoded {
+            Ok((channel, payload)) => self.send(Outgoing::Publish {
+                channel,
+                payload,
+                receipt: Some((request_id.to_string(), self.sink.clone())),
+            }),
+            Err(e) => {
+                tracing::warn!(endpoint = %self.nsp, "redis adapter: {what} not sent: {e}");
+                self.sink.deliver(Inbound::Published {
+                    request_id: request_id.to_string(),
+                    nodes: 0,
+                });
+            }
         }
     }
 
@@ -364,6 +476,33 @@ pub enum Inbound {
         request_id: String,
         /// How many other nodes received it.
         nodes: usize,
+    },
+    /// How many clients another node sent this node's broadcast-with-ack
+    /// ([`ClusterLink::broadcast_with_ack`]).
+    ClientCount {
+        /// The request's id.
+        request_id: String,
+        /// The node's client count.
+        count: usize,
+    },
+    /// One of another node's clients answered this node's
+    /// broadcast-with-ack.
+    BroadcastAck {
+        /// The request's id.
+        request_id: String,
+        /// The answer as a JSON array (a Node peer relays the client's
+        /// first argument: `[arg]`).
+        args_json: String,
+        /// Its binary parts.
+        attachments: Vec<Bytes>,
+    },
+    /// Another node answered this node's server emit with ack
+    /// ([`ClusterLink::server_side_emit`]).
+    ServerSideEmitReply {
+        /// The request's id.
+        request_id: String,
+        /// The answer as a JSON array (a Node peer's one argument: `[arg]`).
+        args_json: String,
     },
     /// Another node's answer to this node's `fetchSockets()`.
     Sockets {

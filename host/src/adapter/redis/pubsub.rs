@@ -99,16 +99,14 @@ fn route(msg: &redis::Msg, routes: &Routes, uid: &str, stats: &Stats) {
             let Some(endpoint) = routes.responses.get(msg.get_channel_name()) else {
                 return;
             };
-            match codec::decode_fetch_response(payload) {
-                Ok(Some((request_id, sockets))) => Ok((
-                    endpoint,
-                    Inbound::Sockets {
-                        request_id,
-                        sockets,
-                    },
-                )),
-                // Answers to other requests are not this node's to read.
-                Ok(None) => return,
+            // Node servers answer on the shared channel, whoever asked: an
+            // answer to another node's request reaches the namespace, which
+            // knows no such request id and drops it.
+            match codec::decode_response(payload) {
+                Ok(response) => match answer(response) {
+                    Some(inbound) => Ok((endpoint, inbound)),
+                    None => return,
+                },
                 Err(e) => Err(e),
             }
         }
@@ -136,4 +134,39 @@ fn route(msg: &redis::Msg, routes: &Routes, uid: &str, stats: &Stats) {
             );
         }
     }
+}
+
+/// What the namespace hears of an answer; None for answers to requests
+/// sio-host does not make.
+fn answer(response: codec::Response) -> Option<Inbound> {
+    Some(match response {
+        codec::Response::Sockets {
+            request_id,
+            sockets,
+        } => Inbound::Sockets {
+            request_id,
+            sockets,
+        },
+        codec::Response::ClientCount { request_id, count } => Inbound::ClientCount {
+            request_id,
+            count: usize::try_from(count).unwrap_or(usize::MAX),
+        },
+        codec::Response::BroadcastAck {
+            request_id,
+            args_json,
+            attachments,
+        } => Inbound::BroadcastAck {
+            request_id,
+            args_json,
+            attachments,
+        },
+        codec::Response::ServerSideEmit {
+            request_id,
+            args_json,
+        } => Inbound::ServerSideEmitReply {
+            request_id,
+            args_json,
+        },
+        codec::Response::Other { .. } => return None,
+    })
 }

@@ -11,7 +11,8 @@
 //!   own broadcasts reach its clients this way too
 //!   ([`super::ClusterLink::own_through_stream`]).
 //! - Requests that want answers (`fetchSockets`, broadcasts expecting
-//!   acks) and the answers go over pub/sub: the *subscriber* listens on the
+//!   acks, server events), server events without one, and the answers go
+//!   over pub/sub: the *subscriber* listens on the
 //!   namespace's public channel and this node's private one. Being
 //!   subscribed to the public channel is what counts a node in Node's
 //!   cluster size, so it must answer every such request.
@@ -270,9 +271,33 @@ fn route_published(payload: &[u8], sinks: &Sinks, uid: &str, stats: &Stats) {
             request_id,
             sockets,
         },
-        // sio-host sends no broadcasts expecting acks and no server-side
-        // emits: their answers are not for it.
-        _ => return,
+        Body::BroadcastClientCount { request_id, count } => Inbound::ClientCount {
+            request_id,
+            count: usize::try_from(count).unwrap_or(usize::MAX),
+        },
+        Body::BroadcastAck {
+            request_id,
+            args_json,
+            attachments,
+        } => Inbound::BroadcastAck {
+            request_id,
+            args_json,
+            attachments,
+        },
+        Body::ServerSideEmitResponse {
+            request_id,
+            args_json,
+        } => Inbound::ServerSideEmitReply {
+            request_id,
+            args_json,
+        },
+        // Broadcasts travel in the stream; heartbeats are not sent by
+        // 0.3.1.
+        Body::Broadcast { .. }
+        | Body::InitialHeartbeat
+        | Body::Heartbeat
+        | Body::AdapterClose
+        | Body::Other(_) => return,
     };
     stats.adapter.received.fetch_add(1, Relaxed);
     sink.deliver(inbound);

@@ -831,6 +831,13 @@ async fn subscribe(client: &redis::Client, sub: &Subscription) -> Result<redis::
     Ok(pubsub)
 }
 
+/// A node's client count as the namespace adds it up: capped at
+/// `u32::MAX`, so that no count another node sends (a Node peer's is a
+/// JSON number) can make a sum overflow.
+fn client_count(count: u64) -> usize {
+    usize::try_from(count.min(u64::from(u32::MAX))).unwrap_or(usize::MAX)
+}
+
 /// The URL without its password, for logs.
 fn redacted(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -849,7 +856,13 @@ fn connection_config() -> redis::AsyncConnectionConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::redacted;
+    use super::{client_count, redacted};
+
+    #[test]
+    fn client_counts_are_capped() {
+        assert_eq!(client_count(3), 3);
+        assert_eq!(client_count(u64::MAX), u32::MAX as usize);
+    }
 
     #[test]
     fn logged_urls_hide_the_password() {

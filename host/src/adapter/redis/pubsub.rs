@@ -149,7 +149,7 @@ fn answer(response: codec::Response) -> Option<Inbound> {
         },
         codec::Response::ClientCount { request_id, count } => Inbound::ClientCount {
             request_id,
-            count: usize::try_from(count).unwrap_or(usize::MAX),
+            count: super::client_count(count),
         },
         codec::Response::BroadcastAck {
             request_id,
@@ -169,4 +169,46 @@ fn answer(response: codec::Response) -> Option<Inbound> {
         },
         codec::Response::Other { .. } => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_reach_the_namespace_as_what_they_answer() {
+        let decode = |payload: &[u8]| answer(codec::decode_response(payload).unwrap());
+        // A Node server's client count and a server event's answer (JSON).
+        let Some(Inbound::ClientCount { request_id, count }) =
+            decode(br#"{"type":8,"requestId":"q","clientCount":2}"#)
+        else {
+            panic!()
+        };
+        assert_eq!((request_id.as_str(), count), ("q", 2));
+        let Some(Inbound::ServerSideEmitReply {
+            request_id,
+            args_json,
+        }) = decode(br#"{"type":6,"requestId":"s","data":{"a":1}}"#)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (request_id.as_str(), args_json.as_str()),
+            ("s", r#"[{"a":1}]"#)
+        );
+        // sio-host's own ack (msgpack), with its binary.
+        let ack = codec::encode_broadcast_ack(
+            "b",
+            r#"[{"_placeholder":true,"num":0}]"#,
+            &[bytes::Bytes::from_static(b"x")],
+        )
+        .unwrap();
+        let Some(Inbound::BroadcastAck { attachments, .. }) = decode(&ack) else {
+            panic!()
+        };
+        assert_eq!(attachments, [bytes::Bytes::from_static(b"x")]);
+        // Answers to requests sio-host does not make.
+        assert!(decode(br#"{"requestId":"j"}"#).is_none());
+        assert!(decode(br#"{"requestId":"r","rooms":["a"]}"#).is_none());
+    }
 }

@@ -273,7 +273,7 @@ fn route_published(payload: &[u8], sinks: &Sinks, uid: &str, stats: &Stats) {
         },
         Body::BroadcastClientCount { request_id, count } => Inbound::ClientCount {
             request_id,
-            count: usize::try_from(count).unwrap_or(usize::MAX),
+            count: super::client_count(count),
         },
         Body::BroadcastAck {
             request_id,

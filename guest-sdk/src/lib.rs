@@ -119,7 +119,7 @@
 //!
 //! # Asynchronous work
 //!
-//! `handler!(T, async)` (the `async-endpoint` world) adds timers
+//! `handler!(T, async)` (the `async-broadcast-endpoint` world) adds timers
 //! ([`set_timer`], [`cancel_timer`]), outbound HTTP ([`http::fetch`]) and
 //! holding a connection ([`hold`], [`release`], `conn.hold()`): while held,
 //! its later events wait in the host, in order, and other connections go
@@ -198,15 +198,15 @@ pub mod stateful_bindings {
     });
 }
 
-/// The `async-endpoint` world: `endpoint` plus the `async-host` import and
-/// the `completions` export. Its other imports and types are those of
-/// [`bindings`].
+/// The `async-broadcast-endpoint` world: `endpoint` plus the `async-host`
+/// import and the `completions` and `broadcast-events` exports. Its other
+/// imports and types are those of [`bindings`].
 #[doc(hidden)]
 #[allow(missing_docs, clippy::all)]
 pub mod async_bindings {
     wit_bindgen::generate!({
         path: "wit",
-        world: "async-endpoint",
+        world: "async-broadcast-endpoint",
         pub_export_macro: true,
         export_macro_name: "__export_async_endpoint",
         with: {
@@ -313,10 +313,12 @@ pub trait Handler: Default + 'static {
 ///   `serde::Deserialize`; a hot reload hands its value, as JSON, to the new
 ///   version (see the crate docs and docs/reload.md).
 ///
-/// * `sio_guest::handler!(MyHandler, async);` — the `async-endpoint`
-///   world: timers, hold/release and HTTP ([`set_timer`], [`hold`],
-///   [`http::fetch`]) complete in [`Handler::on_timer`] and
-///   [`Handler::on_fetch`] (docs/async.md).
+/// * `sio_guest::handler!(MyHandler, async);` — the
+///   `async-broadcast-endpoint` world: timers, hold/release and HTTP
+///   ([`set_timer`], [`hold`], [`http::fetch`]) complete in
+///   [`Handler::on_timer`] and [`Handler::on_fetch`] (docs/async.md), and
+///   what comes back from broadcasts in [`Handler::on_replies`] and
+///   [`Handler::on_server_event`].
 ///   (State hand-off together with `async` is not offered yet: the SDK
 ///   would need the `stateful-async-endpoint` bindings beside these.)
 ///

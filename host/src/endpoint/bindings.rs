@@ -4,16 +4,18 @@
 //! the host's side of each imported interface is in `imports/`, one file per
 //! interface.
 //!
-//! Three `bindgen!` invocations, one per world, because a handler may
-//! target any of the four worlds of wit/ and one invocation binds one
-//! world. The `endpoint` world, at the root, is what every handler has: the
-//! `host`, `config` and `stats` imports and the `on-*` exports. The
-//! `stateful-endpoint` and `async-endpoint` worlds add the optional `state`
-//! export, and the `async-host` import with the `completions` export; their
-//! modules below share the root's interfaces (`with`) and are used only for
-//! those additions, which `runtime.rs` links (`async-host`) or looks up per
-//! component when it is loaded (`state`, `completions`).
-//! `stateful-async-endpoint` has nothing the other three do not bind.
+//! Four `bindgen!` invocations, one per world that adds something,
+//! because a handler may target any of the six worlds of wit/ and one
+//! invocation binds one world. The `endpoint` world, at the root, is what
+//! every handler has: the `host`, `config`, `stats`, `conn-state`, `kv` and
+//! `broadcast` imports and the `on-*` exports. The `stateful-endpoint`,
+//! `async-endpoint` and `async-broadcast-endpoint` worlds add the optional
+//! `state` export, the `async-host` import with the `completions` export,
+//! and the `broadcast-events` export; their modules below share the root's
+//! interfaces (`with`) and are used only for those additions, which
+//! `runtime.rs` links (`async-host`) or looks up per component when it is
+//! loaded (`state`, `completions`, `broadcast-events`). The `stateful-`
+//! async worlds have nothing the others do not bind.
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -31,6 +33,9 @@ pub(crate) mod stateful {
             "sio:realtime/host": super::sio::realtime::host,
             "sio:realtime/config": super::sio::realtime::config,
             "sio:realtime/stats": super::sio::realtime::stats,
+            "sio:realtime/conn-state": super::sio::realtime::conn_state,
+            "sio:realtime/kv": super::sio::realtime::kv,
+            "sio:realtime/broadcast": super::sio::realtime::broadcast,
         },
     });
 }
@@ -47,11 +52,37 @@ pub(crate) mod asynchronous {
             "sio:realtime/host": super::sio::realtime::host,
             "sio:realtime/config": super::sio::realtime::config,
             "sio:realtime/stats": super::sio::realtime::stats,
+            "sio:realtime/conn-state": super::sio::realtime::conn_state,
+            "sio:realtime/kv": super::sio::realtime::kv,
+            "sio:realtime/broadcast": super::sio::realtime::broadcast,
+        },
+    });
+}
+
+/// The `async-broadcast-endpoint` world, for its `broadcast-events` export
+/// only: the world's other parts are the bindings above.
+pub(crate) mod broadcasting {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "async-broadcast-endpoint",
+        with: {
+            "sio:realtime/types": super::sio::realtime::types,
+            "sio:realtime/host": super::sio::realtime::host,
+            "sio:realtime/config": super::sio::realtime::config,
+            "sio:realtime/stats": super::sio::realtime::stats,
+            "sio:realtime/conn-state": super::sio::realtime::conn_state,
+            "sio:realtime/kv": super::sio::realtime::kv,
+            "sio:realtime/broadcast": super::sio::realtime::broadcast,
+            "sio:realtime/async-host": super::asynchronous::sio::realtime::async_host,
         },
     });
 }
 
 pub use self::sio::realtime::types::{HostError, LogLevel, Protocol, Target};
+pub use self::sio::realtime::broadcast::{EmitFlags, Selector as BroadcastSelector};
+pub(crate) use broadcasting::exports::sio::realtime::broadcast_events::{
+    Guest as BroadcastEventsExport, GuestIndices as BroadcastEventsIndices, Replies, Reply,
+};
 pub(crate) use asynchronous::exports::sio::realtime::completions::{
     Guest as CompletionsExport, GuestIndices as CompletionsIndices,
 };

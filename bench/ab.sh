@@ -19,8 +19,9 @@
 # or broadcast; CLIENTS sets the clients [echo 100, broadcast 10000];
 # broadcast keeps BCAST_WINDOW [4] broadcasts in flight, as run.sh does.
 # LOADGEN_ARGS go to every loadgen run (e.g. "--deflate --payload 2048
-# --filler words"). "out" is the bytes the server wrote per unit (write
-# calls, /proc/PID/io wchar: frames and headers as sent, compressed or not).
+# --filler words"). "out" is the bytes the server sent per unit: TCP
+# payload (frames and their headers, compressed or not), the bytes_sent of
+# its established sockets (ss) summed at the same two moments as the CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOADGEN=bench/target/release/loadgen
@@ -36,6 +37,10 @@ port=${PORT:-19700}
 # 10,000 broadcast clients need that many descriptors in each process.
 ulimit -n 65536 2>/dev/null || true
 tick=$(getconf CLK_TCK)
+
+sent() { # port: bytes sent by the server's established sockets
+  ss -tinH state established "( sport = :$1 )" | grep -o 'bytes_sent:[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }'
+}
 
 one() { # name command
   local name=$1 cmd=${2//\{port\}/$port}
@@ -53,10 +58,10 @@ one() { # name command
   local lg=$!
   sleep 3
   read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
-  w1=$(awk '/^wchar/ {print $2}' "/proc/$pid/io")
+  w1=$(sent "$port")
   sleep 5
   read -r u2 s2 < <(awk '{print $14, $15}' "/proc/$pid/stat")
-  w2=$(awk '/^wchar/ {print $2}' "/proc/$pid/io")
+  w2=$(sent "$port")
   wait "$lg" || true
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
@@ -65,7 +70,7 @@ one() { # name command
   rm -f "$out"
   awk -v n="$name" -v a="${acks:-0}" -v u=$((u2 - u1)) -v s=$((s2 - s1)) -v t="$tick" -v unit="$UNIT" -v w=$((w2 - w1)) 'BEGIN {
     per = a > 0 ? 1e6 / (a * 5 * t) : 0
-    printf "%-14s %9.0f %s/s   user %5.2f µs   sys %5.2f µs   total %5.2f µs   out %7.1f B per unit\n", n, a, unit, u * per, s * per, (u + s) * per, a > 0 ? w / (a * 5) : 0
+    printf "%-14s %9.0f %s/s   user %5.2f µs   sys %5.2f µs   total %5.2f µs   out %7.1f B per unit\n", n, a, unit, u * per, s * per, (u + s) * per, (a > 0 ? w / (a * 5) : 0)
   }'
   port=$((port + 1))
   sleep 1

@@ -11,7 +11,7 @@
 //! The modules form layers, each importing only the ones below it (checked
 //! by `cargo xtask layers`; docs/architecture.md has the table):
 //! [`devkit`]; [`server`]; `router`, [`admin`]; `transport`, `static_files`;
-//! `session`; [`endpoint`]; `adapter`, `kv`; `outbox`, `cors`;
+//! `session`, `admin_ui`; [`endpoint`]; `adapter`, `kv`; `outbox`, `cors`;
 //! `stats`, [`config`]; `http`; and the `sio_protocol` crate beneath.
 
 //!
@@ -24,6 +24,7 @@
 
 mod adapter;
 pub mod admin;
+mod admin_ui;
 pub mod config;
 mod cors;
 pub mod devkit;

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use sio_host::admin;
-use sio_host::config::{Config, EndpointConfig, Overrides, Sio1Overrides, StaticMount};
+use sio_host::config::{
+    AdminUiOverrides, Config, EndpointConfig, Overrides, Sio1Overrides, StaticMount,
+};
 
 #[derive(Parser)]
 #[command(
@@ -300,6 +302,43 @@ struct RunArgs {
 
     #[command(flatten)]
     legacy: Sio1Args,
+
+    #[command(flatten)]
+    admin_ui: AdminUiArgs,
+}
+
+/// The admin UI: @socket.io/admin-ui's dashboard (docs/admin-ui.md).
+#[derive(Args)]
+struct AdminUiArgs {
+    /// Serve the admin UI's namespace: @socket.io/admin-ui's dashboard (its
+    /// hosted page, or its files served with --static) signs in there and
+    /// sees every namespace's sockets, rooms and events. Needs
+    /// --admin-ui-auth or --admin-ui-no-auth.
+    #[arg(long)]
+    admin_ui: bool,
+
+    /// The admin UI's namespace [default: /admin].
+    #[arg(long, value_name = "NAMESPACE")]
+    admin_ui_namespace: Option<String>,
+
+    /// Who may sign in: USER:PASSWORD, the password plain or as a bcrypt
+    /// hash (`$2b$10$...`, as Node's instrument() takes it). Prefer the
+    /// environment variable: a command line is visible to other users.
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "SIO_ADMIN_UI_AUTH",
+        hide_env_values = true
+    )]
+    admin_ui_auth: Option<String>,
+
+    /// Let anyone who reaches the server sign in to the admin UI.
+    #[arg(long)]
+    admin_ui_no_auth: bool,
+
+    /// The admin UI shows and never acts: no join, leave, disconnect or emit.
+    #[arg(long)]
+    admin_ui_readonly: bool,
 }
 
 /// Socket.IO protocol 1 (socket.io-client 0.7-0.9, TornadIO2's clients).
@@ -398,6 +437,13 @@ impl RunArgs {
             no_admin: self.no_admin,
             admin_listen: self.admin_listen,
             admin_file: self.admin_file,
+            admin_ui: AdminUiOverrides {
+                on: self.admin_ui.admin_ui,
+                namespace: self.admin_ui.admin_ui_namespace,
+                auth: self.admin_ui.admin_ui_auth,
+                no_auth: self.admin_ui.admin_ui_no_auth,
+                readonly: self.admin_ui.admin_ui_readonly,
+            },
         })
     }
 }

@@ -1,7 +1,7 @@
-//! The server's life: load every endpoint, join the cluster, bind the
-//! listener, start the reload triggers (admin endpoint, SIGHUP, `--watch`)
-//! and the Flash policy server, then accept connections and hand each
-//! request to the `Router`.
+//! The server's life: load every endpoint, join the cluster, start the
+//! admin UI, bind the listener, start the reload triggers (admin endpoint,
+//! SIGHUP, `--watch`) and the Flash policy server, then accept connections
+//! and hand each request to the `Router`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -30,10 +30,24 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
         Runtime::with_fuel(config.meters_fuel()).context("starting the WebAssembly runtime")?;
     let stats = Arc::new(crate::stats::Stats::default());
     let store = open_store(&config, stats.clone())?;
-    let (reloader, endpoints) = Reloader::start(&config, runtime, stats.clone(), store).await?;
+    // The admin UI's namespace and observer go to the endpoints as they
+    // are made; it starts once they are.
+    let admin_ui = config
+        .admin_ui
+        .as_ref()
+        .map(|ui| crate::admin_ui::AdminUi::new(ui, stats.clone()));
+    let native = admin_ui.iter().map(|ui| ui.endpoint()).collect();
+    let observer = admin_ui.as_ref().map(|ui| ui.observer());
+    let (reloader, endpoints) =
+        Reloader::start(&config, runtime, stats.clone(), store, native, observer).await?;
+    let admin_ui_nsp = config.admin_ui.as_ref().map(|ui| ui.namespace.as_str());
     if let Some(url) = &config.redis {
-        // Pattern entries' namespaces stay on this node (docs/scale-out.md).
-        let namespaces = endpoints.exact().map(|(nsp, handle)| {
+        // Pattern entries' namespaces stay on this node (docs/scale-out.md),
+        // and so does the admin UI's.
+        let clustered = endpoints
+            .exact()
+            .filter(|(nsp, _)| Some(*nsp) != admin_ui_nsp);
+        let namespaces = clustered.map(|(nsp, handle)| {
             let sink: Arc<dyn ClusterSink> = Arc::new(handle.clone());
             (nsp.to_string(), sink)
         });
@@ -44,6 +58,9 @@ pub async fn serve(config: Config, on_listening: impl FnOnce(SocketAddr)) -> Res
             namespaces,
             stats.clone(),
         )?;
+    }
+    if let Some(ui) = admin_ui {
+        ui.start(endpoints.exact());
     }
     let reloader = Arc::new(reloader);
     let listener = TcpListener::bind(config.listen)

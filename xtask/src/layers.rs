@@ -26,7 +26,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["server"],
     &["router", "admin"],
     &["transport", "static_files"],
-    &["session"],
+    &["session", "admin_ui"],
     &["endpoint"],
     &["adapter", "kv"],
     &["outbox", "cors"],

@@ -10,8 +10,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+mod admin_ui;
 mod pattern;
 mod sio1;
+pub use admin_ui::{
+    AdminUiConfig, AdminUiCredentials, AdminUiOverrides, AdminUiPassword, AdminUiSection,
+    DEFAULT_ADMIN_UI_NAMESPACE,
+};
 pub use pattern::{MAX_MATCHED_NAME, NamespacePattern};
 pub use sio1::{SIO1_TRANSPORTS, Sio1Config, Sio1Overrides, Sio1Section};
 
@@ -297,6 +302,9 @@ pub struct Config {
     /// Which wire format `--redis` speaks (`--redis-adapter`,
     /// `redis-adapter`; docs/scale-out.md).
     pub redis_adapter: RedisAdapterKind,
+    /// The admin UI's namespace (`--admin-ui`, `[admin-ui]`;
+    /// docs/admin-ui.md); None: off.
+    pub admin_ui: Option<AdminUiConfig>,
 }
 
 /// The Node adapter whose messages `--redis` speaks.
@@ -482,6 +490,8 @@ pub struct Overrides {
     pub admin_listen: Option<SocketAddr>,
     /// `--admin-file`.
     pub admin_file: Option<PathBuf>,
+    /// The `--admin-ui*` flags.
+    pub admin_ui: AdminUiOverrides,
 }
 
 /// The default of `--listen` / `listen`.
@@ -655,6 +665,10 @@ impl Config {
                 Some(kind) => RedisAdapterKind::parse(kind)?,
                 None => RedisAdapterKind::default(),
             },
+            admin_ui: AdminUiConfig::resolve(
+                o.admin_ui,
+                &file.admin_ui.clone().unwrap_or_default(),
+            )?,
         };
         config.validate()?;
         Ok(config)
@@ -752,6 +766,15 @@ impl Config {
             {
                 bail!("namespace {} is given twice", e.namespace);
             }
+        }
+        if let Some(ui) = &self.admin_ui
+            && self.endpoints.iter().any(|e| e.namespace == ui.namespace)
+        {
+            bail!(
+                "namespace {} is the admin UI's; give the admin UI another \
+                 (--admin-ui-namespace)",
+                ui.namespace
+            );
         }
         if self.ping_interval.is_zero() || self.ping_timeout.is_zero() {
             bail!("--ping-interval and --ping-timeout must be above 0");
@@ -855,6 +878,8 @@ pub struct FileConfig {
     pub store: Option<StoreSection>,
     /// `[recovery]`: connection state recovery (see [`RecoverySection`]).
     pub recovery: Option<RecoverySection>,
+    /// `[admin-ui]`: the admin UI (see [`AdminUiSection`]).
+    pub admin_ui: Option<AdminUiSection>,
     /// `[build]`: how `sio-host build` and `sio-host dev` build the
     /// project's handler (see [`BuildSection`]); `sio-host run` ignores it.
     pub build: Option<BuildSection>,

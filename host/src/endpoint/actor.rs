@@ -33,6 +33,7 @@ use super::bindings::{CompletionsExport, ConnInfo, Endpoint, HttpResponse, Proto
 use super::directory::{ChildFactory, Lease};
 use super::imports::wasi_io::DeadlineInWasi;
 use super::namespace::{Conn, Namespace, PendingRestore, Recovered, Recovery, SelfQueue};
+use super::observer::{Observed, Observer};
 use super::runtime::{EndpointSettings, Live, Prepared, Runtime};
 use super::scheduler::Scheduler;
 use super::store::GuestState;
@@ -157,8 +158,21 @@ pub enum Command {
     Swap(Box<Swap>),
     /// From the other nodes (`--redis`): a broadcast for local connections,
     /// a request, or the link to publish through. Handled by the namespace
-    /// without calling the guest (`namespace/cluster.rs`).
+    /// without calling the guest (`namespace/cluster.rs`). The admin UI's
+    /// actions (join, leave, disconnect, emit) come this way too, as the
+    /// same requests from this node (`crate::admin_ui`).
     Cluster(Inbound),
+    /// Report what happens in the namespace to this observer from now on
+    /// (the admin UI; `observer.rs`).
+    Observe(Arc<dyn Observer>),
+}
+
+/// An endpoint the host serves itself instead of a component (the admin
+/// UI's namespace, `crate::admin_ui`): sessions route a client's packets to
+/// it through an [`EndpointHandle`] as to an actor, as the same commands.
+pub trait NativeEndpoint: Send + Sync {
+    /// Take a command; never blocks.
+    fn send(&self, command: Command);
 }
 
 /// A new version, compiled and instantiated off the actor, to swap in
@@ -188,9 +202,20 @@ pub struct Swapped {
 pub struct EndpointHandle {
     /// The endpoint's namespace path.
     pub name: Arc<str>,
-    tx: Sender<Command>,
-    /// Counts the commands waiting (`queue_depth` in /stats).
-    stats: Arc<EndpointStats>,
+    queue: Queue,
+}
+
+/// Where an endpoint's commands go.
+#[derive(Clone)]
+enum Queue {
+    /// A component's actor thread.
+    Actor {
+        tx: Sender<Command>,
+        /// Counts the commands waiting (`queue_depth` in /stats).
+        stats: Arc<EndpointStats>,
+    },
+    /// An endpoint the host serves itself.
+    Native(Arc<dyn NativeEndpoint>),
 }
 
 /// The cluster delivers to an endpoint through its queue.
@@ -201,15 +226,33 @@ impl ClusterSink for EndpointHandle {
 }
 
 impl EndpointHandle {
+    /// A handle to an endpoint the host serves itself, on namespace `name`.
+    pub fn native(name: &str, endpoint: Arc<dyn NativeEndpoint>) -> EndpointHandle {
+        EndpointHandle {
+            name: name.into(),
+            queue: Queue::Native(endpoint),
+        }
+    }
+
     /// Queue `command`; never blocks. Dropped (and logged) when the actor
     /// is gone.
     pub fn send(&self, command: Command) {
+        let (tx, stats) = match &self.queue {
+            Queue::Actor { tx, stats } => (tx, stats),
+            Queue::Native(endpoint) => return endpoint.send(command),
+        };
         // Counted first: the actor may take it off the queue at once.
-        self.stats.queued.fetch_add(1, Ordering::Relaxed);
-        if self.tx.send(command).is_err() {
-            self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+        stats.queued.fetch_add(1, Ordering::Relaxed);
+        if tx.send(command).is_err() {
+            stats.queued.fetch_sub(1, Ordering::Relaxed);
             tracing::error!(endpoint = %self.name, "endpoint actor is gone; command dropped");
         }
+    }
+
+    /// Report what happens in this endpoint's namespace to `observer` from
+    /// now on (an endpoint the host serves itself reports nothing).
+    pub fn observe(&self, observer: Arc<dyn Observer>) {
+        self.send(Command::Observe(observer));
     }
 }
 
@@ -270,7 +313,7 @@ pub(super) fn spawn_child(
     lease: Lease,
 ) -> Result<EndpointHandle> {
     let stats = factory.stats.endpoint_in(name, Some(lease.pattern()));
-    let (handle, ns, rx) = open(
+    let (handle, mut ns, rx) = open(
         name,
         &stats,
         factory.max_payload,
@@ -278,6 +321,7 @@ pub(super) fn spawn_child(
         factory.stats.clone(),
         factory.rt.clone(),
     );
+    ns.observer = factory.observer.clone();
     let runtime = factory.runtime.clone();
     start_thread(&handle.name, move || {
         match runtime.instantiate(&prepared, ns, &settings) {
@@ -304,8 +348,10 @@ fn open(
     let (tx, rx) = std::sync::mpsc::channel();
     let handle = EndpointHandle {
         name: name.clone(),
-        tx,
-        stats: stats.clone(),
+        queue: Queue::Actor {
+            tx,
+            stats: stats.clone(),
+        },
     };
     let mut ns = Namespace::new(name, max_payload);
     ns.queue = Some(SelfQueue {
@@ -606,6 +652,11 @@ impl EndpointActor {
                 if let Some(id) = ack {
                     socket.client_acks.insert(id);
                 }
+                self.ns().observe_event(|| Observed::EventIn {
+                    conn,
+                    name: name.clone(),
+                    args: args.clone(),
+                });
                 let attachments: Vec<Vec<u8>> = attachments.into_iter().map(Vec::from).collect();
                 self.call_for("on-event", conn, Some(&name), |b, s| {
                     b.call_on_event(s, conn, &name, &args, &attachments, ack)
@@ -665,7 +716,13 @@ impl EndpointActor {
                     .conns
                     .get(&conn)
                     .is_some_and(|s| *s.outbox.sid() == session);
-                if !current || ns.go_away(conn, &reason) {
+                if !current {
+                    return;
+                }
+                if ns.go_away(conn, &reason) {
+                    // Away for a recovery: gone as far as anyone watching
+                    // can tell (Node's socket disconnects too).
+                    ns.observe(|| Observed::Disconnected { conn, reason });
                     return;
                 }
                 if let Some(socket) = ns.remove_conn(conn) {
@@ -696,6 +753,7 @@ impl EndpointActor {
                 let _ = done.send(result);
             }
             Command::Cluster(Inbound::Restored { conn, session }) => self.restored(conn, session),
+            Command::Observe(observer) => self.ns().observer = Some(observer),
             Command::Cluster(inbound) => self.ns().on_cluster(inbound),
             Command::Timer { token, serial } => {
                 if self.ns().timers.take_due(token, serial) {
@@ -848,8 +906,9 @@ impl EndpointActor {
     /// handler sent while it decided. False when the connection is gone
     /// (the handler disconnected it meanwhile).
     fn welcome(&mut self, conn: ConnId, outbox: &dyn Outbox, missed: Vec<Frame>) -> bool {
-        let endpoint = self.ns().name.clone();
-        let Some(socket) = self.ns().conns.get_mut(&conn) else {
+        let ns = self.ns();
+        let endpoint = ns.name.clone();
+        let Some(socket) = ns.conns.get_mut(&conn) else {
             return false;
         };
         let pid = socket.recovery.as_ref().map(|r| r.pid.clone());
@@ -862,6 +921,17 @@ impl EndpointActor {
         frames.extend(missed);
         frames.extend(socket.held.take().unwrap_or_default());
         outbox.push(&frames);
+        if let Some(observer) = &ns.observer {
+            observer.observe(Observed::Connected {
+                nsp: endpoint.clone(),
+                conn,
+                sid: socket.sid.clone(),
+                outbox: socket.outbox.clone(),
+                rooms: socket.rooms.iter().cloned().collect(),
+                data: socket.data.clone(),
+                endpoint: ns.queue.as_ref().map(|q| q.endpoint.clone()),
+            });
+        }
         tracing::debug!(endpoint = %endpoint, conn, sid = %socket.sid, "connected");
         self.stats.connects.fetch_add(1, Ordering::Relaxed);
         true
@@ -929,6 +999,10 @@ impl EndpointActor {
     /// A connection left: its pending emit-with-acks resolve empty, then the
     /// handler hears `on-disconnect`.
     fn departed(&mut self, conn: ConnId, socket: Conn, reason: &str) {
+        self.ns().observe(|| Observed::Disconnected {
+            conn,
+            reason: reason.to_owned(),
+        });
         for token in socket.server_acks {
             self.call("on-ack", conn, |b, s| {
                 b.call_on_ack(s, conn, token, None, &[])
@@ -944,6 +1018,10 @@ impl EndpointActor {
         while !self.ns().departed.is_empty() {
             let departed = std::mem::take(&mut self.ns().departed);
             for (conn, reason) in departed {
+                self.ns().observe(|| Observed::Disconnected {
+                    conn,
+                    reason: reason.to_owned(),
+                });
                 self.call("on-disconnect", conn, |b, s| {
                     b.call_on_disconnect(s, conn, reason)
                 });

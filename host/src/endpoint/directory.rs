@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use sio_protocol::wire;
 
 use super::actor::{self, Command, EndpointHandle};
+use super::observer::Observer;
 use super::runtime::{EndpointSettings, Prepared, Runtime};
 use crate::config::{NamespaceLimits, NamespacePattern, RecoveryConfig};
 use crate::stats::{PatternStats, Stats};
@@ -113,6 +114,8 @@ pub(crate) struct ChildFactory {
     /// The server's tokio runtime (timers, fetches), whatever thread a
     /// CONNECT arrives on.
     pub rt: tokio::runtime::Handle,
+    /// Who hears what happens in each namespace (the admin UI), if anyone.
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 /// What a new namespace of a pattern starts from; a reload replaces it.

@@ -4,7 +4,8 @@
 //! component) and the data of an instance's store (`store`), one actor per
 //! endpoint that owns its instance and runs its commands connection by
 //! connection in turn (`scheduler`), the namespace state the host imports
-//! act on, the live endpoints by name with the namespaces of pattern
+//! act on, what a namespace reports to an observer (`observer`: the admin
+//! UI), the live endpoints by name with the namespaces of pattern
 //! entries started and stopped on demand (`directory`), and hot reload.
 //!
 //! A client's session is reached only through the `Arc<dyn Outbox>` (see
@@ -18,6 +19,7 @@ mod fetch;
 mod guest_stderr;
 mod imports;
 mod namespace;
+mod observer;
 pub mod reload;
 pub mod runtime;
 mod scheduler;
@@ -25,8 +27,9 @@ mod store;
 mod timers;
 pub mod watch;
 
-pub use actor::{Command, EndpointHandle, Swapped, spawn};
+pub use actor::{Command, EndpointHandle, NativeEndpoint, Swapped, spawn};
 pub use directory::Endpoints;
 pub use namespace::Namespace;
+pub use observer::{Observed, Observer};
 pub use reload::{Reloader, Trigger};
 pub use runtime::{EndpointSettings, GuestLimits, Prepared, Runtime};

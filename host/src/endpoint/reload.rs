@@ -35,6 +35,7 @@ use serde::Serialize;
 use super::actor::{self, Command, EndpointHandle, Swap, Swapped};
 use super::directory::{ChildFactory, Endpoints, PatternEndpoint};
 use super::namespace::Namespace;
+use super::observer::Observer;
 use super::runtime::{EndpointSettings, GuestLimits, Live, Prepared, Runtime, fingerprint};
 use crate::config::{Config, EndpointConfig, EndpointSource, NamespaceLimits};
 use crate::kv::KvStore;
@@ -191,12 +192,16 @@ impl Reloader {
     /// Load every endpoint of `config` (compiling in parallel is wasmtime's
     /// business: one at a time here) and start their actors; a pattern
     /// entry starts none until a client asks for one of its namespaces.
-    /// Needs a tokio runtime.
+    /// `native`: endpoints the host serves itself, routed to like the
+    /// others; `observer` hears what happens in every namespace (both the
+    /// admin UI's). Needs a tokio runtime.
     pub async fn start(
         config: &Config,
         runtime: Runtime,
         stats: Arc<Stats>,
         store: KvStore,
+        native: Vec<EndpointHandle>,
+        observer: Option<Arc<dyn Observer>>,
     ) -> Result<(Reloader, Endpoints)> {
         let default_limits = GuestLimits {
             call_deadline: config.call_deadline,
@@ -206,7 +211,10 @@ impl Reloader {
             checkpoint_interval: config.checkpoint_interval,
         };
         let mut entries = BTreeMap::new();
-        let mut handles = HashMap::new();
+        let mut handles: HashMap<String, EndpointHandle> = native
+            .into_iter()
+            .map(|h| (h.name.to_string(), h))
+            .collect();
         let mut patterns = Vec::new();
         for e in &config.endpoints {
             let started = Instant::now();
@@ -233,6 +241,7 @@ impl Reloader {
                         recovery: config.recovery.clone(),
                         stats: stats.clone(),
                         rt: tokio::runtime::Handle::current(),
+                        observer: observer.clone(),
                     };
                     let limits = config.namespace_limits().for_entry(e);
                     let entry =
@@ -257,6 +266,9 @@ impl Reloader {
                             e.component.display()
                         )
                     })?;
+                    if let Some(observer) = &observer {
+                        handle.observe(observer.clone());
+                    }
                     handles.insert(e.namespace.clone(), handle.clone());
                     Target::Endpoint(handle)
                 }

@@ -65,7 +65,7 @@ fn lane(command: &Command) -> Option<ConnId> {
         | Command::Fetched { .. }
         | Command::QueryDue { .. }
         | Command::QueryAnswered { .. } => Some(NO_CONN),
-        Command::Swap(_) | Command::Cluster(_) => None,
+        Command::Swap(_) | Command::Cluster(_) | Command::Observe(_) => None,
     }
 }
 

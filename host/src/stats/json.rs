@@ -5,8 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use serde_json::{Map, Value, json};
 
 use super::{
-    AdapterStats, CLOSE_REASONS, EXPORTS, GENERATIONS, HOST_ERRORS, LATENCY_BUCKETS_US, LimitStats,
-    RATE_WINDOW_SECS, Rate, RecoveryStats, Stats, StoreStats, TRANSPORTS, close_index, close_label,
+    AdapterStats, AdminUiStats, CLOSE_REASONS, EXPORTS, GENERATIONS, HOST_ERRORS,
+    LATENCY_BUCKETS_US, LimitStats, RATE_WINDOW_SECS, Rate, RecoveryStats, Stats, StoreStats,
+    TRANSPORTS, close_index, close_label,
 };
 
 impl AdapterStats {
@@ -61,6 +62,19 @@ impl RecoveryStats {
             "buffered": self.buffered.load(Relaxed),
             "buffered_bytes": self.buffered_bytes.load(Relaxed),
             "evicted": self.evicted.load(Relaxed),
+        })
+    }
+}
+
+impl AdminUiStats {
+    fn to_json(&self) -> Value {
+        json!({
+            "enabled": self.enabled.load(Relaxed),
+            "clients": self.clients.load(Relaxed).max(0),
+            "refused": self.refused.load(Relaxed),
+            "actions": self.actions.load(Relaxed),
+            "actions_refused": self.actions_refused.load(Relaxed),
+            "events_dropped": self.events_dropped.load(Relaxed),
         })
     }
 }
@@ -235,6 +249,7 @@ impl Stats {
             "limits": self.limits.to_json(),
             "store": self.store.to_json(),
             "recovery": self.recovery.to_json(),
+            "admin_ui": self.admin_ui.to_json(),
             "rates": {
                 "window_seconds": RATE_WINDOW_SECS,
                 "packets_in": rate(&self.rate_packets_in),

@@ -386,6 +386,25 @@ pub struct StoreStats {
     pub invalid_key: AtomicU64,
 }
 
+/// The admin UI (`admin_ui/`; docs/admin-ui.md): its dashboards and what
+/// it refused.
+#[derive(Default)]
+pub struct AdminUiStats {
+    /// `--admin-ui` is on.
+    pub enabled: AtomicBool,
+    /// Dashboards signed in now.
+    pub clients: AtomicI64,
+    /// Sign-ins refused: wrong credentials, or too many password checks
+    /// at once.
+    pub refused: AtomicU64,
+    /// Actions done (join, leave, disconnect, emit).
+    pub actions: AtomicU64,
+    /// Actions refused: misshapen, for an unknown namespace, or read-only.
+    pub actions_refused: AtomicU64,
+    /// Event reports dropped because the admin UI was too far behind.
+    pub events_dropped: AtomicU64,
+}
+
 /// Connection state recovery (`endpoint/namespace/recovery.rs`): what it
 /// holds and what became of the clients that came back.
 #[derive(Default)]
@@ -502,6 +521,8 @@ pub struct Stats {
     pub store: StoreStats,
     /// Connection state recovery.
     pub recovery: RecoveryStats,
+    /// The admin UI.
+    pub admin_ui: AdminUiStats,
     endpoints: RwLock<Vec<Arc<EndpointStats>>>,
     patterns: RwLock<Vec<Arc<PatternStats>>>,
     rate_packets_in: Rate,
@@ -535,6 +556,7 @@ impl Default for Stats {
             limits: LimitStats::default(),
             store: StoreStats::default(),
             recovery: RecoveryStats::default(),
+            admin_ui: AdminUiStats::default(),
             endpoints: RwLock::new(Vec::new()),
             patterns: RwLock::new(Vec::new()),
             rate_packets_in: Rate::default(),
@@ -654,5 +676,11 @@ impl Stats {
 
     fn closed_total(&self) -> u64 {
         self.sessions_closed.iter().map(|c| c.load(Relaxed)).sum()
+    }
+
+    /// Engine.IO sessions open now.
+    pub fn sessions_open(&self) -> u64 {
+        let opened = self.sessions_opened.load(Relaxed);
+        opened.saturating_sub(self.closed_total())
     }
 }

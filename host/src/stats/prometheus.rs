@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::Ordering::Relaxed;
 
 use super::{
-    AdapterStats, CLOSE_REASONS, EXPORTS, EndpointStats, GENERATIONS, HOST_ERRORS,
+    AdapterStats, AdminUiStats, CLOSE_REASONS, EXPORTS, EndpointStats, GENERATIONS, HOST_ERRORS,
     LATENCY_BUCKETS_US, LimitStats, PatternStats, RecoveryStats, Stats, StoreStats, TRANSPORTS,
     close_index, close_label,
 };
@@ -113,6 +113,31 @@ impl RecoveryStats {
                 "counter",
                 "Packets dropped from a replay buffer by its size or age cap.",
                 self.evicted.load(Relaxed),
+            ),
+        ]
+    }
+}
+
+impl AdminUiStats {
+    fn metrics(&self) -> [(&'static str, &'static str, &'static str, u64); 3] {
+        [
+            (
+                "admin_ui_clients",
+                "gauge",
+                "Admin UI dashboards signed in.",
+                self.clients.load(Relaxed).max(0) as u64,
+            ),
+            (
+                "admin_ui_refused_total",
+                "counter",
+                "Admin UI sign-ins refused.",
+                self.refused.load(Relaxed),
+            ),
+            (
+                "admin_ui_actions_refused_total",
+                "counter",
+                "Admin UI actions refused (misshapen, unknown namespace, read-only).",
+                self.actions_refused.load(Relaxed),
             ),
         ]
     }
@@ -272,6 +297,7 @@ impl Stats {
             .chain(self.limits.metrics())
             .chain(self.store.metrics())
             .chain(self.recovery.metrics())
+            .chain(self.admin_ui.metrics())
         {
             metric(&mut o, name, kind, help);
             let _ = writeln!(o, "sio_{name} {v}");

@@ -17,6 +17,7 @@ use bytes::Bytes;
 
 use super::actor::Command;
 use super::bindings::{HostError, Target};
+use super::observer::{Observed, Observer};
 use super::timers::Timers;
 use sio_protocol::{ConnId, ConnIdMap, Frame, Generation, Sid, socketio, wire};
 
@@ -183,6 +184,9 @@ pub struct Namespace {
     /// The connection whose recovery the running `on-connect` is told of
     /// (`conn-state.recovered`).
     pub(crate) recovering: Option<ConnId>,
+    /// Who hears what happens here (the admin UI), when on
+    /// (`super::observer`).
+    pub(crate) observer: Option<Arc<dyn Observer>>,
 }
 
 impl Namespace {
@@ -207,6 +211,7 @@ impl Namespace {
             fetches_in_flight: 0,
             recovery: None,
             recovering: None,
+            observer: None,
         }
     }
 
@@ -390,6 +395,13 @@ impl Namespace {
         )?;
         self.publish(to, event, args_json, &attachments);
         self.sent_one();
+        if let Target::Conn(conn) = to {
+            self.observe_event(|| Observed::EventOut {
+                conn: *conn,
+                name: event.to_owned(),
+                args: args_json.to_owned(),
+            });
+        }
         Ok(())
     }
 
@@ -539,16 +551,22 @@ impl Namespace {
         if socket.rooms.len() >= MAX_ROOMS_PER_CONN && !socket.rooms.contains(&room) {
             return Err(HostError::LimitExceeded);
         }
-        socket.rooms.insert(room.clone());
+        let joined = socket.rooms.insert(room.clone());
         self.rooms.join(&room, conn);
+        if joined {
+            self.observe(|| Observed::Joined { conn, room });
+        }
         Ok(())
     }
 
     /// `leave`: `conn` leaves `room`.
     pub(crate) fn leave(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
         Namespace::check_room(&room)?;
-        self.conn_mut(conn)?.rooms.remove(&room);
+        let left = self.conn_mut(conn)?.rooms.remove(&room);
         self.rooms.leave(&room, conn);
+        if left {
+            self.observe(|| Observed::Left { conn, room });
+        }
         Ok(())
     }
 
@@ -562,6 +580,10 @@ impl Namespace {
             serde_json::from_str(json).map_err(|_| HostError::InvalidJson)?;
         let text = value.get();
         self.conn_mut(conn)?.data = (text != "null").then(|| text.into());
+        self.observe(|| Observed::Data {
+            conn,
+            data: self.conns.get(&conn).and_then(|c| c.data.clone()),
+        });
         Ok(())
     }
 

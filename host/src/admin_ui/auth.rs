@@ -93,7 +93,7 @@ impl Auth {
             }
             AdminUiPassword::Bcrypt(hash) => {
                 if self.checking >= MAX_CHECKS {
-                    tracing::warn!(
+                    tracing::info!(
                         "admin UI: {MAX_CHECKS} password checks running; sign-in refused"
                     );
                     return Check::Refuse;

@@ -385,7 +385,7 @@ impl Task {
     /// shows on its login form).
     fn refuse(&mut self, conn: ConnId, outbox: &dyn Outbox) {
         self.stats.admin_ui.refused.fetch_add(1, Relaxed);
-        tracing::warn!(remote = %outbox.handshake().remote_addr, "admin UI: sign-in refused (invalid credentials)");
+        tracing::info!(remote = %outbox.handshake().remote_addr, "admin UI: sign-in refused (invalid credentials)");
         outbox.push(&wire::connect_error_frames(
             outbox.generation(),
             &self.nsp,

@@ -4,9 +4,9 @@
 //! component) and the data of an instance's store (`store`), one actor per
 //! endpoint that owns its instance and runs its commands connection by
 //! connection in turn (`scheduler`), the namespace state the host imports
-//! act on, what a namespace reports to an observer (`observer`: the admin
-//! UI), the live endpoints by name with the namespaces of pattern
-//! entries started and stopped on demand (`directory`), and hot reload.
+//! act on, the live endpoints by name with the namespaces of pattern
+//! entries started and stopped on demand (`directory`), what a namespace
+//! reports to an observer (`observer`: the admin UI), and hot reload.
 //!
 //! A client's session is reached only through the `Arc<dyn Outbox>` (see
 //! `crate::outbox`) each of its connections holds; nothing here sees a

@@ -198,6 +198,11 @@ struct RunArgs {
     #[arg(long, value_name = "BYTES")]
     max_outbound_queue: Option<usize>,
 
+    /// Bytes queued for one client above which a volatile emit to it is
+    /// dropped instead of queued [default: 65536].
+    #[arg(long, value_name = "BYTES")]
+    volatile_threshold: Option<usize>,
+
     /// Events one client may have waiting for handlers before the server
     /// stops reading from it (until half have run) [default: 128].
     #[arg(long, value_name = "N")]
@@ -265,6 +270,18 @@ struct RunArgs {
     /// another node) [default: pubsub].
     #[arg(long, value_name = "KIND")]
     redis_adapter: Option<String>,
+
+    /// The Socket.IO parser of the clients on /socket.io/: `json`
+    /// (socket.io-parser) or `msgpack` (socket.io-msgpack-parser; Engine.IO
+    /// 4 clients only) [default: json].
+    #[arg(long, value_name = "PARSER")]
+    parser: Option<String>,
+
+    /// Also serve socket.io-msgpack-parser's clients on this path (e.g.
+    /// /socket.io-msgpack/, the client's `path` option), beside
+    /// /socket.io/'s.
+    #[arg(long, value_name = "PATH")]
+    msgpack_path: Option<String>,
 
     /// Connection state recovery: a client that drops comes back with its
     /// id, rooms, data and every event it missed, if it returns within
@@ -417,6 +434,7 @@ impl RunArgs {
             max_namespaces: self.max_namespaces,
             namespace_idle_timeout: self.namespace_idle_timeout.map(ms),
             max_outbound_queue: self.max_outbound_queue,
+            volatile_threshold: self.volatile_threshold,
             max_pending_events: self.max_pending_events,
             max_events_per_second: self.max_events_per_second,
             rate_limit_grace: self.rate_limit_grace.map(ms),
@@ -430,6 +448,8 @@ impl RunArgs {
             stats_admin_only: self.stats_admin_only,
             redis: self.redis,
             redis_adapter: self.redis_adapter,
+            parser: self.parser,
+            msgpack_path: self.msgpack_path,
             recovery: self.recovery,
             recovery_max_disconnection: self.recovery_max_disconnection.map(ms),
             recovery_buffer: self.recovery_buffer,

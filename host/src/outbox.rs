@@ -11,15 +11,21 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use sio_protocol::{ConnId, Frame, Generation, HandshakeInfo, Sid};
+use sio_protocol::{ConnId, Frame, Generation, HandshakeInfo, Sid, WireFormat};
 use tokio::sync::Notify;
 
 /// A client's session as an endpoint sees it.
 pub trait Outbox: Send + Sync {
     /// The Engine.IO session id.
     fn sid(&self) -> &Sid;
-    /// The wire generation the client speaks: which encoding its frames take.
+    /// The wire generation the client speaks.
     fn generation(&self) -> Generation;
+    /// How the client's frames are encoded: its generation and its parser
+    /// (socket.io-msgpack-parser's clients take other frames than the JSON
+    /// parser's). Whatever is pushed must be encoded for this.
+    fn wire_format(&self) -> WireFormat {
+        self.generation().into()
+    }
     /// What the client's handshake request said.
     fn handshake(&self) -> &HandshakeInfo;
     /// The transport's name as the client knows it (`polling`, `websocket`,
@@ -28,6 +34,13 @@ pub trait Outbox: Send + Sync {
     /// Queue frames for the client. False when the session is gone, or was
     /// just dropped for not reading (`--max-outbound-queue`). Never blocks.
     fn push(&self, frames: &[Frame]) -> bool;
+    /// Queue a volatile packet's frames, or drop them (false) when the
+    /// client cannot take them now: its queue already holds more than the
+    /// server's volatile threshold (`--volatile-threshold`). By default
+    /// queued as any frames are.
+    fn push_volatile(&self, frames: &[Frame]) -> bool {
+        self.push(frames)
+    }
     /// The endpoint of namespace `nsp` refused or dropped connection `conn`:
     /// the session forgets it (its later packets for `nsp` are refused).
     fn forget(&self, nsp: &str, conn: ConnId);

@@ -1,7 +1,10 @@
-//! Routing: `/socket.io/` requests to the Engine.IO transports after the
-//! reference server's request checks (and `/socket.io/1/...` to protocol
-//! 1's, see `transport::sio1`), `/stats` and `/metrics`, and everything
-//! else to the static files. CORS headers go on every Socket.IO answer.
+//! Routing: `/socket.io/` requests (and `--msgpack-path`'s) to the
+//! Engine.IO transports after the reference server's request checks (and
+//! `/socket.io/1/...` to protocol 1's, see `transport::sio1`), `/stats` and
+//! `/metrics`, and everything else to the static files. CORS headers go on
+//! every Socket.IO answer. The path a session starts on picks its Socket.IO
+//! parser (`--parser` for `/socket.io/`, msgpack for `--msgpack-path`), and
+//! its later requests must come to the same path.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,7 +15,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use sio_protocol::engineio::ErrorCode;
-use sio_protocol::{Generation, TransportKind};
+use sio_protocol::{Generation, Parser, TransportKind, WireFormat};
 
 use crate::config::{Config, SOCKET_IO_PATH};
 use crate::cors::{self, Cors};
@@ -36,8 +39,8 @@ impl Router {
     /// Answer one request.
     pub async fn route(&self, remote: SocketAddr, req: Request<Incoming>) -> AnyResponse {
         let path = req.uri().path();
-        if path.starts_with(SOCKET_IO_PATH) || path == SOCKET_IO_PATH.trim_end_matches('/') {
-            return self.engine_request(remote, req).await;
+        if let Some(parser) = self.parser_at(path) {
+            return self.engine_request(remote, req, parser).await;
         }
         let stats = &self.sessions.stats;
         let public_stats = !self.config.stats_admin_only && req.method() == Method::GET;
@@ -51,18 +54,36 @@ impl Router {
         res.map(Either::Left)
     }
 
+    /// The Socket.IO parser of an Engine.IO path, None for other paths:
+    /// `/socket.io/` has `--parser`'s, `--msgpack-path` msgpack.
+    fn parser_at(&self, path: &str) -> Option<Parser> {
+        let under = |prefix: &str| path.starts_with(prefix) || path == prefix.trim_end_matches('/');
+        if under(SOCKET_IO_PATH) {
+            Some(self.config.parser)
+        } else if self.config.msgpack_path.as_deref().is_some_and(under) {
+            Some(Parser::Msgpack)
+        } else {
+            None
+        }
+    }
+
     /// A request for the Socket.IO endpoint, with CORS headers for allowed
     /// origins: protocol 1's URLs (`/socket.io/1/...`, see
     /// `transport::legacy`), else Engine.IO's request checks, in the reference
     /// server's order: transport, origin, session id, then the handshake's
     /// method and protocol version.
-    async fn engine_request(&self, remote: SocketAddr, req: Request<Incoming>) -> AnyResponse {
+    async fn engine_request(
+        &self,
+        remote: SocketAddr,
+        req: Request<Incoming>,
+        parser: Parser,
+    ) -> AnyResponse {
         let cors = cors::check(&self.config.cors_origins, req.headers());
         let mut res = if sio1::is_sio1(&req) {
             // Socket.IO 0.7-0.9: its own URLs below /socket.io/.
             sio1::dispatch(&self.sessions, remote, req, &cors).await
         } else {
-            engine_dispatch(&self.sessions, remote, req, &cors)
+            engine_dispatch(&self.sessions, remote, req, &cors, parser)
                 .await
                 .map(Either::Left)
         };
@@ -94,6 +115,7 @@ async fn engine_dispatch(
     remote: SocketAddr,
     req: Request<Incoming>,
     cors: &Cors,
+    parser: Parser,
 ) -> Response<Body> {
     if req.method() == Method::OPTIONS {
         return cors.preflight(req.headers());
@@ -112,11 +134,12 @@ async fn engine_dispatch(
     // JSONP polling (`j=N`): scripts for GETs, forms for POSTs.
     let jsonp = param("j").map(str::to_owned);
     if let Some(sid) = param("sid") {
-        // A protocol-1 session is reached only through its own URLs.
+        // A protocol-1 session is reached only through its own URLs, any
+        // other through the path (so the parser) it started on.
         let engine_session = ctx
             .sessions
             .get(sid)
-            .filter(|s| s.generation != Generation::Sio1);
+            .filter(|s| s.generation != Generation::Sio1 && s.format.parser() == parser);
         let Some(session) = engine_session else {
             return engine_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownSid);
         };
@@ -155,7 +178,9 @@ async fn engine_dispatch(
         };
         return engine_error(StatusCode::BAD_REQUEST, code);
     }
-    let Some(generation) = Generation::from_eio(param("EIO")) else {
+    // Msgpack is for Engine.IO 4 only.
+    let format = Generation::from_eio(param("EIO")).and_then(|g| WireFormat::new(g, parser));
+    let Some(format) = format else {
         return engine_error(
             StatusCode::BAD_REQUEST,
             ErrorCode::UnsupportedProtocolVersion,
@@ -168,14 +193,14 @@ async fn engine_dispatch(
     match transport {
         TransportKind::Polling => {
             let info = handshake_info(remote, query, req.headers());
-            let session = Session::open(admission, generation, transport, info);
+            let session = Session::open(admission, format, transport, info);
             // The open packet is queued: this answers at once, with it alone.
             let res = polling::poll(&session, jsonp.as_deref()).await;
             session.after_open();
             res
         }
         TransportKind::Websocket => {
-            websocket::accept(req, remote, Accepting::Open(admission, generation))
+            websocket::accept(req, remote, Accepting::Open(admission, format))
         }
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
+use sio_protocol::Parser;
 
 mod admin_ui;
 mod pattern;
@@ -239,6 +240,10 @@ pub struct Config {
     /// a slow consumer and is disconnected (`--max-outbound-queue`,
     /// `max-outbound-queue`; default 16 MiB).
     pub max_outbound_queue: usize,
+    /// Bytes a session's outbound queue may hold above which a volatile
+    /// emit to it is dropped, and counted, instead of queued
+    /// (`--volatile-threshold`, `volatile-threshold`; default 64 KiB).
+    pub volatile_threshold: usize,
     /// Events (and acks, and protocol-1 messages) one client may have
     /// waiting for handlers before the server stops reading from it, until
     /// half of them have run (`--max-pending-events`, `max-pending-events`;
@@ -302,6 +307,12 @@ pub struct Config {
     /// Which wire format `--redis` speaks (`--redis-adapter`,
     /// `redis-adapter`; docs/scale-out.md).
     pub redis_adapter: RedisAdapterKind,
+    /// The Socket.IO parser of the clients on `/socket.io/` (`--parser`,
+    /// `parser`: "json", the default, or "msgpack"; docs/protocol.md).
+    pub parser: Parser,
+    /// A second Engine.IO path, for socket.io-msgpack-parser's clients
+    /// (`--msgpack-path`, `msgpack-path`; starts and ends with `/`).
+    pub msgpack_path: Option<String>,
     /// The admin UI's namespace (`--admin-ui`, `[admin-ui]`;
     /// docs/admin-ui.md); None: off.
     pub admin_ui: Option<AdminUiConfig>,
@@ -326,6 +337,32 @@ impl RedisAdapterKind {
             other => bail!("redis adapter {other:?}: one of \"pubsub\", \"streams\""),
         }
     }
+}
+
+/// `--parser` / `parser`.
+fn parse_parser(s: &str) -> Result<Parser> {
+    match s {
+        "json" => Ok(Parser::Json),
+        "msgpack" => Ok(Parser::Msgpack),
+        other => bail!("parser {other:?}: one of \"json\", \"msgpack\""),
+    }
+}
+
+/// `--msgpack-path` / `msgpack-path`, ending with `/`: a path of its own,
+/// neither `/` nor one that `/socket.io/` and it would share.
+fn parse_msgpack_path(path: &str) -> Result<String> {
+    let path = if path.ends_with('/') {
+        path.to_string()
+    } else {
+        format!("{path}/")
+    };
+    if !path.starts_with('/') || path == "/" {
+        bail!("msgpack path {path:?}: a path like /socket.io-msgpack/");
+    }
+    if path.starts_with(SOCKET_IO_PATH) || SOCKET_IO_PATH.starts_with(&path) {
+        bail!("msgpack path {path:?} overlaps {SOCKET_IO_PATH}");
+    }
+    Ok(path)
 }
 
 /// Connection state recovery, resolved (docs/recovery.md).
@@ -363,6 +400,7 @@ impl NamespaceLimits {
         }
     }
 }
+
 /// The local admin endpoint: HTTP on a loopback address, every request
 /// carrying the token written (mode 0600) to `file`.
 #[derive(Debug, Clone)]
@@ -430,6 +468,10 @@ pub struct Overrides {
     pub recovery_buffer_mib: Option<usize>,
     /// `--redis-adapter`.
     pub redis_adapter: Option<String>,
+    /// `--parser`.
+    pub parser: Option<String>,
+    /// `--msgpack-path`.
+    pub msgpack_path: Option<String>,
     /// The `ENDPOINT` arguments.
     pub endpoints: Vec<EndpointConfig>,
     /// `--max-namespaces`.
@@ -462,6 +504,8 @@ pub struct Overrides {
     pub checkpoint_interval: Option<Duration>,
     /// `--max-outbound-queue`, in bytes.
     pub max_outbound_queue: Option<usize>,
+    /// `--volatile-threshold`, in bytes.
+    pub volatile_threshold: Option<usize>,
     /// `--max-pending-events`.
     pub max_pending_events: Option<u32>,
     /// `--max-events-per-second`.
@@ -625,6 +669,9 @@ impl Config {
             max_outbound_queue: o
                 .max_outbound_queue
                 .unwrap_or(server.max_outbound_queue.unwrap_or(16 << 20)),
+            volatile_threshold: o
+                .volatile_threshold
+                .unwrap_or(server.volatile_threshold.unwrap_or(64 << 10)),
             max_pending_events: o
                 .max_pending_events
                 .unwrap_or(server.max_pending_events.unwrap_or(128)),
@@ -664,6 +711,14 @@ impl Config {
             {
                 Some(kind) => RedisAdapterKind::parse(kind)?,
                 None => RedisAdapterKind::default(),
+            },
+            parser: match o.parser.as_deref().or(server.parser.as_deref()) {
+                Some(name) => parse_parser(name)?,
+                None => Parser::Json,
+            },
+            msgpack_path: match o.msgpack_path.as_deref().or(server.msgpack_path.as_deref()) {
+                Some(path) => Some(parse_msgpack_path(path)?),
+                None => None,
             },
             admin_ui: AdminUiConfig::resolve(
                 o.admin_ui,
@@ -841,6 +896,8 @@ fn mib(n: usize) -> usize {
 /// watch = true              # like --watch
 /// stats-admin-only = true   # like --stats-admin-only
 /// redis = "redis://127.0.0.1:6379/"   # like --redis: join a cluster (docs/scale-out.md)
+/// parser = "json"           # or "msgpack": socket.io-msgpack-parser's clients on /socket.io/
+/// msgpack-path = "/socket.io-msgpack/"   # and/or a path of their own (docs/protocol.md)
 /// admin = true              # the local admin endpoint (sio-host reload)
 /// admin-listen = "127.0.0.1:0"
 /// admin-file = "run/admin.json"
@@ -1061,6 +1118,8 @@ pub struct ServerSection {
     pub namespace_idle_timeout: Option<u64>,
     /// `max-outbound-queue`, bytes.
     pub max_outbound_queue: Option<usize>,
+    /// `volatile-threshold`, bytes.
+    pub volatile_threshold: Option<usize>,
     /// `max-pending-events`.
     pub max_pending_events: Option<u32>,
     /// `max-events-per-second`.
@@ -1090,6 +1149,10 @@ pub struct ServerSection {
     pub redis: Option<String>,
     /// `redis-adapter`: "pubsub" (default) or "streams".
     pub redis_adapter: Option<String>,
+    /// `parser`: "json" (default) or "msgpack", for `/socket.io/`.
+    pub parser: Option<String>,
+    /// `msgpack-path`: a second path, for msgpack clients.
+    pub msgpack_path: Option<String>,
     /// `admin`: false turns the admin endpoint off (as `--no-admin`).
     pub admin: Option<bool>,
     /// `admin-listen`.

@@ -474,3 +474,93 @@ fn the_store_backend_from_the_file_the_flags_and_redis() {
     assert!(format!("{e:#}").contains("needs a path"), "{e:#}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_parser_and_the_msgpack_path() {
+    let dir = std::env::temp_dir().join(format!("sio-config-parser-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.wasm"), b"").unwrap();
+    let toml = dir.join("sio.toml");
+    let with = |server: &str, o: Overrides| {
+        std::fs::write(
+            &toml,
+            format!("[server]\n{server}\n[endpoints.\"/\"]\ncomponent = \"a.wasm\"\n"),
+        )
+        .unwrap();
+        Config::resolve(Overrides {
+            config_file: Some(toml.clone()),
+            ..o
+        })
+    };
+    let d = with("", Overrides::default()).unwrap();
+    assert_eq!((d.parser, d.msgpack_path), (Parser::Json, None));
+    // The file's keys; a path gets its trailing slash.
+    let f = with(
+        "parser = \"msgpack\"\nmsgpack-path = \"/mp\"",
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(f.parser, Parser::Msgpack);
+    assert_eq!(f.msgpack_path.as_deref(), Some("/mp/"));
+    // Flags over the file.
+    let flags = with(
+        "parser = \"msgpack\"",
+        Overrides {
+            parser: Some("json".into()),
+            msgpack_path: Some("/socket.io-msgpack/".into()),
+            ..Overrides::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(flags.parser, Parser::Json);
+    assert_eq!(flags.msgpack_path.as_deref(), Some("/socket.io-msgpack/"));
+    // Refused: another parser, a path that is not one, `/`, or one that
+    // /socket.io/ and it would share.
+    for server in [
+        "parser = \"protobuf\"",
+        "msgpack-path = \"mp\"",
+        "msgpack-path = \"/\"",
+        "msgpack-path = \"/socket.io/mp\"",
+        "msgpack-path = \"/socket.io\"",
+    ] {
+        assert!(with(server, Overrides::default()).is_err(), "{server}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn websocket_compression_from_the_file_or_the_flags() {
+    let dir = std::env::temp_dir().join(format!("sio-config-deflate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.wasm"), b"").unwrap();
+    let with = |file: &str, on: bool, threshold: Option<usize>| {
+        let toml = dir.join("sio.toml");
+        std::fs::write(
+            &toml,
+            format!("{file}[endpoints.\"/\"]\ncomponent = \"a.wasm\"\n"),
+        )
+        .unwrap();
+        Config::resolve(Overrides {
+            config_file: Some(toml),
+            ws_compression: on,
+            ws_compression_threshold: threshold,
+            ..Overrides::default()
+        })
+        .unwrap()
+        .ws_compression
+    };
+    // Off by default; the flag turns it on at Node's threshold.
+    assert_eq!(with("", false, None), None);
+    assert_eq!(with("", true, None), Some(1024));
+    assert_eq!(with("", true, Some(0)), Some(0));
+    // The threshold alone does not turn it on.
+    assert_eq!(with("", false, Some(10)), None);
+    let file = "[server]\nws-compression = true\nws-compression-threshold = 4096\n";
+    assert_eq!(with(file, false, None), Some(4096));
+    assert_eq!(with(file, false, Some(100)), Some(100));
+    assert_eq!(
+        with("[server]\nws-compression = false\n", true, None),
+        Some(1024)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

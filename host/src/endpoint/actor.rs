@@ -29,7 +29,9 @@ use anyhow::Result;
 use bytes::Bytes;
 use wasmtime::Store;
 
-use super::bindings::{CompletionsExport, ConnInfo, Endpoint, HttpResponse, Protocol};
+use super::bindings::{
+    BroadcastEventsExport, CompletionsExport, ConnInfo, Endpoint, HttpResponse, Protocol, Replies,
+};
 use super::directory::{ChildFactory, Lease};
 use super::imports::wasi_io::DeadlineInWasi;
 use super::namespace::{Conn, Namespace, PendingRestore, Recovered, Recovery, SelfQueue};
@@ -44,6 +46,7 @@ use crate::adapter::redis::{ClusterSink, Inbound, RestoredSession};
 use crate::config::RecoveryConfig;
 use crate::outbox::{InFlight, Outbox, WakeBatch};
 use crate::stats::{CallOutcome, EndpointStats, Stats};
+use sio_protocol::redis_adapter::Request;
 
 /// What the rest of the host asks of an endpoint.
 pub enum Command {
@@ -147,6 +150,24 @@ pub enum Command {
         /// The answer, as a JSON response.
         response: HttpResponse,
     },
+    /// Another endpoint's `broadcast.emit` to this one (`io.of(name)`).
+    /// Boxed: every queued command is as large as the largest kind.
+    ForeignEmit(Box<ForeignEmit>),
+    /// A broadcast with acks' or server emit with acks' timeout
+    /// (`namespace/broadcast.rs`): the guest gets what came.
+    RepliesDue {
+        /// The guest's token.
+        token: u64,
+    },
+    /// A broadcast with acks or server emit with acks is complete: the
+    /// guest's `on-replies`. Boxed: every queued command is as large as the
+    /// largest kind.
+    RepliesReady {
+        /// The guest's token.
+        token: u64,
+        /// Every answer, and who did not answer.
+        replies: Box<Replies>,
+    },
     /// The outcome of an `async-host.http-fetch` (`fetch.rs`).
     Fetched {
         /// The guest's token for the request.
@@ -165,6 +186,16 @@ pub enum Command {
     /// Report what happens in the namespace to this observer from now on
     /// (the admin UI; `observer.rs`).
     Observe(Arc<dyn Observer>),
+}
+
+/// An emit from another endpoint of this host: who it is for among this
+/// endpoint's connections, and the event.
+pub struct ForeignEmit {
+    pub(crate) to: super::bindings::BroadcastSelector,
+    pub(crate) flags: super::bindings::EmitFlags,
+    pub(crate) event: String,
+    pub(crate) args_json: String,
+    pub(crate) attachments: Vec<Bytes>,
 }
 
 /// An endpoint the host serves itself instead of a component (the admin
@@ -675,7 +706,9 @@ impl EndpointActor {
                     .get_mut(&conn)
                     .is_some_and(|s| s.server_acks.remove(&id));
                 if !known {
-                    if !self.ns().remote_ack(conn, id, &args, &attachments) {
+                    if !self.ns().broadcast_ack(conn, id, &args, &attachments)
+                        && !self.ns().remote_ack(conn, id, &args, &attachments)
+                    {
                         tracing::debug!(conn, id, "ack for no pending emit-with-ack; ignored");
                     }
                     return;
@@ -754,7 +787,21 @@ impl EndpointActor {
             }
             Command::Cluster(Inbound::Restored { conn, session }) => self.restored(conn, session),
             Command::Observe(observer) => self.ns().observer = Some(observer),
+            Command::Cluster(Inbound::Request {
+                from,
+                request:
+                    Request::ServerSideEmit {
+                        request_id,
+                        event,
+                        args_json,
+                    },
+            }) => self.server_event(&from, request_id, &event, &args_json),
             Command::Cluster(inbound) => self.ns().on_cluster(inbound),
+            Command::RepliesDue { token } => self.ns().close_collection(token),
+            Command::ForeignEmit(emit) => self.ns().foreign_emit(&emit),
+            Command::RepliesReady { token, replies } => {
+                self.broadcast_event("on-replies", |b, s| b.call_on_replies(s, token, &replies));
+            }
             Command::Timer { token, serial } => {
                 if self.ns().timers.take_due(token, serial) {
                     self.complete("on-timer", |c, s| c.call_on_timer(s, token));
@@ -790,6 +837,42 @@ impl EndpointActor {
         self.call(export, 0, |_, s| f(&completions, s));
     }
 
+    /// Deliver `on-replies` or `on-server-event` to the running instance;
+    /// one without `broadcast-events` (built before it, or not of the
+    /// async world) cannot hear it and it is dropped.
+    fn broadcast_event(
+        &mut self,
+        export: &'static str,
+        f: impl FnOnce(&BroadcastEventsExport, &mut Store<GuestState>) -> wasmtime::Result<()>,
+    ) {
+        let Some(events) = self.live.broadcast_events.clone() else {
+            let endpoint = self.ns().name.clone();
+            tracing::debug!(endpoint = %endpoint, export, "the running build has no broadcast-events export; dropped");
+            return;
+        };
+        self.call(export, 0, |_, s| f(&events, s));
+    }
+
+    /// Another node's `serverSideEmit` for this endpoint: the guest's
+    /// `on-server-event`, with a reply id when the sender waits for an
+    /// answer.
+    fn server_event(
+        &mut self,
+        from: &str,
+        request_id: Option<String>,
+        event: &str,
+        args_json: &str,
+    ) {
+        if self.live.broadcast_events.is_none() {
+            tracing::debug!(endpoint = %self.ns().name, event, "server event for a build without broadcast-events; dropped");
+            return;
+        }
+        let reply = request_id.and_then(|id| self.ns().server_event_reply(from, id));
+        self.broadcast_event("on-server-event", |b, s| {
+            b.call_on_server_event(s, event, args_json, reply)
+        });
+    }
+
     fn connect(&mut self, conn: ConnId, outbox: Arc<dyn Outbox>, mut auth: Option<String>) {
         // Connection state recovery is for Engine.IO 4 clients (Socket.IO
         // 4.6+); older generations connect as before.
@@ -797,6 +880,8 @@ impl EndpointActor {
         if recoverable && let Some(request) = RecoveryRequest::take(&mut auth) {
             match self.ns().recover(&request) {
                 Recovered::Here { conn: old, missed } => {
+                    // The replay buffer keeps Engine.IO 4 JSON frames.
+                    let missed = wire::reframe_eio4(outbox.wire_format(), missed);
                     self.resume(conn, old, outbox, auth, missed);
                     return;
                 }
@@ -841,6 +926,7 @@ impl EndpointActor {
         if let Some(recovery) = self.ns().recovery.as_mut() {
             socket.recovery = Some(Box::new(recovery.enrol(conn, Some(&session.pid))));
         }
+        let format = outbox.wire_format();
         let missed: Vec<Frame> = session
             .missed
             .iter()
@@ -852,7 +938,7 @@ impl EndpointActor {
                     b.attachments.len(),
                     &offset.to_string(),
                 );
-                wire::message_frames(Generation::Eio4, packet, &b.attachments)
+                wire::message_frames(format, packet, &b.attachments)
             })
             .collect();
         self.ns().count_recovery(|s| &s.recovery.recovered_remote);
@@ -913,7 +999,7 @@ impl EndpointActor {
         };
         let pid = socket.recovery.as_ref().map(|r| r.pid.clone());
         let mut frames = wire::connect_frames_recoverable(
-            outbox.generation(),
+            outbox.wire_format(),
             &endpoint,
             &socket.sid,
             pid.as_deref(),
@@ -944,7 +1030,7 @@ impl EndpointActor {
         self.stats.connects_refused.fetch_add(1, Ordering::Relaxed);
         let socket = self.ns().remove_conn(conn);
         outbox.push(&wire::connect_error_frames(
-            outbox.generation(),
+            outbox.wire_format(),
             &endpoint,
             reason,
         ));

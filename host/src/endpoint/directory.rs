@@ -356,3 +356,27 @@ impl Lease {
     }
 }
 
+/// Every endpoint's way to the others, for `broadcast.emit` to another
+/// endpoint (`imports/broadcast.rs`): one per server, filled once its
+/// [`Endpoints`] exist (after the endpoints started), weak so that it keeps
+/// nothing alive.
+#[derive(Clone, Default)]
+pub struct Peers(Arc<std::sync::OnceLock<std::sync::Weak<Endpoints>>>);
+
+impl std::fmt::Debug for Peers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Peers")
+    }
+}
+
+impl Peers {
+    /// The server's endpoints, from now on.
+    pub(crate) fn set(&self, endpoints: &Arc<Endpoints>) {
+        let _ = self.0.set(Arc::downgrade(endpoints));
+    }
+
+    /// The live endpoint serving `name`, as [`Endpoints::get`] finds it.
+    pub(crate) fn get(&self, name: &str) -> Option<EndpointHandle> {
+        self.0.get()?.upgrade()?.get(name)
+    }
+}

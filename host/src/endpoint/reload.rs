@@ -33,7 +33,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::actor::{self, Command, EndpointHandle, Swap, Swapped};
-use super::directory::{ChildFactory, Endpoints, PatternEndpoint};
+use super::directory::{ChildFactory, Endpoints, PatternEndpoint, Peers};
 use super::namespace::Namespace;
 use super::observer::Observer;
 use super::runtime::{EndpointSettings, GuestLimits, Live, Prepared, Runtime, fingerprint};
@@ -186,6 +186,8 @@ pub struct Reloader {
     stats: Arc<Stats>,
     /// The handlers' key-value store, handed to every instance.
     store: KvStore,
+    /// Handed to every endpoint's settings (emits to other endpoints).
+    peers: Peers,
 }
 
 impl Reloader {
@@ -202,7 +204,7 @@ impl Reloader {
         store: KvStore,
         native: Vec<EndpointHandle>,
         observer: Option<Arc<dyn Observer>>,
-    ) -> Result<(Reloader, Endpoints)> {
+    ) -> Result<(Reloader, Arc<Endpoints>)> {
         let default_limits = GuestLimits {
             call_deadline: config.call_deadline,
             max_memory: config.max_memory,
@@ -210,6 +212,7 @@ impl Reloader {
             max_outbound_per_call: config.max_outbound_per_call,
             checkpoint_interval: config.checkpoint_interval,
         };
+        let peers = Peers::default();
         let mut entries = BTreeMap::new();
         let mut handles: HashMap<String, EndpointHandle> = native
             .into_iter()
@@ -233,6 +236,7 @@ impl Reloader {
             let (fp, has_state) = (prepared.fingerprint, prepared.has_state());
             let mut settings = settings_for(e, &default_limits, &config.http_allow);
             settings.kv = Some(store.clone());
+            settings.peers = peers.clone();
             let target = match &e.pattern {
                 Some(pattern) => {
                     let factory = ChildFactory {
@@ -307,8 +311,11 @@ impl Reloader {
             source: config.source.clone(),
             entries,
             stats: stats.clone(),
+            peers: peers.clone(),
         };
-        Ok((reloader, Endpoints::new(handles, patterns, stats)))
+        let endpoints = Arc::new(Endpoints::new(handles, patterns, stats));
+        peers.set(&endpoints);
+        Ok((reloader, endpoints))
     }
 
     /// The server's counters (crate::stats).
@@ -420,6 +427,7 @@ impl Reloader {
         let runtime = self.runtime.clone();
         let mut settings = settings_for(&config, &self.default_limits, &self.default_http_allow);
         settings.kv = Some(self.store.clone());
+        settings.peers = self.peers.clone();
         if settings.limits.fuel.is_some() && !self.runtime.meters_fuel() {
             // Fuel metering is compiled in for the whole process, or not.
             tracing::warn!(
@@ -636,6 +644,7 @@ fn settings_for(
         wasi: e.wasi.clone(),
         http_allow: e.http_allow.as_deref().unwrap_or(default_http_allow).into(),
         kv: None,
+        peers: Peers::default(),
     }
 }
 

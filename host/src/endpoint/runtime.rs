@@ -16,7 +16,8 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store};
 
 use super::bindings::{
-    CompletionsExport, CompletionsIndices, Endpoint, EndpointPre, StateExport, StateIndices,
+    BroadcastEventsExport, BroadcastEventsIndices, CompletionsExport, CompletionsIndices, Endpoint,
+    EndpointPre, StateExport, StateIndices,
     asynchronous,
 };
 use super::imports;
@@ -31,6 +32,9 @@ pub const CONTRACT: &str = "sio:realtime@0.1.0";
 pub const STATE_EXPORT: &str = "sio:realtime/state@0.1.0";
 /// The `completions` interface's export name (the `async-endpoint` world).
 pub const COMPLETIONS_EXPORT: &str = "sio:realtime/completions@0.1.0";
+/// The `broadcast-events` interface's export name (the
+/// `async-broadcast-endpoint` worlds).
+pub const BROADCAST_EVENTS_EXPORT: &str = "sio:realtime/broadcast-events@0.1.0";
 
 /// How often the epoch ticker advances the engine's epoch. Call deadlines are
 /// measured in these ticks.
@@ -88,6 +92,8 @@ pub struct EndpointSettings {
     /// The server's key-value store (`sio:realtime/store`); None under
     /// `sio-host check`, where store calls answer `unavailable`.
     pub(crate) kv: Option<KvStore>,
+    /// The server's other endpoints, for emits to them (not shown in Debug).
+    pub(crate) peers: super::directory::Peers,
 }
 
 /// A compiled component that passed the contract checks, ready to be
@@ -100,6 +106,9 @@ pub struct Prepared {
     /// Present when the component exports `sio:realtime/completions` (the
     /// `async-endpoint` world).
     pub(crate) completions: Option<Arc<CompletionsIndices>>,
+    /// Present when the component exports `sio:realtime/broadcast-events`:
+    /// it hears broadcast acks' replies and other nodes' server events.
+    pub(crate) broadcast_events: Option<Arc<BroadcastEventsIndices>>,
     /// The component imports `conn-state.recovered`: it hears `on-connect`
     /// again when a connection recovers (docs/recovery.md).
     pub(crate) hears_recovery: bool,
@@ -130,6 +139,7 @@ pub(crate) struct Live {
     pub bindings: Endpoint,
     pub state: Option<StateExport>,
     pub completions: Option<CompletionsExport>,
+    pub broadcast_events: Option<BroadcastEventsExport>,
 }
 
 /// A cheap, stable fingerprint of a file's bytes (not a security hash).
@@ -250,6 +260,9 @@ impl Runtime {
         let completions = optional_export(&component, COMPLETIONS_EXPORT, path, || {
             CompletionsIndices::new(&pre)
         })?;
+        let broadcast_events = optional_export(&component, BROADCAST_EVENTS_EXPORT, path, || {
+            BroadcastEventsIndices::new(&pre)
+        })?;
         let pre = EndpointPre::new(pre).map_err(|e| {
             anyhow::Error::from(e).context(format!(
                 "{} does not export the {CONTRACT} `endpoint` world",
@@ -260,6 +273,7 @@ impl Runtime {
             pre,
             state,
             completions,
+            broadcast_events,
             hears_recovery: self.imports_function(&component, "conn-state", "recovered"),
             source: path.into(),
             fingerprint: fingerprint(bytes),
@@ -337,11 +351,20 @@ impl Runtime {
             })?),
             None => None,
         };
+        let broadcast_events = match &prepared.broadcast_events {
+            Some(indices) => Some(indices.load(&mut store, &instance).map_err(|e| {
+                anyhow::Error::from(e).context(format!(
+                    "{source} exports {BROADCAST_EVENTS_EXPORT} with the wrong types"
+                ))
+            })?),
+            None => None,
+        };
         Ok(Live {
             store,
             bindings,
             state,
             completions,
+            broadcast_events,
         })
     }
 
@@ -385,7 +408,8 @@ impl Runtime {
     }
 }
 
-/// The indices of an optional interface export (`state`, `completions`):
+/// The indices of an optional interface export (`state`, `completions`,
+/// `broadcast-events`):
 /// None when the component does not export `name`, an error naming it when
 /// it does with the wrong functions.
 fn optional_export<I>(

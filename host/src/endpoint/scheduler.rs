@@ -60,11 +60,13 @@ fn lane(command: &Command) -> Option<ConnId> {
         | Command::AckTimeout { conn, .. }
         | Command::RecoveryDue { conn, .. }
         | Command::Cluster(Inbound::Restored { conn, .. }) => Some(*conn),
-        Command::Cluster(Inbound::Broadcast { .. }) => Some(CLUSTER),
+        Command::Cluster(Inbound::Broadcast { .. }) | Command::ForeignEmit(_) => Some(CLUSTER),
         Command::Timer { .. }
         | Command::Fetched { .. }
         | Command::QueryDue { .. }
-        | Command::QueryAnswered { .. } => Some(NO_CONN),
+        | Command::QueryAnswered { .. }
+        | Command::RepliesDue { .. }
+        | Command::RepliesReady { .. } => Some(NO_CONN),
         Command::Swap(_) | Command::Cluster(_) | Command::Observe(_) => None,
     }
 }

@@ -87,6 +87,8 @@ pub struct GuestState {
     pub(crate) kv: Option<KvStore>,
     /// Store calls the running call may still make (`max-ops-per-call`).
     pub(crate) kv_ops_left: u32,
+    /// The server's other endpoints (`broadcast.emit` to another one).
+    pub(crate) peers: super::directory::Peers,
 }
 
 impl GuestState {
@@ -115,6 +117,7 @@ impl GuestState {
             call_deadline: None,
             kv: settings.kv.clone(),
             kv_ops_left: 0,
+            peers: settings.peers.clone(),
         })
     }
 

@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 
 use sio_protocol::socketio::Message;
-use sio_protocol::{CloseReason, ConnId, Frame, Sid, sio1, wire};
+use sio_protocol::{CloseReason, ConnId, Frame, Parser, Sid, sio1, wire};
 
 use super::Session;
 use crate::endpoint::{Command, EndpointHandle};
@@ -81,11 +81,11 @@ impl Conns {
             // Attachments must follow their header without anything between.
             return Err(CloseReason::ParseError);
         }
-        let message = wire::decode_message(session.generation, text).map_err(|e| {
+        let message = wire::decode_message(session.format, text).map_err(|e| {
             tracing::debug!(sid = %session.sid, error = %e, "undecodable socket.io packet");
             CloseReason::ParseError
         })?;
-        self.on_message(session, message)
+        self.on_message(session, message, Vec::new())
     }
 
     /// A protocol-1 packet from the client. Err closes the session.
@@ -148,7 +148,7 @@ impl Conns {
             }
             other => {
                 if let Some(message) = other.to_message() {
-                    self.on_message(session, message)?;
+                    self.on_message(session, message, Vec::new())?;
                 }
             }
         }
@@ -158,8 +158,14 @@ impl Conns {
         Ok(())
     }
 
-    /// A decoded packet in the shared model. Err closes the session.
-    fn on_message(&mut self, session: &Arc<Session>, message: Message) -> Result<(), CloseReason> {
+    /// A decoded packet in the shared model, with the attachments that
+    /// came inside it (a msgpack client's). Err closes the session.
+    fn on_message(
+        &mut self,
+        session: &Arc<Session>,
+        message: Message,
+        received: Vec<Bytes>,
+    ) -> Result<(), CloseReason> {
         match message {
             Message::Connect { nsp, auth } => {
                 self.connect(session, nsp, auth);
@@ -193,22 +199,32 @@ impl Conns {
                     tracing::debug!(sid = %session.sid, nsp = %nsp, "packet for a namespace not joined");
                     return Err(CloseReason::ParseError);
                 }
-                if attachments > 0 {
+                if received.len() < attachments {
+                    let mut received = received;
+                    received.reserve_exact(attachments.min(16));
                     self.pending = Some(PendingBinary {
                         message,
                         expected: attachments,
-                        received: Vec::with_capacity(attachments.min(16)),
+                        received,
                     });
                     Ok(())
                 } else {
-                    self.dispatch(session, message, Vec::new())
+                    self.dispatch(session, message, received)
                 }
             }
         }
     }
 
-    /// A binary message: the next attachment of the pending packet.
+    /// A binary message: the next attachment of the pending packet, or a
+    /// msgpack client's packet.
     pub fn on_binary(&mut self, session: &Arc<Session>, data: Bytes) -> Result<(), CloseReason> {
+        if session.format.parser() == Parser::Msgpack {
+            let decoded = wire::decode_msgpack_message(&data).map_err(|e| {
+                tracing::debug!(sid = %session.sid, error = %e, "undecodable msgpack packet");
+                CloseReason::ParseError
+            })?;
+            return self.on_message(session, decoded.message, decoded.attachments);
+        }
         let Some(pending) = self.pending.as_mut() else {
             tracing::debug!(sid = %session.sid, "binary message without a binary packet");
             return Err(CloseReason::ParseError);
@@ -259,7 +275,7 @@ impl Conns {
         });
         if !routed {
             session.push(&wire::connect_error_frames(
-                session.generation,
+                session.format,
                 &nsp,
                 "Invalid namespace",
             ));

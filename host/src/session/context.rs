@@ -33,6 +33,9 @@ pub struct SessionSettings {
     pub ws_compression: Option<usize>,
     /// Bytes one session's outbound queue may hold (`--max-outbound-queue`).
     pub max_outbound_queue: usize,
+    /// Queued bytes above which a volatile emit is dropped
+    /// (`--volatile-threshold`).
+    pub volatile_threshold: usize,
     /// A client's events waiting for handlers before its reads pause.
     pub max_pending_events: u32,
     /// Protocol 1's timers and transports.
@@ -57,6 +60,7 @@ impl SessionSettings {
             max_payload: config.max_payload,
             ws_compression: config.ws_compression,
             max_outbound_queue: config.max_outbound_queue,
+            volatile_threshold: config.volatile_threshold,
             max_pending_events: config.max_pending_events,
             sio1: config.sio1.clone(),
             max_events_per_second: config.max_events_per_second,
@@ -103,7 +107,7 @@ pub struct SessionContext {
     /// Every live session, by sid.
     pub sessions: Sessions,
     /// The endpoints, by namespace: where a client's CONNECT routes.
-    pub endpoints: Endpoints,
+    pub endpoints: Arc<Endpoints>,
     /// The next connection id (one per namespace a client joins).
     pub next_conn: AtomicU64,
     /// Sessions held per the connection caps (`limits.rs`).
@@ -115,7 +119,7 @@ impl SessionContext {
     pub fn new(
         settings: SessionSettings,
         stats: Arc<Stats>,
-        endpoints: Endpoints,
+        endpoints: Arc<Endpoints>,
     ) -> SessionContext {
         // The caps show in /stats beside what they refused.
         let limits = &stats.limits;

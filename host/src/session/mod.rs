@@ -21,7 +21,8 @@ use tokio::sync::Notify;
 
 use sio_protocol::engineio::{self, Packet};
 use sio_protocol::{
-    CloseReason, ConnId, Frame, Generation, HandshakeInfo, Sid, TransportKind, sio1, wire,
+    CloseReason, ConnId, Frame, Generation, HandshakeInfo, Sid, TransportKind, WireFormat, sio1,
+    wire,
 };
 
 use crate::outbox::{InFlight, Outbox, WakeBatch};
@@ -94,7 +95,11 @@ impl State {
 pub struct Session {
     /// The Engine.IO session id.
     pub sid: Sid,
+    /// `format`'s generation (what most of the session asks).
     pub generation: Generation,
+    /// How the client's packets are written: its generation and its
+    /// Socket.IO parser, chosen by the path it connected to.
+    pub format: WireFormat,
     /// Polling responses may be binary payloads: an Engine.IO 3 client that
     /// did not ask for `b64` at the handshake (Engine.IO 4 has none).
     pub binary_payloads: bool,
@@ -140,6 +145,10 @@ impl Outbox for Session {
         self.generation
     }
 
+    fn wire_format(&self) -> WireFormat {
+        self.format
+    }
+
     fn handshake(&self) -> &HandshakeInfo {
         &self.info
     }
@@ -149,6 +158,21 @@ impl Outbox for Session {
     }
 
     fn push(&self, frames: &[Frame]) -> bool {
+        Session::push(self, frames)
+    }
+
+    fn push_volatile(&self, frames: &[Frame]) -> bool {
+        let busy = {
+            let st = self.state();
+            st.closed.is_some() || st.queued_bytes > self.ctx.settings.volatile_threshold
+        };
+        if busy {
+            self.ctx
+                .stats
+                .volatile_dropped
+                .fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
         Session::push(self, frames)
     }
 
@@ -175,10 +199,11 @@ impl Session {
     /// ([`SessionContext::admit`]).
     pub fn open(
         admission: Admission,
-        generation: Generation,
+        format: WireFormat,
         transport: TransportKind,
         info: HandshakeInfo,
     ) -> Arc<Session> {
+        let generation = format.generation();
         let ctx = admission.ctx().clone();
         let sid = Sid::random();
         let cfg = &ctx.settings;
@@ -201,7 +226,7 @@ impl Session {
         Self::register(
             admission,
             sid,
-            generation,
+            format,
             binary_payloads,
             transport,
             info,
@@ -215,18 +240,20 @@ impl Session {
     pub fn open_sio1(admission: Admission, info: HandshakeInfo) -> Arc<Session> {
         let sid = Sid::random();
         let polling = TransportKind::Polling;
-        Self::register(admission, sid, Generation::Sio1, false, polling, info, None)
+        let format = Generation::Sio1.into();
+        Self::register(admission, sid, format, false, polling, info, None)
     }
 
     fn register(
         admission: Admission,
         sid: Sid,
-        generation: Generation,
+        format: WireFormat,
         binary_payloads: bool,
         transport: TransportKind,
         info: HandshakeInfo,
         first: Option<Frame>,
     ) -> Arc<Session> {
+        let generation = format.generation();
         let ctx = admission.ctx().clone();
         let queued = usize::from(first.is_some());
         let queued_bytes = first.as_ref().map_or(0, Frame::len);
@@ -237,6 +264,7 @@ impl Session {
         let session = Arc::new(Session {
             sid: sid.clone(),
             generation,
+            format,
             binary_payloads,
             info,
             ctx: ctx.clone(),

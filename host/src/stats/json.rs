@@ -244,6 +244,7 @@ impl Stats {
                 "refused": self.reloads_refused.load(Relaxed),
             },
             "slow_consumer_disconnects": self.slow_consumer_disconnects.load(Relaxed),
+            "volatile_dropped": self.volatile_dropped.load(Relaxed),
             "outbound_queue_depth": self.outbound_queued.load(Relaxed).max(0),
             "adapter": self.adapter.to_json(),
             "limits": self.limits.to_json(),

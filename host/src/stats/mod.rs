@@ -509,6 +509,9 @@ pub struct Stats {
     /// Sessions dropped for not reading their queue (over
     /// `--max-outbound-queue` bytes waiting).
     pub slow_consumer_disconnects: AtomicU64,
+    /// Volatile emits dropped for a client that could not take them
+    /// (`--volatile-threshold`), one per client and emit.
+    pub volatile_dropped: AtomicU64,
     /// Frames waiting in outbound queues, over all sessions.
     pub outbound_queued: AtomicI64,
     /// Socket.IO connects to a namespace no endpoint serves.
@@ -550,6 +553,7 @@ impl Default for Stats {
             reloads_ok: AtomicU64::new(0),
             reloads_refused: AtomicU64::new(0),
             slow_consumer_disconnects: AtomicU64::new(0),
+            volatile_dropped: AtomicU64::new(0),
             outbound_queued: AtomicI64::new(0),
             unknown_namespace: AtomicU64::new(0),
             adapter: AdapterStats::default(),

@@ -235,7 +235,7 @@ impl Stats {
                 c.load(Relaxed)
             );
         }
-        let simple: [(&str, &str, &str, u64); 9] = [
+        let simple: [(&str, &str, &str, u64); 10] = [
             (
                 "upgrades_total",
                 "counter",
@@ -283,6 +283,12 @@ impl Stats {
                 "counter",
                 "Sessions dropped for not reading their queue.",
                 self.slow_consumer_disconnects.load(Relaxed),
+            ),
+            (
+                "volatile_dropped_total",
+                "counter",
+                "Volatile emits dropped for clients that could not take them.",
+                self.volatile_dropped.load(Relaxed),
             ),
             (
                 "outbound_queue_depth",

@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 
 use sio_protocol::engineio::{ErrorCode, Packet};
 use sio_protocol::websocket::{CloseCode, Incoming, accept_key, negotiate_deflate};
-use sio_protocol::{CloseReason, Frame, Generation, TransportKind, sio1, wire};
+use sio_protocol::{CloseReason, Frame, Generation, TransportKind, WireFormat, sio1, wire};
 
 use super::ws_socket::{ReadError, WebSocket};
 use crate::http::{Body, engine_error, handshake_info_for};
@@ -27,8 +27,8 @@ use crate::session::{Admission, Drained, Session, SessionSettings};
 pub enum Accepting {
     /// The polling session to upgrade.
     Upgrade(Arc<Session>),
-    /// A new session of this generation, in this place under the caps.
-    Open(Admission, Generation),
+    /// A new session of this wire format, in this place under the caps.
+    Open(Admission, WireFormat),
 }
 
 /// What a websocket connection is set up with.
@@ -65,9 +65,9 @@ pub fn accept(
     upgrade(req, limits, remote, move |ws| async move {
         match accepting {
             Accepting::Upgrade(session) => upgrade_session(ws, session, base64).await,
-            Accepting::Open(admission, generation) => {
+            Accepting::Open(admission, format) => {
                 let websocket = TransportKind::Websocket;
-                let session = Session::open(admission, generation, websocket, info);
+                let session = Session::open(admission, format, websocket, info);
                 session.after_open();
                 spawn_run(ws, session, base64);
             }

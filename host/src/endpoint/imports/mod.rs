@@ -14,6 +14,7 @@ use crate::endpoint::bindings::sio::realtime::types;
 use crate::endpoint::store::GuestState;
 
 mod async_host;
+mod broadcast;
 mod config;
 mod conn_state;
 mod host;

@@ -12,9 +12,10 @@ use bytes::Bytes;
 use serde_json::{Map, Value as Json, json};
 
 use super::Namespace;
+use super::broadcast::CollectionNews;
 use crate::adapter::redis::{Inbound, Reply};
 use crate::endpoint::Command;
-use crate::endpoint::bindings::{HostError, HttpResponse, Target};
+use crate::endpoint::bindings::{HostError, HttpResponse, Reply as AnswerReply, Target};
 use sio_protocol::ConnId;
 use sio_protocol::redis_adapter::{self as codec, Broadcast, Request, Selector};
 use sio_protocol::socketio;
@@ -78,6 +79,7 @@ impl Namespace {
                         &b.attachments,
                         None,
                         offset,
+                        false,
                         |_| b.to.clone(),
                         |ns, encoded| {
                             for conn in conns {
@@ -92,6 +94,9 @@ impl Namespace {
             }
             Inbound::Request { from, request } => self.on_request(&from, request),
             Inbound::Published { request_id, nodes } => {
+                if self.collection_news(&request_id, CollectionNews::Nodes(nodes)) {
+                    return;
+                }
                 if let Some(q) = self.queries.get_mut(&request_id) {
                     q.expected = Some(nodes);
                 }
@@ -106,6 +111,32 @@ impl Namespace {
                     q.answered += 1;
                 }
                 self.settle_query(&request_id);
+            }
+            Inbound::ClientCount { request_id, count } => {
+                self.collection_news(&request_id, CollectionNews::ClientCount(count));
+            }
+            Inbound::BroadcastAck {
+                request_id,
+                args_json,
+                attachments,
+            } => {
+                let reply = AnswerReply {
+                    conn: None,
+                    args_json,
+                    attachments: attachments.iter().map(|a| a.to_vec()).collect(),
+                };
+                self.collection_news(&request_id, CollectionNews::Answer(reply));
+            }
+            Inbound::ServerSideEmitReply {
+                request_id,
+                args_json,
+            } => {
+                let reply = AnswerReply {
+                    conn: None,
+                    args_json,
+                    attachments: Vec::new(),
+                };
+                self.collection_news(&request_id, CollectionNews::Answer(reply));
             }
             // The actor finishes a restore itself: it calls the guest.
             Inbound::Restored { .. } => {}
@@ -248,7 +279,7 @@ impl Namespace {
 
     /// Local connections in any of `to.rooms` (every one when empty) and in
     /// none of `to.except`, each once.
-    fn selected(&self, to: &Selector) -> Vec<ConnId> {
+    pub(super) fn selected(&self, to: &Selector) -> Vec<ConnId> {
         let excluded: HashSet<ConnId> = to
             .except
             .iter()
@@ -343,6 +374,8 @@ impl Namespace {
                 request_id,
                 broadcast,
             } => self.broadcast_with_ack(from, request_id, &broadcast),
+            // The actor hands it to the guest (`actor.rs`, `server_event`).
+            Request::ServerSideEmit { .. } => {}
             Request::Ignored { kind } => {
                 tracing::debug!(endpoint = %self.name, kind, "redis adapter: request type not served by sio-host");
             }
@@ -382,7 +415,7 @@ impl Namespace {
             let id = (socket.remote_acks.len() < MAX_REMOTE_ACKS).then_some(token);
             let packet = socketio::encode_event(&name, &b.event, &b.args_json, count, id);
             socket.push(&wire::message_frames(
-                socket.outbox.generation(),
+                socket.outbox.wire_format(),
                 packet,
                 &b.attachments,
             ));

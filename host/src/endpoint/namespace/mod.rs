@@ -19,12 +19,13 @@ use super::actor::Command;
 use super::bindings::{HostError, Target};
 use super::observer::{Observed, Observer};
 use super::timers::Timers;
-use sio_protocol::{ConnId, ConnIdMap, Frame, Generation, Sid, socketio, wire};
+use sio_protocol::{ConnId, ConnIdMap, Frame, Generation, Parser, Sid, WireFormat, socketio, wire};
 
 use crate::adapter::LocalAdapter;
 use crate::adapter::redis::ClusterLink;
 use crate::outbox::Outbox;
 
+mod broadcast;
 mod cluster;
 mod recovery;
 
@@ -94,16 +95,32 @@ impl Conn {
             }
         }
     }
+
+    /// `push` for a volatile packet: dropped (false) when the session
+    /// cannot take it now.
+    fn push_volatile(&mut self, frames: &[Frame]) -> bool {
+        match &mut self.held {
+            Some(held) => {
+                held.extend_from_slice(frames);
+                true
+            }
+            None => self.outbox.push_volatile(frames),
+        }
+    }
 }
 
-/// Lazily encodes one packet per wire generation present among receivers.
+/// Lazily encodes one packet per wire format (generation and parser)
+/// present among receivers.
 struct Encoded<'a> {
     packet: &'a dyn Fn() -> String,
     attachments: &'a [Bytes],
     /// A replayable packet (connection state recovery): its position and
     /// offset, and its Engine.IO 4 text, which carries the offset.
     replay: Option<(u64, Offset, &'a dyn Fn() -> String)>,
+    /// Dropped for a receiver that cannot take it now (`volatile`).
+    volatile: bool,
     eio4: Option<Vec<Frame>>,
+    eio4_msgpack: Option<Vec<Frame>>,
     eio3: Option<Vec<Frame>>,
     sio1: Option<Vec<Frame>>,
 }
@@ -114,31 +131,40 @@ impl<'a> Encoded<'a> {
             packet,
             attachments,
             replay: None,
+            volatile: false,
             eio4: None,
+            eio4_msgpack: None,
             eio3: None,
             sio1: None,
         }
     }
 
-    fn frames(&mut self, generation: Generation) -> &[Frame] {
-        let (slot, packet) = match generation {
-            Generation::Eio4 => (
-                &mut self.eio4,
-                self.replay.map_or(self.packet, |(_, _, eio4)| eio4),
-            ),
-            Generation::Eio3 => (&mut self.eio3, self.packet),
-            Generation::Sio1 => (&mut self.sio1, self.packet),
+    fn frames(&mut self, format: impl Into<WireFormat>) -> &[Frame] {
+        let format = format.into();
+        let eio4 = self.replay.map_or(self.packet, |(_, _, eio4)| eio4);
+        let (slot, packet) = match (format.generation(), format.parser()) {
+            (Generation::Eio4, Parser::Json) => (&mut self.eio4, eio4),
+            (Generation::Eio4, Parser::Msgpack) => (&mut self.eio4_msgpack, eio4),
+            // Msgpack is Engine.IO 4's only (`WireFormat::new`).
+            (Generation::Eio3, _) => (&mut self.eio3, self.packet),
+            (Generation::Sio1, _) => (&mut self.sio1, self.packet),
         };
-        slot.get_or_insert_with(|| wire::message_frames(generation, packet(), self.attachments))
+        slot.get_or_insert_with(|| wire::message_frames(format, packet(), self.attachments))
     }
 
-    /// Hand `socket` its frames, noting a replayable packet's place.
-    fn send_to(&mut self, socket: &mut Conn) {
+    /// Hand `socket` its frames, noting a replayable packet's place. False
+    /// when a volatile packet was dropped for it.
+    fn send_to(&mut self, socket: &mut Conn) -> bool {
         if let Some((seq, offset, _)) = self.replay {
             socket.sent_replayable(seq, offset);
         }
-        let frames = self.frames(socket.outbox.generation());
+        let volatile = self.volatile;
+        let frames = self.frames(socket.outbox.wire_format());
+        if volatile {
+            return socket.push_volatile(frames);
+        }
         socket.push(frames);
+        true
     }
 }
 
@@ -181,6 +207,9 @@ pub struct Namespace {
     pub(crate) fetches_in_flight: usize,
     /// Connection state recovery, when on (`recovery.rs`).
     pub(crate) recovery: Option<Recovery>,
+    /// Open broadcasts with acks and server events awaiting answers
+    /// (`broadcast.rs`).
+    pub(crate) broadcasts: broadcast::Broadcasts,
     /// The connection whose recovery the running `on-connect` is told of
     /// (`conn-state.recovered`).
     pub(crate) recovering: Option<ConnId>,
@@ -210,6 +239,7 @@ impl Namespace {
             released: Vec::new(),
             fetches_in_flight: 0,
             recovery: None,
+            broadcasts: broadcast::Broadcasts::default(),
             recovering: None,
             observer: None,
         }
@@ -273,6 +303,7 @@ impl Namespace {
         }
         self.timers.cancel_for(conn);
         self.forget_recovery(&socket);
+        self.collections_forget(conn);
         Some(socket)
     }
 
@@ -326,7 +357,9 @@ impl Namespace {
     /// Send one packet to every receiver of `to`, encoding it once per wire
     /// generation.
     fn deliver(&mut self, to: &Target, encoded: &mut Encoded<'_>) -> Result<(), HostError> {
-        let mut one = |socket: &mut Conn| encoded.send_to(socket);
+        let mut one = |socket: &mut Conn| {
+            encoded.send_to(socket);
+        };
         match to {
             Target::Conn(conn) => one(self.conns.get_mut(conn).ok_or(HostError::UnknownConn)?),
             Target::Room(room) => {
@@ -390,6 +423,7 @@ impl Namespace {
             &attachments,
             id,
             None,
+            false,
             |ns| ns.selector_of(to),
             |ns, encoded| ns.deliver(to, encoded),
         )?;
@@ -409,7 +443,8 @@ impl Namespace {
     /// `reach` picks. Without an ack id it is replayable when recovery is
     /// on: it gets an offset (`stream_offset`, with the streams adapter, or
     /// the next local one) and a place in the replay buffer, for those
-    /// `selector` names.
+    /// `selector` names. A `volatile` one is neither replayable nor queued
+    /// for a receiver that cannot take it now.
     #[allow(clippy::too_many_arguments)]
     fn send_event(
         &mut self,
@@ -418,20 +453,22 @@ impl Namespace {
         attachments: &[Bytes],
         id: Option<u64>,
         stream_offset: Option<Offset>,
+        volatile: bool,
         selector: impl FnOnce(&Namespace) -> Selector,
         reach: impl FnOnce(&mut Namespace, &mut Encoded<'_>) -> Result<(), HostError>,
     ) -> Result<(), HostError> {
         let name = self.name.clone();
         let count = attachments.len();
         let packet = || socketio::encode_event(&name, event, args_json, count, id);
-        let next = match (&self.recovery, id) {
-            (Some(r), None) => Some(r.next(stream_offset)),
+        let next = match (&self.recovery, id, volatile) {
+            (Some(r), None, false) => Some(r.next(stream_offset)),
             _ => None,
         };
         let offset_text = next.map(|(_, o)| o.to_string()).unwrap_or_default();
         let replayable =
             || socketio::encode_replayable_event(&name, event, args_json, count, &offset_text);
         let mut encoded = Encoded::new(&packet, attachments);
+        encoded.volatile = volatile;
         if let Some((seq, offset)) = next {
             encoded.replay = Some((seq, offset, &replayable));
         }
@@ -539,7 +576,7 @@ impl Namespace {
         }
         let attachments: Vec<Bytes> = attachments.into_iter().map(Bytes::from).collect();
         let packet = socketio::encode_ack(&name, ack_id, args_json, attachments.len());
-        let frames = wire::message_frames(socket.outbox.generation(), packet, &attachments);
+        let frames = wire::message_frames(socket.outbox.wire_format(), packet, &attachments);
         socket.push(&frames);
         Ok(())
     }
@@ -618,7 +655,7 @@ impl Namespace {
         let mut socket = self.remove_conn(conn).ok_or(HostError::UnknownConn)?;
         let packet = socketio::encode_disconnect(&self.name);
         socket.push(&wire::message_frames(
-            socket.outbox.generation(),
+            socket.outbox.wire_format(),
             packet,
             &[],
         ));

@@ -159,7 +159,7 @@ describe("admin UI namespace (socket.io-client 4)", () => {
     admin.disconnect();
   });
 
-  it("join, leave and _disconnect act on a client of another namespace", async () => {
+  it("join, leave, emit and _disconnect act on a client of another namespace", async () => {
     const chat = await connect(server.url);
     const { admin, seen } = await signIn(server.url);
     await seenEvent(admin, seen, "all_sockets");
@@ -168,6 +168,11 @@ describe("admin UI namespace (socket.io-client 4)", () => {
     await seenEvent(admin, seen, "room_joined", (n, room, id) => n === "/" && room === "vip" && id === chat.id);
     admin.emit("leave", "/", "vip", chat.id);
     await seenEvent(admin, seen, "room_left", (n, room, id) => n === "/" && room === "vip" && id === chat.id);
+
+    // An event from the admin to the namespace's sockets.
+    const hello = once(chat, "hello");
+    admin.emit("emit", "/", null, "hello", "from admin", { n: 1 });
+    assert.deepEqual(await hello, ["from admin", { n: 1 }]);
 
     // A misshapen action is refused and changes nothing; the admin stays.
     admin.emit("join", "/", 42);
@@ -184,7 +189,7 @@ describe("admin UI namespace (socket.io-client 4)", () => {
 
     const stats = await (await fetch(`${server.url}/stats`)).json();
     assert.equal(stats.admin_ui.enabled, true);
-    assert.ok(stats.admin_ui.actions >= 3, JSON.stringify(stats.admin_ui));
+    assert.ok(stats.admin_ui.actions >= 4, JSON.stringify(stats.admin_ui));
     assert.ok(stats.admin_ui.actions_refused >= 2, JSON.stringify(stats.admin_ui));
     assert.ok(stats.admin_ui.refused >= 3, JSON.stringify(stats.admin_ui));
     admin.disconnect();

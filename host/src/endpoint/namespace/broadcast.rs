@@ -469,10 +469,10 @@ impl Namespace {
             CollectionNews::Nodes(n) => c.nodes = Some(n),
             CollectionNews::ClientCount(n) => {
                 c.nodes_counted += 1;
-                c.remote_asked += n;
+                c.remote_asked = c.remote_asked.saturating_add(n);
             }
             CollectionNews::Answer(reply) => {
-                c.remote_answered += 1;
+                c.remote_answered = c.remote_answered.saturating_add(1);
                 c.push(reply);
             }
         }

@@ -829,28 +829,37 @@ impl EndpointActor {
         export: &'static str,
         f: impl FnOnce(&CompletionsExport, &mut Store<GuestState>) -> wasmtime::Result<()>,
     ) {
-        let Some(completions) = self.live.completions.clone() else {
-            let endpoint = self.ns().name.clone();
-            tracing::debug!(endpoint = %endpoint, export, "the running build has no completions export; dropped");
-            return;
-        };
-        self.call(export, 0, |_, s| f(&completions, s));
+        let completions = self.live.completions.clone();
+        self.call_optional(export, "completions", completions, f);
     }
 
     /// Deliver `on-replies` or `on-server-event` to the running instance;
-    /// one without `broadcast-events` (built before it, or not of the
-    /// async world) cannot hear it and it is dropped.
+    /// one without `broadcast-events` (not of an `async-broadcast` world)
+    /// cannot hear it and it is dropped.
     fn broadcast_event(
         &mut self,
         export: &'static str,
         f: impl FnOnce(&BroadcastEventsExport, &mut Store<GuestState>) -> wasmtime::Result<()>,
     ) {
-        let Some(events) = self.live.broadcast_events.clone() else {
+        let events = self.live.broadcast_events.clone();
+        self.call_optional(export, "broadcast-events", events, f);
+    }
+
+    /// Call `export` of an optional `interface` of the running instance,
+    /// or drop the call (logged) when the build has none.
+    fn call_optional<E>(
+        &mut self,
+        export: &'static str,
+        interface: &'static str,
+        bindings: Option<E>,
+        f: impl FnOnce(&E, &mut Store<GuestState>) -> wasmtime::Result<()>,
+    ) {
+        let Some(bindings) = bindings else {
             let endpoint = self.ns().name.clone();
-            tracing::debug!(endpoint = %endpoint, export, "the running build has no broadcast-events export; dropped");
+            tracing::debug!(endpoint = %endpoint, export, interface, "the running build does not export it; dropped");
             return;
         };
-        self.call(export, 0, |_, s| f(&events, s));
+        self.call(export, 0, |_, s| f(&bindings, s));
     }
 
     /// Another node's `serverSideEmit` for this endpoint: the guest's

@@ -17,8 +17,7 @@ use wasmtime::{Engine, Store};
 
 use super::bindings::{
     BroadcastEventsExport, BroadcastEventsIndices, CompletionsExport, CompletionsIndices, Endpoint,
-    EndpointPre, StateExport, StateIndices,
-    asynchronous,
+    EndpointPre, StateExport, StateIndices, asynchronous,
 };
 use super::imports;
 use super::namespace::Namespace;
@@ -335,30 +334,17 @@ impl Runtime {
             .map_err(|e| anyhow::Error::from(e).context(format!("instantiating {source}")))?;
         let bindings = Endpoint::new(&mut store, &instance)
             .map_err(|e| anyhow::Error::from(e).context(format!("binding {source}")))?;
-        let state = match &prepared.state {
-            Some(indices) => Some(indices.load(&mut store, &instance).map_err(|e| {
-                anyhow::Error::from(e).context(format!(
-                    "{source} exports {STATE_EXPORT} with the wrong types"
-                ))
-            })?),
-            None => None,
-        };
-        let completions = match &prepared.completions {
-            Some(indices) => Some(indices.load(&mut store, &instance).map_err(|e| {
-                anyhow::Error::from(e).context(format!(
-                    "{source} exports {COMPLETIONS_EXPORT} with the wrong types"
-                ))
-            })?),
-            None => None,
-        };
-        let broadcast_events = match &prepared.broadcast_events {
-            Some(indices) => Some(indices.load(&mut store, &instance).map_err(|e| {
-                anyhow::Error::from(e).context(format!(
-                    "{source} exports {BROADCAST_EVENTS_EXPORT} with the wrong types"
-                ))
-            })?),
-            None => None,
-        };
+        let state = prepared
+            .state
+            .as_ref()
+            .map(|i| i.load(&mut store, &instance));
+        let state = loaded(&source, STATE_EXPORT, state)?;
+        let completions = prepared.completions.as_ref();
+        let completions = completions.map(|i| i.load(&mut store, &instance));
+        let completions = loaded(&source, COMPLETIONS_EXPORT, completions)?;
+        let events = prepared.broadcast_events.as_ref();
+        let events = events.map(|i| i.load(&mut store, &instance));
+        let broadcast_events = loaded(&source, BROADCAST_EVENTS_EXPORT, events)?;
         Ok(Live {
             store,
             bindings,
@@ -406,6 +392,18 @@ impl Runtime {
     pub fn meters_fuel(&self) -> bool {
         self.fuel
     }
+}
+
+/// An optional interface export's bindings, when the component has it:
+/// loading them fails when it exports `name` with the wrong types.
+fn loaded<T>(
+    source: &dyn std::fmt::Display,
+    name: &str,
+    load: Option<wasmtime::Result<T>>,
+) -> Result<Option<T>> {
+    load.transpose().map_err(|e| {
+        anyhow::Error::from(e).context(format!("{source} exports {name} with the wrong types"))
+    })
 }
 
 /// The indices of an optional interface export (`state`, `completions`,

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::time::{Duration, Instant, SystemTime};
 
 use sio_protocol::redis_adapter::{Broadcast, Request, Selector, Target};
-use sio_protocol::{ConnId, ConnIdMap, Frame, Generation, Sid, socketio, wire};
+use sio_protocol::{ConnId, ConnIdMap, Frame, Sid, WireFormat, socketio, wire};
 use tokio::sync::mpsc;
 
 use crate::adapter::redis::Inbound;
@@ -354,7 +354,7 @@ impl Task {
     /// rather than at the next tick.
     fn accept(&mut self, conn: ConnId, outbox: Arc<dyn Outbox>, session: Option<String>) {
         let sid = Sid::random();
-        outbox.push(&wire::connect_frames(outbox.generation(), &self.nsp, &sid));
+        outbox.push(&wire::connect_frames(outbox.wire_format(), &self.nsp, &sid));
         tracing::info!(remote = %outbox.handshake().remote_addr, sid = %sid, "admin UI: signed in");
         self.clients.insert(
             conn,
@@ -387,7 +387,7 @@ impl Task {
         self.stats.admin_ui.refused.fetch_add(1, Relaxed);
         tracing::info!(remote = %outbox.handshake().remote_addr, "admin UI: sign-in refused (invalid credentials)");
         outbox.push(&wire::connect_error_frames(
-            outbox.generation(),
+            outbox.wire_format(),
             &self.nsp,
             "invalid credentials",
         ));
@@ -555,7 +555,7 @@ impl Task {
             if let Some(client) = self.clients.get(&conn) {
                 let outbox = client.outbox.clone();
                 let packet = socketio::encode_disconnect(&self.nsp);
-                outbox.push(&wire::message_frames(outbox.generation(), packet, &[]));
+                outbox.push(&wire::message_frames(outbox.wire_format(), packet, &[]));
                 outbox.forget(&self.nsp, conn);
             }
             self.sign_out(conn, SERVER_DISCONNECT);
@@ -687,7 +687,7 @@ impl Task {
         if let Some(client) = self.clients.get(&conn) {
             let packet = socketio::encode_event(&self.nsp, event, args, 0, None);
             let outbox = &client.outbox;
-            outbox.push(&wire::message_frames(outbox.generation(), packet, &[]));
+            outbox.push(&wire::message_frames(outbox.wire_format(), packet, &[]));
         }
     }
 
@@ -697,17 +697,19 @@ impl Task {
             return;
         }
         let packet = socketio::encode_event(&self.nsp, event, args, 0, None);
-        let mut encoded: [Option<Vec<Frame>>; 3] = Default::default();
+        // Encoded once per wire format among the dashboards.
+        let mut encoded: Vec<(WireFormat, Vec<Frame>)> = Vec::new();
         for client in self.clients.values() {
-            let generation = client.outbox.generation();
-            let slot = match generation {
-                Generation::Eio4 => 0,
-                Generation::Eio3 => 1,
-                Generation::Sio1 => 2,
+            let format = client.outbox.wire_format();
+            let i = match encoded.iter().position(|(f, _)| *f == format) {
+                Some(i) => i,
+                None => {
+                    let frames = wire::message_frames(format, packet.clone(), &[]);
+                    encoded.push((format, frames));
+                    encoded.len() - 1
+                }
             };
-            let frames = encoded[slot]
-                .get_or_insert_with(|| wire::message_frames(generation, packet.clone(), &[]));
-            client.outbox.push(frames);
+            client.outbox.push(&encoded[i].1);
         }
     }
 }

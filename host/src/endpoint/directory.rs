@@ -330,7 +330,7 @@ impl Lease {
         for command in rx.try_iter() {
             if let Command::Connect { conn, outbox, .. } = command {
                 outbox.push(&wire::connect_error_frames(
-                    outbox.generation(),
+                    outbox.wire_format(),
                     &self.name,
                     "handler failed",
                 ));

@@ -17,9 +17,12 @@
 // reload, as `serve()` exports it) unless `--world` says otherwise:
 // `endpoint` (no hand-over), or, for a handler using sio-async.js (timers,
 // hold/release, http-fetch, cluster-sockets: docs/async.md),
-// `stateful-async-endpoint` or `async-endpoint`. A handler built for an
-// async world imports sio-async.js; one built for the others imports only
-// sio.js (their worlds have no `async-host` import).
+// `stateful-async-endpoint` or `async-endpoint`, and for one that also
+// hears what comes back from broadcasts with acks and other nodes' server
+// events (onReplies, onServerEvent; it exports `broadcastEvents`),
+// `stateful-async-broadcast-endpoint` or `async-broadcast-endpoint`. A
+// handler built for an async world imports sio-async.js; one built for the
+// others imports only sio.js (their worlds have no `async-host` import).
 // The component imports only the contract (wit/) and the few WASI 0.2
 // interfaces the JavaScript engine needs: fetch, timers, stdio and random
 // are left out (a handler has no use for them; the host links none of them
@@ -41,7 +44,14 @@ const { values, positionals } = parseArgs({
     wit: { type: "string", default: defaultWit() },
   },
 });
-const WORLDS = ["endpoint", "stateful-endpoint", "async-endpoint", "stateful-async-endpoint"];
+const WORLDS = [
+  "endpoint",
+  "stateful-endpoint",
+  "async-endpoint",
+  "stateful-async-endpoint",
+  "async-broadcast-endpoint",
+  "stateful-async-broadcast-endpoint",
+];
 if (values.help || positionals.length !== 1 || !values.out || !WORLDS.includes(values.world)) {
   console.error(`usage: sio-build-js HANDLER.js -o OUT.wasm [--world ${WORLDS.join("|")}] [--wit DIR]`);
   process.exit(values.help ? 0 : 2);
@@ -54,7 +64,8 @@ if (wit !== sdkWitVersion()) {
   process.exit(2);
 }
 
-/** `entry` and the modules it imports as one ES module's text. */
+/** `entry` and the modules it imports as one ES module: its text and the
+ * names it exports. */
 async function bundle(entry) {
   const build = await rolldown({
     input: entry,
@@ -70,7 +81,7 @@ async function bundle(entry) {
     if (chunks.length !== 1 || output.length !== 1) {
       throw new Error(`bundling ${entry} made ${output.length} files, not one module`);
     }
-    return chunks[0].code;
+    return { code: chunks[0].code, exports: chunks[0].exports };
   } finally {
     await build.close();
   }
@@ -82,7 +93,20 @@ const staging = await mkdtemp(path.join(tmpdir(), "sio-build-js-"));
 let component;
 try {
   const source = path.join(staging, path.basename(entry));
-  await writeFile(source, await bundle(entry));
+  const { code, exports } = await bundle(entry);
+  // ComponentizeJS builds a handler exporting more than its world has and
+  // leaves the rest out without a word: a `broadcastEvents` export built
+  // for a world without `broadcast-events` would never be called.
+  if (exports.includes("broadcastEvents") && !values.world.includes("broadcast")) {
+    const hearing = values.world.includes("async")
+      ? `--world ${values.world.replace("async-endpoint", "async-broadcast-endpoint")} does`
+      : "the async-broadcast-endpoint worlds do";
+    console.error(
+      `sio-build-js: warning: ${positionals[0]} exports broadcastEvents, which --world ${values.world} does not have: ` +
+        `it will hear no onReplies / onServerEvent (${hearing})`,
+    );
+  }
+  await writeFile(source, code);
   ({ component } = await componentize({
     sourcePath: source,
     witPath: path.resolve(values.wit),

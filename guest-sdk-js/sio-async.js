@@ -1,5 +1,6 @@
 // sio-host handlers in JavaScript with asynchronous work: the
-// `async-endpoint` / `stateful-async-endpoint` worlds (docs/async.md).
+// `async-endpoint` / `stateful-async-endpoint` worlds (docs/async.md), and
+// the `async-broadcast-endpoint` / `stateful-async-broadcast-endpoint` ones.
 // Everything of sio.js, plus timers, holding a connection's later events
 // while its work is pending, outbound HTTP and cluster-wide socket queries,
 // each started with a token the handler chooses and completed later in its
@@ -10,8 +11,7 @@
 //     onEvent(conn, event, [token, ms]) { if (event === "later") setTimer(token, ms, conn); },
 //     onTimer(token) { emit(room("all"), "tick", token); },
 //   };
-//   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state, completions, broadcastEvents } =
-//     serve(ticker);
+//   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state, completions } = serve(ticker);
 //
 // built with `npx sio-build-js ticker.js -o ticker.wasm --world
 // stateful-async-endpoint` (or `async-endpoint`). It is a module of its own
@@ -22,11 +22,21 @@
 // Tokens are Numbers (or BigInts; the contract's u64), as ack tokens are.
 // A refused call throws a `HostError` (nothing was started).
 //
-// The async worlds also export `broadcast-events`: what comes back from
-// sio.js's broadcasts with acks (`broadcast.emitWithAck`,
+// What comes back from sio.js's broadcasts with acks (`broadcast.emitWithAck`,
 // `serverEmitWithAck`) reaches the handler's `onReplies(token, replies)`,
-// and other nodes' server events its `onServerEvent(event, args, reply)`.
-// A handler exports it as `broadcastEvents` (see `serve`).
+// and other nodes' server events its `onServerEvent(event, args, reply)`,
+// in a handler of the broadcast worlds: it adds `broadcastEvents` to its
+// exports (`serve` returns it whatever the world) and is built with
+// `--world stateful-async-broadcast-endpoint` (or
+// `async-broadcast-endpoint`):
+//
+//   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state, completions, broadcastEvents } =
+//     serve(poll);
+//
+// Built for `async-endpoint` / `stateful-async-endpoint`, a handler hears
+// none of it (the host calls no onReplies / onServerEvent; sio-build-js
+// warns when such a handler exports `broadcastEvents`, which those worlds
+// leave out).
 
 import * as asyncHost from "sio:realtime/async-host@0.1.0";
 import { Conn, HostError, decode, guarded, serve as serveSync, serverReply } from "./sio.js";
@@ -169,12 +179,13 @@ export class Replies {
 }
 
 /**
- * sio.js's `serve(handler)` plus the async worlds' two other exports:
+ * sio.js's `serve(handler)` plus the async worlds' other exports:
  * `completions`, which calls the handler's optional
  *   onTimer(token)             a timer set with setTimer(token, ..) is due
  *   onFetch(token, response)   httpFetch / clusterSockets(token, ..) completed:
  *                              a Response, or a FetchError when there is none
- * and `broadcastEvents`, which calls its optional
+ * and `broadcastEvents` (the broadcast worlds' export), which calls its
+ * optional
  *   onReplies(token, replies)  broadcast.emitWithAck / serverEmitWithAck
  *                              returned `token`: the Replies that came back
  *   onServerEvent(event, args, reply)
@@ -182,9 +193,12 @@ export class Replies {
  *                              serverSideEmit) for this endpoint; `reply`
  *                              a function(...args) when that node waits
  *                              for an answer, else undefined
- * Tokens arrive as Numbers. The handler module exports them all:
+ * Tokens arrive as Numbers. The handler module exports what its world has:
  *   export const { onConnect, onMessage, onEvent, onAck, onDisconnect, state,
- *                  completions, broadcastEvents } = serve(handler);
+ *                  completions } = serve(handler);
+ * for `stateful-async-endpoint` (`async-endpoint`: without `state`), and
+ * with `broadcastEvents` too for `stateful-async-broadcast-endpoint`
+ * (`async-broadcast-endpoint`: without `state`).
  */
 export function serve(handler) {
   return {

@@ -1,9 +1,10 @@
 """sio-host handlers in Python with asynchronous work: the ``async-endpoint`` /
-``stateful-async-endpoint`` worlds (docs/async.md). Everything of ``sio``,
-plus timers, holding a connection's later events while its work is pending,
-outbound HTTP and cluster-wide socket queries, each started with a token the
-handler chooses and completed later in its ``on_timer(token)`` /
-``on_fetch(token, response)``::
+``stateful-async-endpoint`` worlds (docs/async.md), and the
+``async-broadcast-endpoint`` / ``stateful-async-broadcast-endpoint`` ones.
+Everything of ``sio``, plus timers, holding a connection's later events while
+its work is pending, outbound HTTP and cluster-wide socket queries, each
+started with a token the handler chooses and completed later in its
+``on_timer(token)`` / ``on_fetch(token, response)``::
 
     import sio_async as sio
 
@@ -15,7 +16,7 @@ handler chooses and completed later in its ``on_timer(token)`` /
         def on_timer(self, token):
             sio.emit(sio.ALL, "tick", token)
 
-    WitWorld, State, Completions, BroadcastEvents = sio.serve(Ticker())
+    WitWorld, State, Completions = sio.serve(Ticker())
 
 built with ``sio-build-py ticker.py -o ticker.wasm --world
 stateful-async-endpoint`` (or ``async-endpoint``). It is a module of its own
@@ -26,14 +27,15 @@ have: a handler of the ``endpoint`` / ``stateful-endpoint`` worlds imports
 Tokens are ``int`` (the contract's u64). A refused call raises ``HostError``
 (nothing was started).
 
-The async worlds also export ``broadcast-events``: what comes back from
-``sio``'s broadcasts with acks (``sio.broadcast.emit_with_ack``,
-``sio.server_emit_with_ack``) reaches the handler's ``on_replies(token,
-replies)``, and other nodes' server events its ``on_server_event(event, args,
-reply)``; ``serve`` returns the class componentize-py looks for,
-``BroadcastEvents``::
+What comes back from ``sio``'s broadcasts with acks
+(``sio.broadcast.emit_with_ack``, ``sio.server_emit_with_ack``) reaches the
+handler's ``on_replies(token, replies)``, and other nodes' server events its
+``on_server_event(event, args, reply)``, in a handler of the broadcast
+worlds: it is served with ``serve_broadcast``, which returns a fourth class,
+the ``BroadcastEvents`` componentize-py looks for, and built with ``--world
+stateful-async-broadcast-endpoint`` (or ``async-broadcast-endpoint``)::
 
-    WitWorld, State, Completions, BroadcastEvents = sio.serve(Ticker())
+    WitWorld, State, Completions, BroadcastEvents = sio.serve_broadcast(Poll())
 """
 
 import json
@@ -171,7 +173,9 @@ class Replies:
 
 
 class Handler(sio.Handler):
-    """``sio.Handler`` with the async worlds' calls, no-ops too."""
+    """``sio.Handler`` with the async worlds' calls, no-ops too (``on_replies``
+    and ``on_server_event`` are called only in a handler served with
+    ``serve_broadcast``, of the broadcast worlds)."""
 
     def on_timer(self, token):
         pass
@@ -189,17 +193,8 @@ class Handler(sio.Handler):
         when that node waits for one, else None."""
 
 
-def serve(handler):
-    """``sio.serve(handler)`` plus the async worlds' two other exports:
-    ``WitWorld, State, Completions, BroadcastEvents = sio_async.serve(handler)``.
-    ``Completions`` calls the handler's ``on_timer(token)`` when a timer is
-    due and ``on_fetch(token, response)`` when ``http_fetch`` /
-    ``cluster_sockets`` completed, ``response`` a ``Response``, or a
-    ``FetchError`` when there is none. ``BroadcastEvents`` calls its
-    ``on_replies(token, replies)`` when a broadcast or server emit with acks
-    is complete, ``replies`` a ``Replies``, and ``on_server_event(event, args,
-    reply)`` for another node's server event."""
-    WitWorld, State = sio.serve(handler)
+def _completions(handler):
+    """The ``completions`` export's class for ``handler``."""
 
     class Completions:
         def on_timer(self, token):
@@ -208,6 +203,12 @@ def serve(handler):
         def on_fetch(self, token, response):
             outcome = Response(response.value) if isinstance(response, Ok) else FetchError(str(response.value))
             _guarded("on_fetch", getattr(handler, "on_fetch", lambda token, response: None), token, outcome)
+
+    return Completions
+
+
+def _broadcast_events(handler):
+    """The ``broadcast-events`` export's class for ``handler``."""
 
     class BroadcastEvents:
         def on_replies(self, token, replies):
@@ -219,4 +220,32 @@ def serve(handler):
             on_server_event = getattr(handler, "on_server_event", lambda event, args, reply: None)
             _guarded(f"on_server_event {event}", lambda: on_server_event(event, decode(args_json, []), answer))
 
-    return WitWorld, State, Completions, BroadcastEvents
+    return BroadcastEvents
+
+
+def serve(handler):
+    """``sio.serve(handler)`` plus the ``completions`` export of the
+    ``async-endpoint`` / ``stateful-async-endpoint`` worlds:
+    ``WitWorld, State, Completions = sio_async.serve(handler)``.
+    ``Completions`` calls the handler's ``on_timer(token)`` when a timer is
+    due and ``on_fetch(token, response)`` when ``http_fetch`` /
+    ``cluster_sockets`` completed, ``response`` a ``Response``, or a
+    ``FetchError`` when there is none. A handler that hears what comes back
+    from broadcasts with acks and other nodes' server events uses
+    ``serve_broadcast``."""
+    WitWorld, State = sio.serve(handler)
+    return WitWorld, State, _completions(handler)
+
+
+def serve_broadcast(handler):
+    """``serve(handler)`` plus the ``broadcast-events`` export of the
+    ``async-broadcast-endpoint`` / ``stateful-async-broadcast-endpoint``
+    worlds (build with one of them):
+    ``WitWorld, State, Completions, BroadcastEvents =
+    sio_async.serve_broadcast(handler)``. ``BroadcastEvents`` calls the
+    handler's ``on_replies(token, replies)`` when a broadcast or server emit
+    with acks is complete, ``replies`` a ``Replies``, and
+    ``on_server_event(event, args, reply)`` for another node's server event,
+    ``reply`` a function taking the answer's arguments when that node waits
+    for one, else None."""
+    return (*serve(handler), _broadcast_events(handler))

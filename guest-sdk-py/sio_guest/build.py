@@ -7,9 +7,13 @@ The world is `stateful-endpoint` (the handler hands its state over on a hot
 reload, as `sio.serve()` exports it) unless `--world` says otherwise:
 `endpoint` (no hand-over), or, for a handler using `sio_async` (timers,
 hold/release, http-fetch, cluster-sockets: docs/async.md),
-`stateful-async-endpoint` or `async-endpoint`. A handler built for an async
-world imports `sio_async`; one built for the others imports only `sio`
-(their worlds have no `async-host` import).
+`stateful-async-endpoint` or `async-endpoint` (`sio_async.serve`), and for
+one that also hears what comes back from broadcasts with acks and other
+nodes' server events (`on_replies`, `on_server_event`:
+`sio_async.serve_broadcast`), `stateful-async-broadcast-endpoint` or
+`async-broadcast-endpoint`. A handler built for an async world imports
+`sio_async`; one built for the others imports only `sio` (their worlds have
+no `async-host` import).
 
 The contract is the WIT the `sio-guest` wheel ships (sio_guest/wit), in the
 repository the repository's (wit/), unless `--wit` names another; its
@@ -38,7 +42,14 @@ HERE = Path(__file__).resolve().parent
 # The folder holding sio.py, sio_async.py, sio_args.py: guest-sdk-py/ in the
 # repository, site-packages (or the like) when installed.
 SDK = HERE.parent
-WORLDS = ["endpoint", "stateful-endpoint", "async-endpoint", "stateful-async-endpoint"]
+WORLDS = [
+    "endpoint",
+    "stateful-endpoint",
+    "async-endpoint",
+    "stateful-async-endpoint",
+    "async-broadcast-endpoint",
+    "stateful-async-broadcast-endpoint",
+]
 REQUIREMENTS = SDK / "requirements.txt"  # only in the repository
 
 
@@ -106,6 +117,20 @@ def build(argv=None):
     found, wanted = wit_version(args.wit), sdk_wit_version()
     if found != wanted:
         parser.error(f"{args.wit} is sio:realtime@{found or '?'}, but this SDK is written for {wanted} (sio.WIT_VERSION)")
+    # componentize-py builds a module binding more classes than its world
+    # exports and leaves the rest out without a word: a `BroadcastEvents`
+    # built for a world without `broadcast-events` would never be called.
+    if "broadcast" not in args.world and re.search(r"\bserve_broadcast\s*\(", handler.read_text()):
+        hearing = (
+            f"--world {args.world.replace('async-endpoint', 'async-broadcast-endpoint')} does"
+            if "async" in args.world
+            else "the async-broadcast-endpoint worlds do"
+        )
+        print(
+            f"sio-build-py: warning: {args.handler} calls serve_broadcast, whose BroadcastEvents --world {args.world} "
+            f"does not export: it will hear no on_replies / on_server_event ({hearing})",
+            file=sys.stderr,
+        )
     command = componentize_py()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

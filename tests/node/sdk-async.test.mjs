@@ -1,7 +1,7 @@
 // The JavaScript and Python SDKs' async world (guest-sdk-js/sio-async.js,
 // guest-sdk-py/sio_async.py; docs/async.md), one suite for both: the probe
 // handlers (tests/handlers/sdk-async-js, sdk-async-py, built as
-// `stateful-async-endpoint`) on one sio-host node. A timer set by an event
+// `stateful-async-broadcast-endpoint`) on one sio-host node. A timer set by an event
 // fires into the handler's onTimer / on_timer; a cancelled one does not; a
 // cluster-sockets query answers in onFetch / on_fetch with the room's
 // sockets (one node: `nodes` 1, `missing` 0). A broadcast with acks reports

@@ -317,9 +317,9 @@ const SCRIPT_HANDLERS: [ScriptHandler; 7] = [
     ScriptHandler::js("sdk_probe_js", "tests/handlers/sdk-probe-js/probe.js"),
     ScriptHandler::py("sdk_probe_py", "tests/handlers/sdk-probe-py/probe.py"),
     ScriptHandler::js("sdk_async_js", "tests/handlers/sdk-async-js/probe.js")
-        .world("stateful-async-endpoint"),
+        .world("stateful-async-broadcast-endpoint"),
     ScriptHandler::py("sdk_async_py", "tests/handlers/sdk-async-py/probe.py")
-        .world("stateful-async-endpoint"),
+        .world("stateful-async-broadcast-endpoint"),
 ];
 
 impl ScriptHandler {

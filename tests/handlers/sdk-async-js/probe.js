@@ -1,6 +1,7 @@
 // A test handler for the JavaScript SDK's async world (sio-async.js, built
-// as `stateful-async-endpoint`; tests/node/sdk-async.test.mjs drives it,
-// and the same events the Python probe):
+// as `stateful-async-broadcast-endpoint`, as it hears replies and server
+// events: it exports broadcastEvents; tests/node/sdk-async.test.mjs drives
+// it, and the same events the Python probe):
 //
 // * `set(token, ms)`: setTimer, tied to the sender; acked "ok" or the
 //   error's code. When it fires, `timer [token]` is emitted to all.

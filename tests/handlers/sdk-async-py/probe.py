@@ -1,6 +1,7 @@
-"""A test handler for the Python SDK's async world (``sio_async``, built as
-``stateful-async-endpoint``; tests/node/sdk-async.test.mjs drives it, and
-the same events the JavaScript probe):
+"""A test handler for the Python SDK's async world (``sio_async``, served
+with ``serve_broadcast`` and built as ``stateful-async-broadcast-endpoint``,
+as it hears replies and server events; tests/node/sdk-async.test.mjs drives
+it, and the same events the JavaScript probe):
 
 * ``set(token, ms)``: ``set_timer``, tied to the sender; acked "ok" or the
   error's code. When it fires, ``timer [token]`` is emitted to all.
@@ -117,4 +118,4 @@ class Probe(sio.Handler):
         sio.emit(sio.ALL, "fetched", token, outcome)
 
 
-WitWorld, State, Completions, BroadcastEvents = sio.serve(Probe())
+WitWorld, State, Completions, BroadcastEvents = sio.serve_broadcast(Probe())

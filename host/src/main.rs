@@ -709,10 +709,12 @@ fn check(files: &[PathBuf]) -> anyhow::Result<()> {
                     }
                     None => "no state hand-off (no sio:realtime/state export)".into(),
                 };
-                let world = if c.prepared.is_async() {
-                    "async-endpoint (timers, hold/release, http-fetch)"
-                } else {
-                    "endpoint"
+                let world = match (c.prepared.is_async(), c.prepared.hears_broadcast_events()) {
+                    (_, true) => {
+                        "async-broadcast-endpoint (timers, hold/release, http-fetch; broadcast replies, server events)"
+                    }
+                    (true, false) => "async-endpoint (timers, hold/release, http-fetch)",
+                    (false, false) => "endpoint",
                 };
                 let _ = writeln!(
                     out,

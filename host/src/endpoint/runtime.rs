@@ -130,6 +130,12 @@ impl Prepared {
     pub fn is_async(&self) -> bool {
         self.completions.is_some()
     }
+
+    /// Whether the component hears broadcasts' replies and other nodes'
+    /// server events: the `async-broadcast-endpoint` worlds.
+    pub fn hears_broadcast_events(&self) -> bool {
+        self.broadcast_events.is_some()
+    }
 }
 
 /// One instance of an endpoint's component in its own store.

@@ -19,7 +19,13 @@
 # or broadcast; CLIENTS sets the clients [echo 100, broadcast 10000];
 # broadcast keeps BCAST_WINDOW [4] broadcasts in flight, as run.sh does.
 # LOADGEN_ARGS go to every loadgen run (e.g. "--deflate --payload 2048
-# --filler words"). "out" is the bytes the server sent per unit: TCP
+# --filler words"). MSGPACK lists the NAMEs whose clients speak
+# socket.io-msgpack-parser (loadgen --parser msgpack; their server must
+# serve it on /socket.io/, e.g. `sio-host run --parser msgpack ...`):
+#
+#   MSGPACK=msgpack bench/ab.sh 5 json="$B run ... $E" msgpack="$B run --parser msgpack ... $E"
+#
+# "out" is the bytes the server sent per unit: TCP
 # payload (frames and their headers, compressed or not), the bytes_sent of
 # its established sockets (ss) summed at the same two moments as the CPU.
 set -euo pipefail
@@ -51,9 +57,10 @@ one() { # name command
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.05
   done
-  local out
+  local out parser=json
   out=$(mktemp)
-  taskset -c 0 "$LOADGEN" --workload "$WORKLOAD" --transport websocket --addr "127.0.0.1:$port" \
+  [[ " ${MSGPACK:-} " == *" $name "* ]] && parser=msgpack
+  taskset -c 0 "$LOADGEN" --workload "$WORKLOAD" --transport websocket --addr "127.0.0.1:$port" --parser "$parser" \
     -n "$CLIENTS" --server-pid "$pid" --label "$name" --warmup 1 --duration 9 "${EXTRA[@]}" ${LOADGEN_ARGS:-} >"$out" 2>/dev/null &
   local lg=$!
   sleep 3

@@ -19,6 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::deflate_ws::DeflateWs;
 use crate::http::Http;
+use crate::msgpack;
 use crate::net::tcp_connect;
 
 /// Connections on which the server agreed to permessage-deflate.
@@ -230,8 +231,37 @@ impl Client {
         }
     }
 
-    /// Sends one Engine.IO packet (or, raw, one text frame).
+    /// Sends one Engine.IO packet (or, raw, one text frame); with `--parser
+    /// msgpack` a Socket.IO packet (`4..`) goes as the parser's binary
+    /// message.
     pub async fn send(&mut self, text: String) -> Result<()> {
+        if msgpack::on() && !self.raw && text.starts_with('4') {
+            let packet = msgpack::encode(&text[1..])?;
+            return self.send_binary(packet).await;
+        }
+        self.send_text(text).await
+    }
+
+    /// One binary Engine.IO message: a websocket binary frame (compressed
+    /// or not), or `b<base64>` POSTed.
+    async fn send_binary(&mut self, data: bytes::Bytes) -> Result<()> {
+        match &mut self.inner {
+            Inner::Ws(ws) => ws.send(Message::Binary(data)).await.map_err(Into::into),
+            Inner::DeflateWs(ws) => ws.send(true, &data).await,
+            Inner::Polling {
+                post, path_query, ..
+            } => {
+                let body = msgpack::polling_text(data);
+                let (status, body) = post.request("POST", path_query, body.as_bytes()).await?;
+                if status != 200 {
+                    bail!("POST {status}: {}", String::from_utf8_lossy(&body));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn send_text(&mut self, text: String) -> Result<()> {
         match &mut self.inner {
             Inner::Ws(ws) => ws
                 .send(Message::Text(text.into()))
@@ -250,9 +280,20 @@ impl Client {
         }
     }
 
-    /// The next packet (text frame); `None` when the connection closed.
+    /// The next packet (text frame; with `--parser msgpack` a Socket.IO
+    /// packet as its text too); `None` when the connection closed.
     /// Cancel-safe.
     pub async fn recv(&mut self) -> Result<Option<Bytes>> {
+        let frame = self.recv_frame().await?;
+        match frame {
+            Some(frame) if msgpack::on() && !self.raw => msgpack::decode(frame).map(Some),
+            other => Ok(other),
+        }
+    }
+
+    /// The next frame (a websocket message or one packet of a polling
+    /// payload) as it came. Cancel-safe.
+    async fn recv_frame(&mut self) -> Result<Option<Bytes>> {
         match &mut self.inner {
             Inner::Ws(ws) => loop {
                 match ws.next().await {

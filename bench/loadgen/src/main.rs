@@ -18,6 +18,7 @@
 mod client;
 mod deflate_ws;
 mod http;
+mod msgpack;
 mod net;
 
 use std::net::SocketAddr;
@@ -117,6 +118,12 @@ struct Cli {
     path: String,
     #[arg(long, value_enum, default_value = "websocket")]
     transport: Transport,
+    /// The clients' Socket.IO parser: `json` (socket.io-parser) or
+    /// `msgpack` (socket.io-msgpack-parser: each packet one binary message;
+    /// the server must serve it on `--path`, e.g. `sio-host run --parser
+    /// msgpack`).
+    #[arg(long, value_enum, default_value = "json")]
+    parser: msgpack::WireParser,
     /// Same as `--transport raw-ws`: a bare websocket echo server, no Socket.IO.
     #[arg(long)]
     raw_ws: bool,
@@ -221,6 +228,7 @@ fn main() -> Result<()> {
     if cli.raw_ws {
         cli.transport = Transport::RawWs;
     }
+    msgpack::set(cli.parser);
     raise_nofile();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -398,6 +406,7 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
     let mut report = json!({
         "server": cli.label,
         "workload": format!("{:?}", cli.workload).to_lowercase(),
+        "parser": format!("{:?}", cli.parser).to_lowercase(),
         "transport": cli.transport.name(),
         "clients": cli.clients,
         "connected": connected,

@@ -564,3 +564,40 @@ fn websocket_compression_from_the_file_or_the_flags() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn websocket_compression_from_the_file_or_the_flags() {
+    let dir = std::env::temp_dir().join(format!("sio-config-deflate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.wasm"), b"").unwrap();
+    let with = |file: &str, on: bool, threshold: Option<usize>| {
+        let toml = dir.join("sio.toml");
+        std::fs::write(
+            &toml,
+            format!("{file}[endpoints.\"/\"]\ncomponent = \"a.wasm\"\n"),
+        )
+        .unwrap();
+        Config::resolve(Overrides {
+            config_file: Some(toml),
+            ws_compression: on,
+            ws_compression_threshold: threshold,
+            ..Overrides::default()
+        })
+        .unwrap()
+        .ws_compression
+    };
+    // Off by default; the flag turns it on at Node's threshold.
+    assert_eq!(with("", false, None), None);
+    assert_eq!(with("", true, None), Some(1024));
+    assert_eq!(with("", true, Some(0)), Some(0));
+    // The threshold alone does not turn it on.
+    assert_eq!(with("", false, Some(10)), None);
+    let file = "[server]\nws-compression = true\nws-compression-threshold = 4096\n";
+    assert_eq!(with(file, false, None), Some(4096));
+    assert_eq!(with(file, false, Some(100)), Some(100));
+    assert_eq!(
+        with("[server]\nws-compression = false\n", true, None),
+        Some(1024)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

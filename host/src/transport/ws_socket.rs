@@ -98,7 +98,9 @@ impl WebSocket {
                 .with_borrow_mut(|inflater| self.decoder.decode(&mut self.read_buf, inflater));
             match decoded {
                 Ok(Some(incoming)) => {
-                    if let Incoming::Ping(payload) = &incoming {
+                    if let Incoming::Ping(payload) = &incoming
+                        && !self.closing
+                    {
                         encode_control(&mut self.out, true, payload);
                     }
                     return Poll::Ready(Ok(Some(incoming)));

@@ -227,8 +227,8 @@ pub use api::{
 };
 pub use args::{Args, Placeholder, to_args_json};
 pub use asynchronous::{cancel_timer, cluster_sockets, hold, http, release, set_timer};
-pub use broadcast::{Broadcast, Replies, Reply, ServerReply};
 pub use bindings::sio::realtime::types::{ConnId, ConnInfo, HostError, LogLevel, Protocol, Target};
+pub use broadcast::{Broadcast, Replies, Reply, ServerReply};
 /// Re-exported for handlers: `sio_guest::serde_json::json!`.
 pub use serde_json;
 

@@ -78,15 +78,15 @@ pub(crate) mod broadcasting {
     });
 }
 
-pub use self::sio::realtime::types::{HostError, LogLevel, Protocol, Target};
 pub use self::sio::realtime::broadcast::{EmitFlags, Selector as BroadcastSelector};
-pub(crate) use broadcasting::exports::sio::realtime::broadcast_events::{
-    Guest as BroadcastEventsExport, GuestIndices as BroadcastEventsIndices, Replies, Reply,
-};
+pub use self::sio::realtime::types::{HostError, LogLevel, Protocol, Target};
 pub(crate) use asynchronous::exports::sio::realtime::completions::{
     Guest as CompletionsExport, GuestIndices as CompletionsIndices,
 };
 pub use asynchronous::sio::realtime::async_host::{HttpRequest, HttpResponse};
+pub(crate) use broadcasting::exports::sio::realtime::broadcast_events::{
+    Guest as BroadcastEventsExport, GuestIndices as BroadcastEventsIndices, Replies, Reply,
+};
 pub(crate) use stateful::exports::sio::realtime::state::{
     Guest as StateExport, GuestIndices as StateIndices,
 };

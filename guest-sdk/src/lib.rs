@@ -66,7 +66,7 @@
 //!
 //! # Acting
 //!
-//! [`emit`], [`emit_binary`], [`emit_raw`], [`broadcast`],
+//! [`emit`], [`emit_binary`], [`emit_raw`], [`broadcast()`](fn@broadcast),
 //! [`broadcast_except`], [`emit_with_ack`] (the reply arrives in
 //! [`Handler::on_ack`]), [`send`], [`join`], [`leave`], [`disconnect`], and
 //! the same on a [`Conn`] (`conn.emit(..)`, `conn.join(..)`). Answer an

@@ -525,7 +525,7 @@ pub enum Response {
         /// The request's id.
         request_id: String,
         /// `[data]` (`[null]` when the answer had no argument); binary
-        /// reads as Node's JSON of a Buffer (see [`server_event`]).
+        /// reads as Node's JSON of a Buffer (see `server_event`).
         args_json: String,
     },
     /// Any other answer (to a join, a leave, a disconnect, `allRooms`):

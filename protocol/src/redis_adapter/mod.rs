@@ -163,12 +163,7 @@ pub fn encode_broadcast(
     attachments: &[Bytes],
     to: &Selector,
 ) -> Result<Vec<u8>, CodecError> {
-    let data = event_data(event, json_to_msgpack(args_json, attachments)?)?;
-    let packet = Pack::Map(vec![
-        ("type".into(), EVENT.into()),
-        ("data".into(), data),
-        ("nsp".into(), nsp.into()),
-    ]);
+    let packet = event_packet(nsp, event, args_json, attachments)?;
     write(&Pack::Array(vec![uid.into(), packet, opts(to)]))
 }
 
@@ -614,15 +609,13 @@ pub fn encode_broadcast_ack(
     args_json: &str,
     attachments: &[Bytes],
 ) -> Result<Vec<u8>, CodecError> {
-    let Pack::Array(args) = json_to_msgpack(args_json, attachments)? else {
-        return err("ack arguments are not a JSON array");
-    };
+    let first = first_arg(json_to_msgpack(args_json, attachments)?)?;
     let mut message = vec![
         ("type".into(), request_type::BROADCAST_ACK.into()),
         ("requestId".into(), request_id.into()),
     ];
     // notepack leaves out an `undefined` packet (an ack without arguments).
-    if let Some(first) = args.into_iter().next() {
+    if let Some(first) = first {
         message.push(("packet".into(), first));
     }
     write(&Pack::Map(message))
@@ -644,12 +637,7 @@ pub fn encode_broadcast_with_ack(
     attachments: &[Bytes],
     to: &Selector,
 ) -> Result<Vec<u8>, CodecError> {
-    let data = event_data(event, json_to_msgpack(args_json, attachments)?)?;
-    let packet = Pack::Map(vec![
-        ("type".into(), EVENT.into()),
-        ("data".into(), data),
-        ("nsp".into(), nsp.into()),
-    ]);
+    let packet = event_packet(nsp, event, args_json, attachments)?;
     write(&Pack::Map(vec![
         ("uid".into(), uid.into()),
         ("requestId".into(), request_id.into()),
@@ -657,6 +645,32 @@ pub fn encode_broadcast_with_ack(
         ("packet".into(), packet),
         ("opts".into(), opts(to)),
     ]))
+}
+
+/// `{type: 2, data: [event, ...args], nsp}`: an event as the Node adapter
+/// publishes it.
+fn event_packet(
+    nsp: &str,
+    event: &str,
+    args_json: &str,
+    attachments: &[Bytes],
+) -> Result<Pack, CodecError> {
+    let data = event_data(event, json_to_msgpack(args_json, attachments)?)?;
+    Ok(Pack::Map(vec![
+        ("type".into(), EVENT.into()),
+        ("data".into(), data),
+        ("nsp".into(), nsp.into()),
+    ]))
+}
+
+/// The first of an answer's arguments (a msgpack array), which is all a
+/// Node peer relays of an ack or a server event's answer; None when there
+/// is none.
+pub(crate) fn first_arg(args: Pack) -> Result<Option<Pack>, CodecError> {
+    let Pack::Array(args) = args else {
+        return err("answer arguments are not a JSON array");
+    };
+    Ok(args.into_iter().next())
 }
 
 /// `[event, ...args]` of an event's name and its arguments (a msgpack
@@ -709,14 +723,12 @@ pub fn encode_server_side_emit_response(
     request_id: &str,
     args_json: &str,
 ) -> Result<Vec<u8>, CodecError> {
-    let Pack::Array(args) = plain_json(args_json)? else {
-        return err("answer arguments are not a JSON array");
-    };
+    let first = first_arg(plain_json(args_json)?)?;
     let mut message = vec![
         ("type".into(), request_type::SERVER_SIDE_EMIT.into()),
         ("requestId".into(), request_id.into()),
     ];
-    if let Some(first) = args.into_iter().next() {
+    if let Some(first) = first {
         message.push(("data".into(), first));
     }
     let mut out = String::new();

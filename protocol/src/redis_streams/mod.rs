@@ -56,8 +56,9 @@ use serde_json::Value as Json;
 
 use crate::engineio::BASE64;
 use crate::redis_adapter::{
-    EVENT, Ordered, err, event_data, event_of, get, json_to_msgpack, json_without_binary, opts,
-    plain_json, read, selector, server_event, strings, text, write, write_json, write_json_array,
+    EVENT, Ordered, err, event_data, event_of, first_arg, get, json_to_msgpack,
+    json_without_binary, opts, plain_json, read, selector, server_event, strings, text, write,
+    write_json, write_json_array,
 };
 use base64::Engine as _;
 
@@ -600,17 +601,12 @@ pub fn encode_broadcast_ack(
     args_json: &str,
     attachments: &[Bytes],
 ) -> Result<Vec<u8>, CodecError> {
-    let Pack::Array(args) = json_to_msgpack(args_json, attachments)? else {
-        return err("ack arguments are not a JSON array");
-    };
+    let first = first_arg(json_to_msgpack(args_json, attachments)?)?;
     published(
         message_type::BROADCAST_ACK,
         vec![
             ("requestId".into(), request_id.into()),
-            (
-                "packet".into(),
-                args.into_iter().next().unwrap_or(Pack::Nil),
-            ),
+            ("packet".into(), first.unwrap_or(Pack::Nil)),
         ],
         uid,
         nsp,
@@ -676,17 +672,12 @@ pub fn encode_server_side_emit_response(
     request_id: &str,
     args_json: &str,
 ) -> Result<Vec<u8>, CodecError> {
-    let Pack::Array(args) = plain_json(args_json)? else {
-        return err("answer arguments are not a JSON array");
-    };
+    let first = first_arg(plain_json(args_json)?)?;
     published(
         message_type::SERVER_SIDE_EMIT_RESPONSE,
         vec![
             ("requestId".into(), request_id.into()),
-            (
-                "packet".into(),
-                args.into_iter().next().unwrap_or(Pack::Nil),
-            ),
+            ("packet".into(), first.unwrap_or(Pack::Nil)),
         ],
         uid,
         nsp,

@@ -193,10 +193,7 @@ impl Namespace {
         let volatile = flags.contains(EmitFlags::VOLATILE);
         // With the streams adapter and recovery, a replayable event reaches
         // this node's clients by way of the stream (see `emit_packet`).
-        if let (Some(link), Some(_), false, false) =
-            (&self.cluster, &self.recovery, local, volatile)
-            && link.own_through_stream()
-        {
+        if let (Some(link), false, false) = (self.stream_link(), local, volatile) {
             link.broadcast(event, args_json, attachments, selector);
             return;
         }
@@ -210,11 +207,7 @@ impl Namespace {
             volatile,
             |_| selector.clone(),
             |ns, encoded: &mut Encoded<'_>| {
-                for conn in conns {
-                    if let Some(socket) = ns.conns.get_mut(&conn) {
-                        encoded.send_to(socket);
-                    }
-                }
+                ns.send_to_each(encoded, conns, |_| {});
                 Ok(())
             },
         );
@@ -288,13 +281,9 @@ impl Namespace {
                 volatile,
                 |_| selector.clone(),
                 |ns, encoded| {
-                    for conn in conns {
-                        if let Some(socket) = ns.conns.get_mut(&conn)
-                            && encoded.send_to(socket)
-                        {
-                            waiting.insert(conn);
-                        }
-                    }
+                    ns.send_to_each(encoded, conns, |conn| {
+                        waiting.insert(conn);
+                    });
                     Ok(())
                 },
             );

@@ -82,11 +82,7 @@ impl Namespace {
                         false,
                         |_| b.to.clone(),
                         |ns, encoded| {
-                            for conn in conns {
-                                if let Some(socket) = ns.conns.get_mut(&conn) {
-                                    encoded.send_to(socket);
-                                }
-                            }
+                            ns.send_to_each(encoded, conns, |_| {});
                             Ok(())
                         },
                     );

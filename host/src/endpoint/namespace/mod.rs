@@ -354,6 +354,31 @@ impl Namespace {
         self.conns.get_mut(&conn).ok_or(HostError::UnknownConn)
     }
 
+    /// The cluster link when this node's replayable events reach its own
+    /// clients by way of the stream (the streams adapter with recovery on),
+    /// so that their offsets are the stream's, the same on every node.
+    fn stream_link(&self) -> Option<&ClusterLink> {
+        let link = self.cluster.as_ref()?;
+        (self.recovery.is_some() && link.own_through_stream()).then_some(link)
+    }
+
+    /// Hand the packet to each of `conns` still here; `delivered` hears
+    /// each one it was not dropped for (`volatile`).
+    fn send_to_each(
+        &mut self,
+        encoded: &mut Encoded<'_>,
+        conns: Vec<ConnId>,
+        mut delivered: impl FnMut(ConnId),
+    ) {
+        for conn in conns {
+            if let Some(socket) = self.conns.get_mut(&conn)
+                && encoded.send_to(socket)
+            {
+                delivered(conn);
+            }
+        }
+    }
+
     /// Send one packet to every receiver of `to`, encoding it once per wire
     /// generation.
     fn deliver(&mut self, to: &Target, encoded: &mut Encoded<'_>) -> Result<(), HostError> {
@@ -405,9 +430,7 @@ impl Namespace {
         // With the streams adapter and recovery, a replayable event reaches
         // this node's clients too by way of the stream, so that its offset
         // is the stream's, the same on every node (`cluster.rs`).
-        if let (Some(link), Some(_), None) = (&self.cluster, &self.recovery, id)
-            && link.own_through_stream()
-        {
+        if let (Some(link), None) = (self.stream_link(), id) {
             if let Target::Conn(conn) = to
                 && !self.conns.contains_key(conn)
             {

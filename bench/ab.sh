@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # A/B runs for comparing builds: each server command in turn, ROUNDS
 # times, pinned like run.sh (server on core 1, loadgen on core 0). Prints
-# acks/s (echo) or deliveries/s (broadcast) and the server's user and
-# system CPU per unit, read from /proc/PID/stat over 5 s of load. Turns, not one long run each, because the
+# acks/s (echo) or deliveries/s (broadcast), the server's user and system
+# CPU per unit, read from /proc/PID/stat over 5 s of load, and the loadgen's
+# CPU (a row where it used more than 80% of its core is LOAD-BOUND: the
+# loadgen, not the server, may have set the pace). At the end, per NAME, the
+# median CPU per unit over the rounds with its spread, and the ratio of the
+# medians against the first NAME. Turns, not one long run each, because the
 # machine's speed drifts by more than some differences measured.
 #
 #   bench/ab.sh ROUNDS NAME='COMMAND' [NAME='COMMAND' ...]
@@ -18,12 +22,17 @@
 # Needs the loadgen built (bench/run.sh builds it). WORKLOAD [echo] is echo
 # or broadcast; CLIENTS sets the clients [echo 100, broadcast 10000];
 # broadcast keeps BCAST_WINDOW [4] broadcasts in flight, as run.sh does.
+# RATE runs at a fixed offered rate instead of the closed loop (loadgen
+# --rate: echo emits/s over all clients, or broadcasts/s; WINDOW [4] acks or
+# broadcasts in flight at most), so that every build does the same work and
+# the loadgen has headroom: the CPU per unit is then the one to compare.
 # LOADGEN_ARGS go to every loadgen run (e.g. "--deflate --payload 2048
 # --filler words"). MSGPACK lists the NAMEs whose clients speak
 # socket.io-msgpack-parser (loadgen --parser msgpack; their server must
 # serve it on /socket.io/, e.g. `sio-host run --parser msgpack ...`):
 #
 #   MSGPACK=msgpack bench/ab.sh 5 json="$B run ... $E" msgpack="$B run --parser msgpack ... $E"
+#   RATE=25000 bench/ab.sh 5 before=... after=...
 #
 # "out" is the bytes the server sent per unit: TCP
 # payload (frames and their headers, compressed or not), the bytes_sent of
@@ -37,6 +46,11 @@ case $WORKLOAD in
   broadcast) CLIENTS=${CLIENTS:-10000}; UNIT=deliveries; EXTRA=(--window "${BCAST_WINDOW:-4}") ;;
   *) echo "WORKLOAD is echo or broadcast" >&2; exit 2 ;;
 esac
+if [ -n "${RATE:-}" ]; then
+  EXTRA=(--rate "$RATE" --window "${WINDOW:-4}")
+fi
+ROWS=$(mktemp)
+trap 'rm -f "$ROWS"' EXIT
 rounds=$1
 shift
 port=${PORT:-19700}
@@ -72,12 +86,21 @@ one() { # name command
   wait "$lg" || true
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  local acks
-  acks=$(grep -o "\"${UNIT}_per_s\":[0-9.]*" "$out" | cut -d: -f2)
+  local acks lg_pct lg_cores bound met
+  # (|| true: a run that failed has none of these; its row shows zeros.)
+  field() { grep -o "\"$1\":[0-9a-z.]*" "$out" | cut -d: -f2 || true; }
+  acks=$(field "${UNIT}_per_s")
+  lg_pct=$(field loadgen_cpu_pct)
+  lg_cores=$(field loadgen_cores)
+  bound=$(field loadgen_bound)
+  met=$(field rate_met)
   rm -f "$out"
-  awk -v n="$name" -v a="${acks:-0}" -v u=$((u2 - u1)) -v s=$((s2 - s1)) -v t="$tick" -v unit="$UNIT" -v w=$((w2 - w1)) 'BEGIN {
+  awk -v n="$name" -v a="${acks:-0}" -v u=$((u2 - u1)) -v s=$((s2 - s1)) -v t="$tick" -v unit="$UNIT" -v w=$((w2 - w1)) \
+    -v lg="${lg_pct:-0}" -v cores="${lg_cores:-?}" -v bound="${bound:-}" -v met="${met:-}" -v rows="$ROWS" 'BEGIN {
     per = a > 0 ? 1e6 / (a * 5 * t) : 0
-    printf "%-14s %9.0f %s/s   user %5.2f µs   sys %5.2f µs   total %5.2f µs   out %7.1f B per unit\n", n, a, unit, u * per, s * per, (u + s) * per, (a > 0 ? w / (a * 5) : 0)
+    flag = (bound == "true" ? "  LOAD-BOUND" : "") (met == "false" ? "  RATE NOT MET" : "")
+    printf "%-14s %9.0f %s/s   user %5.2f µs   sys %5.2f µs   total %5.2f µs   out %7.1f B per unit   loadgen %3.0f%% of %s%s\n", n, a, unit, u * per, s * per, (u + s) * per, (a > 0 ? w / (a * 5) : 0), lg, cores, flag
+    printf "%s %.4f %.0f %s\n", n, (u + s) * per, a, (bound == "true" ? 1 : 0) >> rows
   }'
   port=$((port + 1))
   sleep 1
@@ -89,3 +112,30 @@ for round in $(seq "$rounds"); do
     one "${spec%%=*}" "${spec#*=}"
   done
 done
+
+# Per NAME over the rounds: the median CPU per unit and its spread, the
+# median throughput, and the medians' ratio against the first NAME's.
+echo
+first=${1%%=*}
+echo "medians over $rounds round(s): server CPU (user + sys) per unit (spread), throughput, CPU against $first's (below 1x: cheaper)"
+
+for spec in "$@"; do echo "${spec%%=*}"; done | awk -v rows="$ROWS" -v unit="$UNIT" -v first="$first" '
+  function median(v, n,   i, j, x) {
+    for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+  }
+  FNR == NR { cpu[$1, ++n[$1]] = $2; tput[$1, n[$1]] = $3; bound[$1] += $4; next }
+  { order[++names] = $1 }
+  END {
+    for (k = 1; k <= names; k++) {
+      nm = order[k]; m = n[nm]
+      if (!m) continue
+      lo = hi = cpu[nm, 1]
+      for (i = 1; i <= m; i++) { c[i] = cpu[nm, i]; q[i] = tput[nm, i]; if (c[i] < lo) lo = c[i]; if (c[i] > hi) hi = c[i] }
+      med[nm] = median(c, m); mt = median(q, m)
+      line = sprintf("%-14s %6.2f µs (%.2f-%.2f)   %9.0f %s/s", nm, med[nm], lo, hi, mt, unit)
+      if (nm != first && med[first] > 0) line = line sprintf("   %.2fx %s", med[nm] / med[first], first)
+      if (bound[nm]) line = line sprintf("   load-bound in %d of %d", bound[nm], m)
+      print line
+    }
+  }' "$ROWS" -

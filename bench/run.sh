@@ -7,12 +7,26 @@
 #
 #   bench/run.sh                       # everything, default sizes
 #   SERVERS="sio-host socketioxide" WORKLOADS=echo bench/run.sh
+#   MODES=rate DURATION=3 WRITE=0 bench/run.sh   # a quick look, fixed rates only
+#
+# Echo and broadcast run in two modes (MODES): `rate`, a fixed offered rate
+# that every server sustains with the loadgen well below its core (the
+# primary table: server CPU per ack / per delivery at the same load), and
+# `max`, the closed loop (the secondary table: how far each server goes).
 #
 # Parameters (environment variables, defaults in brackets):
 #   SERVERS        servers to run            [socketioxide sio-host node ws]
 #   WORKLOADS      echo, broadcast, idle      [echo broadcast idle]
+#   MODES          rate, max                  [rate max]
 #   ECHO_TRANSPORTS echo over these           [websocket polling]
 #   ECHO_CLIENTS   echo clients               [100]
+#   ECHO_RATE      websocket echo at `rate`: emits/s over all clients  [25000]
+#   POLL_RATE      polling echo at `rate`: emits/s over all clients    [5000]
+#   ECHO_WINDOW    echo at `rate`: acks in flight per client at most   [4]
+#   BCAST_RATE     broadcast at `rate`: broadcasts/s (× BCAST_CLIENTS deliveries) [3]
+#                  (the rates: about half of what Node socket.io, the
+#                  slowest, manages closed-loop on the project's machine;
+#                  bench/README.md says how they were chosen)
 #   DURATION       seconds measured per run   [10]
 #   WARMUP         seconds of load first      [3]
 #   PAYLOAD        filler bytes per message   [32]
@@ -21,7 +35,7 @@
 #   IDLE_CLIENTS   idle connections           [50000, capped by ulimit -n]
 #   IDLE_HOLD      seconds held before RSS    [5]
 #   REPEAT         rounds; the servers take turns each round, and the
-#                  tables show each one's median run and the spread [1]
+#                  tables show each one's medians and the spread [1]
 #   SERVER_CPU / LOADGEN_CPU  cores to pin    [1 / 0]
 #   SIO_HOST_BIN   use this sio-host binary instead of building target/release/sio-host
 #   SIO_HOST_REV   what to call that binary in RESULTS.md (default: the checkout's commit)
@@ -37,15 +51,20 @@ BENCH=$ROOT/bench
 
 # The command as given: the parameters set in the environment, then the script.
 COMMAND=""
-for v in SERVERS WORKLOADS ECHO_TRANSPORTS ECHO_CLIENTS DURATION WARMUP PAYLOAD BCAST_CLIENTS BCAST_WINDOW IDLE_CLIENTS IDLE_HOLD REPEAT SERVER_CPU LOADGEN_CPU SIO_HOST_BIN; do
+for v in SERVERS WORKLOADS MODES ECHO_TRANSPORTS ECHO_CLIENTS ECHO_RATE POLL_RATE ECHO_WINDOW BCAST_RATE DURATION WARMUP PAYLOAD BCAST_CLIENTS BCAST_WINDOW IDLE_CLIENTS IDLE_HOLD REPEAT SERVER_CPU LOADGEN_CPU SIO_HOST_BIN; do
   if [ -n "${!v:-}" ]; then COMMAND+="$v=\"${!v}\" "; fi
 done
 COMMAND+="bench/run.sh"
 
 SERVERS=${SERVERS:-socketioxide sio-host node ws}
 WORKLOADS=${WORKLOADS:-echo broadcast idle}
+MODES=${MODES:-rate max}
 ECHO_TRANSPORTS=${ECHO_TRANSPORTS:-websocket polling}
 ECHO_CLIENTS=${ECHO_CLIENTS:-100}
+ECHO_RATE=${ECHO_RATE:-25000}
+POLL_RATE=${POLL_RATE:-5000}
+ECHO_WINDOW=${ECHO_WINDOW:-4}
+BCAST_RATE=${BCAST_RATE:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 PAYLOAD=${PAYLOAD:-32}
@@ -143,25 +162,42 @@ run() { # server workload transport clients [extra loadgen args]
   shift 4
   PORT=$((PORT + 1))
   start_server "$server" "$PORT"
-  log "$server: $workload, $transport, $clients clients"
+  log "$server: $workload, $transport, $clients clients${RATE_NOTE}"
   if taskset -c "$LOADGEN_CPU" "$LOADGEN" --workload "$workload" --transport "$transport" \
     --addr "127.0.0.1:$PORT" -n "$clients" --server-pid "$SERVER_PID" --label "$server" \
     --payload "$PAYLOAD" "$@" >>"$OUT"; then
     :
   else
-    echo "{\"server\":\"$server\",\"workload\":\"$workload\",\"transport\":\"$transport\",\"clients\":$clients,\"failed\":true}" >>"$OUT"
+    echo "{\"server\":\"$server\",\"workload\":\"$workload\",\"transport\":\"$transport\",\"clients\":$clients${RATE_FIELD},\"failed\":true}" >>"$OUT"
   fi
   stop_server
   sleep 1 # let the kernel reap the closed sockets
 }
 
+for mode in $MODES; do
+  case $mode in rate | max) ;; *) echo "MODES: rate and/or max, not $mode" >&2; exit 2 ;; esac
+done
+
+# The loadgen arguments (and the failure line's field) of a mode.
+RATE_ARGS=() RATE_FIELD="" RATE_NOTE=""
+set_mode() { # mode rate window
+  if [ "$1" = rate ]; then
+    RATE_ARGS=(--rate "$2" --window "$3") RATE_FIELD=",\"rate\":$2" RATE_NOTE=", $2/s offered"
+  else
+    RATE_ARGS=(--window "$3") RATE_FIELD="" RATE_NOTE=", closed loop"
+  fi
+}
+
 ws_transport() { if [ "$1" = ws ]; then echo raw-ws; else echo websocket; fi; }
 
 [ -n "${REPORT_ONLY:-}" ] && REPEAT=0 # nothing to run
-# Each round runs every workload on every server in turn, so that a drift
-# in the machine's speed reaches all servers alike.
+# Each round runs every workload in every mode on every server in turn, so
+# that a drift in the machine's speed reaches all servers alike.
 for round in $(seq "$REPEAT"); do
 for workload in $WORKLOADS; do
+  modes=$MODES
+  [ "$workload" = idle ] && modes=idle
+  for mode in $modes; do
   for server in $SERVERS; do
     case $workload in
       echo)
@@ -170,17 +206,24 @@ for workload in $WORKLOADS; do
             [ "$transport" = websocket ] || continue
             transport=raw-ws
           fi
-          run "$server" echo "$transport" "$ECHO_CLIENTS" --warmup "$WARMUP" --duration "$DURATION"
+          rate=$ECHO_RATE
+          [ "$transport" = polling ] && rate=$POLL_RATE
+          set_mode "$mode" "$rate" "$ECHO_WINDOW"
+          run "$server" echo "$transport" "$ECHO_CLIENTS" --warmup "$WARMUP" --duration "$DURATION" "${RATE_ARGS[@]}"
         done
         ;;
       broadcast)
+        set_mode "$mode" "$BCAST_RATE" "$BCAST_WINDOW"
         run "$server" broadcast "$(ws_transport "$server")" "$BCAST_CLIENTS" \
-          --warmup "$WARMUP" --duration "$DURATION" --window "$BCAST_WINDOW"
+          --warmup "$WARMUP" --duration "$DURATION" "${RATE_ARGS[@]}"
         ;;
       idle)
+        set_mode max 0 0
+        RATE_NOTE=""
         run "$server" idle "$(ws_transport "$server")" "$IDLE_CLIENTS" --hold "$IDLE_HOLD"
         ;;
     esac
+  done
   done
 done
 done

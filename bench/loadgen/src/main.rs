@@ -13,6 +13,15 @@
 //! - `idle`: open N connections, hold them (answering pings), report the
 //!   server's RSS.
 //!
+//! With `--rate` echo and broadcast run open-loop instead: emits go out on a
+//! fixed schedule whatever the answers do (see [`Pace`]), so every server is
+//! measured at the same offered load, and latency counts from the scheduled
+//! time (no coordinated omission).
+//!
+//! Next to the server's CPU time the loadgen reports its own, and the cores
+//! it may use: a run where it used more than [`LOAD_BOUND_PCT`] of them is
+//! `loadgen_bound` (it, not the server, may have set the pace).
+//!
 //! One JSON line per run on stdout; a human summary on stderr.
 
 mod client;
@@ -150,9 +159,15 @@ struct Cli {
     payload: usize,
     /// Broadcasts in flight at most (1: the next is emitted when the
     /// previous one reached every client, so the latency is one fan-out's;
-    /// more keeps the server busy and lets it batch writes).
+    /// more keeps the server busy and lets it batch writes). With `--rate`,
+    /// echo too: the acks one client may wait for at once.
     #[arg(long, default_value_t = 4)]
     window: u64,
+    /// Open loop at a fixed offered rate: echo emits per second over all
+    /// clients (each client 1/N of them, staggered), or broadcasts per
+    /// second from client 0. Without it echo and broadcast are closed loops.
+    #[arg(long)]
+    rate: Option<f64>,
     /// Seconds to hold the idle connections before reading RSS.
     #[arg(long, default_value_t = 5.0)]
     hold: f64,
@@ -174,6 +189,26 @@ struct Cli {
     connect_timeout: f64,
 }
 
+/// A run in which the loadgen used more than this share of the cores it may
+/// use is `loadgen_bound`: it may have been what set the pace.
+const LOAD_BOUND_PCT: f64 = 80.0;
+
+/// With `--rate`, an emit is `behind` when it went out after the same
+/// client's next one was due (it missed its slot: the window was full, or
+/// the loadgen was short of CPU), and at least this late: twice tokio's
+/// timer resolution (1 ms), so that a timer firing on its next tick is not
+/// counted.
+const LATE: Duration = Duration::from_millis(2);
+
+/// `rate_met`: at most this share of the emits behind ...
+const RATE_MET_BEHIND_PCT: f64 = 1.0;
+/// ... and at least this share of the offered rate achieved.
+const RATE_MET_SHARE: f64 = 0.95;
+
+/// How long before a scheduled broadcast the measured window of a
+/// broadcast at `--rate` starts (and ends).
+const ALIGN: Duration = Duration::from_millis(5);
+
 const WAIT: u8 = 0;
 const WARMUP: u8 = 1;
 const MEASURE: u8 = 2;
@@ -191,14 +226,49 @@ struct Shared {
     delivered: AtomicU64,
     /// Acks and deliveries since the start (the stall check).
     ops: AtomicU64,
-    /// Broadcasts emitted while measuring.
+    /// Emits (echo with `--rate`) or broadcasts sent while measuring.
     sent_measured: AtomicU64,
+    /// With `--rate`: emits sent while measuring that missed their slot
+    /// ([`Pace::late`]).
+    behind: AtomicU64,
+    /// With `--rate`: how late emits went out (scheduled time to written).
+    lag: Mutex<Histogram<u64>>,
+    /// When the schedule of `--rate` starts (the warm-up's start).
+    start: std::sync::OnceLock<Instant>,
     /// Clients connected (the broadcast fan-out).
     fanout: AtomicU64,
     /// Wakes the broadcast sender when a broadcast completed.
     progress: Notify,
     errors: AtomicU64,
     first_error: Mutex<Option<String>>,
+}
+
+fn record(hist: &Mutex<Histogram<u64>>, d: Duration) {
+    let ns = (d.as_nanos() as u64).clamp(1, 3_600_000_000_000);
+    let _ = hist.lock().unwrap().record(ns);
+}
+
+/// An open-loop schedule: emit `k` is due `(k * stride + offset) / rate`
+/// seconds after the warm-up started. Echo client `i` of `N` has stride `N`
+/// and offset `i` (the clients' emits interleave evenly and add up to the
+/// rate), the broadcast sender stride 1 and offset 0.
+#[derive(Clone, Copy)]
+struct Pace {
+    rate: f64,
+    stride: u64,
+    offset: u64,
+}
+
+impl Pace {
+    fn due(&self, start: Instant, k: u64) -> Instant {
+        start + Duration::from_secs_f64((k * self.stride + self.offset) as f64 / self.rate)
+    }
+
+    /// How late an emit may go out before it counts as behind: one of this
+    /// schedule's periods, at least [`LATE`].
+    fn late(&self) -> Duration {
+        Duration::from_secs_f64(self.stride as f64 / self.rate).max(LATE)
+    }
 }
 
 impl Shared {
@@ -212,8 +282,18 @@ impl Shared {
     }
 
     fn record(&self, latency: Duration) {
-        let ns = (latency.as_nanos() as u64).clamp(1, 3_600_000_000_000);
-        let _ = self.hist.lock().unwrap().record(ns);
+        record(&self.hist, latency);
+    }
+
+    /// An emit written `lag` after its scheduled time, `measuring` or not.
+    fn sent_late(&self, pace: &Pace, lag: Duration, measuring: bool) {
+        if measuring {
+            self.sent_measured.fetch_add(1, Ordering::Relaxed);
+            record(&self.lag, lag);
+            if lag > pace.late() {
+                self.behind.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 
     fn error(&self, e: &anyhow::Error) {
@@ -230,12 +310,21 @@ fn main() -> Result<()> {
     }
     msgpack::set(cli.parser);
     raise_nofile();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()?;
-    let report = rt.block_on(run(&cli))?;
+    let cores = allowed_cores();
+    // On one core (run.sh's `taskset -c 0`) everything runs on the thread
+    // that calls block_on: no worker thread to hand the tasks to, no
+    // cross-thread wake-ups, which lowers the loadgen's CPU per message.
+    let rt = if cores == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(cores)
+            .enable_all()
+            .build()?
+    };
+    let report = rt.block_on(run(&cli, cores))?;
     println!("{report}");
     // Connections still open are dropped with the process.
     std::process::exit(0);
@@ -255,6 +344,26 @@ fn raise_nofile() {
     }
 }
 
+/// The cores this process may run on (`sched_getaffinity`: what `taskset`
+/// allowed), at least 1.
+fn allowed_cores() -> usize {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; sched_getaffinity
+    // fills at most its size.
+    let n = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 {
+            libc::CPU_COUNT(&set) as usize
+        } else {
+            0
+        }
+    };
+    if n > 0 {
+        n
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
 fn nofile() -> u64 {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
@@ -265,14 +374,33 @@ fn nofile() -> u64 {
     lim.rlim_cur
 }
 
-/// The JSON object each echo carries: `{"seq":N,"data":"xxx..."}`.
-fn payload_json(seq: u64, filler: &str) -> String {
-    format!("{{\"seq\":{seq},\"data\":\"{filler}\"}}")
+/// What an echo emit sends: the object `{"seq":N,"data":"xxx..."}`, as a
+/// bare frame (`raw`) or in the Socket.IO event `42N["echo",{...}]` whose ack
+/// id is N too; built in one allocation (it is on the loadgen's hot path).
+fn echo_text(raw: bool, id: u64, filler: &str) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(filler.len() + 64);
+    if !raw {
+        let _ = write!(s, "42{id}[\"echo\",");
+    }
+    let _ = write!(s, "{{\"seq\":{id},\"data\":\"{filler}\"}}");
+    if !raw {
+        s.push(']');
+    }
+    s
 }
 
-async fn run(cli: &Cli) -> Result<serde_json::Value> {
+async fn run(cli: &Cli, cores: usize) -> Result<serde_json::Value> {
     if cli.clients == 0 {
         bail!("--clients must be at least 1");
+    }
+    if let Some(rate) = cli.rate {
+        if !(rate > 0.0 && rate.is_finite()) {
+            bail!("--rate must be a positive number");
+        }
+        if cli.workload == Workload::Idle {
+            bail!("--rate is for echo and broadcast");
+        }
     }
     let sockets = cli.clients * cli.transport.sockets_per_client();
     if sockets as u64 + 100 > nofile() {
@@ -303,6 +431,9 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
         delivered: AtomicU64::new(0),
         ops: AtomicU64::new(0),
         sent_measured: AtomicU64::new(0),
+        behind: AtomicU64::new(0),
+        lag: Mutex::new(Histogram::new_with_bounds(1, 3_600_000_000_000, 3)?),
+        start: std::sync::OnceLock::new(),
         fanout: AtomicU64::new(0),
         progress: Notify::new(),
         errors: AtomicU64::new(0),
@@ -324,6 +455,8 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
         let source = net::source_for(i * cli.transport.sockets_per_client(), sockets, cli.per_ip);
         let workload = cli.workload;
         let window = cli.window;
+        let rate = cli.rate;
+        let clients = cli.clients as u64;
         tokio::spawn(async move {
             let permit = limit.acquire_owned().await.expect("semaphore");
             let connected =
@@ -343,13 +476,23 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
             };
             let _ = ready.send(Ok(()));
             drop(ready);
-            let result = match workload {
-                Workload::Echo => echo_client(client, &shared, &filler).await,
-                Workload::Broadcast if i == 0 => {
-                    broadcast_sender(client, &shared, &filler, window).await
+            let pace = |stride, offset| {
+                rate.map(|rate| Pace {
+                    rate,
+                    stride,
+                    offset,
+                })
+            };
+            let result = match (workload, pace(clients, i as u64)) {
+                (Workload::Echo, None) => echo_client(client, &shared, &filler).await,
+                (Workload::Echo, Some(pace)) => {
+                    echo_client_paced(client, &shared, &filler, window, pace).await
                 }
-                Workload::Broadcast => broadcast_receiver(client, &shared).await,
-                Workload::Idle => idle_client(client, &shared).await,
+                (Workload::Broadcast, _) if i == 0 => {
+                    broadcast_sender(client, &shared, &filler, window, pace(1, 0)).await
+                }
+                (Workload::Broadcast, _) => broadcast_receiver(client, &shared).await,
+                (Workload::Idle, _) => idle_client(client, &shared).await,
             };
             if let Err(e) = result
                 && shared.phase() < STOP
@@ -412,7 +555,7 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
         "connected": connected,
         "connect_failed": failed,
         "connect_s": round(connect_s, 3),
-        "payload_bytes": payload_json(0, &filler).len(),
+        "payload_bytes": echo_text(true, 0, &filler).len(),
         "unix_time": std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
@@ -454,14 +597,26 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
             );
         }
         Workload::Echo | Workload::Broadcast => {
+            let start = *shared.start.get_or_init(Instant::now);
             shared.set_phase(WARMUP);
             let stalled = watch_progress(&shared, cli.warmup).await;
+            let mut duration = cli.duration;
+            if let (Workload::Broadcast, Some(rate)) = (cli.workload, cli.rate) {
+                // Measure from just before one scheduled broadcast to just
+                // before another: the window then holds whole fan-outs (when
+                // one takes less than 1/rate), not ±1 broadcast's worth of
+                // deliveries at each end.
+                let next = (start.elapsed().as_secs_f64() * rate).ceil() + 1.0;
+                let at = start + Duration::from_secs_f64(next / rate) - ALIGN;
+                tokio::time::sleep_until(at.into()).await;
+                duration = (cli.duration * rate).round().max(1.0) / rate;
+            }
             let cpu0 = cli.server_pid.and_then(net::cpu_seconds);
             let own0 = net::cpu_seconds(std::process::id());
             let before_measure = shared.measured.load(Ordering::Relaxed);
             let t0 = Instant::now();
             shared.set_phase(MEASURE);
-            let stalled = stalled || watch_progress(&shared, cli.duration).await;
+            let stalled = stalled || watch_progress(&shared, duration).await;
             shared.set_phase(STOP);
             let elapsed = t0.elapsed().as_secs_f64();
             let cpu1 = cli.server_pid.and_then(net::cpu_seconds);
@@ -494,15 +649,63 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
                     report["server_cpu_us_per_op"] = json!(round(cpu * 1e6 / count as f64, 2));
                 }
             }
+            if let Some(offered) = cli.rate {
+                let sent = shared.sent_measured.load(Ordering::Relaxed);
+                let behind = shared.behind.load(Ordering::Relaxed);
+                let lag = shared.lag.lock().unwrap().clone();
+                // In the unit of the throughput: acks, or deliveries (each
+                // broadcast reaches every client).
+                let offered_per_s = match cli.workload {
+                    Workload::Broadcast => offered * connected as f64,
+                    _ => offered,
+                };
+                let behind_pct = if sent > 0 {
+                    behind as f64 * 100.0 / sent as f64
+                } else {
+                    100.0
+                };
+                report["rate"] = json!(offered);
+                report["window"] = json!(cli.window);
+                report["offered_per_s"] = json!(offered_per_s.round());
+                report["achieved_per_s"] = json!(rate.round());
+                report["sent"] = json!(sent);
+                report["behind"] = json!(behind);
+                report["behind_pct"] = json!(round(behind_pct, 2));
+                report["send_lag_p99_us"] =
+                    json!(round(lag.value_at_quantile(0.99) as f64 / 1000.0, 1));
+                report["rate_met"] = json!(
+                    behind_pct <= RATE_MET_BEHIND_PCT && rate >= RATE_MET_SHARE * offered_per_s
+                );
+            }
+            report["loadgen_cores"] = json!(cores);
             if let (Some(a), Some(b)) = (own0, own1) {
-                report["loadgen_cpu_pct"] = json!(round((b - a) / elapsed * 100.0, 1));
+                let cpu = b - a;
+                let pct = cpu / elapsed * 100.0;
+                report["loadgen_cpu_pct"] = json!(round(pct, 1));
+                if count > 0 {
+                    report["loadgen_cpu_us_per_op"] = json!(round(cpu * 1e6 / count as f64, 2));
+                }
+                report["loadgen_bound"] = json!(pct > LOAD_BOUND_PCT * cores as f64);
             }
             report["server_rss_kib"] = json!(cli.server_pid.and_then(net::rss_kib));
             if stalled {
                 report["stalled"] = json!(true);
             }
+            let rate_note = match cli.rate {
+                Some(_) => format!(
+                    " (offered {}/s, {} behind, rate {})",
+                    report["offered_per_s"],
+                    report["behind"],
+                    if report["rate_met"] == json!(true) {
+                        "met"
+                    } else {
+                        "NOT met"
+                    }
+                ),
+                None => String::new(),
+            };
             eprintln!(
-                "loadgen: {} {} x{}: {:.0} {what}/s; latency p50 {} us, p99 {} us, p99.9 {} us, max {} us; server CPU {}%, loadgen CPU {}%{}",
+                "loadgen: {} {} x{}: {:.0} {what}/s{rate_note}; latency p50 {} us, p99 {} us, p99.9 {} us, max {} us; server CPU {}% ({} us per op), loadgen CPU {}% of {} core(s){}{}",
                 cli.label,
                 report["workload"].as_str().unwrap_or(""),
                 connected,
@@ -512,7 +715,14 @@ async fn run(cli: &Cli) -> Result<serde_json::Value> {
                 us(0.999),
                 round(hist.max() as f64 / 1000.0, 1),
                 report["server_cpu_pct"],
+                report["server_cpu_us_per_op"],
                 report["loadgen_cpu_pct"],
+                cores,
+                if report["loadgen_bound"] == json!(true) {
+                    " LOAD-BOUND"
+                } else {
+                    ""
+                },
                 if stalled {
                     " (STALLED: no progress for 10 s)"
                 } else {
@@ -583,14 +793,8 @@ async fn echo_client(mut client: Client, shared: &Shared, filler: &str) -> Resul
     let mut id = 0u64;
     while shared.phase() < STOP {
         id += 1;
-        let body = payload_json(id, filler);
-        let text = if raw {
-            body
-        } else {
-            format!("42{id}[\"echo\",{body}]")
-        };
         let t0 = Instant::now();
-        client.send(text).await?;
+        client.send(echo_text(raw, id, filler)).await?;
         loop {
             let packet = client.recv().await?.context("connection closed")?;
             match client.classify(&packet) {
@@ -605,6 +809,75 @@ async fn echo_client(mut client: Client, shared: &Shared, filler: &str) -> Resul
         if shared.phase() == MEASURE {
             shared.record(t0.elapsed());
             shared.measured.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    Ok(())
+}
+
+/// Echo at `--rate`: emits go out on `pace`'s schedule, up to `window`
+/// unanswered at once (a due emit that finds the window full waits for an
+/// ack and counts as behind); each round trip is timed from the emit's
+/// scheduled time, so a server that falls behind is charged for the wait.
+async fn echo_client_paced(
+    mut client: Client,
+    shared: &Shared,
+    filler: &str,
+    window: u64,
+    pace: Pace,
+) -> Result<()> {
+    wait_start(&mut client, shared).await?;
+    let start = *shared.start.get_or_init(Instant::now);
+    let raw = client.is_raw();
+    let window = window.max(1) as usize;
+    // (ack id, scheduled time) of the emits not answered yet.
+    let mut in_flight: Vec<(u64, Instant)> = Vec::with_capacity(window);
+    let mut k = 0u64;
+    let mut due = pace.due(start, k);
+    // One timer, moved as the schedule advances.
+    let timer = tokio::time::sleep_until(due.into());
+    tokio::pin!(timer);
+    while shared.phase() < STOP {
+        let now = Instant::now();
+        if in_flight.len() < window && due <= now {
+            while in_flight.len() < window && due <= now {
+                k += 1;
+                client.send(echo_text(raw, k, filler)).await?;
+                shared.sent_late(
+                    &pace,
+                    now.saturating_duration_since(due),
+                    shared.phase() == MEASURE,
+                );
+                in_flight.push((k, due));
+                due = pace.due(start, k);
+            }
+            timer.as_mut().reset(due.into());
+        }
+        let free = in_flight.len() < window;
+        tokio::select! {
+            biased;
+            packet = client.recv() => {
+                let packet = packet?.context("connection closed")?;
+                let id = match client.classify(&packet) {
+                    Kind::Ack(id) => id,
+                    // ws-echo answers a bare frame with itself.
+                    Kind::Raw(frame) => json_u64_field(frame, b"seq").unwrap_or(0),
+                    Kind::Ping => {
+                        client.pong().await?;
+                        continue;
+                    }
+                    Kind::Closing => bail!("server closed: {:?}", String::from_utf8_lossy(&packet)),
+                    _ => continue,
+                };
+                if let Some(i) = in_flight.iter().position(|&(sent, _)| sent == id) {
+                    let (_, scheduled) = in_flight.swap_remove(i);
+                    shared.ops.fetch_add(1, Ordering::Relaxed);
+                    if shared.phase() == MEASURE {
+                        shared.record(scheduled.elapsed());
+                        shared.measured.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            _ = &mut timer, if free => {}
         }
     }
     Ok(())
@@ -643,33 +916,51 @@ async fn broadcast_receiver(mut client: Client, shared: &Shared) -> Result<()> {
     }
 }
 
+/// Client 0 of the broadcast workload: emits `broadcast`, at most
+/// `window` in flight; with `pace` (`--rate`) on its schedule, each carrying
+/// its scheduled time as `t` (so the receivers time it from there), else
+/// the next as soon as the window allows.
 async fn broadcast_sender(
     mut client: Client,
     shared: &Shared,
     filler: &str,
     window: u64,
+    pace: Option<Pace>,
 ) -> Result<()> {
     wait_start(&mut client, shared).await?;
+    let start = *shared.start.get_or_init(Instant::now);
     let raw = client.is_raw();
     let fanout = shared.fanout.load(Ordering::Relaxed).max(1);
     let mut seq = 0u64;
     loop {
         let phase = shared.phase();
-        if phase < STOP {
-            let done = shared.delivered.load(Ordering::Relaxed) / fanout;
-            while seq < done + window.max(1) {
-                seq += 1;
-                let t = shared.epoch.elapsed().as_nanos() as u64;
-                let body = format!("{{\"seq\":{seq},\"t\":{t},\"data\":\"{filler}\"}}");
-                let text = if raw {
-                    format!("B{body}")
-                } else {
-                    format!("42[\"broadcast\",{body}]")
-                };
-                client.send(text).await?;
-                if phase == MEASURE {
-                    shared.sent_measured.fetch_add(1, Ordering::Relaxed);
+        let limit = shared.delivered.load(Ordering::Relaxed) / fanout + window.max(1);
+        let now = Instant::now();
+        let mut wake = now + Duration::from_millis(100);
+        while phase < STOP && seq < limit {
+            let t = match pace {
+                None => Instant::now(),
+                Some(pace) => {
+                    let due = pace.due(start, seq);
+                    if due > now {
+                        wake = wake.min(due);
+                        break;
+                    }
+                    shared.sent_late(&pace, now.saturating_duration_since(due), phase == MEASURE);
+                    due
                 }
+            };
+            seq += 1;
+            let t = t.duration_since(shared.epoch).as_nanos() as u64;
+            let body = format!("{{\"seq\":{seq},\"t\":{t},\"data\":\"{filler}\"}}");
+            let text = if raw {
+                format!("B{body}")
+            } else {
+                format!("42[\"broadcast\",{body}]")
+            };
+            client.send(text).await?;
+            if pace.is_none() && phase == MEASURE {
+                shared.sent_measured.fetch_add(1, Ordering::Relaxed);
             }
         }
         tokio::select! {
@@ -679,7 +970,7 @@ async fn broadcast_sender(
                 on_broadcast_packet(&mut client, shared, &packet).await?;
             }
             _ = shared.progress.notified() => {}
-            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            _ = tokio::time::sleep_until(wake.into()) => {}
         }
     }
 }
@@ -694,5 +985,44 @@ async fn idle_client(mut client: Client, shared: &Shared) -> Result<()> {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echo_text_is_the_emit() {
+        assert_eq!(
+            echo_text(false, 7, "xx"),
+            r#"427["echo",{"seq":7,"data":"xx"}]"#
+        );
+        assert_eq!(echo_text(true, 7, "xx"), r#"{"seq":7,"data":"xx"}"#);
+    }
+
+    #[test]
+    fn paced_clients_interleave_and_add_up_to_the_rate() {
+        let start = Instant::now();
+        let pace = |offset| Pace {
+            rate: 1000.0,
+            stride: 4,
+            offset,
+        };
+        // Four clients at 1000/s together: one emit per ms, in turn.
+        let mut dues: Vec<Duration> = (0..4)
+            .flat_map(|i| (0..3).map(move |k| pace(i).due(start, k) - start))
+            .collect();
+        dues.sort();
+        let want: Vec<Duration> = (0..12).map(Duration::from_millis).collect();
+        assert_eq!(dues, want);
+        // Behind once a whole period (4 ms) late, never under LATE.
+        assert_eq!(pace(0).late(), Duration::from_millis(4));
+        let fast = Pace {
+            rate: 1e6,
+            stride: 1,
+            offset: 0,
+        };
+        assert_eq!(fast.late(), LATE);
     }
 }

@@ -4,7 +4,9 @@
 # acks/s (echo) or deliveries/s (broadcast), the server's user and system
 # CPU per unit, read from /proc/PID/stat over 5 s of load, and the loadgen's
 # CPU (a row where it used more than 80% of its core is LOAD-BOUND: the
-# loadgen, not the server, may have set the pace). At the end, per NAME, the
+# loadgen, not the server, may have set the pace; one where the loadgen
+# waited for a CPU more than 5% of the time is CONTENDED: other load ran on
+# its core). At the end, per NAME, the
 # median CPU per unit over the rounds with its spread, and the ratio of the
 # medians against the first NAME. Turns, not one long run each, because the
 # machine's speed drifts by more than some differences measured.
@@ -23,8 +25,10 @@
 # or broadcast; CLIENTS sets the clients [echo 100, broadcast 10000];
 # broadcast keeps BCAST_WINDOW [4] broadcasts in flight, as run.sh does.
 # RATE runs at a fixed offered rate instead of the closed loop (loadgen
-# --rate: echo emits/s over all clients, or broadcasts/s; WINDOW [4] acks or
-# broadcasts in flight at most), so that every build does the same work and
+# --rate: echo emits/s over all clients, or broadcasts/s; WINDOW acks per
+# client [16] or broadcasts [BCAST_WINDOW] in flight at most, as run.sh
+# has them; run.sh's ECHO_RATE 20000 and BCAST_RATE 3 are the rates of its
+# tables), so that every build does the same work and
 # the loadgen has headroom: the CPU per unit is then the one to compare.
 # LOADGEN_ARGS go to every loadgen run (e.g. "--deflate --payload 2048
 # --filler words"). MSGPACK lists the NAMEs whose clients speak
@@ -32,7 +36,7 @@
 # serve it on /socket.io/, e.g. `sio-host run --parser msgpack ...`):
 #
 #   MSGPACK=msgpack bench/ab.sh 5 json="$B run ... $E" msgpack="$B run --parser msgpack ... $E"
-#   RATE=25000 bench/ab.sh 5 before=... after=...
+#   RATE=20000 bench/ab.sh 5 before=... after=...
 #
 # "out" is the bytes the server sent per unit: TCP
 # payload (frames and their headers, compressed or not), the bytes_sent of
@@ -47,7 +51,9 @@ case $WORKLOAD in
   *) echo "WORKLOAD is echo or broadcast" >&2; exit 2 ;;
 esac
 if [ -n "${RATE:-}" ]; then
-  EXTRA=(--rate "$RATE" --window "${WINDOW:-4}")
+  # run.sh's windows: echo ECHO_WINDOW, broadcast BCAST_WINDOW.
+  [ "$WORKLOAD" = echo ] && window=${WINDOW:-16} || window=${WINDOW:-${BCAST_WINDOW:-4}}
+  EXTRA=(--rate "$RATE" --window "$window")
 fi
 ROWS=$(mktemp)
 trap 'rm -f "$ROWS"' EXIT
@@ -93,12 +99,13 @@ one() { # name command
   lg_pct=$(field loadgen_cpu_pct)
   lg_cores=$(field loadgen_cores)
   bound=$(field loadgen_bound)
+  lg_wait=$(field loadgen_runq_wait_pct)
   met=$(field rate_met)
   rm -f "$out"
   awk -v n="$name" -v a="${acks:-0}" -v u=$((u2 - u1)) -v s=$((s2 - s1)) -v t="$tick" -v unit="$UNIT" -v w=$((w2 - w1)) \
-    -v lg="${lg_pct:-0}" -v cores="${lg_cores:-?}" -v bound="${bound:-}" -v met="${met:-}" -v rows="$ROWS" 'BEGIN {
+    -v lg="${lg_pct:-0}" -v cores="${lg_cores:-?}" -v bound="${bound:-}" -v met="${met:-}" -v wait="${lg_wait:-}" -v rows="$ROWS" 'BEGIN {
     per = a > 0 ? 1e6 / (a * 5 * t) : 0
-    flag = (bound == "true" ? "  LOAD-BOUND" : "") (met == "false" ? "  RATE NOT MET" : "")
+    flag = (bound == "true" ? "  LOAD-BOUND" : "") (met == "false" ? "  RATE NOT MET" : "") (wait > 5 ? sprintf("  CONTENDED (loadgen waited %.0f%% for a CPU)", wait) : "")
     printf "%-14s %9.0f %s/s   user %5.2f µs   sys %5.2f µs   total %5.2f µs   out %7.1f B per unit   loadgen %3.0f%% of %s%s\n", n, a, unit, u * per, s * per, (u + s) * per, (a > 0 ? w / (a * 5) : 0), lg, cores, flag
     printf "%s %.4f %.0f %s\n", n, (u + s) * per, a, (bound == "true" ? 1 : 0) >> rows
   }'

@@ -20,13 +20,14 @@
 #   MODES          rate, max                  [rate max]
 #   ECHO_TRANSPORTS echo over these           [websocket polling]
 #   ECHO_CLIENTS   echo clients               [100]
-#   ECHO_RATE      websocket echo at `rate`: emits/s over all clients  [25000]
-#   POLL_RATE      polling echo at `rate`: emits/s over all clients    [5000]
-#   ECHO_WINDOW    echo at `rate`: acks in flight per client at most   [4]
+#   ECHO_RATE      websocket echo at `rate`: emits/s over all clients  [20000]
+#   POLL_RATE      polling echo at `rate`: emits/s over all clients    [4000]
+#   ECHO_WINDOW    echo at `rate`: acks in flight per client at most   [16]
 #   BCAST_RATE     broadcast at `rate`: broadcasts/s (× BCAST_CLIENTS deliveries) [3]
-#                  (the rates: about half of what Node socket.io, the
-#                  slowest, manages closed-loop on the project's machine;
-#                  bench/README.md says how they were chosen)
+#                  (each a third to a half of what Node socket.io, the
+#                  slowest, reaches closed-loop on the project's machine:
+#                  52,724 acks/s, 11,816 over polling, 6.8 broadcasts/s;
+#                  bench/README.md has the calibration)
 #   DURATION       seconds measured per run   [10]
 #   WARMUP         seconds of load first      [3]
 #   PAYLOAD        filler bytes per message   [32]
@@ -61,9 +62,9 @@ WORKLOADS=${WORKLOADS:-echo broadcast idle}
 MODES=${MODES:-rate max}
 ECHO_TRANSPORTS=${ECHO_TRANSPORTS:-websocket polling}
 ECHO_CLIENTS=${ECHO_CLIENTS:-100}
-ECHO_RATE=${ECHO_RATE:-25000}
-POLL_RATE=${POLL_RATE:-5000}
-ECHO_WINDOW=${ECHO_WINDOW:-4}
+ECHO_RATE=${ECHO_RATE:-20000}
+POLL_RATE=${POLL_RATE:-4000}
+ECHO_WINDOW=${ECHO_WINDOW:-16}
 BCAST_RATE=${BCAST_RATE:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}

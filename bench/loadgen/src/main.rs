@@ -613,6 +613,8 @@ async fn run(cli: &Cli, cores: usize) -> Result<serde_json::Value> {
             }
             let cpu0 = cli.server_pid.and_then(net::cpu_seconds);
             let own0 = net::cpu_seconds(std::process::id());
+            let wait0 = cli.server_pid.and_then(net::runq_wait_seconds);
+            let own_wait0 = net::runq_wait_seconds(std::process::id());
             let before_measure = shared.measured.load(Ordering::Relaxed);
             let t0 = Instant::now();
             shared.set_phase(MEASURE);
@@ -621,6 +623,8 @@ async fn run(cli: &Cli, cores: usize) -> Result<serde_json::Value> {
             let elapsed = t0.elapsed().as_secs_f64();
             let cpu1 = cli.server_pid.and_then(net::cpu_seconds);
             let own1 = net::cpu_seconds(std::process::id());
+            let wait1 = cli.server_pid.and_then(net::runq_wait_seconds);
+            let own_wait1 = net::runq_wait_seconds(std::process::id());
             let count = shared.measured.load(Ordering::Relaxed) - before_measure;
             let rate = count as f64 / elapsed;
             let hist = shared.hist.lock().unwrap().clone();
@@ -686,6 +690,15 @@ async fn run(cli: &Cli, cores: usize) -> Result<serde_json::Value> {
                     report["loadgen_cpu_us_per_op"] = json!(round(cpu * 1e6 / count as f64, 2));
                 }
                 report["loadgen_bound"] = json!(pct > LOAD_BOUND_PCT * cores as f64);
+            }
+            // Waiting for a CPU while runnable, % of the measured time: other
+            // load on the machine (for the server, also its own threads
+            // queueing on its one core).
+            if let (Some(a), Some(b)) = (wait0, wait1) {
+                report["server_runq_wait_pct"] = json!(round((b - a) / elapsed * 100.0, 1));
+            }
+            if let (Some(a), Some(b)) = (own_wait0, own_wait1) {
+                report["loadgen_runq_wait_pct"] = json!(round((b - a) / elapsed * 100.0, 1));
             }
             report["server_rss_kib"] = json!(cli.server_pid.and_then(net::rss_kib));
             if stalled {

@@ -1,5 +1,5 @@
 //! TCP connections from chosen loopback source addresses, and what the
-//! kernel says about a process (RSS, CPU time).
+//! kernel says about a process (RSS, CPU time, time waiting for a CPU).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::AsRawFd;
@@ -75,4 +75,25 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     let ticks = if ticks > 0 { ticks as f64 } else { 100.0 };
     Some((utime + stime) as f64 / ticks)
+}
+
+/// Time the threads of a process spent runnable but waiting for a CPU, in
+/// seconds: the second field of each `/proc/PID/task/TID/schedstat`
+/// (nanoseconds). Other load on the pinned core shows up here; so do a
+/// process's own threads waiting for each other on one core.
+pub fn runq_wait_seconds(pid: u32) -> Option<f64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut ns: u64 = 0;
+    for task in tasks.flatten() {
+        // A thread that exited since the listing is skipped.
+        let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+            continue;
+        };
+        ns += stat
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Some(ns as f64 / 1e9)
 }

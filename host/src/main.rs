@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use sio_host::admin;
 use sio_host::config::{
-    AdminUiOverrides, Config, EndpointConfig, Overrides, Sio1Overrides, StaticMount,
+    AdminUiOverrides, Config, EndpointConfig, Overrides, Shards, Sio1Overrides, StaticMount,
 };
 
 #[derive(Parser)]
@@ -192,6 +192,13 @@ struct RunArgs {
     /// [default: 60000].
     #[arg(long, value_name = "MS")]
     namespace_idle_timeout: Option<u64>,
+
+    /// Instances serving each plain endpoint, its connections split among
+    /// them so that one namespace uses several cores: N or `auto` (one per
+    /// core); its instances share state through the key-value store only
+    /// (docs/handlers.md, "Sharded endpoints") [default: 1].
+    #[arg(long, value_name = "N|auto", value_parser = parse_shards)]
+    shards: Option<Shards>,
 
     /// Bytes queued for one client before it is disconnected as a slow
     /// consumer [default: 16777216].
@@ -394,6 +401,11 @@ struct Sio1Args {
     flash_policy_port: Option<u16>,
 }
 
+/// `--shards`: N or `auto`.
+fn parse_shards(s: &str) -> Result<Shards, String> {
+    Shards::parse(s).map_err(|e| e.to_string())
+}
+
 impl RunArgs {
     fn into_config(self) -> anyhow::Result<Config> {
         let endpoints = self
@@ -433,6 +445,7 @@ impl RunArgs {
             checkpoint_interval: self.checkpoint_interval.map(ms),
             max_namespaces: self.max_namespaces,
             namespace_idle_timeout: self.namespace_idle_timeout.map(ms),
+            shards: self.shards,
             max_outbound_queue: self.max_outbound_queue,
             volatile_threshold: self.volatile_threshold,
             max_pending_events: self.max_pending_events,

@@ -70,6 +70,72 @@ pub struct EndpointConfig {
     /// How long a pattern entry's namespace may have no connection before
     /// it is stopped (zero: never); None: the server's.
     pub namespace_idle_timeout: Option<Duration>,
+    /// Instances serving this endpoint, its connections split among them
+    /// (`shards`; docs/handlers.md, "Sharded endpoints"); None: the
+    /// server's (`--shards`, 1 by default).
+    pub shards: Option<Shards>,
+}
+
+/// How many instances ("shards") serve one endpoint: a number, or `auto`,
+/// one per core this process may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shards {
+    /// This many (1: one instance, no sharding).
+    Count(usize),
+    /// One per core (`std::thread::available_parallelism`).
+    Auto,
+}
+
+/// The most shards one endpoint may have: each is an instance and a thread.
+pub const MAX_SHARDS: usize = 64;
+
+impl Shards {
+    /// `N` (1 to [`MAX_SHARDS`]) or `auto`.
+    pub fn parse(s: &str) -> Result<Shards> {
+        if s == "auto" {
+            return Ok(Shards::Auto);
+        }
+        let n: usize = s
+            .parse()
+            .map_err(|_| anyhow::anyhow!("shards {s:?}: a number or \"auto\""))?;
+        Shards::Count(n).checked()
+    }
+
+    fn checked(self) -> Result<Shards> {
+        match self {
+            Shards::Count(n) if n == 0 || n > MAX_SHARDS => {
+                bail!("shards must be 1 to {MAX_SHARDS} (or \"auto\"), not {n}")
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// The number of instances: `auto` is the cores this process may use.
+    pub fn count(self) -> usize {
+        match self {
+            Shards::Count(n) => n,
+            Shards::Auto => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_SHARDS),
+        }
+    }
+}
+
+/// `shards` in sio.toml: a number or "auto".
+impl<'de> Deserialize<'de> for Shards {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Shards, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Count(u64),
+            Word(String),
+        }
+        match Given::deserialize(d)? {
+            Given::Count(n) => Shards::Count(usize::try_from(n).unwrap_or(usize::MAX)).checked(),
+            Given::Word(w) => Shards::parse(&w),
+        }
+        .map_err(serde::de::Error::custom)
+    }
 }
 
 /// The ambient authority an endpoint's WASI gets, granted in `sio.toml`
@@ -154,6 +220,7 @@ impl EndpointConfig {
             http_allow: None,
             max_namespaces: None,
             namespace_idle_timeout: None,
+            shards: None,
         })
     }
 }
@@ -282,6 +349,9 @@ pub struct Config {
     /// it is stopped; zero: never (`--namespace-idle-timeout`,
     /// `namespace-idle-timeout`, ms; default 60 s).
     pub namespace_idle_timeout: Duration,
+    /// Instances per plain endpoint unless it sets its own (`--shards`,
+    /// `shards`: N or "auto"; default 1); see [`Config::shards_for`].
+    pub shards: Shards,
     /// Reload an endpoint when its component file changes (`--watch`,
     /// `watch`).
     pub watch: bool,
@@ -478,6 +548,8 @@ pub struct Overrides {
     pub max_namespaces: Option<usize>,
     /// `--namespace-idle-timeout`.
     pub namespace_idle_timeout: Option<Duration>,
+    /// `--shards`.
+    pub shards: Option<Shards>,
     /// `--listen`.
     pub listen: Option<SocketAddr>,
     /// `--ping-interval`.
@@ -691,6 +763,7 @@ impl Config {
             namespace_idle_timeout: o.namespace_idle_timeout.unwrap_or(ms(server
                 .namespace_idle_timeout
                 .unwrap_or(DEFAULT_NAMESPACE_IDLE_TIMEOUT_MS))),
+            shards: o.shards.or(server.shards).unwrap_or(Shards::Count(1)),
             watch: o.watch || server.watch.unwrap_or(false),
             stats_admin_only: o.stats_admin_only || server.stats_admin_only.unwrap_or(false),
             redis,
@@ -744,6 +817,15 @@ impl Config {
         e.max_memory.unwrap_or(self.max_memory)
     }
 
+    /// How many instances serve entry `e`: its `shards`, else the
+    /// server's; a pattern entry's namespaces have one each.
+    pub fn shards_for(&self, e: &EndpointConfig) -> usize {
+        if e.pattern.is_some() {
+            return 1;
+        }
+        e.shards.unwrap_or(self.shards).count()
+    }
+
     /// Every pattern entry's limits unless it sets its own.
     pub fn namespace_limits(&self) -> NamespaceLimits {
         NamespaceLimits {
@@ -793,6 +875,23 @@ impl Config {
                 bail!(
                     "endpoint {}: max-namespaces and namespace-idle-timeout are for pattern \
                      entries (`/room-*`, `~/game-[0-9]+`)",
+                    e.namespace
+                );
+            }
+            if e.pattern.is_some() && e.shards.is_some_and(|s| s != Shards::Count(1)) {
+                bail!(
+                    "endpoint {}: shards are for plain entries; a pattern's namespaces \
+                     have one instance each",
+                    e.namespace
+                );
+            }
+            if self.shards_for(e) > 1 && (self.redis.is_some() || self.recovery.is_some()) {
+                // Not composed yet: the cluster link and the replay buffer
+                // are one per namespace (docs/architecture.md, "Multi-core
+                // endpoints").
+                bail!(
+                    "endpoint {}: shards > 1 do not work with --redis or connection state \
+                     recovery yet; give it `shards = 1`",
                     e.namespace
                 );
             }
@@ -884,6 +983,7 @@ fn mib(n: usize) -> usize {
 /// checkpoint-interval = 1000      # ms between state snapshots (0: off)
 /// max-namespaces = 1000           # namespaces one pattern entry may have at once
 /// namespace-idle-timeout = 60000  # ms a pattern's namespace may be empty (0: kept)
+/// shards = 1                # instances per plain endpoint, N or "auto" (one per core)
 /// max-outbound-queue = 16777216   # bytes queued for one client before it is dropped
 /// max-pending-events = 128        # a client's events waiting for handlers before its reads pause
 /// max-events-per-second = 100     # per client (default: no limit); reads pause past it
@@ -907,6 +1007,7 @@ fn mib(n: usize) -> usize {
 /// call-deadline = 500
 /// max-memory = 64
 /// config = { greeting = "hello", rooms = 3 }
+/// shards = "auto"           # this endpoint's instances (docs/handlers.md)
 ///
 /// http-allow = ["127.0.0.1:9000", "api.example.com"]  # http-fetch (docs/async.md)
 ///
@@ -1116,6 +1217,8 @@ pub struct ServerSection {
     /// `namespace-idle-timeout`, ms (0: never): every pattern entry's
     /// default.
     pub namespace_idle_timeout: Option<u64>,
+    /// `shards`: N or "auto", every plain endpoint's default.
+    pub shards: Option<Shards>,
     /// `max-outbound-queue`, bytes.
     pub max_outbound_queue: Option<usize>,
     /// `volatile-threshold`, bytes.
@@ -1190,6 +1293,8 @@ pub struct EndpointSection {
     pub max_namespaces: Option<usize>,
     /// `namespace-idle-timeout`, ms (pattern entries; 0: never).
     pub namespace_idle_timeout: Option<u64>,
+    /// `shards`: N or "auto" (plain entries).
+    pub shards: Option<Shards>,
 }
 
 impl FileConfig {
@@ -1243,6 +1348,7 @@ impl FileConfig {
                     http_allow: e.http_allow.clone(),
                     max_namespaces: e.max_namespaces,
                     namespace_idle_timeout: e.namespace_idle_timeout.map(Duration::from_millis),
+                    shards: e.shards,
                 })
             })
             .collect()

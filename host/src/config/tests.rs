@@ -564,3 +564,85 @@ fn websocket_compression_from_the_file_or_the_flags() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn shards_from_the_file_or_the_flag_and_where_they_apply() {
+    let dir = std::env::temp_dir().join(format!("sio-config-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.wasm"), b"").unwrap();
+    let toml = dir.join("sio.toml");
+    let with = |text: &str, o: Overrides| {
+        std::fs::write(&toml, text).unwrap();
+        Config::resolve(Overrides {
+            config_file: Some(toml.clone()),
+            ..o
+        })
+    };
+    let plain = "[endpoints.\"/\"]\ncomponent = \"a.wasm\"\n";
+    let pattern = "[endpoints.\"/room-*\"]\ncomponent = \"a.wasm\"\n";
+    let shards = |n| Overrides {
+        shards: Some(Shards::Count(n)),
+        ..Overrides::default()
+    };
+
+    // One instance unless asked; the flag is every plain entry's default,
+    // an entry's own `shards` wins; a pattern's namespaces keep one each.
+    let c = with(plain, Overrides::default()).unwrap();
+    assert_eq!(c.shards_for(&c.endpoints[0]), 1);
+    let c = with(plain, shards(3)).unwrap();
+    assert_eq!(c.shards_for(&c.endpoints[0]), 3);
+    let own = "[endpoints.\"/\"]\ncomponent = \"a.wasm\"\nshards = 2\n";
+    assert_eq!(
+        with(own, shards(3)).unwrap().endpoints[0].shards,
+        Some(Shards::Count(2))
+    );
+    let auto = "[server]\nshards = \"auto\"\n[endpoints.\"/\"]\ncomponent = \"a.wasm\"\n";
+    let c = with(auto, Overrides::default()).unwrap();
+    assert_eq!(c.shards, Shards::Auto);
+    assert!(c.shards_for(&c.endpoints[0]) >= 1);
+    let c = with(pattern, shards(4)).unwrap();
+    assert_eq!(c.shards_for(&c.endpoints[0]), 1);
+
+    // Refused: 0, too many, a word but "auto", a pattern's own, and with
+    // --redis or recovery (not composed yet).
+    assert_eq!(Shards::parse("auto").unwrap(), Shards::Auto);
+    assert!(Shards::parse("0").is_err());
+    assert!(Shards::parse("65").is_err());
+    assert!(Shards::parse("many").is_err());
+    let zero = with(
+        "[endpoints.\"/\"]\ncomponent = \"a.wasm\"\nshards = 0\n",
+        Overrides::default(),
+    );
+    assert!(format!("{:#}", zero.unwrap_err()).contains("shards must be 1 to 64"));
+    let on_pattern = "[endpoints.\"/room-*\"]\ncomponent = \"a.wasm\"\nshards = 2\n";
+    let e = with(on_pattern, Overrides::default()).unwrap_err();
+    assert!(
+        format!("{e:#}").contains("shards are for plain entries"),
+        "{e:#}"
+    );
+    let e = with(
+        plain,
+        Overrides {
+            redis: Some("redis://127.0.0.1:6379".into()),
+            ..shards(2)
+        },
+    )
+    .unwrap_err();
+    assert!(
+        format!("{e:#}").contains("do not work with --redis"),
+        "{e:#}"
+    );
+    let e = with(
+        plain,
+        Overrides {
+            recovery: true,
+            ..shards(2)
+        },
+    )
+    .unwrap_err();
+    assert!(
+        format!("{e:#}").contains("connection state recovery"),
+        "{e:#}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -19,9 +19,13 @@
 //! the call before it and the call after it, the actor takes the running
 //! instance's snapshot, restores it into the new instance, and moves the
 //! namespace over.
+//!
+//! A sharded endpoint (`shards = N`, `shard.rs`) is N such actors, each
+//! with its own instance and part of the connections; its handle routes
+//! each command to its shard.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -38,6 +42,7 @@ use super::namespace::{Conn, Namespace, PendingRestore, Recovered, Recovery, Sel
 use super::observer::{Observed, Observer};
 use super::runtime::{EndpointSettings, Live, Prepared, Runtime};
 use super::scheduler::Scheduler;
+use super::shard::{Registry, ShardLink, ShardMsg};
 use super::store::GuestState;
 use sio_protocol::recovery::RecoveryRequest;
 use sio_protocol::{ConnId, Frame, Generation, Sid, socketio, wire};
@@ -186,6 +191,9 @@ pub enum Command {
     /// Report what happens in the namespace to this observer from now on
     /// (the admin UI; `observer.rs`).
     Observe(Arc<dyn Observer>),
+    /// From a sibling shard of a sharded endpoint (`shard.rs`). Boxed:
+    /// every queued command is as large as the largest kind.
+    Shard(Box<ShardMsg>),
 }
 
 /// An emit from another endpoint of this host: who it is for among this
@@ -245,6 +253,9 @@ enum Queue {
         /// Counts the commands waiting (`queue_depth` in /stats).
         stats: Arc<EndpointStats>,
     },
+    /// A sharded endpoint: each shard's own handle, by place
+    /// (`shard::route` picks).
+    Sharded(Arc<[EndpointHandle]>),
     /// An endpoint the host serves itself.
     Native(Arc<dyn NativeEndpoint>),
 }
@@ -265,11 +276,29 @@ impl EndpointHandle {
         }
     }
 
+    /// The handle of a sharded endpoint named `name`, over each shard's own.
+    pub(super) fn sharded(name: &str, shards: Arc<[EndpointHandle]>) -> EndpointHandle {
+        EndpointHandle {
+            name: name.into(),
+            queue: Queue::Sharded(shards),
+        }
+    }
+
+    /// Each shard's own handle (this one alone when it is not sharded): a
+    /// reload swaps each.
+    pub(crate) fn shards(&self) -> Vec<EndpointHandle> {
+        match &self.queue {
+            Queue::Sharded(shards) => shards.to_vec(),
+            _ => vec![self.clone()],
+        }
+    }
+
     /// Queue `command`; never blocks. Dropped (and logged) when the actor
     /// is gone.
     pub fn send(&self, command: Command) {
         let (tx, stats) = match &self.queue {
             Queue::Actor { tx, stats } => (tx, stats),
+            Queue::Sharded(shards) => return super::shard::send_routed(shards, command),
             Queue::Native(endpoint) => return endpoint.send(command),
         };
         // Counted first: the actor may take it off the queue at once.
@@ -312,8 +341,11 @@ fn conn_info(
     }
 }
 
-/// Instantiate a prepared component and start its actor thread. Needs a
+/// Instantiate a prepared component and start its actor thread, or, with
+/// `shards` above 1, that many instances and actors, the connections split
+/// among them (`shard.rs`); they count in one `/stats` entry. Needs a
 /// tokio runtime (emit-with-ack timers run on it).
+#[allow(clippy::too_many_arguments)]
 pub fn spawn(
     runtime: &Runtime,
     name: &str,
@@ -322,14 +354,57 @@ pub fn spawn(
     max_payload: usize,
     recovery: Option<RecoveryConfig>,
     server_stats: Arc<Stats>,
+    shards: usize,
 ) -> Result<EndpointHandle> {
     let stats = server_stats.endpoint(name);
     let rt = tokio::runtime::Handle::current();
-    let (handle, ns, rx) = open(name, &stats, max_payload, recovery, server_stats, rt);
-    let live = runtime.instantiate(&prepared, ns, &settings)?;
-    let actor = EndpointActor::new(runtime.clone(), prepared, live, settings, stats, None);
-    start_thread(&handle.name, move || actor.run(rx))?;
-    Ok(handle)
+    if shards <= 1 {
+        let (handle, ns, rx) = open(name, &stats, max_payload, recovery, server_stats, rt);
+        let live = runtime.instantiate(&prepared, ns, &settings)?;
+        let actor = EndpointActor::new(runtime.clone(), prepared, live, settings, stats, None);
+        start_thread(&handle.name, move || actor.run(rx))?;
+        return Ok(handle);
+    }
+    let opened: Vec<_> = (0..shards)
+        .map(|_| {
+            open(
+                name,
+                &stats,
+                max_payload,
+                recovery.clone(),
+                server_stats.clone(),
+                rt.clone(),
+            )
+        })
+        .collect();
+    let handles: Arc<[EndpointHandle]> = opened.iter().map(|(h, _, _)| h.clone()).collect();
+    let registry = Arc::new(Registry::default());
+    let _ = stats
+        .shard_conns
+        .set((0..shards).map(|_| AtomicI64::new(0)).collect());
+    // Every instance first, so that a failing one starts no thread.
+    let mut actors = Vec::with_capacity(shards);
+    for (i, (_, mut ns, rx)) in opened.into_iter().enumerate() {
+        ns.shards = Some(Box::new(ShardLink::new(
+            i,
+            handles.clone(),
+            registry.clone(),
+        )));
+        let live = runtime.instantiate(&prepared, ns, &settings)?;
+        let actor = EndpointActor::new(
+            runtime.clone(),
+            prepared.clone(),
+            live,
+            settings.clone(),
+            stats.clone(),
+            None,
+        );
+        actors.push((actor, rx));
+    }
+    for (i, (actor, rx)) in actors.into_iter().enumerate() {
+        start_thread(&format!("{name}#{i}"), move || actor.run(rx))?;
+    }
+    Ok(EndpointHandle::sharded(name, handles))
 }
 
 /// Start the endpoint of a pattern's namespace `name` (`directory.rs`).
@@ -719,11 +794,12 @@ impl EndpointActor {
                 });
             }
             Command::AckTimeout { conn, token } => {
-                let pending = self
-                    .ns()
+                let ns = self.ns();
+                let pending = ns
                     .conns
                     .get_mut(&conn)
-                    .is_some_and(|s| s.server_acks.remove(&token));
+                    .is_some_and(|s| s.server_acks.remove(&token))
+                    || ns.shard_acks.remove(&token).is_some();
                 if pending {
                     self.call("on-ack", conn, |b, s| {
                         b.call_on_ack(s, conn, token, None, &[])
@@ -797,6 +873,27 @@ impl EndpointActor {
                     },
             }) => self.server_event(&from, request_id, &event, &args_json),
             Command::Cluster(inbound) => self.ns().on_cluster(inbound),
+            Command::Shard(msg) => match *msg {
+                ShardMsg::Acked {
+                    conn,
+                    token,
+                    answer,
+                } => {
+                    // Unless its timeout came first.
+                    if self.ns().shard_acks.remove(&token).is_some() {
+                        let (args, attachments) = match answer {
+                            Some((args, attachments)) => (Some(args), attachments),
+                            None => (None, Vec::new()),
+                        };
+                        let attachments: Vec<Vec<u8>> =
+                            attachments.into_iter().map(Vec::from).collect();
+                        self.call("on-ack", conn, |b, s| {
+                            b.call_on_ack(s, conn, token, args.as_deref(), &attachments)
+                        });
+                    }
+                }
+                other => self.ns().on_shard(other),
+            },
             Command::RepliesDue { token } => self.ns().close_collection(token),
             Command::ForeignEmit(emit) => self.ns().foreign_emit(&emit),
             Command::RepliesReady { token, replies } => {
@@ -1024,7 +1121,12 @@ impl EndpointActor {
                 outbox: socket.outbox.clone(),
                 rooms: socket.rooms.iter().cloned().collect(),
                 data: socket.data.clone(),
-                endpoint: ns.queue.as_ref().map(|q| q.endpoint.clone()),
+                // A shard's own queue would take the admin UI's actions
+                // for its connections alone.
+                endpoint: match &ns.shards {
+                    Some(link) => Some(link.endpoint(&endpoint)),
+                    None => ns.queue.as_ref().map(|q| q.endpoint.clone()),
+                },
             });
         }
         tracing::debug!(endpoint = %endpoint, conn, sid = %socket.sid, "connected");

@@ -23,6 +23,7 @@ mod observer;
 pub mod reload;
 pub mod runtime;
 mod scheduler;
+mod shard;
 mod store;
 mod timers;
 pub mod watch;

@@ -262,6 +262,7 @@ impl Reloader {
                         config.max_payload,
                         config.recovery.clone(),
                         stats.clone(),
+                        config.shards_for(e),
                     )
                     .with_context(|| {
                         format!(
@@ -424,6 +425,12 @@ impl Reloader {
         trigger: Trigger,
     ) -> Result<Option<Reloaded>, String> {
         let config = self.current_entry(namespace, &st.config)?;
+        if config.shards != st.config.shards {
+            return Err(format!(
+                "changing shards ({:?} to {:?}) needs a restart",
+                st.config.shards, config.shards
+            ));
+        }
         let runtime = self.runtime.clone();
         let mut settings = settings_for(&config, &self.default_limits, &self.default_http_allow);
         settings.kv = Some(self.store.clone());
@@ -464,7 +471,10 @@ impl Reloader {
         };
         let (fp, has_state) = (prepared.fingerprint, prepared.has_state());
         let (swapped, namespaces) = match &entry.target {
-            Target::Endpoint(handle) => (swap(handle, prepared, live, settings).await?, None),
+            Target::Endpoint(handle) => (
+                self.swap_shards(handle, prepared, live, settings).await?,
+                None,
+            ),
             Target::Pattern(pattern) => {
                 drop(live); // it showed the build instantiates; each namespace gets its own
                 pattern.set_limits(self.default_namespace_limits.for_entry(&config));
@@ -489,6 +499,58 @@ impl Reloader {
             state_dropped: swapped.state_dropped,
             namespaces,
         }))
+    }
+
+    /// Swap a plain entry's endpoint to `live`; a sharded one swaps each
+    /// shard, one after the other (the others keep serving meanwhile), each
+    /// to an instance of its own made before the first swap, each handing
+    /// over its own state. The longest pause and the total state.
+    async fn swap_shards(
+        &self,
+        handle: &EndpointHandle,
+        prepared: Prepared,
+        live: Live,
+        settings: EndpointSettings,
+    ) -> Result<Swapped, String> {
+        let shards = handle.shards();
+        let mut lives = vec![live];
+        for _ in 1..shards.len() {
+            let (runtime, prepared2, settings2) =
+                (self.runtime.clone(), prepared.clone(), settings.clone());
+            let placeholder = Namespace::new(handle.name.clone(), self.max_payload);
+            let live = tokio::task::spawn_blocking(move || {
+                runtime
+                    .instantiate(&prepared2, placeholder, &settings2)
+                    .map_err(|e| format!("{e:#}"))
+            })
+            .await
+            .map_err(|e| format!("the loading task failed: {e}"))??;
+            lives.push(live);
+        }
+        let mut total = Swapped {
+            pause: Duration::ZERO,
+            state_bytes: None,
+            state_dropped: false,
+        };
+        for (i, (shard, live)) in shards.iter().zip(lives).enumerate() {
+            match swap(shard, prepared.clone(), live, settings.clone()).await {
+                Ok(s) => {
+                    total.pause = total.pause.max(s.pause);
+                    if let Some(n) = s.state_bytes {
+                        total.state_bytes = Some(total.state_bytes.unwrap_or(0) + n);
+                    }
+                    total.state_dropped |= s.state_dropped;
+                }
+                Err(reason) if i == 0 => return Err(reason),
+                Err(reason) => {
+                    return Err(format!(
+                        "shard {i} kept its version ({reason}); shards 0 to {} run the new one",
+                        i - 1
+                    ));
+                }
+            }
+        }
+        Ok(total)
     }
 
     /// A pattern entry's new build: namespaces started from now on use it,

@@ -11,7 +11,8 @@
 //!
 //! Commands that belong to no connection (timers, fetches) share one lane
 //! of their own, which takes its turn like a connection; so do broadcasts
-//! from the cluster, in a lane of theirs (kept in stream order). A hot
+//! from the cluster, in a lane of theirs (kept in stream order), with what
+//! a sibling shard hands this one. A hot
 //! reload's swap and the cluster's other messages are barriers: everything
 //! that arrived before one runs before it, and nothing that arrived after
 //! it runs first (the actor stops taking commands in while a barrier
@@ -60,7 +61,11 @@ fn lane(command: &Command) -> Option<ConnId> {
         | Command::AckTimeout { conn, .. }
         | Command::RecoveryDue { conn, .. }
         | Command::Cluster(Inbound::Restored { conn, .. }) => Some(*conn),
-        Command::Cluster(Inbound::Broadcast { .. }) | Command::ForeignEmit(_) => Some(CLUSTER),
+        // A sibling shard's broadcasts and emits keep their order, as the
+        // cluster's do (`shard.rs`).
+        Command::Cluster(Inbound::Broadcast { .. })
+        | Command::ForeignEmit(_)
+        | Command::Shard(_) => Some(CLUSTER),
         Command::Timer { .. }
         | Command::Fetched { .. }
         | Command::QueryDue { .. }

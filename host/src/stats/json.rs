@@ -184,6 +184,13 @@ impl Stats {
             if let Some(pattern) = &ep.pattern {
                 entry["pattern"] = pattern.as_str().into();
             }
+            if let Some(shards) = ep.shard_conns.get() {
+                let shards: Vec<Value> = shards
+                    .iter()
+                    .map(|n| json!({ "connections": n.load(Relaxed).max(0) }))
+                    .collect();
+                entry["shards"] = shards.into();
+            }
             endpoints.insert(ep.name.clone(), entry);
         }
         let mut patterns = Map::new();

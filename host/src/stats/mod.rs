@@ -175,6 +175,9 @@ pub struct EndpointStats {
     pub queued: AtomicI64,
     /// Host calls refused, by `host-error` (in the order of [`HOST_ERRORS`]).
     pub host_errors: [AtomicU64; HOST_ERRORS.len()],
+    /// A sharded endpoint (`shards` > 1): the connections on each shard, by
+    /// place (every other counter here is the shards' total).
+    pub shard_conns: std::sync::OnceLock<Box<[AtomicI64]>>,
     /// The server's handler-call rate, shared by every endpoint.
     calls_rate: Arc<Rate>,
     clock: SecondsClock,
@@ -599,6 +602,7 @@ impl Stats {
             rebuilds: AtomicU64::new(0),
             queued: AtomicI64::new(0),
             host_errors: Default::default(),
+            shard_conns: std::sync::OnceLock::new(),
             calls_rate: self.rate_calls.clone(),
             clock: self.clock,
         });

@@ -25,7 +25,7 @@ use crate::endpoint::Command;
 use crate::endpoint::actor::ForeignEmit;
 use crate::endpoint::bindings::{BroadcastSelector, EmitFlags, HostError, Replies, Reply};
 use sio_protocol::ConnId;
-use sio_protocol::redis_adapter::Selector;
+use sio_protocol::redis_adapter::{Broadcast, Request, Selector};
 
 /// Broadcasts with acks and server emits with acks one endpoint may have
 /// open at once: each holds replies in host memory until it closes.
@@ -138,10 +138,7 @@ impl Namespace {
             Namespace::check_room(room)?;
         }
         let sids = |conns: &[ConnId]| -> Vec<String> {
-            conns
-                .iter()
-                .filter_map(|c| self.conns.get(c).map(|s| s.sid.to_string()))
-                .collect()
+            conns.iter().filter_map(|c| self.sid_anywhere(*c)).collect()
         };
         let mut rooms = to.rooms.clone();
         let conns = sids(&to.conns);
@@ -197,13 +194,36 @@ impl Namespace {
             link.broadcast(event, args_json, attachments, selector);
             return;
         }
+        self.deliver_here(selector, event, args_json, attachments, None, volatile);
+        // Sibling shards are this node: `local` does not keep it from them.
+        if let Some(link) = &self.shards {
+            link.deliver(selector, event, args_json, attachments, volatile);
+        }
+        if !local && let Some(link) = &self.cluster {
+            link.broadcast(event, args_json, attachments, selector);
+        }
+    }
+
+    /// Deliver an event to the connections `selector` picks here, without
+    /// calling the guest: the local part of a broadcast, whoever sent it
+    /// (this guest, another node, a sibling shard). `offset`: its place in
+    /// the cluster's stream, when it has one.
+    pub(super) fn deliver_here(
+        &mut self,
+        selector: &Selector,
+        event: &str,
+        args_json: &str,
+        attachments: &[Bytes],
+        offset: Option<sio_protocol::recovery::Offset>,
+        volatile: bool,
+    ) {
         let conns = self.selected(selector);
         let _ = self.send_event(
             event,
             args_json,
             attachments,
             None,
-            None,
+            offset,
             volatile,
             |_| selector.clone(),
             |ns, encoded: &mut Encoded<'_>| {
@@ -211,9 +231,6 @@ impl Namespace {
                 Ok(())
             },
         );
-        if !local && let Some(link) = &self.cluster {
-            link.broadcast(event, args_json, attachments, selector);
-        }
     }
 
     /// The checks and the allowance of an emit to another endpoint, made
@@ -288,19 +305,39 @@ impl Namespace {
                 },
             );
         }
+        let mut nodes = None;
         let request_id = match (&self.cluster, &selector, flags.contains(EmitFlags::LOCAL)) {
             (Some(link), Some(selector), false) => {
                 let id = sio_protocol::ids::random_id();
                 link.broadcast_with_ack(&id, event, args_json, &attachments, selector);
                 Some(id)
             }
-            _ => None,
+            _ => match (&self.shards, &selector) {
+                // Sibling shards (this node: `local` or not) are asked as
+                // other nodes are; how many is known now.
+                (Some(link), Some(selector)) => {
+                    let id = sio_protocol::ids::random_id();
+                    let request = Request::BroadcastWithAck {
+                        request_id: id.clone(),
+                        broadcast: Broadcast {
+                            uid: String::new(),
+                            nsp: self.name.to_string(),
+                            event: event.to_owned(),
+                            args_json: args_json.to_owned(),
+                            attachments: attachments.clone(),
+                            to: selector.clone(),
+                            local: true,
+                        },
+                    };
+                    nodes = Some(link.request_siblings(&request));
+                    Some(id)
+                }
+                _ => None,
+            },
         };
-        self.open_collection(
-            token,
-            Collection::new(waiting, request_id, false),
-            timeout_ms,
-        );
+        let mut collection = Collection::new(waiting, request_id, false);
+        collection.nodes = nodes;
+        self.open_collection(token, collection, timeout_ms);
         self.sent_one();
         Ok(token)
     }
@@ -467,6 +504,48 @@ impl Namespace {
         }
         self.settle_collection(token);
         true
+    }
+
+    /// A sibling shard asked these of its connections for collection
+    /// `request_id`: they are waited for as this shard's are.
+    pub(super) fn collection_asked(&mut self, request_id: &str, conns: Vec<ConnId>) {
+        let Some(&token) = self.broadcasts.by_request.get(request_id) else {
+            return;
+        };
+        let Some(c) = self.broadcasts.collections.get_mut(&token) else {
+            return;
+        };
+        c.nodes_counted += 1;
+        c.waiting.extend(conns);
+        self.settle_collection(token);
+    }
+
+    /// A sibling shard's connection answered collection `request_id`
+    /// (None: it left first).
+    pub(super) fn collection_answered(
+        &mut self,
+        request_id: &str,
+        conn: ConnId,
+        answer: Option<(String, Vec<Bytes>)>,
+    ) {
+        let Some(&token) = self.broadcasts.by_request.get(request_id) else {
+            return;
+        };
+        let Some(c) = self.broadcasts.collections.get_mut(&token) else {
+            return;
+        };
+        if !c.waiting.remove(&conn) {
+            return;
+        }
+        match answer {
+            Some((args_json, attachments)) => c.push(Reply {
+                conn: Some(conn),
+                args_json,
+                attachments: attachments.iter().map(|a| a.to_vec()).collect(),
+            }),
+            None => c.left.push(conn),
+        }
+        self.settle_collection(token);
     }
 
     /// Close the collection if everyone answered.

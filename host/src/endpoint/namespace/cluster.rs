@@ -4,6 +4,9 @@
 //! command (`Command::Cluster`), on the thread that owns the rooms. Nothing
 //! here calls the guest, except that a remote disconnect ends in its
 //! `on-disconnect` as a local one does.
+//!
+//! The sibling shards of a sharded endpoint are served by the same
+//! requests and answers, in process (`crate::endpoint::shard`).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -16,6 +19,7 @@ use super::broadcast::CollectionNews;
 use crate::adapter::redis::{Inbound, Reply};
 use crate::endpoint::Command;
 use crate::endpoint::bindings::{HostError, HttpResponse, Reply as AnswerReply, Target};
+use crate::endpoint::shard::ShardMsg;
 use sio_protocol::ConnId;
 use sio_protocol::redis_adapter::{self as codec, Broadcast, Request, Selector};
 use sio_protocol::socketio;
@@ -42,11 +46,17 @@ pub(crate) struct PendingQuery {
     answered: usize,
 }
 
-/// Who is waiting for a client's answer to a broadcast-with-ack.
-pub(crate) struct RemoteAck {
-    request_id: String,
-    /// The requesting node's uid (its response channel).
-    node: String,
+/// Who is waiting for a client's answer to another instance's emit.
+pub(crate) enum RemoteAck {
+    /// Another node's (or sibling shard's) broadcast-with-ack.
+    Request {
+        request_id: String,
+        /// The requesting node's uid (its response channel), or the
+        /// shard's place.
+        node: String,
+    },
+    /// A sibling shard's `emit-with-ack`: its token.
+    Shard { shard: usize, token: u64 },
 }
 
 impl Namespace {
@@ -54,12 +64,15 @@ impl Namespace {
     /// adapter gives `io.to(room).except(id).emit(..)`. A message to one
     /// connection stays local.
     pub(super) fn publish(&self, to: &Target, event: &str, args_json: &str, attachments: &[Bytes]) {
-        let Some(link) = &self.cluster else {
-            return;
-        };
         if let Target::Conn(_) = to {
             return;
         }
+        if let Some(link) = &self.shards {
+            link.deliver(&self.selector_of(to), event, args_json, attachments, false);
+        }
+        let Some(link) = &self.cluster else {
+            return;
+        };
         link.broadcast(event, args_json, attachments, &self.selector_of(to));
     }
 
@@ -72,20 +85,7 @@ impl Namespace {
                 offset,
             } => {
                 if self.accepts(&b) {
-                    let conns = self.selected(&b.to);
-                    let _ = self.send_event(
-                        &b.event,
-                        &b.args_json,
-                        &b.attachments,
-                        None,
-                        offset,
-                        false,
-                        |_| b.to.clone(),
-                        |ns, encoded| {
-                            ns.send_to_each(encoded, conns, |_| {});
-                            Ok(())
-                        },
-                    );
+                    self.deliver_here(&b.to, &b.event, &b.args_json, &b.attachments, offset, false);
                 }
             }
             Inbound::Request { from, request } => self.on_request(&from, request),
@@ -194,12 +194,22 @@ impl Namespace {
             except: Vec::new(),
         };
         let sockets = self.sockets_json(&to);
-        let Some(link) = self.cluster.clone() else {
-            self.answer_query(token, sockets, 1, Some(0));
-            return Ok(());
-        };
         let request_id = sio_protocol::ids::random_id();
-        link.fetch_sockets(&request_id, &to.rooms);
+        // Sibling shards answer as other nodes do; they are this node.
+        let expected = match (&self.cluster, &self.shards) {
+            (Some(link), _) => {
+                link.fetch_sockets(&request_id, &to.rooms);
+                None
+            }
+            (None, Some(link)) => Some(link.request_siblings(&Request::Fetch {
+                request_id: request_id.clone(),
+                to,
+            })),
+            (None, None) => {
+                self.answer_query(token, sockets, 1, Some(0));
+                return Ok(());
+            }
+        };
         if let Some(queue) = &self.queue {
             let endpoint = queue.endpoint.clone();
             let id = request_id.clone();
@@ -213,7 +223,7 @@ impl Namespace {
             PendingQuery {
                 token,
                 sockets,
-                expected: None,
+                expected,
                 answered: 0,
             },
         );
@@ -224,7 +234,8 @@ impl Namespace {
     pub(crate) fn query_due(&mut self, request_id: &str) {
         if let Some(q) = self.queries.remove(request_id) {
             let missing = q.expected.map(|e| e.saturating_sub(q.answered));
-            self.answer_query(q.token, q.sockets, q.answered + 1, missing);
+            let nodes = self.nodes_answered(q.answered);
+            self.answer_query(q.token, q.sockets, nodes, missing);
         }
     }
 
@@ -235,7 +246,18 @@ impl Namespace {
             .get(request_id)
             .is_some_and(|q| q.expected.is_some_and(|e| q.answered >= e));
         if done && let Some(q) = self.queries.remove(request_id) {
-            self.answer_query(q.token, q.sockets, q.answered + 1, Some(0));
+            let nodes = self.nodes_answered(q.answered);
+            self.answer_query(q.token, q.sockets, nodes, Some(0));
+        }
+    }
+
+    /// The nodes a query's answer counts when `answered` others answered:
+    /// sibling shards are this node.
+    fn nodes_answered(&self, answered: usize) -> usize {
+        if self.shards.is_some() {
+            1
+        } else {
+            answered + 1
         }
     }
 
@@ -307,6 +329,8 @@ impl Namespace {
     /// Answer request `request_id` of `node`.
     fn respond(&self, node: &str, request_id: &str, reply: Reply) {
         if let Some(link) = &self.cluster {
+            link.reply(node, request_id, reply);
+        } else if let Some(link) = &self.shards {
             link.reply(node, request_id, reply);
         }
     }
@@ -402,7 +426,7 @@ impl Namespace {
         }
         let name = self.name.clone();
         let count = b.attachments.len();
-        let mut asked = 0;
+        let mut asked = Vec::new();
         for conn in self.selected(&b.to) {
             let token = self.next_token;
             let Some(socket) = self.conns.get_mut(&conn) else {
@@ -418,20 +442,30 @@ impl Namespace {
             if id.is_some() {
                 socket.remote_acks.insert(
                     token,
-                    RemoteAck {
+                    RemoteAck::Request {
                         request_id: request_id.clone(),
                         node: from.to_string(),
                     },
                 );
                 self.next_token += 1;
-                asked += 1;
+                asked.push(conn);
             }
         }
-        self.respond(from, &request_id, Reply::ClientCount(asked));
+        match &self.shards {
+            // A sibling shard waits for these connections by id.
+            Some(link) => link.send_to_node(
+                from,
+                ShardMsg::Asked {
+                    request_id,
+                    conns: asked,
+                },
+            ),
+            None => self.respond(from, &request_id, Reply::ClientCount(asked.len())),
+        }
     }
 
-    /// A client's ack for another node's broadcast: relay it. False when
-    /// the id is not one of those.
+    /// A client's ack for another node's broadcast, or for a sibling
+    /// shard's emit: relay it. False when the id is not one of those.
     pub(crate) fn remote_ack(
         &mut self,
         conn: ConnId,
@@ -446,14 +480,35 @@ impl Namespace {
         else {
             return false;
         };
-        self.respond(
-            &waiting.node,
-            &waiting.request_id,
-            Reply::Ack {
-                args_json: args_json.to_string(),
-                attachments: attachments.to_vec(),
-            },
-        );
+        let answer = || Some((args_json.to_owned(), attachments.to_vec()));
+        match (waiting, &self.shards) {
+            (RemoteAck::Request { request_id, node }, None) => self.respond(
+                &node,
+                &request_id,
+                Reply::Ack {
+                    args_json: args_json.to_string(),
+                    attachments: attachments.to_vec(),
+                },
+            ),
+            // A sibling shard's collection: the answer by connection.
+            (RemoteAck::Request { request_id, node }, Some(link)) => link.send_to_node(
+                &node,
+                ShardMsg::Answered {
+                    request_id,
+                    conn,
+                    answer: answer(),
+                },
+            ),
+            (RemoteAck::Shard { shard, token }, Some(link)) => link.send(
+                shard,
+                ShardMsg::Acked {
+                    conn,
+                    token,
+                    answer: answer(),
+                },
+            ),
+            (RemoteAck::Shard { .. }, None) => {}
+        }
         true
     }
 }

@@ -8,6 +8,9 @@
 //! those calls is validated here; a bad value is an error result for the
 //! guest, never a panic of the host. A connection reaches its client's
 //! session only through the `Arc<dyn Outbox>` it holds (`crate::outbox`).
+//!
+//! On a sharded endpoint each shard has a namespace of its own connections;
+//! what a guest does to another shard's goes there (`sharded.rs`).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -23,11 +26,13 @@ use sio_protocol::{ConnId, ConnIdMap, Frame, Generation, Parser, Sid, WireFormat
 
 use crate::adapter::LocalAdapter;
 use crate::adapter::redis::ClusterLink;
+use crate::endpoint::shard::ShardLink;
 use crate::outbox::Outbox;
 
 mod broadcast;
 mod cluster;
 mod recovery;
+mod sharded;
 
 pub(crate) use recovery::{PendingRestore, Recovered, Recovery};
 use sio_protocol::recovery::Offset;
@@ -216,6 +221,12 @@ pub struct Namespace {
     /// Who hears what happens here (the admin UI), when on
     /// (`super::observer`).
     pub(crate) observer: Option<Arc<dyn Observer>>,
+    /// The sibling shards of a sharded endpoint (`sharded.rs`); None: one
+    /// instance serves the whole namespace.
+    pub(crate) shards: Option<Box<ShardLink>>,
+    /// This instance's emit-with-acks to other shards' connections
+    /// awaiting the client: token to connection.
+    pub(crate) shard_acks: HashMap<u64, ConnId>,
 }
 
 impl Namespace {
@@ -242,6 +253,8 @@ impl Namespace {
             broadcasts: broadcast::Broadcasts::default(),
             recovering: None,
             observer: None,
+            shards: None,
+            shard_acks: HashMap::new(),
         }
     }
 
@@ -293,6 +306,10 @@ impl Namespace {
     pub(crate) fn insert_conn(&mut self, conn: ConnId, mut socket: Conn) {
         socket.rooms.insert(socket.sid.to_string());
         self.rooms.join(&socket.sid, conn);
+        if let Some(link) = &self.shards {
+            link.registry().add(conn, &socket.sid);
+            self.count_on_shard(link.index(), 1);
+        }
         self.conns.insert(conn, socket);
     }
 
@@ -304,6 +321,11 @@ impl Namespace {
         self.timers.cancel_for(conn);
         self.forget_recovery(&socket);
         self.collections_forget(conn);
+        if let Some(link) = &self.shards {
+            link.registry().remove(conn);
+            Namespace::shard_acks_gone(link, conn, &socket);
+            self.count_on_shard(link.index(), -1);
+        }
         Some(socket)
     }
 
@@ -427,6 +449,14 @@ impl Namespace {
             Namespace::check_room(room)?;
         }
         let attachments: Vec<Bytes> = attachments.into_iter().map(Bytes::from).collect();
+        if let Target::Conn(conn) = to
+            && self.elsewhere(*conn)
+        {
+            // `emit-with-ack` takes its own way (`emit_with_ack_elsewhere`).
+            self.emit_elsewhere(*conn, event, args_json, &attachments)?;
+            self.sent_one();
+            return Ok(());
+        }
         // With the streams adapter and recovery, a replayable event reaches
         // this node's clients too by way of the stream, so that its offset
         // is the stream's, the same on every node (`cluster.rs`).
@@ -509,7 +539,7 @@ impl Namespace {
     /// Who `to` reaches, in the cluster's terms: rooms and rooms excepted
     /// (a connection is the room named by its id).
     fn selector_of(&self, to: &Target) -> Selector {
-        let sid_of = |conn: &ConnId| self.conns.get(conn).map(|s| s.sid.to_string());
+        let sid_of = |conn: &ConnId| self.sid_anywhere(*conn);
         let (room, except) = match to {
             Target::Conn(conn) => (sid_of(conn), None),
             Target::Room(room) => (Some(room.clone()), None),
@@ -559,6 +589,9 @@ impl Namespace {
         attachments: Vec<Vec<u8>>,
         timeout_ms: u32,
     ) -> Result<u64, HostError> {
+        if self.elsewhere(to) {
+            return self.emit_with_ack_elsewhere(to, event, args_json, attachments, timeout_ms);
+        }
         self.conn_mut(to)?;
         let token = self.next_token;
         self.emit_packet(
@@ -607,12 +640,18 @@ impl Namespace {
     /// `join`: `conn` enters `room`.
     pub(crate) fn join(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
         Namespace::check_room(&room)?;
+        if self.elsewhere(conn) {
+            return self.rooms_elsewhere(conn, true, room);
+        }
         let socket = self.conn_mut(conn)?;
         if socket.rooms.len() >= MAX_ROOMS_PER_CONN && !socket.rooms.contains(&room) {
             return Err(HostError::LimitExceeded);
         }
         let joined = socket.rooms.insert(room.clone());
         self.rooms.join(&room, conn);
+        if let Some(link) = &self.shards {
+            link.registry().join(conn, &room);
+        }
         if joined {
             self.observe(|| Observed::Joined { conn, room });
         }
@@ -622,8 +661,14 @@ impl Namespace {
     /// `leave`: `conn` leaves `room`.
     pub(crate) fn leave(&mut self, conn: ConnId, room: String) -> Result<(), HostError> {
         Namespace::check_room(&room)?;
+        if self.elsewhere(conn) {
+            return self.rooms_elsewhere(conn, false, room);
+        }
         let left = self.conn_mut(conn)?.rooms.remove(&room);
         self.rooms.leave(&room, conn);
+        if let Some(link) = &self.shards {
+            link.registry().leave(conn, &room);
+        }
         if left {
             self.observe(|| Observed::Left { conn, room });
         }
@@ -655,13 +700,22 @@ impl Namespace {
 
     /// `conn-state.rooms`: the rooms `conn` is in, sorted.
     pub(crate) fn rooms_of(&mut self, conn: ConnId) -> Result<Vec<String>, HostError> {
+        if let Some(link) = &self.shards
+            && !self.conns.contains_key(&conn)
+        {
+            return link.registry().rooms_of(conn).ok_or(HostError::UnknownConn);
+        }
         let mut rooms: Vec<String> = self.conn_mut(conn)?.rooms.iter().cloned().collect();
         rooms.sort_unstable();
         Ok(rooms)
     }
 
-    /// `conn-state.room-conns`: the connections in `room`, ascending.
+    /// `conn-state.room-conns`: the connections in `room`, ascending
+    /// (every shard's).
     pub(crate) fn room_conns(&self, room: &str) -> Vec<ConnId> {
+        if let Some(link) = &self.shards {
+            return link.registry().room_conns(room);
+        }
         let mut conns: Vec<ConnId> = self.rooms.members(room).collect();
         conns.sort_unstable();
         conns
@@ -669,12 +723,19 @@ impl Namespace {
 
     /// `conn-state.room-size`: how many connections `room` has.
     pub(crate) fn room_size(&self, room: &str) -> u32 {
-        u32::try_from(self.rooms.size(room)).unwrap_or(u32::MAX)
+        let size = match &self.shards {
+            Some(link) => link.registry().room_size(room),
+            None => self.rooms.size(room),
+        };
+        u32::try_from(size).unwrap_or(u32::MAX)
     }
 
     /// `disconnect`: `conn` leaves the namespace; its `on-disconnect`
     /// runs once the current call has returned.
     pub(crate) fn disconnect(&mut self, conn: ConnId) -> Result<(), HostError> {
+        if self.elsewhere(conn) {
+            return self.disconnect_elsewhere(conn);
+        }
         let mut socket = self.remove_conn(conn).ok_or(HostError::UnknownConn)?;
         let packet = socketio::encode_disconnect(&self.name);
         socket.push(&wire::message_frames(

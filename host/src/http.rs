@@ -58,29 +58,23 @@ pub fn query_pairs(req: &Request<Incoming>) -> Vec<(String, String)> {
 
 /// What a handshake request tells about its client, kept for the session's
 /// life (handlers see it in `conn-info`).
+/// Kept compactly ([`sio_protocol::Pairs`]): every idle connection holds it.
 pub fn handshake_info(
     remote: SocketAddr,
-    mut query: Vec<(String, String)>,
+    query: &[(String, String)],
     headers: &hyper::HeaderMap,
 ) -> HandshakeInfo {
-    // Kept for the session's life: no spare capacity (a collected Vec
-    // doubles as it grows, and every idle connection would hold the slack).
-    let mut pairs = Vec::with_capacity(headers.len());
-    pairs.extend(
-        headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string()))),
-    );
-    pairs.shrink_to_fit();
-    query.shrink_to_fit();
+    let headers = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
     HandshakeInfo {
         remote_addr: remote,
-        query,
-        headers: pairs,
+        query: query.iter().map(|(k, v)| (k, v)).collect(),
+        headers: headers.collect(),
     }
 }
 
 /// [`handshake_info`] of a request as it arrived.
 pub fn handshake_info_for(remote: SocketAddr, req: &Request<Incoming>) -> HandshakeInfo {
-    handshake_info(remote, query_pairs(req), req.headers())
+    handshake_info(remote, &query_pairs(req), req.headers())
 }

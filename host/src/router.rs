@@ -192,7 +192,7 @@ async fn engine_dispatch(
     };
     match transport {
         TransportKind::Polling => {
-            let info = handshake_info(remote, query, req.headers());
+            let info = handshake_info(remote, &query, req.headers());
             let session = Session::open(admission, format, transport, info);
             // The open packet is queued: this answers at once, with it alone.
             let res = polling::poll(&session, jsonp.as_deref()).await;

@@ -20,7 +20,7 @@
 //!   framing, handshake, JSONP and htmlfile bodies, the Flash policy answer.
 //! - [`model`]: the vocabulary every layer above shares: [`Generation`],
 //!   [`Parser`], [`WireFormat`], [`TransportKind`], [`CloseReason`],
-//!   [`Frame`], [`HandshakeInfo`].
+//!   [`Frame`], [`HandshakeInfo`] and its [`Pairs`].
 //! - [`ids`]: [`Sid`], [`ConnId`], [`ids::random_id`].
 //! - [`recovery`]: connection state recovery's offsets and CONNECT fields.
 //! - [`websocket`]: RFC 6455 frames for the server side and
@@ -59,7 +59,9 @@ pub mod websocket;
 pub mod wire;
 
 pub use ids::{ConnId, ConnIdMap, ConnIdSet, Sid};
-pub use model::{CloseReason, Frame, Generation, HandshakeInfo, Parser, TransportKind, WireFormat};
+pub use model::{
+    CloseReason, Frame, Generation, HandshakeInfo, Pairs, Parser, TransportKind, WireFormat,
+};
 
 /// Append `s` as a JSON string literal (quotes and escapes included), as
 /// `JSON.stringify` writes it: `"` and `\` escaped, control characters as

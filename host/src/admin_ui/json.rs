@@ -8,7 +8,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
-use sio_protocol::socketio;
+use sio_protocol::{Pairs, socketio};
 
 use super::sockets::Socket;
 
@@ -142,7 +142,7 @@ fn socket(s: &Socket) -> Value {
         .or_else(|| header("x-forwarded-for"))
         .unwrap_or_else(|| hs.remote_addr.ip().to_string());
     let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&hs.query)
+        .extend_pairs(hs.query.iter())
         .finish();
     let client: String = s.outbox.sid().chars().take(12).collect();
     json!({
@@ -176,16 +176,16 @@ fn data(s: &Socket) -> Value {
 
 /// Name-value pairs as an object; a repeated name's values joined by
 /// ", ", as Node joins a repeated header.
-fn pairs(list: &[(String, String)]) -> Map<String, Value> {
+fn pairs(list: &Pairs) -> Map<String, Value> {
     let mut out = Map::new();
-    for (k, v) in list {
+    for (k, v) in list.iter() {
         match out.get_mut(k) {
             Some(Value::String(had)) => {
                 had.push_str(", ");
                 had.push_str(v);
             }
             _ => {
-                out.insert(k.clone(), Value::from(v.as_str()));
+                out.insert(k.to_owned(), Value::from(v));
             }
         }
     }

@@ -335,8 +335,8 @@ fn conn_info(
         },
         transport: outbox.transport_name().to_string(),
         remote_addr: outbox.handshake().remote_addr.to_string(),
-        query: outbox.handshake().query.clone(),
-        headers: outbox.handshake().headers.clone(),
+        query: outbox.handshake().query.to_vec(),
+        headers: outbox.handshake().headers.to_vec(),
         auth,
     }
 }
@@ -699,7 +699,7 @@ impl EndpointActor {
             if socket.parked {
                 return;
             }
-            let Some(command) = socket.backlog.pop_front() else {
+            let Some(command) = socket.existing_extra().and_then(|e| e.backlog.pop_front()) else {
                 return;
             };
             self.run_command(command);
@@ -712,7 +712,7 @@ impl EndpointActor {
     fn park_if_held(&mut self, conn: ConnId, command: Command) -> Option<Command> {
         match self.ns().conns.get_mut(&conn) {
             Some(socket) if socket.parked => {
-                socket.backlog.push_back(command);
+                socket.extra().backlog.push_back(command);
                 None
             }
             _ => Some(command),
@@ -775,11 +775,10 @@ impl EndpointActor {
                 attachments,
                 ticket: _ticket,
             } => {
-                let known = self
-                    .ns()
-                    .conns
-                    .get_mut(&conn)
-                    .is_some_and(|s| s.server_acks.remove(&id));
+                let known = self.ns().conns.get_mut(&conn).is_some_and(|s| {
+                    s.existing_extra()
+                        .is_some_and(|e| e.server_acks.remove(&id))
+                });
                 if !known {
                     if !self.ns().broadcast_ack(conn, id, &args, &attachments)
                         && !self.ns().remote_ack(conn, id, &args, &attachments)
@@ -795,11 +794,10 @@ impl EndpointActor {
             }
             Command::AckTimeout { conn, token } => {
                 let ns = self.ns();
-                let pending = ns
-                    .conns
-                    .get_mut(&conn)
-                    .is_some_and(|s| s.server_acks.remove(&token))
-                    || ns.shard_acks.remove(&token).is_some();
+                let pending = ns.conns.get_mut(&conn).is_some_and(|s| {
+                    s.existing_extra()
+                        .is_some_and(|e| e.server_acks.remove(&token))
+                }) || ns.shard_acks.remove(&token).is_some();
                 if pending {
                     self.call("on-ack", conn, |b, s| {
                         b.call_on_ack(s, conn, token, None, &[])
@@ -1200,7 +1198,7 @@ impl EndpointActor {
             conn,
             reason: reason.to_owned(),
         });
-        for token in socket.server_acks {
+        for token in socket.into_server_acks() {
             self.call("on-ack", conn, |b, s| {
                 b.call_on_ack(s, conn, token, None, &[])
             });

@@ -65,7 +65,9 @@ impl JoinedList {
 #[derive(Default)]
 pub(super) struct Conns {
     joined: JoinedList,
-    pending: Option<PendingBinary>,
+    /// Boxed: a `Message` is ~130 bytes that every session would carry
+    /// for the rare packet whose attachments are on their way.
+    pending: Option<Box<PendingBinary>>,
 }
 
 impl Conns {
@@ -202,11 +204,11 @@ impl Conns {
                 if received.len() < attachments {
                     let mut received = received;
                     received.reserve_exact(attachments.min(16));
-                    self.pending = Some(PendingBinary {
+                    self.pending = Some(Box::new(PendingBinary {
                         message,
                         expected: attachments,
                         received,
-                    });
+                    }));
                     Ok(())
                 } else {
                     self.dispatch(session, message, received)
@@ -233,7 +235,10 @@ impl Conns {
         if pending.received.len() == pending.expected
             && let Some(done) = self.pending.take()
         {
-            return self.dispatch(session, done.message, done.received);
+            let PendingBinary {
+                message, received, ..
+            } = *done;
+            return self.dispatch(session, message, received);
         }
         Ok(())
     }

@@ -449,7 +449,15 @@ impl Session {
     /// Resolves once reads may go on, or the session closed: when
     /// `--max-pending-events` paused them, once half of the waiting events
     /// have run; then once the client's event rate allows.
+    ///
+    /// The wait is boxed when it starts: the websocket loop holds this
+    /// future, unpolled, beside its read and its drain while reads are not
+    /// paused, and every idle connection's task would carry its ~300 bytes.
     pub async fn reads_resumed(&self) {
+        Box::pin(self.wait_reads_resumed()).await
+    }
+
+    async fn wait_reads_resumed(&self) {
         let settings = &self.ctx.settings;
         if self.in_flight.load(Ordering::Acquire) >= settings.max_pending_events {
             let resume_at = settings.max_pending_events / 2;
@@ -611,9 +619,11 @@ impl Session {
         None
     }
 
-    /// Take the whole queue for a transport, counting it out.
+    /// Take the whole queue for a transport, counting it out. The queue's
+    /// buffer goes with it (it becomes the `Vec`, without a copy), so an
+    /// idle session holds none.
     fn drained(&self, st: &mut State) -> Drained {
-        let frames: Vec<Frame> = st.outbox.drain(..).collect();
+        let frames: Vec<Frame> = std::mem::take(&mut st.outbox).into();
         st.queued_bytes = 0;
         let stats = &self.ctx.stats;
         stats.queued(-(frames.len() as i64));

@@ -112,7 +112,7 @@ pub async fn dispatch(
             if cors.is_forbidden() {
                 return refused_handshake(sio1::HANDSHAKE_BAD_ORIGIN, jsonp);
             }
-            let info = handshake_info(remote, query.clone(), req.headers());
+            let info = handshake_info(remote, &query, req.headers());
             handshake(ctx, info, jsonp)
         }
         Route::Transport { transport, sid } => {

@@ -3,12 +3,16 @@
 //! by it, compressed (permessage-deflate, when negotiated) above the
 //! threshold. The Engine.IO side (handshake routing, the upgrade dance, the
 //! session loop) is `websocket.rs`.
+//!
+//! An idle connection holds no read or write buffer: both are borrowed from
+//! the worker thread's spares while there are bytes in them (a partial
+//! frame read, frames not yet written) and given back once empty.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use hyper::upgrade::Upgraded;
@@ -21,11 +25,14 @@ use sio_protocol::websocket::{
 };
 
 /// Bytes read from the socket at a time (at least), and the read buffer's
-/// starting size. Every connection holds it, idle or not; a frame longer
-/// than this gets room for all of it when its header arrives, so the size
-/// only limits how many small frames one read takes in (about 30 short
-/// events); socketioxide uses 4 KiB.
+/// starting size. A frame longer than this gets room for all of it when
+/// its header arrives, so the size only limits how many small frames one
+/// read takes in (about 30 short events); socketioxide uses 4 KiB.
 const READ_CHUNK: usize = 2048;
+
+/// A read buffer with more room than this is not kept as the thread's
+/// spare (it held a large frame).
+const READ_KEEP: usize = 16 * 1024;
 
 /// Encoded frames are written to the socket once this much is buffered;
 /// the buffer holds at most that plus one message.
@@ -60,12 +67,14 @@ impl std::fmt::Display for ReadError {
 /// A server-side websocket.
 pub struct WebSocket {
     io: TokioIo<Upgraded>,
+    /// Bytes read and not yet decoded; no allocation while empty (see the
+    /// module doc).
     read_buf: BytesMut,
     decoder: Decoder,
     /// Messages at least this long are sent compressed; `None`:
     /// permessage-deflate was not negotiated.
     deflate_threshold: Option<usize>,
-    /// Encoded frames not yet written.
+    /// Encoded frames not yet written; no allocation while empty.
     out: Vec<u8>,
     /// A close frame has been queued: nothing more is.
     closing: bool,
@@ -101,7 +110,7 @@ impl WebSocket {
                     if let Incoming::Ping(payload) = &incoming
                         && !self.closing
                     {
-                        encode_control(&mut self.out, true, payload);
+                        encode_control(self.out(), true, payload);
                     }
                     return Poll::Ready(Ok(Some(incoming)));
                 }
@@ -111,12 +120,22 @@ impl WebSocket {
                     return Poll::Ready(Err(ReadError::Protocol(failure)));
                 }
             }
+            if self.read_buf.capacity() == 0 {
+                self.read_buf = take_spare(&SPARE_READ);
+            }
             if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 2 {
                 self.read_buf.reserve(READ_CHUNK);
             }
             let spare = self.read_buf.spare_capacity_mut();
             let mut rb = ReadBuf::uninit(spare);
-            ready!(Pin::new(&mut self.io).poll_read(cx, &mut rb)).map_err(ReadError::Io)?;
+            let Poll::Ready(read) = Pin::new(&mut self.io).poll_read(cx, &mut rb) else {
+                // Nothing to read: an empty buffer goes back to the thread.
+                if self.read_buf.is_empty() && self.read_buf.capacity() <= READ_KEEP {
+                    give_spare(&SPARE_READ, std::mem::take(&mut self.read_buf));
+                }
+                return Poll::Pending;
+            };
+            read.map_err(ReadError::Io)?;
             let n = rb.filled().len();
             if n == 0 {
                 return Poll::Ready(Ok(None));
@@ -141,11 +160,19 @@ impl WebSocket {
         {
             let compressed = deflate_shared(payload);
             if compressed.len() < payload.len() {
-                encode_message(&mut self.out, text, true, &compressed);
+                encode_message(self.out(), text, true, &compressed);
                 return;
             }
         }
-        encode_message(&mut self.out, text, false, payload);
+        encode_message(self.out(), text, false, payload);
+    }
+
+    /// The write buffer, borrowed from the thread's spare when empty.
+    fn out(&mut self) -> &mut Vec<u8> {
+        if self.out.capacity() == 0 {
+            self.out = take_spare(&SPARE_OUT);
+        }
+        &mut self.out
     }
 
     /// Whether enough is queued to write before queuing more.
@@ -160,10 +187,10 @@ impl WebSocket {
         }
         self.io.write_all(&self.out).await?;
         self.io.flush().await?;
-        if self.out.capacity() > WRITE_KEEP {
-            self.out = Vec::new();
-        } else {
-            self.out.clear();
+        let mut out = std::mem::take(&mut self.out);
+        if out.capacity() <= WRITE_KEEP {
+            out.clear();
+            give_spare(&SPARE_OUT, out);
         }
         Ok(())
     }
@@ -175,7 +202,7 @@ impl WebSocket {
 
     fn queue_close(&mut self, close: Option<(CloseCode, &str)>) {
         if !std::mem::replace(&mut self.closing, true) {
-            encode_close(&mut self.out, close);
+            encode_close(self.out(), close);
         }
     }
 
@@ -212,6 +239,25 @@ thread_local! {
     static INFLATER: RefCell<Inflater> = RefCell::new(Inflater::new());
     /// The compressor, and the messages it compressed last.
     static DEFLATED: RefCell<DeflateCache> = RefCell::new(DeflateCache::default());
+    /// An empty read buffer for the next connection with bytes to read.
+    /// Frames taken from it share its allocation until dropped; `reserve`
+    /// gets it back once they are.
+    static SPARE_READ: Cell<BytesMut> = Cell::new(BytesMut::new());
+    /// An empty write buffer for the next connection with frames to write.
+    static SPARE_OUT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The thread's spare buffer (an unallocated one if another connection
+/// has it, or while the thread ends).
+fn take_spare<T: Default>(spare: &'static std::thread::LocalKey<Cell<T>>) -> T {
+    spare.try_with(Cell::take).unwrap_or_default()
+}
+
+/// Make an empty buffer the thread's spare (the one there is dropped: one
+/// per thread is enough, as a connection holds one only while it has bytes
+/// in it).
+fn give_spare<T>(spare: &'static std::thread::LocalKey<Cell<T>>, buf: T) {
+    let _ = spare.try_with(|s| s.set(buf));
 }
 
 /// Compressed forms of the messages sent last on this thread, keyed by

@@ -20,10 +20,10 @@ use crate::adapter::redis::{Inbound, Reply};
 use crate::endpoint::Command;
 use crate::endpoint::bindings::{HostError, HttpResponse, Reply as AnswerReply, Target};
 use crate::endpoint::shard::ShardMsg;
-use sio_protocol::ConnId;
 use sio_protocol::redis_adapter::{self as codec, Broadcast, Request, Selector};
 use sio_protocol::socketio;
 use sio_protocol::wire;
+use sio_protocol::{ConnId, Pairs};
 
 /// Broadcast acks from other nodes one connection may owe at once; past it a
 /// broadcast-with-ack still reaches the client, without asking for an ack
@@ -146,9 +146,9 @@ impl Namespace {
             .iter()
             .filter_map(|conn| self.conns.get(conn))
             .map(|s| {
-                let pairs = |list: &[(String, String)]| -> Map<String, Json> {
+                let pairs = |list: &Pairs| -> Map<String, Json> {
                     list.iter()
-                        .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
+                        .map(|(k, v)| (k.to_owned(), Json::from(v)))
                         .collect()
                 };
                 json!({
@@ -432,7 +432,7 @@ impl Namespace {
             let Some(socket) = self.conns.get_mut(&conn) else {
                 continue;
             };
-            let id = (socket.remote_acks.len() < MAX_REMOTE_ACKS).then_some(token);
+            let id = (socket.remote_acks_waiting() < MAX_REMOTE_ACKS).then_some(token);
             let packet = socketio::encode_event(&name, &b.event, &b.args_json, count, id);
             socket.push(&wire::message_frames(
                 socket.outbox.wire_format(),
@@ -440,7 +440,7 @@ impl Namespace {
                 &b.attachments,
             ));
             if id.is_some() {
-                socket.remote_acks.insert(
+                socket.extra().remote_acks.insert(
                     token,
                     RemoteAck::Request {
                         request_id: request_id.clone(),
@@ -476,7 +476,7 @@ impl Namespace {
         let Some(waiting) = self
             .conns
             .get_mut(&conn)
-            .and_then(|s| s.remote_acks.remove(&id))
+            .and_then(|s| s.existing_extra()?.remote_acks.remove(&id))
         else {
             return false;
         };

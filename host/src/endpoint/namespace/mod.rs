@@ -57,22 +57,33 @@ pub(crate) struct Conn {
     pub rooms: HashSet<String>,
     /// Ack ids the client is waiting on.
     pub client_acks: HashSet<u64>,
+    /// What the guest set as this connection's data (`conn-state`), as
+    /// validated JSON text; None: `null`.
+    pub data: Option<Box<str>>,
+    /// The guest holds this connection (`async-host.hold`): its events and
+    /// messages wait in its backlog ([`ConnExtra`]) until it releases it
+    /// (docs/async.md).
+    pub parked: bool,
+    /// Its private id and replay position, with connection state recovery
+    /// on and an Engine.IO 4 client (`recovery.rs`).
+    pub recovery: Option<Box<recovery::ConnRecovery>>,
+    /// Made on first use ([`Conn::extra`]).
+    extra: Option<Box<ConnExtra>>,
+}
+
+/// What a connection holds only once the guest uses it: its emits awaiting
+/// acks and its backlog while held. Boxed apart: the endpoint's table
+/// holds every connection inline, and most connections never need these
+/// (bench/RESULTS.md "Idle memory").
+#[derive(Default)]
+pub(crate) struct ConnExtra {
     /// Tokens of our emit-with-ack calls awaiting the client.
     pub server_acks: HashSet<u64>,
     /// Ack ids of other nodes' broadcasts-with-ack awaiting the client
     /// (`cluster.rs`).
     pub remote_acks: HashMap<u64, cluster::RemoteAck>,
-    /// What the guest set as this connection's data (`conn-state`), as
-    /// validated JSON text; None: `null`.
-    pub data: Option<Box<str>>,
-    /// The guest holds this connection (`async-host.hold`): its events and
-    /// messages wait in `backlog` until it releases it (docs/async.md).
-    pub parked: bool,
     /// Events and messages that arrived while parked, in arrival order.
     pub backlog: VecDeque<Command>,
-    /// Its private id and replay position, with connection state recovery
-    /// on and an Engine.IO 4 client (`recovery.rs`).
-    pub recovery: Option<Box<recovery::ConnRecovery>>,
 }
 
 impl Conn {
@@ -83,13 +94,31 @@ impl Conn {
             held: Some(Vec::new()),
             rooms: HashSet::new(),
             client_acks: HashSet::new(),
-            server_acks: HashSet::new(),
-            remote_acks: HashMap::new(),
             data: None,
             parked: false,
-            backlog: VecDeque::new(),
             recovery: None,
+            extra: None,
         }
+    }
+
+    /// The parts made on first use, made now if they were not.
+    pub fn extra(&mut self) -> &mut ConnExtra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    /// The parts made on first use, if they were.
+    pub fn existing_extra(&mut self) -> Option<&mut ConnExtra> {
+        self.extra.as_deref_mut()
+    }
+
+    /// How many other nodes' or shards' acks the client owes.
+    pub fn remote_acks_waiting(&self) -> usize {
+        self.extra.as_deref().map_or(0, |e| e.remote_acks.len())
+    }
+
+    /// The tokens of the emits-with-ack still awaiting the client.
+    pub fn into_server_acks(self) -> HashSet<u64> {
+        self.extra.map(|e| e.server_acks).unwrap_or_default()
     }
 
     fn push(&mut self, frames: &[Frame]) {
@@ -602,7 +631,7 @@ impl Namespace {
             Some(token),
         )?;
         self.next_token += 1;
-        self.conn_mut(to)?.server_acks.insert(token);
+        self.conn_mut(to)?.extra().server_acks.insert(token);
         if timeout_ms > 0
             && let Some(q) = self.queue.clone()
         {

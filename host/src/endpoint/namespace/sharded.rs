@@ -168,7 +168,10 @@ impl Namespace {
     /// and broadcasts with acks it owed resolve empty there, as they would
     /// here.
     pub(super) fn shard_acks_gone(link: &ShardLink, conn: ConnId, socket: &Conn) {
-        for waiting in socket.remote_acks.values() {
+        let Some(extra) = socket.extra.as_deref() else {
+            return;
+        };
+        for waiting in extra.remote_acks.values() {
             match waiting {
                 RemoteAck::Shard { shard, token } => link.send(
                     *shard,
@@ -233,7 +236,7 @@ impl Namespace {
         let name = self.name.clone();
         let id = self.next_token;
         let asked = match self.conns.get_mut(&conn) {
-            Some(socket) if socket.remote_acks.len() < MAX_SHARD_ACKS => {
+            Some(socket) if socket.remote_acks_waiting() < MAX_SHARD_ACKS => {
                 let packet =
                     socketio::encode_event(&name, event, args_json, attachments.len(), Some(id));
                 socket.push(&wire::message_frames(
@@ -242,6 +245,7 @@ impl Namespace {
                     attachments,
                 ));
                 socket
+                    .extra()
                     .remote_acks
                     .insert(id, RemoteAck::Shard { shard: from, token });
                 true

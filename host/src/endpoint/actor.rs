@@ -775,10 +775,11 @@ impl EndpointActor {
                 attachments,
                 ticket: _ticket,
             } => {
-                let known = self.ns().conns.get_mut(&conn).is_some_and(|s| {
-                    s.existing_extra()
-                        .is_some_and(|e| e.server_acks.remove(&id))
-                });
+                let known = self
+                    .ns()
+                    .conns
+                    .get_mut(&conn)
+                    .is_some_and(|s| s.take_server_ack(id));
                 if !known {
                     if !self.ns().broadcast_ack(conn, id, &args, &attachments)
                         && !self.ns().remote_ack(conn, id, &args, &attachments)
@@ -794,10 +795,11 @@ impl EndpointActor {
             }
             Command::AckTimeout { conn, token } => {
                 let ns = self.ns();
-                let pending = ns.conns.get_mut(&conn).is_some_and(|s| {
-                    s.existing_extra()
-                        .is_some_and(|e| e.server_acks.remove(&token))
-                }) || ns.shard_acks.remove(&token).is_some();
+                let pending = ns
+                    .conns
+                    .get_mut(&conn)
+                    .is_some_and(|s| s.take_server_ack(token))
+                    || ns.shard_acks.remove(&token).is_some();
                 if pending {
                     self.call("on-ack", conn, |b, s| {
                         b.call_on_ack(s, conn, token, None, &[])

@@ -111,6 +111,13 @@ impl Conn {
         self.extra.as_deref_mut()
     }
 
+    /// Whether `token` was an emit-with-ack still awaiting the client; it
+    /// no longer is.
+    pub fn take_server_ack(&mut self, token: u64) -> bool {
+        self.existing_extra()
+            .is_some_and(|e| e.server_acks.remove(&token))
+    }
+
     /// How many other nodes' or shards' acks the client owes.
     pub fn remote_acks_waiting(&self) -> usize {
         self.extra.as_deref().map_or(0, |e| e.remote_acks.len())

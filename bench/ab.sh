@@ -36,6 +36,12 @@
 # serve it on /socket.io/, e.g. `sio-host run --parser msgpack ...`):
 #
 #   MSGPACK=msgpack bench/ab.sh 5 json="$B run ... $E" msgpack="$B run --parser msgpack ... $E"
+#
+# RAW_WS lists the NAMEs that are bare websocket servers (loadgen
+# --transport raw-ws, e.g. bench/servers/ws-echo): the floor under any
+# Socket.IO server on the same workload:
+#
+#   RAW_WS=ws RATE=20000 bench/ab.sh 5 sio="$B run ... $E" ws="bench/target/release/ws-echo {port}"
 #   RATE=20000 bench/ab.sh 5 before=... after=...
 #
 # "out" is the bytes the server sent per unit: TCP
@@ -77,10 +83,11 @@ one() { # name command
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.05
   done
-  local out parser=json
+  local out parser=json transport=websocket
   out=$(mktemp)
   [[ " ${MSGPACK:-} " == *" $name "* ]] && parser=msgpack
-  taskset -c 0 "$LOADGEN" --workload "$WORKLOAD" --transport websocket --addr "127.0.0.1:$port" --parser "$parser" \
+  [[ " ${RAW_WS:-} " == *" $name "* ]] && transport=raw-ws
+  taskset -c 0 "$LOADGEN" --workload "$WORKLOAD" --transport "$transport" --addr "127.0.0.1:$port" --parser "$parser" \
     -n "$CLIENTS" --server-pid "$pid" --label "$name" --warmup 1 --duration 9 "${EXTRA[@]}" ${LOADGEN_ARGS:-} >"$out" 2>/dev/null &
   local lg=$!
   sleep 3
@@ -107,7 +114,7 @@ one() { # name command
     per = a > 0 ? 1e6 / (a * 5 * t) : 0
     flag = (bound == "true" ? "  LOAD-BOUND" : "") (met == "false" ? "  RATE NOT MET" : "") (wait > 5 ? sprintf("  CONTENDED (loadgen waited %.0f%% for a CPU)", wait) : "")
     printf "%-14s %9.0f %s/s   user %5.2f µs   sys %5.2f µs   total %5.2f µs   out %7.1f B per unit   loadgen %3.0f%% of %s%s\n", n, a, unit, u * per, s * per, (u + s) * per, (a > 0 ? w / (a * 5) : 0), lg, cores, flag
-    printf "%s %.4f %.0f %s\n", n, (u + s) * per, a, (bound == "true" ? 1 : 0) >> rows
+    printf "%s %.4f %.0f %s %.4f %.4f\n", n, (u + s) * per, a, (bound == "true" ? 1 : 0), u * per, s * per >> rows
   }'
   port=$((port + 1))
   sleep 1
@@ -124,23 +131,23 @@ done
 # median throughput, and the medians' ratio against the first NAME's.
 echo
 first=${1%%=*}
-echo "medians over $rounds round(s): server CPU (user + sys) per unit (spread), throughput, CPU against $first's (below 1x: cheaper)"
+echo "medians over $rounds round(s): server CPU (user + sys) per unit (spread), its user and sys parts' medians, throughput, CPU against $first's (below 1x: cheaper)"
 
 for spec in "$@"; do echo "${spec%%=*}"; done | awk -v rows="$ROWS" -v unit="$UNIT" -v first="$first" '
   function median(v, n,   i, j, x) {
     for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
     return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
   }
-  FNR == NR { cpu[$1, ++n[$1]] = $2; tput[$1, n[$1]] = $3; bound[$1] += $4; next }
+  FNR == NR { cpu[$1, ++n[$1]] = $2; tput[$1, n[$1]] = $3; bound[$1] += $4; usr[$1, n[$1]] = $5; sys[$1, n[$1]] = $6; next }
   { order[++names] = $1 }
   END {
     for (k = 1; k <= names; k++) {
       nm = order[k]; m = n[nm]
       if (!m) continue
       lo = hi = cpu[nm, 1]
-      for (i = 1; i <= m; i++) { c[i] = cpu[nm, i]; q[i] = tput[nm, i]; if (c[i] < lo) lo = c[i]; if (c[i] > hi) hi = c[i] }
+      for (i = 1; i <= m; i++) { c[i] = cpu[nm, i]; q[i] = tput[nm, i]; us[i] = usr[nm, i]; sy[i] = sys[nm, i]; if (c[i] < lo) lo = c[i]; if (c[i] > hi) hi = c[i] }
       med[nm] = median(c, m); mt = median(q, m)
-      line = sprintf("%-14s %6.2f µs (%.2f-%.2f)   %9.0f %s/s", nm, med[nm], lo, hi, mt, unit)
+      line = sprintf("%-14s %6.2f µs (%.2f-%.2f)   user %5.2f   sys %5.2f   %9.0f %s/s", nm, med[nm], lo, hi, median(us, m), median(sy, m), mt, unit)
       if (nm != first && med[first] > 0) line = line sprintf("   %.2fx %s", med[nm] / med[first], first)
       if (bound[nm]) line = line sprintf("   load-bound in %d of %d", bound[nm], m)
       print line

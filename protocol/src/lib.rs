@@ -8,6 +8,8 @@
 //! - [`engineio3`]: Engine.IO protocol v3 (socket.io-client 2.x): binary
 //!   frames with a type byte, length-prefixed text payloads, binary (XHR2)
 //!   payloads, `b4` base64 packets.
+//! - [`json`]: checks JSON text and finds a top-level array's elements
+//!   without building anything (every event's arguments pass through it).
 //! - [`jsonp`]: the JSONP polling wrapper (`___eio[N]("...")`, form field `d`).
 //! - [`msgpack_parser`]: socket.io-msgpack-parser's packets (one msgpack map
 //!   each) to and from the [`socketio::Message`] model and attachments.
@@ -46,6 +48,7 @@
 pub mod engineio;
 pub mod engineio3;
 pub mod ids;
+pub mod json;
 pub mod jsonp;
 pub mod model;
 pub mod msgpack_parser;

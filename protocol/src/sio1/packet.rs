@@ -438,8 +438,7 @@ pub fn decode(text: &str) -> Result<Packet, DecodeError> {
         },
         PacketType::Json => {
             let data = frame.data.unwrap_or("");
-            serde_json::from_str::<serde::de::IgnoredAny>(data)
-                .map_err(|_| DecodeError::InvalidJson)?;
+            crate::json::validate(data).map_err(|_| DecodeError::InvalidJson)?;
             Packet::Json {
                 nsp: nsp(frame.endpoint)?,
                 ack: frame.ack,
@@ -682,7 +681,7 @@ pub(super) fn decode_event_data(data: &str) -> Result<(String, String), DecodeEr
     // A serde struct also accepts a JSON array (`["x",[1]]`): insist on an
     // object, as the reference reads `.name` and `.args` off one.
     if !trim_json(data).starts_with('{') {
-        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(data) {
+        return Err(match crate::json::validate(data) {
             Ok(_) => DecodeError::InvalidPayload(EVENT_SHAPE),
             Err(_) => DecodeError::InvalidJson,
         });

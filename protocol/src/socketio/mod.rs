@@ -11,7 +11,7 @@
 //! `2["chat","hi"]`, `2/admin,12["chat"]`, `51-["up",{"_placeholder":true,"num":0}]`.
 //!
 //! Event arguments are never parsed into a JSON tree: the decoder slices the
-//! raw JSON text of the payload array (with [`serde_json::value::RawValue`]),
+//! raw JSON text of the payload array (checked and split by [`crate::json`]),
 //! and the encoders splice raw argument text into the output.
 //!
 //! Decoding follows the reference `socket.io-parser` 4.2.x decoder plus the
@@ -26,6 +26,7 @@ use std::fmt::{self, Write as _};
 use serde_json::value::RawValue;
 
 use super::push_json_string;
+use crate::json::{self, ArraySpans, JsonError};
 
 /// Event names a client may not use (they mean something to the server or to
 /// the EventEmitter underneath the reference implementation).
@@ -361,15 +362,16 @@ pub fn decode_with(text: &str, options: &DecodeOptions) -> Result<Message, Decod
         PacketType::ConnectError => Err(DecodeError::ConnectErrorFromClient),
         PacketType::Event | PacketType::BinaryEvent => {
             let data = frame.data.ok_or(DecodeError::InvalidPayload(EVENT_SHAPE))?;
-            let items = parse_array(data, EVENT_SHAPE)?;
-            let (first, rest) = items
-                .split_first()
+            let spans = parse_array(data, EVENT_SHAPE)?;
+            let first = spans
+                .first
+                .and_then(|r| data.get(r))
                 .ok_or(DecodeError::InvalidPayload(EVENT_SHAPE))?;
-            let name = event_name(first.get())?;
+            let name = event_name(first)?;
             Ok(Message::Event {
                 nsp,
                 name,
-                args: rejoin(data, rest),
+                args: bracketed(spans.rest.and_then(|r| data.get(r))),
                 attachments: frame.attachments,
                 ack: frame.id,
             })
@@ -378,7 +380,9 @@ pub fn decode_with(text: &str, options: &DecodeOptions) -> Result<Message, Decod
             let id = frame.id.ok_or(DecodeError::MissingAckId)?;
             let args = match frame.data {
                 None => "[]".to_owned(),
-                Some(data) => rejoin(data, &parse_array(data, ACK_SHAPE)?),
+                Some(data) => {
+                    bracketed(parse_array(data, ACK_SHAPE)?.all.and_then(|r| data.get(r)))
+                }
             };
             Ok(Message::Ack {
                 nsp,
@@ -531,13 +535,11 @@ pub fn encode_ack(nsp: &str, id: u64, args_json: &str, attachments: usize) -> St
 /// Check text a guest passes as event arguments is a JSON array; return its
 /// inner slice (`"1,2"` for `"[1,2]"`, `""` for `"[]"` or `"[ ]"`).
 pub fn args_inner(args_json: &str) -> Result<&str, DecodeError> {
-    serde_json::from_str::<serde::de::IgnoredAny>(args_json)
-        .map_err(|_| DecodeError::InvalidJson)?;
-    trim_json(args_json)
-        .strip_prefix('[')
-        .and_then(|t| t.strip_suffix(']'))
-        .map(trim_json)
-        .ok_or(DecodeError::InvalidPayload(ARGS_SHAPE))
+    match json::array(args_json) {
+        Ok(spans) => Ok(spans.all.and_then(|r| args_json.get(r)).unwrap_or("")),
+        Err(JsonError::NotArray) => Err(DecodeError::InvalidPayload(ARGS_SHAPE)),
+        Err(JsonError::Syntax) => Err(DecodeError::InvalidJson),
+    }
 }
 
 /// Whether a client may not use `name` as an event name.
@@ -607,21 +609,23 @@ fn js_number_id(run: &str) -> Result<u64, DecodeError> {
     digits.parse().map_err(|_| DecodeError::InvalidAckId)
 }
 
-/// Split a JSON array into the raw text of its elements.
-fn parse_array<'a>(data: &'a str, shape: &'static str) -> Result<Vec<&'a RawValue>, DecodeError> {
-    serde_json::from_str::<Vec<&RawValue>>(data).map_err(|e| {
-        if e.is_data() {
-            DecodeError::InvalidPayload(shape)
-        } else {
-            DecodeError::InvalidJson
-        }
+/// Check a JSON array and find its elements.
+fn parse_array(data: &str, shape: &'static str) -> Result<ArraySpans, DecodeError> {
+    json::array(data).map_err(|e| match e {
+        JsonError::NotArray => DecodeError::InvalidPayload(shape),
+        JsonError::Syntax => DecodeError::InvalidJson,
     })
 }
 
 /// The name from the first element of an EVENT array.
 pub(crate) fn event_name(raw: &str) -> Result<String, DecodeError> {
     if raw.starts_with('"') {
-        let name: String = serde_json::from_str(raw).map_err(|_| DecodeError::InvalidJson)?;
+        // Checked JSON already: without a backslash, the text between the
+        // quotes is the name.
+        let name = match raw.get(1..raw.len() - 1) {
+            Some(plain) if !plain.contains('\\') => plain.to_owned(),
+            _ => serde_json::from_str(raw).map_err(|_| DecodeError::InvalidJson)?,
+        };
         if is_reserved_event(&name) {
             return Err(DecodeError::ReservedEvent(name));
         }
@@ -636,42 +640,15 @@ pub(crate) fn event_name(raw: &str) -> Result<String, DecodeError> {
     }
 }
 
-/// Where `inner` (a sub-slice of `outer`) starts within `outer`.
-fn offset_in(outer: &str, inner: &str) -> Option<usize> {
-    let start = (inner.as_ptr() as usize).checked_sub(outer.as_ptr() as usize)?;
-    (start + inner.len() <= outer.len()).then_some(start)
-}
-
-/// `[a,b]` from raw elements sliced out of `data`: the original text from the
-/// first element's start to the last one's end, so no re-serialising.
-fn rejoin(data: &str, items: &[&RawValue]) -> String {
-    let (Some(first), Some(last)) = (items.first(), items.last()) else {
-        return "[]".to_owned();
-    };
-    let span = offset_in(data, first.get()).and_then(|start| {
-        let end = offset_in(data, last.get())? + last.get().len();
-        data.get(start..end)
-    });
-    match span {
-        Some(span) => {
-            let mut out = String::with_capacity(span.len() + 2);
-            out.push('[');
-            out.push_str(span);
-            out.push(']');
-            out
-        }
-        None => {
-            let mut out = String::from("[");
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(item.get());
-            }
-            out.push(']');
-            out
-        }
-    }
+/// `[` + the elements' text + `]`: the arguments as the client wrote them,
+/// no re-serialising.
+fn bracketed(elements: Option<&str>) -> String {
+    let elements = elements.unwrap_or("");
+    let mut out = String::with_capacity(elements.len() + 2);
+    out.push('[');
+    out.push_str(elements);
+    out.push(']');
+    out
 }
 
 /// JavaScript's `Number.prototype.toString()` for a finite or infinite double

@@ -722,14 +722,11 @@ fn js_whitespace_set() {
 }
 
 #[test]
-fn rejoin_falls_back_when_not_borrowed() {
-    let owned: Vec<Box<RawValue>> = vec![
-        RawValue::from_string("1".into()).unwrap(),
-        RawValue::from_string("[2]".into()).unwrap(),
-    ];
-    let refs: Vec<&RawValue> = owned.iter().map(|b| &**b).collect();
-    assert_eq!(rejoin("unrelated", &refs), "[1,[2]]");
-    assert_eq!(rejoin("", &[]), "[]");
+fn event_names_with_and_without_escapes() {
+    assert_eq!(event_name(r#""chat""#), Ok("chat".to_owned()));
+    assert_eq!(event_name(r#""a\"b""#), Ok("a\"b".to_owned()));
+    assert_eq!(event_name(r#""\u00e9t\u00e9""#), Ok("été".to_owned()));
+    assert_eq!(event_name(r#""""#), Ok(String::new()));
 }
 
 #[test]

@@ -661,13 +661,12 @@ impl Namespace {
         // Not counted against the per-call limit: acks are bounded by the
         // ack ids the client asked for, and a flood must not cost the reply.
         self.check_args(args_json, &attachments)?;
-        let name = self.name.clone();
+        let packet = socketio::encode_ack(&self.name, ack_id, args_json, attachments.len());
         let socket = self.conn_mut(conn)?;
         if !socket.client_acks.remove(&ack_id) {
             return Err(HostError::UnknownAck);
         }
         let attachments: Vec<Bytes> = attachments.into_iter().map(Bytes::from).collect();
-        let packet = socketio::encode_ack(&name, ack_id, args_json, attachments.len());
         let frames = wire::message_frames(socket.outbox.wire_format(), packet, &attachments);
         socket.push(&frames);
         Ok(())

@@ -499,8 +499,8 @@ fn event_packet(
     } else {
         PacketType::Event
     };
-    let mut out = header(kind, attachments, nsp, id);
-    out.reserve(name.len() + args_json.len() + 4 + offset.map_or(0, |o| o.len() + 3));
+    let room = name.len() + args_json.len() + 4 + offset.map_or(0, |o| o.len() + 3);
+    let mut out = header_with_room(kind, attachments, nsp, id, room);
     out.push('[');
     push_json_string(&mut out, name);
     let inner = lenient_inner(args_json);
@@ -524,8 +524,7 @@ pub fn encode_ack(nsp: &str, id: u64, args_json: &str, attachments: usize) -> St
     } else {
         PacketType::Ack
     };
-    let mut out = header(kind, attachments, nsp, Some(id));
-    out.reserve(args_json.len() + 2);
+    let mut out = header_with_room(kind, attachments, nsp, Some(id), args_json.len() + 2);
     out.push('[');
     out.push_str(lenient_inner(args_json));
     out.push(']');
@@ -549,7 +548,20 @@ pub fn is_reserved_event(name: &str) -> bool {
 
 /// `<type>[<attachments>-][<nsp>,][<id>]`, as the reference encoder writes it.
 pub(crate) fn header(kind: PacketType, attachments: usize, nsp: &str, id: Option<u64>) -> String {
-    let mut out = String::with_capacity(8 + nsp.len());
+    header_with_room(kind, attachments, nsp, id, 0)
+}
+
+/// [`header`] in a string with `room` more bytes of capacity, for the
+/// payload that follows: one allocation per packet, no regrowing.
+fn header_with_room(
+    kind: PacketType,
+    attachments: usize,
+    nsp: &str,
+    id: Option<u64>,
+    room: usize,
+) -> String {
+    // Type, "<attachments>-" and the id: at most 1 + 21 + 20 bytes.
+    let mut out = String::with_capacity(42 + nsp.len() + room);
     out.push(kind.as_char());
     if kind.is_binary() {
         let _ = write!(out, "{attachments}-");

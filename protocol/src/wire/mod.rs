@@ -91,9 +91,11 @@ pub fn message_frames(
     if generation == Generation::Sio1 {
         return sio1_frame(&packet, attachments).into_iter().collect();
     }
-    let mut text = String::with_capacity(packet.len() + 1);
-    text.push('4');
-    text.push_str(&packet);
+    // In place: a packet from the socketio encoders has spare capacity (its
+    // header is sized generously), so this moves a few bytes rather than
+    // allocating and copying the packet again.
+    let mut text = packet;
+    text.insert(0, '4');
     let mut frames = Vec::with_capacity(1 + attachments.len());
     frames.push(Frame::text(text));
     match generation {

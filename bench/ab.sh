@@ -37,7 +37,9 @@
 #
 #   MSGPACK=msgpack bench/ab.sh 5 json="$B run ... $E" msgpack="$B run --parser msgpack ... $E"
 #
-# RAW_WS lists the NAMEs that are bare websocket servers (loadgen
+# TRANSPORT [websocket] is the clients' transport (polling for the
+# long-polling echo; run.sh's POLL_RATE is 4000). RAW_WS lists the NAMEs
+# that are bare websocket servers (loadgen
 # --transport raw-ws, e.g. bench/servers/ws-echo): the floor under any
 # Socket.IO server on the same workload:
 #
@@ -83,7 +85,7 @@ one() { # name command
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.05
   done
-  local out parser=json transport=websocket
+  local out parser=json transport=${TRANSPORT:-websocket}
   out=$(mktemp)
   [[ " ${MSGPACK:-} " == *" $name "* ]] && parser=msgpack
   [[ " ${RAW_WS:-} " == *" $name "* ]] && transport=raw-ws

@@ -6,6 +6,7 @@
 //! parser (`--parser` for `/socket.io/`, msgpack for `--msgpack-path`), and
 //! its later requests must come to the same path.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use sio_protocol::{Generation, Parser, TransportKind, WireFormat};
 
 use crate::config::{Config, SOCKET_IO_PATH};
 use crate::cors::{self, Cors};
-use crate::http::{AnyResponse, Body, engine_error, handshake_info, query_pairs, query_param};
+use crate::http::{AnyResponse, Body, Query, engine_error, handshake_info};
 use crate::session::{Session, SessionContext};
 use crate::transport::websocket::Accepting;
 use crate::transport::{polling, sio1, websocket};
@@ -120,9 +121,9 @@ async fn engine_dispatch(
     if req.method() == Method::OPTIONS {
         return cors.preflight(req.headers());
     }
-    let query = query_pairs(&req);
-    let param = |name: &str| query_param(&query, name);
-    let transport = match param("transport") {
+    let query = Query::of(&req);
+    let [transport, jsonp, sid, eio] = query.get_each(["transport", "j", "sid", "EIO"]);
+    let transport = match transport.as_deref() {
         Some("polling") => TransportKind::Polling,
         Some("websocket") => TransportKind::Websocket,
         _ => return engine_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownTransport),
@@ -132,13 +133,13 @@ async fn engine_dispatch(
     }
     let upgrade = is_websocket_upgrade(&req);
     // JSONP polling (`j=N`): scripts for GETs, forms for POSTs.
-    let jsonp = param("j").map(str::to_owned);
-    if let Some(sid) = param("sid") {
+    let jsonp = jsonp.map(Cow::into_owned);
+    if let Some(sid) = sid {
         // A protocol-1 session is reached only through its own URLs, any
         // other through the path (so the parser) it started on.
         let engine_session = ctx
             .sessions
-            .get(sid)
+            .get(&sid)
             .filter(|s| s.generation != Generation::Sio1 && s.format.parser() == parser);
         let Some(session) = engine_session else {
             return engine_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownSid);
@@ -179,7 +180,7 @@ async fn engine_dispatch(
         return engine_error(StatusCode::BAD_REQUEST, code);
     }
     // Msgpack is for Engine.IO 4 only.
-    let format = Generation::from_eio(param("EIO")).and_then(|g| WireFormat::new(g, parser));
+    let format = Generation::from_eio(eio.as_deref()).and_then(|g| WireFormat::new(g, parser));
     let Some(format) = format else {
         return engine_error(
             StatusCode::BAD_REQUEST,
@@ -192,7 +193,7 @@ async fn engine_dispatch(
     };
     match transport {
         TransportKind::Polling => {
-            let info = handshake_info(remote, &query, req.headers());
+            let info = handshake_info(remote, query, req.headers());
             let session = Session::open(admission, format, transport, info);
             // The open packet is queued: this answers at once, with it alone.
             let res = polling::poll(&session, jsonp.as_deref()).await;

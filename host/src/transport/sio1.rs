@@ -22,7 +22,7 @@ use sio_protocol::{Frame, Generation, HandshakeInfo, TransportKind, wire};
 use super::{htmlfile, polling, websocket};
 use crate::config::{SOCKET_IO_PATH, Sio1Config};
 use crate::cors::Cors;
-use crate::http::{AnyResponse, handshake_info, query_pairs, query_param};
+use crate::http::{AnyResponse, Query, handshake_info};
 use crate::session::{Session, SessionContext};
 
 /// What a protocol-1 request path asks for.
@@ -70,9 +70,7 @@ pub fn route(rest: &str) -> Route<'_> {
 pub fn is_sio1(req: &Request<Incoming>) -> bool {
     let path = req.uri().path();
     match path.strip_prefix(SOCKET_IO_PATH) {
-        Some("") => !query_pairs(req)
-            .iter()
-            .any(|(k, _)| k == "EIO" || k == "transport" || k == "sid"),
+        Some("") => !Query::of(req).has_any(&["EIO", "transport", "sid"]),
         Some(_) => true,
         None => path == SOCKET_IO_PATH.trim_end_matches('/'),
     }
@@ -98,8 +96,8 @@ pub async fn dispatch(
     }
     let path = req.uri().path().to_owned();
     let rest = path.strip_prefix(SOCKET_IO_PATH).unwrap_or("");
-    let query = query_pairs(&req);
-    let param = |name: &str| query_param(&query, name);
+    let query = Query::of(&req);
+    let param = |name: &str| query.get(name);
     match route(rest) {
         Route::Welcome => text(StatusCode::OK, sio1::WELCOME, wire::TEXT),
         Route::Unsupported => text(
@@ -108,11 +106,11 @@ pub async fn dispatch(
             wire::TEXT,
         ),
         Route::Handshake => {
-            let jsonp = param("jsonp").and_then(sio1::jsonp_index);
+            let jsonp = param("jsonp").as_deref().and_then(sio1::jsonp_index);
             if cors.is_forbidden() {
                 return refused_handshake(sio1::HANDSHAKE_BAD_ORIGIN, jsonp);
             }
-            let info = handshake_info(remote, &query, req.headers());
+            let info = handshake_info(remote, query, req.headers());
             handshake(ctx, info, jsonp)
         }
         Route::Transport { transport, sid } => {
@@ -139,7 +137,10 @@ pub async fn dispatch(
                 return text(StatusCode::NOT_FOUND, "transport not supported", wire::TEXT);
             };
             let jsonp = (name == "jsonp-polling").then(|| {
-                let i = param("i").and_then(sio1::jsonp_index).unwrap_or(0);
+                let i = param("i")
+                    .as_deref()
+                    .and_then(sio1::jsonp_index)
+                    .unwrap_or(0);
                 i.to_string()
             });
             match (name, req.method().clone()) {

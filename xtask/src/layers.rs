@@ -309,7 +309,7 @@ fn skip_char_or_lifetime(c: &[char], i: usize) -> usize {
 
 /// The top-level modules `src` refers to through the crate root, each with
 /// the line it is named on, in order. `module` is the module the file
-/// defines (see [`module_path`]), for resolving `super::`.
+/// defines (see [`module_path()`]), for resolving `super::`.
 fn references(src: &str, module: &[String]) -> Vec<(usize, String)> {
     let toks = tokenize(src);
     let ident = |k: usize, name: &str| matches!(toks.get(k), Some((_, Tok::Ident(s))) if s == name);

@@ -509,6 +509,85 @@ mod tests {
         }
     }
 
+    /// Valid JSON with one byte changed, inserted or deleted: the scanner
+    /// and serde_json agree on what is still JSON.
+    #[test]
+    fn mutated_json_agrees_with_serde_json() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        fn value(next: &mut dyn FnMut() -> u64, depth: u32, out: &mut String) {
+            match next() % if depth > 3 { 5 } else { 7 } {
+                0 => out.push_str("null"),
+                1 => out.push_str(["true", "false"][(next() % 2) as usize]),
+                2 => {
+                    out.push_str(["0", "-1.5e3", "12", "0.25", "-0", "1E+2"][(next() % 6) as usize])
+                }
+                3 | 4 => out.push_str(
+                    ["\"\"", "\"ab\"", "\"a\\\"b\"", "\"\\u00e9\\n\"", "\"é\""]
+                        [(next() % 5) as usize],
+                ),
+                5 => {
+                    out.push('[');
+                    for i in 0..next() % 4 {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        value(next, depth + 1, out);
+                    }
+                    out.push(']');
+                }
+                _ => {
+                    out.push('{');
+                    for i in 0..next() % 4 {
+                        if i > 0 {
+                            out.push_str(" , ");
+                        }
+                        out.push_str("\"k\": ");
+                        value(next, depth + 1, out);
+                    }
+                    out.push('}');
+                }
+            }
+        }
+        const BYTES: &[u8] = b"[]{},:\"\\ 0123456789-+.eEtrufalsn\x01";
+        for _ in 0..20_000 {
+            let mut text = String::from("[");
+            value(&mut next, 0, &mut text);
+            text.push(']');
+            let mut bytes = text.into_bytes();
+            let at = (next() % (bytes.len() as u64 + 1)) as usize;
+            let b = BYTES[(next() % BYTES.len() as u64) as usize];
+            match next() % 3 {
+                0 if at < bytes.len() => bytes[at] = b,
+                1 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                _ => bytes.insert(at, b),
+            }
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            assert_eq!(validate(&text).is_ok(), serde_ok(&text), "{text:?}");
+            let theirs = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(&text);
+            match (array(&text), theirs) {
+                (Ok(spans), Ok(items)) => {
+                    assert_eq!(
+                        spans.first.map(|r| &text[r]),
+                        items.first().map(|r| r.get())
+                    );
+                }
+                (Err(JsonError::NotArray), Err(e)) => assert!(e.is_data(), "{text:?}"),
+                (Err(JsonError::Syntax), Err(e)) => assert!(!e.is_data(), "{text:?}"),
+                (ours, theirs) => panic!("{text:?}: ours {ours:?}, serde_json {theirs:?}"),
+            }
+        }
+    }
+
     #[test]
     fn array_spans() {
         let text = r#" [ "echo" , {"a":[1,2]} ,3 ] "#;

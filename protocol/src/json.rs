@@ -342,6 +342,39 @@ mod tests {
         serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
     }
 
+    /// `validate` and `array` say what serde_json says of `text`, and
+    /// `array` finds the elements serde_json's `Vec<&RawValue>` finds.
+    fn assert_agrees_with_serde_json(text: &str) {
+        assert_eq!(validate(text).is_ok(), serde_ok(text), "{text:?}");
+        let ours = array(text);
+        let theirs = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text);
+        match (&ours, &theirs) {
+            (Ok(spans), Ok(items)) => {
+                let got: Vec<&str> = items.iter().map(|r| r.get()).collect();
+                let first = spans.first.clone().map(|r| &text[r]);
+                assert_eq!(first, got.first().copied(), "{text:?}");
+                if let (Some(all), Some(f), Some(l)) = (spans.all.clone(), got.first(), got.last())
+                {
+                    assert!(text[all.clone()].starts_with(f) && text[all].ends_with(l));
+                }
+                assert_eq!(spans.rest.is_some(), got.len() > 1, "{text:?}");
+            }
+            (Err(JsonError::NotArray), Err(e)) => assert!(e.is_data(), "{text:?}: {e}"),
+            (Err(JsonError::Syntax), Err(e)) => assert!(!e.is_data(), "{text:?}: {e}"),
+            _ => panic!("{text:?}: ours {ours:?}, serde_json {theirs:?}"),
+        }
+    }
+
+    /// A xorshift generator: reproducible random inputs.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     const CASES: &[&str] = &[
         "",
         " ",
@@ -425,33 +458,9 @@ mod tests {
     ];
 
     #[test]
-    fn validate_agrees_with_serde_json() {
+    fn cases_agree_with_serde_json() {
         for case in CASES {
-            assert_eq!(validate(case).is_ok(), serde_ok(case), "{case:?}");
-        }
-    }
-
-    #[test]
-    fn array_agrees_with_serde_json() {
-        for case in CASES {
-            let ours = array(case);
-            let theirs = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(case);
-            match (&ours, &theirs) {
-                (Ok(spans), Ok(items)) => {
-                    let got: Vec<&str> = items.iter().map(|r| r.get()).collect();
-                    let first = spans.first.clone().map(|r| &case[r]);
-                    assert_eq!(first, got.first().copied(), "{case:?}");
-                    if let (Some(all), Some(f), Some(l)) =
-                        (spans.all.clone(), got.first(), got.last())
-                    {
-                        assert!(case[all.clone()].starts_with(f) && case[all].ends_with(l));
-                    }
-                    assert_eq!(spans.rest.is_some(), got.len() > 1, "{case:?}");
-                }
-                (Err(JsonError::NotArray), Err(e)) => assert!(e.is_data(), "{case:?}: {e}"),
-                (Err(JsonError::Syntax), Err(e)) => assert!(!e.is_data(), "{case:?}: {e}"),
-                _ => panic!("{case:?}: ours {ours:?}, serde_json {theirs:?}"),
-            }
+            assert_agrees_with_serde_json(case);
         }
     }
 
@@ -481,31 +490,13 @@ mod tests {
             "[", "]", "{", "}", ",", ":", "\"", "\\", "u", "0", "1", "9", "-", "+", ".", "e", "E",
             " ", "\n", "a", "f", "t", "n", "true", "null", "\"k\":", "\u{1}", "é", "12",
         ];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..100_000 {
             let len = next() % 12;
             let text: String = (0..len)
                 .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
                 .collect();
-            assert_eq!(validate(&text).is_ok(), serde_ok(&text), "{text:?}");
-            let theirs = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(&text);
-            match (array(&text), theirs) {
-                (Ok(spans), Ok(items)) => {
-                    assert_eq!(
-                        spans.first.map(|r| &text[r]),
-                        items.first().map(|r| r.get())
-                    );
-                }
-                (Err(JsonError::NotArray), Err(e)) => assert!(e.is_data(), "{text:?}"),
-                (Err(JsonError::Syntax), Err(e)) => assert!(!e.is_data(), "{text:?}"),
-                (ours, theirs) => panic!("{text:?}: ours {ours:?}, serde_json {theirs:?}"),
-            }
+            assert_agrees_with_serde_json(&text);
         }
     }
 
@@ -513,13 +504,7 @@ mod tests {
     /// and serde_json agree on what is still JSON.
     #[test]
     fn mutated_json_agrees_with_serde_json() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         fn value(next: &mut dyn FnMut() -> u64, depth: u32, out: &mut String) {
             match next() % if depth > 3 { 5 } else { 7 } {
                 0 => out.push_str("null"),
@@ -572,19 +557,7 @@ mod tests {
             let Ok(text) = String::from_utf8(bytes) else {
                 continue;
             };
-            assert_eq!(validate(&text).is_ok(), serde_ok(&text), "{text:?}");
-            let theirs = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(&text);
-            match (array(&text), theirs) {
-                (Ok(spans), Ok(items)) => {
-                    assert_eq!(
-                        spans.first.map(|r| &text[r]),
-                        items.first().map(|r| r.get())
-                    );
-                }
-                (Err(JsonError::NotArray), Err(e)) => assert!(e.is_data(), "{text:?}"),
-                (Err(JsonError::Syntax), Err(e)) => assert!(!e.is_data(), "{text:?}"),
-                (ours, theirs) => panic!("{text:?}: ours {ours:?}, serde_json {theirs:?}"),
-            }
+            assert_agrees_with_serde_json(&text);
         }
     }
 

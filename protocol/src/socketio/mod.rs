@@ -534,11 +534,8 @@ pub fn encode_ack(nsp: &str, id: u64, args_json: &str, attachments: usize) -> St
 /// Check text a guest passes as event arguments is a JSON array; return its
 /// inner slice (`"1,2"` for `"[1,2]"`, `""` for `"[]"` or `"[ ]"`).
 pub fn args_inner(args_json: &str) -> Result<&str, DecodeError> {
-    match json::array(args_json) {
-        Ok(spans) => Ok(spans.all.and_then(|r| args_json.get(r)).unwrap_or("")),
-        Err(JsonError::NotArray) => Err(DecodeError::InvalidPayload(ARGS_SHAPE)),
-        Err(JsonError::Syntax) => Err(DecodeError::InvalidJson),
-    }
+    let spans = parse_array(args_json, ARGS_SHAPE)?;
+    Ok(spans.all.and_then(|r| args_json.get(r)).unwrap_or(""))
 }
 
 /// Whether a client may not use `name` as an event name.

@@ -10,9 +10,9 @@
 
 use std::cell::RefCell;
 use std::sync::Arc;
+use std::task::Waker;
 
 use sio_protocol::{ConnId, Frame, Generation, HandshakeInfo, Sid, WireFormat};
-use tokio::sync::Notify;
 
 /// A client's session as an endpoint sees it.
 pub trait Outbox: Send + Sync {
@@ -76,7 +76,7 @@ impl Drop for InFlight {
 
 thread_local! {
     /// The wakes put off by the [`WakeBatch`] open on this thread, if any.
-    static WAKE_BATCH: RefCell<Option<Vec<Arc<Notify>>>> = const { RefCell::new(None) };
+    static WAKE_BATCH: RefCell<Option<Vec<Waker>>> = const { RefCell::new(None) };
 }
 
 /// While alive, frames queued from this thread wake their transports only
@@ -110,21 +110,19 @@ impl WakeBatch {
         WakeBatch { outermost }
     }
 
-    /// Wake `notify`'s waiters now, or when this thread's batch closes.
-    pub fn wake(notify: &Arc<Notify>) {
+    /// Wake a transport's task now, or when this thread's batch closes.
+    /// (A session hands over its waiting tasks with its first frames, so a
+    /// session's later frames in the same batch add no wake.)
+    pub fn wake(waker: Waker) {
         let deferred = WAKE_BATCH.with(|b| match b.borrow_mut().as_mut() {
             Some(wakes) => {
-                // A session's frames usually come together (an ack, a
-                // broadcast's run): skip the repeat.
-                if !wakes.last().is_some_and(|last| Arc::ptr_eq(last, notify)) {
-                    wakes.push(notify.clone());
-                }
-                true
+                wakes.push(waker);
+                None
             }
-            None => false,
+            None => Some(waker),
         });
-        if !deferred {
-            notify.notify_waiters();
+        if let Some(waker) = deferred {
+            waker.wake();
         }
     }
 }
@@ -135,8 +133,8 @@ impl Drop for WakeBatch {
             return;
         }
         let wakes = WAKE_BATCH.with(|b| b.borrow_mut().take());
-        for notify in wakes.into_iter().flatten() {
-            notify.notify_waiters();
+        for waker in wakes.into_iter().flatten() {
+            waker.wake();
         }
     }
 }

@@ -11,10 +11,12 @@
 mod conns;
 mod context;
 mod limits;
+mod waiters;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
 use std::time::Instant;
 
 use tokio::sync::Notify;
@@ -30,6 +32,7 @@ use conns::Conns;
 pub use context::{SessionContext, SessionSettings};
 pub use limits::Admission;
 use limits::{EventRate, RateVerdict};
+use waiters::Waiters;
 
 /// What a waiting poll (or websocket writer) is handed.
 #[derive(Debug)]
@@ -81,6 +84,9 @@ struct State {
     /// The session holds a place under the connection caps
     /// ([`Admission`]), given back at its close.
     admitted: bool,
+    /// The tasks waiting for frames or for any change above: woken by
+    /// whoever changes it ([`Session::change`], `push`).
+    waiters: Waiters,
 }
 
 impl State {
@@ -108,9 +114,6 @@ pub struct Session {
     /// The server as this session reads it.
     pub ctx: Arc<SessionContext>,
     state: Mutex<State>,
-    /// Wakes the transports waiting on the queue or the state. In an `Arc`
-    /// so a [`WakeBatch`] can hold it past `push`.
-    wake: Arc<Notify>,
     /// Set by a pong (Engine.IO 4) or by any packet (Engine.IO 3); the
     /// heartbeat clears it before each wait.
     pong: AtomicBool,
@@ -118,9 +121,8 @@ pub struct Session {
     /// The client's events, acks and messages not yet run by their handlers
     /// (each an [`InFlight`]); reads pause at `--max-pending-events`.
     in_flight: AtomicU32,
-    /// Wakes a paused reader once `in_flight` is down to half. Inline, not
-    /// in an `Arc` like `wake`: it fires rarely, so it is never batched,
-    /// and every idle connection would carry the allocation.
+    /// Wakes a paused reader once `in_flight` is down to half (rarely: a
+    /// `Notify` suffices).
     in_flight_wake: Notify,
     conns: Mutex<Conns>,
     /// The client's event allowance (`--max-events-per-second`); boxed, as
@@ -278,8 +280,8 @@ impl Session {
                 closed: None,
                 close_done: false,
                 admitted: admission.into_session(),
+                waiters: Waiters::default(),
             }),
-            wake: Arc::new(Notify::new()),
             pong: AtomicBool::new(false),
             pong_wake: Notify::new(),
             in_flight: AtomicU32::new(0),
@@ -301,6 +303,34 @@ impl Session {
         lock(&self.state)
     }
 
+    /// Change the state and wake every task waiting on it (after unlocking).
+    fn change<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let (r, woken) = {
+            let mut st = self.state();
+            let r = f(&mut st);
+            (r, st.waiters.take())
+        };
+        woken.wake();
+        r
+    }
+
+    /// `ready()`'s value once it has one, checked again whenever the state
+    /// changes. The check and the registration are under one lock, so no
+    /// change between them is missed.
+    async fn wait_state<T>(&self, mut ready: impl FnMut(&mut State) -> Option<T>) -> T {
+        std::future::poll_fn(|cx| {
+            let mut st = self.state();
+            match ready(&mut st) {
+                Some(value) => Poll::Ready(value),
+                None => {
+                    st.waiters.register(cx.waker());
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+
     pub fn transport(&self) -> TransportKind {
         self.state().transport
     }
@@ -318,13 +348,11 @@ impl Session {
     /// joins the root endpoint (see [`Session::after_open`]). Counts as
     /// hearing from the client.
     pub fn attach_sio1(self: &Arc<Self>, kind: TransportKind, name: &'static str) {
-        let first = {
-            let mut st = self.state();
+        let first = self.change(|st| {
             st.transport = kind;
             st.sio1_transport.replace(name).is_none()
-        };
+        });
         self.heard();
-        self.wake.notify_waiters();
         if first {
             self.after_open();
         }
@@ -348,7 +376,7 @@ impl Session {
     pub fn push(&self, frames: &[Frame]) -> bool {
         let bytes: usize = frames.iter().map(Frame::len).sum();
         let limit = self.ctx.settings.max_outbound_queue;
-        {
+        let woken = {
             let mut st = self.state();
             if st.closed.is_some() {
                 return false;
@@ -360,16 +388,19 @@ impl Session {
                 st.outbox.clear();
                 st.queued_bytes = 0;
                 st.closed = Some(CloseReason::SlowConsumer);
+                let woken = st.waiters.take();
                 drop(st);
+                woken.wake();
                 self.ctx.stats.queued(-(dropped as i64));
                 self.slow_consumer(limit, dropped);
                 return false;
             }
             st.outbox.extend(frames.iter().cloned());
             st.queued_bytes += bytes;
-        }
+            st.waiters.take()
+        };
         self.ctx.stats.queued(frames.len() as i64);
-        WakeBatch::wake(&self.wake);
+        woken.for_each(WakeBatch::wake);
         true
     }
 
@@ -387,7 +418,6 @@ impl Session {
             remote = %self.info.remote_addr,
             "slow consumer: over {limit} bytes waiting ({dropped} frames); disconnecting"
         );
-        self.wake.notify_waiters();
         self.pong_wake.notify_waiters();
         self.close_soon(CloseReason::SlowConsumer);
     }
@@ -477,7 +507,8 @@ impl Session {
 
     /// Resolves once the session is closed (or closing).
     pub async fn closed(&self) {
-        wait_for(&self.wake, || self.is_closed().then_some(())).await
+        self.wait_state(|st| st.closed.is_some().then_some(()))
+            .await
     }
 
     pub fn push_packet(&self, p: &Packet) -> bool {
@@ -487,21 +518,22 @@ impl Session {
     /// End the session: wake its transports, drop it from the table, and tell
     /// every endpoint it joined.
     pub fn close(&self, reason: CloseReason) {
-        let (reason, admitted) = {
-            let mut st = self.state();
+        let closing = self.change(|st| {
             if st.close_done {
-                return;
+                return None;
             }
             st.close_done = true;
             // A reason set already (slow consumer) is the one that counts.
             let reason = *st.closed.get_or_insert(reason);
-            (reason, std::mem::take(&mut st.admitted))
+            Some((reason, std::mem::take(&mut st.admitted)))
+        });
+        let Some((reason, admitted)) = closing else {
+            return;
         };
         if admitted {
             self.ctx.release(self.info.remote_addr.ip());
         }
         self.ctx.stats.session_closed(reason);
-        self.wake.notify_waiters();
         self.pong_wake.notify_waiters();
         self.in_flight_wake.notify_waiters();
         self.ctx.sessions.remove(&self.sid);
@@ -590,21 +622,15 @@ impl Session {
     /// `transport` says who is asking: a poll that is no longer the active
     /// transport is answered with what the upgrade dance owes it.
     pub async fn drain(&self, transport: TransportKind) -> Drained {
-        // A transport woken by `push` finds its frames here without
-        // registering as a waiter first (one lock instead of three).
-        if let Some(drained) = self.try_drain(transport) {
-            return drained;
-        }
-        wait_for(&self.wake, || self.try_drain(transport)).await
+        self.wait_state(|st| self.try_drain(st, transport)).await
     }
 
     /// What [`Self::drain`] returns, if it need not wait.
-    fn try_drain(&self, transport: TransportKind) -> Option<Drained> {
-        let mut st = self.state();
+    fn try_drain(&self, st: &mut State, transport: TransportKind) -> Option<Drained> {
         if let Some(reason) = st.closed {
             // Deliver what was queued before the close first.
             if st.transport == transport && !st.outbox.is_empty() {
-                return Some(self.drained(&mut st));
+                return Some(self.drained(st));
             }
             return Some(Drained::Closed(reason));
         }
@@ -614,7 +640,7 @@ impl Session {
             return Some(Drained::Noop);
         }
         if st.transport == transport && !st.outbox.is_empty() {
-            return Some(self.drained(&mut st));
+            return Some(self.drained(st));
         }
         None
     }
@@ -642,8 +668,11 @@ impl Session {
         true
     }
 
+    /// The GET poll is over, answered or not. Wakes the session's waiters:
+    /// a poll that ended without being woken (its client went away, or
+    /// protocol 1's polling duration ran out) leaves no waker behind.
     pub fn end_poll(&self) {
-        self.state().polling = false;
+        self.change(|st| st.polling = false);
         if self.generation == Generation::Sio1 {
             // The close timeout runs from the end of the last request.
             self.heard();
@@ -659,25 +688,21 @@ impl Session {
 
     /// A websocket sent the upgrade probe.
     pub fn begin_upgrade(&self) {
-        self.state().upgrading = true;
-        self.wake.notify_waiters();
+        self.change(|st| st.upgrading = true);
     }
 
     /// The websocket sent the upgrade packet: it is now the transport.
     pub fn finish_upgrade(&self) {
-        {
-            let mut st = self.state();
+        self.change(|st| {
             st.upgrading = false;
             st.transport = TransportKind::Websocket;
-        }
+        });
         self.ctx.stats.upgrades.fetch_add(1, Ordering::Relaxed);
-        self.wake.notify_waiters();
     }
 
     /// The probe websocket went away before upgrading.
     pub fn abort_upgrade(&self) {
-        self.state().upgrading = false;
-        self.wake.notify_waiters();
+        self.change(|st| st.upgrading = false);
     }
 
     pub fn is_upgrading(&self) -> bool {

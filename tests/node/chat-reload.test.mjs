@@ -1,7 +1,7 @@
 // Hot reload across languages: the chat endpoint's component is swapped
-// JavaScript → Python → JavaScript → Rust → JavaScript under live clients
-// (socket.io-client 4.x and 2.x, WebSocket and long-polling) chatting
-// continuously. The three chat handlers keep their state in one JSON shape
+// JavaScript → Python → C → JavaScript → Rust → JavaScript under live
+// clients (socket.io-client 4.x and 2.x, WebSocket and long-polling)
+// chatting continuously. The four chat handlers keep their state in one JSON shape
 // (nicks, pings), so every swap hands it over: no client is disconnected,
 // every `say` is acknowledged once and heard once, in order, under its
 // sender's nickname; a taken nickname stays taken; a ping asked of the
@@ -18,11 +18,11 @@ import { CHAT_HANDLERS, closeClients, connect, hostBin, once, sleep, startServer
 import { closeClientsV2, connectV2, emitWithAckV2 } from "./helpers-v2.mjs";
 
 const run = promisify(execFile);
-const [RUST, JS, PY] = CHAT_HANDLERS;
+const [RUST, JS, PY, C] = CHAT_HANDLERS;
 /** The builds swapped in, one after another, starting from the first. */
-const SEQUENCE = [JS, PY, JS, RUST, JS];
+const SEQUENCE = [JS, PY, C, JS, RUST, JS];
 
-describe("chat hot reload across languages (JavaScript, Python, Rust)", () => {
+describe("chat hot reload across languages (JavaScript, Python, C, Rust)", () => {
   let dir;
   let file;
   let adminFile;
@@ -58,7 +58,7 @@ describe("chat hot reload across languages (JavaScript, Python, Rust)", () => {
     return stdout + stderr;
   }
 
-  it("swaps JS → Python → JS → Rust → JS under chatting clients without a drop", { timeout: 120_000 }, async (t) => {
+  it("swaps JS → Python → C → JS → Rust → JS under chatting clients without a drop", { timeout: 120_000 }, async (t) => {
     // Four chatters (4.x / 2.x × websocket / polling) and a watcher.
     const watcher = await connect(server.url, { transports: ["websocket"] });
     assert.deepEqual(await watcher.timeout(5000).emitWithAck("nick", "watcher"), { ok: true });

@@ -20,9 +20,9 @@ fuzz_target!(|data: &[u8]| {
 
     match (json::array(text), serde_json::from_str::<Vec<&RawValue>>(text)) {
         (Ok(spans), Ok(items)) => {
-            let first = spans.first.and_then(|r| text.get(r));
+            let first = spans.first.clone().and_then(|r| text.get(r));
             assert_eq!(first, items.first().map(|r| r.get()), "{text:?}");
-            let all = spans.all.and_then(|r| text.get(r));
+            let all = spans.all().and_then(|r| text.get(r));
             match (items.first(), items.last()) {
                 (Some(f), Some(l)) => {
                     let all = all.unwrap_or_default();

@@ -31,12 +31,18 @@ pub enum JsonError {
 pub struct ArraySpans {
     /// The first element, if any.
     pub first: Option<Range<usize>>,
-    /// From the first element's start to the last one's end (commas and
-    /// whitespace between them included), if any.
-    pub all: Option<Range<usize>>,
-    /// From the second element's start to the last one's end, if there are
-    /// two or more.
+    /// From the second element's start to the last one's end (commas and
+    /// whitespace between them included), if there are two or more.
     pub rest: Option<Range<usize>>,
+}
+
+impl ArraySpans {
+    /// From the first element's start to the last one's end, if any.
+    pub fn all(&self) -> Option<Range<usize>> {
+        let first = self.first.as_ref()?;
+        let end = self.rest.as_ref().map_or(first.end, |r| r.end);
+        Some(first.start..end)
+    }
 }
 
 /// Whether `text` is one JSON value, with only JSON whitespace around it.
@@ -80,8 +86,6 @@ pub fn array(text: &str) -> Result<ArraySpans, JsonError> {
             (Some(_), None) => spans.rest = Some(start..end),
             (Some(_), Some(rest)) => spans.rest = Some(rest.start..end),
         }
-        let first_start = spans.first.as_ref().map_or(start, |f| f.start);
-        spans.all = Some(first_start..end);
         i = skip_ws(b, end);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
@@ -353,8 +357,7 @@ mod tests {
                 let got: Vec<&str> = items.iter().map(|r| r.get()).collect();
                 let first = spans.first.clone().map(|r| &text[r]);
                 assert_eq!(first, got.first().copied(), "{text:?}");
-                if let (Some(all), Some(f), Some(l)) = (spans.all.clone(), got.first(), got.last())
-                {
+                if let (Some(all), Some(f), Some(l)) = (spans.all(), got.first(), got.last()) {
                     assert!(text[all.clone()].starts_with(f) && text[all].ends_with(l));
                 }
                 assert_eq!(spans.rest.is_some(), got.len() > 1, "{text:?}");
@@ -565,12 +568,15 @@ mod tests {
     fn array_spans() {
         let text = r#" [ "echo" , {"a":[1,2]} ,3 ] "#;
         let spans = array(text).expect("an array");
+        assert_eq!(
+            &text[spans.all().expect("all")],
+            r#""echo" , {"a":[1,2]} ,3"#
+        );
         assert_eq!(&text[spans.first.expect("first")], r#""echo""#);
-        assert_eq!(&text[spans.all.expect("all")], r#""echo" , {"a":[1,2]} ,3"#);
         assert_eq!(&text[spans.rest.expect("rest")], r#"{"a":[1,2]} ,3"#);
         let one = array(r#"["x"]"#).expect("an array");
         assert_eq!(one.first, Some(1..4));
-        assert_eq!(one.all, Some(1..4));
+        assert_eq!(one.all(), Some(1..4));
         assert_eq!(one.rest, None);
         assert_eq!(array("[]"), Ok(ArraySpans::default()));
     }

@@ -380,9 +380,11 @@ pub fn decode_with(text: &str, options: &DecodeOptions) -> Result<Message, Decod
             let id = frame.id.ok_or(DecodeError::MissingAckId)?;
             let args = match frame.data {
                 None => "[]".to_owned(),
-                Some(data) => {
-                    bracketed(parse_array(data, ACK_SHAPE)?.all.and_then(|r| data.get(r)))
-                }
+                Some(data) => bracketed(
+                    parse_array(data, ACK_SHAPE)?
+                        .all()
+                        .and_then(|r| data.get(r)),
+                ),
             };
             Ok(Message::Ack {
                 nsp,
@@ -535,7 +537,7 @@ pub fn encode_ack(nsp: &str, id: u64, args_json: &str, attachments: usize) -> St
 /// inner slice (`"1,2"` for `"[1,2]"`, `""` for `"[]"` or `"[ ]"`).
 pub fn args_inner(args_json: &str) -> Result<&str, DecodeError> {
     let spans = parse_array(args_json, ARGS_SHAPE)?;
-    Ok(spans.all.and_then(|r| args_json.get(r)).unwrap_or(""))
+    Ok(spans.all().and_then(|r| args_json.get(r)).unwrap_or(""))
 }
 
 /// Whether a client may not use `name` as an event name.
